@@ -1,0 +1,143 @@
+// The I/O side of plan, apply and reset: one probe exec per host, then one apply exec per host.
+// Hosts run in parallel up to `forks`; one host failing never stops the others.
+
+import { NodeformError } from '../errors.js';
+import type { HostPlan } from '../model/plan.js';
+import type { Desired, Facts, HostConnection } from '../model/types.js';
+import type { Transport } from '../transport/types.js';
+import { gatherFacts } from '../facts/gather.js';
+import type { ProbeRequest } from '../facts/probe.js';
+import { planHost, probeRequestFor, type PlanOptions } from '../plan/compute.js';
+import { planReset, type ResetTarget } from '../plan/reset.js';
+import { eachLimited } from '../util/parallel.js';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, type ScriptOptions } from './script.js';
+
+export type Connector = (connection: HostConnection) => Promise<Transport>;
+
+export interface Planned {
+  desired: Desired;
+  plan: HostPlan;
+  facts?: Facts;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function probeEach(
+  desired: readonly Desired[],
+  connect: Connector,
+  forks: number,
+  request: (d: Desired) => ProbeRequest,
+  plan: (d: Desired, facts: Facts) => HostPlan,
+): Promise<Planned[]> {
+  return eachLimited(desired, forks, async (d) => {
+    try {
+      const transport = await connect(d.connection);
+      const facts = await gatherFacts(transport, request(d));
+      return { desired: d, facts, plan: plan(d, facts) };
+    } catch (error) {
+      return { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) } };
+    }
+  });
+}
+
+export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions): Promise<Planned[]> {
+  return probeEach(desired, connect, forks, probeRequestFor, (d, facts) => planHost(d, facts, options));
+}
+
+export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget): Promise<Planned[]> {
+  const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [] });
+  return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to));
+}
+
+export type HostStatus = 'applied' | 'unchanged' | 'failed' | 'drifted' | 'locked' | 'unreachable';
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  generation?: number;
+  /** What the host reported: files written, units started, drift found, errors. */
+  events: string[];
+  error?: string;
+  durationMs: number;
+}
+
+export interface ApplyOptions {
+  runId: string;
+  controller: string;
+  lockTimeoutSeconds: number;
+  action: string;
+  forks: number;
+  /** Called with each progress line as hosts report it. */
+  onEvent?: (host: string, line: string) => void;
+}
+
+function parseEvents(stdout: string): { events: string[]; generation?: number; drift: string[]; errors: string[] } {
+  const events: string[] = [];
+  const drift: string[] = [];
+  const errors: string[] = [];
+  let generation: number | undefined;
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const [tag, ...rest] = line.split('\t');
+    if (tag === 'GEN') generation = Number(rest[0]);
+    else if (tag === 'DRIFT') drift.push(`${rest[0]} ${rest[1]}`);
+    else if (tag === 'ERROR' || tag === 'UNIT') errors.push(rest.join(' '));
+    else if (tag === 'LOCKED') errors.push(lockedMessage(rest));
+    if (tag !== 'DONE') events.push(line.replaceAll('\t', ' '));
+  }
+  return { events, generation, drift, errors };
+}
+
+function lockedMessage(holder: string[]): string {
+  const [runId, controller, pid, , since] = holder;
+  return `locked by another nodeform run (run ${runId ?? '?'} from ${controller ?? '?'}, pid ${pid ?? '?'}) since ${since ?? '?'}; it is still alive: wait for it, or raise --lock-timeout`;
+}
+
+export async function applyOne(planned: Planned, transport: Transport, options: ApplyOptions): Promise<HostResult> {
+  const started = Date.now();
+  const host = planned.plan.host;
+  const scriptOptions: ScriptOptions = {
+    stateDir: planned.desired.settings.stateDir,
+    runId: options.runId,
+    controller: options.controller,
+    lockTimeoutSeconds: options.lockTimeoutSeconds,
+    keepGenerations: planned.desired.settings.keepGenerations,
+    action: options.action,
+  };
+  const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions);
+  let buffered = '';
+  const result = await transport.exec(command, {
+    stdin: script,
+    onStdout: (chunk) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) options.onEvent?.(host, line);
+    },
+  });
+  const parsed = parseEvents(result.stdout);
+  const base = { host, events: parsed.events, durationMs: Date.now() - started, generation: parsed.generation };
+  if (result.exitCode === 0) return { ...base, status: 'applied' };
+  if (result.exitCode === EXIT_DRIFT) {
+    return { ...base, status: 'drifted', error: `refused: the host drifted since the plan:\n    ${parsed.drift.join('\n    ')}` };
+  }
+  if (result.exitCode === EXIT_LOCKED) return { ...base, status: 'locked', error: parsed.errors.join('; ') };
+  const detail = parsed.errors.length ? parsed.errors.join('; ') : result.stderr.trim() || `exit code ${result.exitCode}`;
+  return { ...base, status: 'failed', error: detail };
+}
+
+export async function applyAll(planned: readonly Planned[], connect: Connector, options: ApplyOptions): Promise<HostResult[]> {
+  return eachLimited(planned, options.forks, async (p) => {
+    const started = Date.now();
+    if (p.plan.error) return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, durationMs: 0 };
+    if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
+    try {
+      return await applyOne(p, await connect(p.desired.connection), options);
+    } catch (error) {
+      const status: HostStatus = error instanceof NodeformError && error.code === 'TRANSPORT' ? 'unreachable' : 'failed';
+      return { host: p.plan.host, status, events: [], error: errorText(error), durationMs: Date.now() - started };
+    }
+  });
+}

@@ -1,0 +1,321 @@
+// Builds the one host-side script that applies a HostPlan. Pure: it returns text.
+//
+// The script is wrapped in a function and called on its last line, so a script cut off in transit
+// is a syntax error that runs nothing. On the host it: takes the lock (waiting, or taking over a
+// dead holder's), checks every change's precondition, opens a generation, backs up what it will
+// touch, writes each file to a temp file in the same directory and renames it into place (owner and
+// mode set and fsynced before), reloads systemd only when unit files changed, restarts only what the
+// plan names, reads back every file it wrote, records the generation and prunes old ones.
+
+import { NodeformError } from '../errors.js';
+import type { Change, HostPlan } from '../model/plan.js';
+import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
+import { quote } from '../transport/quote.js';
+import { UNIT_DIR } from '../facts/probe.js';
+
+export interface ScriptOptions {
+  stateDir: string;
+  runId: string;
+  controller: string;
+  lockTimeoutSeconds: number;
+  keepGenerations: number;
+  /** Recorded with the generation: apply, reset-previous, reset-original. */
+  action: string;
+}
+
+/** Exit codes the script uses besides 0 and 1. */
+export const EXIT_DRIFT = 3;
+export const EXIT_LOCKED = 4;
+
+const PRELUDE = String.raw`set -u
+S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
+TAB=$(printf '\t')
+umask 077
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+say() { printf '%s\n' "$*"; }
+cleanup() {
+  [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
+  [ "$HAVE_LOCK" = 1 ] && rm -rf "$S/lock"
+  HAVE_LOCK=0
+}
+fail() { say "ERROR$TAB$*"; cleanup; exit 1; }
+trap cleanup EXIT
+trap 'cleanup; exit 129' HUP INT TERM PIPE
+field() { printf '%s\n' "$1" | cut -f"$2"; }
+lock() {
+  mkdir -p "$S" && chmod 700 "$S" || fail "cannot create state directory $S"
+  boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo -)
+  waited=0
+  while :; do
+    # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
+    rm -rf "$S/lock.new.$$" && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"
+    if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then HAVE_LOCK=1; return 0; fi
+    rm -rf "$S/lock.new.$$"
+    h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
+    hpid=$(field "$h" 3); hboot=$(field "$h" 4)
+    if [ -n "$h" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then
+      # Its holder is gone (process dead or host rebooted): move it aside; only one taker wins the rename.
+      if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$h"; fi
+      continue
+    fi
+    if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then say "LOCKED$TAB$h"; exit 4; fi
+    sleep 1; waited=$((waited + 1))
+  done
+}
+drift() { say "DRIFT$TAB$1$TAB$2"; DRIFT=1; }
+sha() { sha256sum < "$1" | cut -c1-64; }
+pre_file() {
+  if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
+  if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected sha256 $2"; return 0; fi
+  h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
+}
+pre_dir() {
+  if [ "$2" = absent ]; then [ -e "$1" ] && drift "$1" "exists now; the plan expected it absent"; return 0; fi
+  [ -d "$1" ] || drift "$1" "is gone; the plan expected a directory"
+}
+pre_user() {
+  if getent passwd "$1" >/dev/null; then [ "$2" = present ] || drift "user $1" "exists now; the plan expected it absent"
+  else [ "$2" = absent ] || drift "user $1" "is gone; the plan expected it to exist"; fi
+}
+meta() {
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" "$FINISHED" "$1" "$NCHANGES" "$CTL" > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"
+}
+begin() {
+  mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S"
+  last=0; for d in "$S"/generations/*; do [ -d "$d" ] && last=$(basename "$d"); done
+  G_ID=$(expr "$last" + 1); G=$S/generations/$(printf '%06d' "$G_ID")
+  mkdir "$G" || fail "cannot create generation $G"
+  if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi
+  : > "$G/entries"; STARTED=$(now); meta 0
+  say "GEN$TAB$G_ID"
+}
+rec() { # kind target existed sha mode owner group enabled active
+  line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
+  printf '%s\n' "$line" >> "$G/entries"
+  k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
+  [ -f "$S/original/$k" ] || { printf '%s\n' "$line" > "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; }
+}
+blob() {
+  B=$(sha "$1")
+  [ -f "$S/blobs/$B" ] && return 0
+  cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1"
+}
+bk_file() {
+  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - -
+  else rec file "$1" 0 - - - - - -; fi
+}
+bk_dir() {
+  if [ -d "$1" ]; then set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec directory "$1" 1 - "$2" "$3" "$4" - -
+  else rec directory "$1" 0 - - - - - -; fi
+}
+ustate() {
+  E=$(systemctl is-enabled -- "$1" 2>/dev/null); [ -n "$E" ] || E=not-found
+  A=$(systemctl is-active -- "$1" 2>/dev/null); [ -n "$A" ] || A=unknown
+}
+bk_unit() {
+  f=${UNIT_DIR}/$1; ustate "$1"
+  if [ -f "$f" ]; then blob "$f"; set -- "$1" $(stat -c '%a %U %G' -- "$f"); rec unit "$1" 1 "$B" "$2" "$3" "$4" "$E" "$A"
+  else rec unit "$1" 0 - - - - "$E" "$A"; fi
+}
+bk_user() { if getent passwd "$1" >/dev/null; then rec user "$1" 1 - - - - - -; else rec user "$1" 0 - - - - - -; fi; }
+tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
+inst() {
+  h=$(sha "$CUR_TMP"); [ "$h" = "$5" ] || fail "content for $1 arrived damaged (sha256 $h, expected $5)"
+  chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
+  CUR_TMP=; sync "$(dirname "$1")" 2>/dev/null
+  say "WROTE$TAB$1"
+}
+put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
+restore() { tmpfor "$1"; cp "$S/blobs/$5" "$CUR_TMP" || fail "the backup of $1 (sha256 $5) is missing from $S/blobs"; inst "$@"; }
+attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
+del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
+mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
+rmd() { if rmdir -- "$1" 2>/dev/null; then say "REMOVED$TAB$1"; else printf 'KEPT\t%s\tnot empty\n' "$1"; fi; }
+grp() { getent group "$1" >/dev/null || groupadd $2 -- "$1" || fail "cannot create group $1"; }
+uadd() { # name system(1|0) group groups shell home
+  s=; [ "$2" = 1 ] && s=--system
+  grp "$3" "$s"
+  if [ -n "$6" ]; then useradd $s --gid "$3" --groups "$4" --shell "$5" --home-dir "$6" --no-create-home -- "$1"
+  else useradd $s --gid "$3" --groups "$4" --shell "$5" --no-create-home -- "$1"; fi || fail "cannot create user $1"
+  say "USER$TAB$1"
+}
+umod() { # name group groups shell home
+  grp "$2" ""
+  if [ -n "$5" ]; then usermod --gid "$2" --groups "$3" --shell "$4" --home "$5" -- "$1"
+  else usermod --gid "$2" --groups "$3" --shell "$4" -- "$1"; fi || fail "cannot change user $1"
+  say "USER$TAB$1"
+}
+udel() { userdel -- "$1" || fail "cannot remove user $1"; printf 'REMOVED\tuser %s\n' "$1"; }
+ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
+sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
+chk() { h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] || fail "read-back of $1 gave sha256 $h, expected $2"; }
+chk_active() {
+  a=$(systemctl is-active -- "$1" 2>/dev/null)
+  if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
+}
+prune() {
+  n=0
+  for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
+  cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs"
+  ls "$S/blobs" | sort > "$S/.blobs"
+  comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
+  rm -f "$S/.refs" "$S/.blobs"
+}
+finish() {
+  cat > "$S/managed.tmp" && mv -f "$S/managed.tmp" "$S/managed" || fail "cannot record what nodeform manages"
+  FINISHED=$(now); meta 1
+  prune
+  say "DONE$TAB$G_ID"
+  [ "$FAILED" = 0 ] || exit 1
+}
+`;
+
+const EOF_MARK = 'NODEFORM_EOF';
+
+function q(...words: (string | number)[]): string {
+  return words.map((w) => quote(String(w))).join(' ');
+}
+
+function heredoc(body: string): string {
+  return `<<'${EOF_MARK}'\n${body}\n${EOF_MARK}`;
+}
+
+function base64Lines(data: Buffer): string {
+  return (data.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
+}
+
+function bytesOf(resource: FileResource | UnitResource): Buffer {
+  if (resource.kind === 'file' && resource.encoding === 'base64') return Buffer.from(resource.content, 'base64');
+  return Buffer.from(resource.content, 'utf8');
+}
+
+const has = (c: Change, name: string) => c.attributes.some((a) => a.name === name);
+
+function unitPath(name: string): string {
+  return `${UNIT_DIR}/${name}`;
+}
+
+/** Path of the file a change writes (a unit's file lives in /etc/systemd/system). */
+function filePath(c: Change): string {
+  return c.kind === 'unit' ? unitPath(c.target) : c.target;
+}
+
+export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
+  const contentOf = new Map<string, FileResource | UnitResource>();
+  for (const r of desired?.resources ?? []) {
+    if (r.kind === 'file') contentOf.set(r.path, r);
+    if (r.kind === 'unit') contentOf.set(r.path, r);
+  }
+  const body: string[] = ['lock'];
+
+  // 1. Preconditions, all checked before anything changes.
+  for (const c of plan.changes) {
+    if (c.action === 'restart') continue;
+    const p = c.precondition;
+    if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
+    else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
+    else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
+  }
+  body.push(`[ "$DRIFT" = 0 ] || exit ${EXIT_DRIFT}`, 'begin');
+
+  // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
+  const tempDirs = new Set<string>();
+  for (const c of plan.changes) {
+    if (c.action === 'restart') continue;
+    const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user' }[c.kind];
+    body.push(`${backup} ${q(c.target)}`);
+    if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
+  }
+  for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
+
+  const users = plan.changes.filter((c) => c.kind === 'user');
+  const dirs = plan.changes.filter((c) => c.kind === 'directory');
+  const files = plan.changes.filter((c) => c.kind === 'file');
+  const units = plan.changes.filter((c) => c.kind === 'unit' && c.action !== 'restart');
+  const restarts = plan.changes.filter((c) => c.action === 'restart');
+
+  // 3. Users and directories first: files need their owners and parents.
+  for (const c of users.filter((u) => u.action !== 'delete')) {
+    const u = c.user;
+    if (!u) throw new NodeformError('INTERNAL', `user change for ${c.target} has no user settings`);
+    const rest = [u.group ?? c.target, u.groups.join(','), u.shell, u.home ?? ''];
+    body.push(c.action === 'create' ? `uadd ${q(c.target, u.system ? 1 : 0, ...rest)}` : `umod ${q(c.target, ...rest)}`);
+  }
+  for (const c of dirs.filter((d) => d.action !== 'delete')) {
+    const a = c.after!;
+    body.push(c.action === 'create' ? `mkd ${q(c.target, a.mode, a.owner, a.group)}` : `attrs ${q(c.target, a.mode, a.owner, a.group)}`);
+  }
+
+  // 4. Units going away stop before their files go.
+  for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
+
+  // 5. File and unit file content.
+  const written: { path: string; sha: string }[] = [];
+  let unitFilesChanged = false;
+  for (const c of [...files, ...units]) {
+    const path = filePath(c);
+    if (c.action === 'delete') {
+      body.push(`del ${q(path)}`);
+      if (c.kind === 'unit') unitFilesChanged = true;
+      continue;
+    }
+    const a = c.after;
+    if (!a) continue;
+    if (has(c, 'content')) {
+      if (c.content?.from === 'backup') {
+        body.push(`restore ${q(path, a.mode, a.owner, a.group, c.content.sha256)}`);
+      } else {
+        const resource = contentOf.get(path);
+        if (!resource) throw new NodeformError('INTERNAL', `no declared content for ${path}`);
+        body.push(`put ${q(path, a.mode, a.owner, a.group, a.sha256)} ${heredoc(base64Lines(bytesOf(resource)))}`);
+      }
+      written.push({ path, sha: a.sha256 });
+      if (c.kind === 'unit') unitFilesChanged = true;
+    } else if (has(c, 'mode') || has(c, 'owner') || has(c, 'group')) {
+      body.push(`attrs ${q(path, a.mode, a.owner, a.group)}`);
+    }
+  }
+  if (unitFilesChanged) body.push('sctl daemon-reload');
+
+  // 6. Enablement, then activity, then restarts of what the plan names.
+  const verifyActive: { name: string; state: string }[] = [];
+  for (const c of units.filter((u) => u.action !== 'delete')) {
+    if (!c.unit) continue;
+    if (has(c, 'enabled')) body.push(`sctl ${c.unit.enabled ? 'enable' : 'disable'} -- ${quote(c.target)}`);
+    if (has(c, 'active')) body.push(`sctl ${c.unit.active ? 'start' : 'stop'} -- ${quote(c.target)}`);
+    if (has(c, 'active') || c.action === 'create') verifyActive.push({ name: c.target, state: c.unit.active ? 'active' : 'inactive' });
+  }
+  for (const c of restarts) {
+    body.push(`sctl restart -- ${quote(c.target)}`);
+    verifyActive.push({ name: c.target, state: 'active' });
+  }
+
+  // 7. Removals that need the files gone first: directories deepest first, then users.
+  for (const c of dirs.filter((d) => d.action === 'delete')) body.push(`rmd ${q(c.target)}`);
+  for (const c of users.filter((u) => u.action === 'delete')) body.push(`udel ${q(c.target)}`);
+
+  // 8. Read back, record, prune.
+  for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);
+  for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
+  body.push(`finish ${heredoc(managedLines(plan.managedAfter))}`);
+
+  // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.
+  const script = ['main() {', PRELUDE, ...body.map((l) => `  ${l}`), '}', 'main "$@"', ''].join('\n');
+  const command = `sh -s -- ${q(options.stateDir, options.runId, options.controller, options.lockTimeoutSeconds, options.keepGenerations, options.action, plan.changes.length)}`;
+  return { command, script };
+}
+
+export function managedLines(entries: ManagedEntry[]): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const e of entries) {
+    const line = `${e.kind}\t${e.target}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  return lines.join('\n');
+}

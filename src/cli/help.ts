@@ -1,0 +1,35 @@
+export const HELP = `nodeform: declare Ethereum node hosts in YAML; plan, apply and reset them over SSH.
+
+Usage:
+  nodeform validate -i INVENTORY [PLAYBOOK]     check inventory and playbook; contacts no host
+  nodeform plan     -i INVENTORY [PLAYBOOK]     show what apply would change (one SSH exec per host)
+  nodeform apply    -i INVENTORY [PLAYBOOK]     make the hosts match, with backups
+  nodeform apply    --plan FILE               apply a plan saved with plan --out (refused if hosts drifted)
+  nodeform reset    -i INVENTORY [--to previous|original]
+                                              undo the last apply (previous, the default), or put every
+                                              touched path back as it was before nodeform (original)
+  nodeform history  -i INVENTORY              list each host's generations
+
+PLAYBOOK defaults to nodeform_playbook in the inventory's all.vars.
+
+Options:
+  -i, --inventory FILE    Ansible-shape inventory (group_vars/ and host_vars/ beside it are read)
+  -e, --extra-vars K=V    set a variable with the highest precedence; @FILE reads a YAML file (repeatable)
+  -l, --limit PATTERN     only hosts matching an Ansible host pattern (a:b, a:&b, a:!b, globs)
+  -t, --tags LIST         only resources with one of these tags (comma-separated)
+      --skip-tags LIST    leave out resources with these tags
+  -f, --forks N           hosts handled at once (default 20)
+      --json              machine-readable output (plan: schemas/plan.schema.json)
+      --out FILE          plan: save the plan, with each change's precondition, for apply --plan
+      --detailed-exitcode plan: exit 0 with no changes, 2 with changes, 1 on error
+  -y, --yes               apply/reset without asking (required when there is no terminal)
+      --lock-timeout S    wait this long for another run's host lock (default 60)
+      --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
+      --known-hosts FILE  another known_hosts file to check host keys against (repeatable)
+      --ssh-config FILE   ssh config to read instead of ~/.ssh/config
+      --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
+  -h, --help              this help
+  -V, --version           version
+
+Exit codes: 0 success; 1 error (config, connection, a host failed); 2 plan --detailed-exitcode with changes.
+`;

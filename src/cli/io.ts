@@ -1,0 +1,12 @@
+// What the CLI may touch of its process: passed in, so tests run it in-process.
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Reads one line from the terminal; undefined when there is no terminal to ask. */
+  prompt?: (question: string) => Promise<string>;
+  /** stdout is a terminal (colour and confirmation depend on it). */
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}

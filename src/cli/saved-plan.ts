@@ -1,0 +1,46 @@
+// Plans saved with `plan --out`: the changes with their preconditions, and the inputs that produced them.
+
+import { NodeformError } from '../errors.js';
+import type { HostPlan, Plan } from '../model/plan.js';
+import type { Desired } from '../model/types.js';
+
+export interface SavedPlan extends Plan {
+  createdAt: string;
+  inputs: {
+    inventoryPath: string;
+    playbookPath?: string;
+    extraVars: string[];
+    limit?: string;
+    tags?: string[];
+    skipTags?: string[];
+  };
+}
+
+export function readSavedPlan(file: string, text: string): SavedPlan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new NodeformError('CONFIG', `${file}: not a saved plan (${(error as Error).message}); make one with nodeform plan --out FILE`);
+  }
+  const plan = data as Partial<SavedPlan>;
+  if (plan.formatVersion !== 1 || plan.kind !== 'apply' || !Array.isArray(plan.hosts) || !plan.inputs?.inventoryPath) {
+    throw new NodeformError('CONFIG', `${file}: not a saved plan of this nodeform version; make one with nodeform plan --out FILE`);
+  }
+  return plan as SavedPlan;
+}
+
+/** Content the saved plan would write that the declared state no longer matches. */
+export function savedPlanMismatches(host: HostPlan, desired: Desired): string[] {
+  const declared = new Map<string, string>();
+  for (const r of desired.resources) {
+    if (r.kind === 'file' || r.kind === 'unit') declared.set(r.path, r.sha256);
+  }
+  const out: string[] = [];
+  for (const change of host.changes) {
+    if (change.content?.from !== 'desired' || !change.after) continue;
+    const path = change.kind === 'unit' ? `/etc/systemd/system/${change.target}` : change.target;
+    if (declared.get(path) !== change.after.sha256) out.push(`${host.host}: ${path}`);
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+// One base error with a `code`; the CLI maps codes to exit codes in one place.
+
+export type ErrorCode =
+  | 'CONFIG' // inventory, playbook or argument is wrong: the user must edit something
+  | 'TRANSPORT' // SSH connect, auth, host key or exec failed
+  | 'HOSTKEY' // host key unknown or changed
+  | 'DRIFT' // a saved plan's preconditions no longer hold
+  | 'LOCKED' // another apply holds the host lock
+  | 'APPLY' // a host-side step failed
+  | 'USAGE' // bad command line
+  | 'INTERNAL';
+
+export class NodeformError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'NodeformError';
+  }
+}
+
+/** Where in a user's file a problem is. Lines and columns count from 1. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ConfigProblem {
+  position: SourcePosition;
+  /** Dotted path of the field, e.g. `all.children.beacon.hosts.lab1.ansible_port`. */
+  field: string;
+  message: string;
+  /** The offending line with a caret under the value, when the source is known. */
+  excerpt?: string;
+}
+
+/** All configuration problems found at once, each with file:line:column and field. */
+export class ConfigError extends NodeformError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super('CONFIG', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = `${p.position.file}:${p.position.line}:${p.position.column}`;
+  const head = `${where}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
+  return p.excerpt ? `${head}\n${p.excerpt}` : head;
+}
+
+export class TransportError extends NodeformError {
+  readonly host: string;
+  readonly command?: string;
+  readonly exitCode?: number;
+  readonly stderr?: string;
+  constructor(
+    host: string,
+    message: string,
+    details: { command?: string; exitCode?: number; stderr?: string; code?: ErrorCode; cause?: unknown } = {},
+  ) {
+    const tail = [
+      details.command !== undefined ? `command: ${details.command}` : '',
+      details.exitCode !== undefined ? `exit code: ${details.exitCode}` : '',
+      details.stderr ? `stderr: ${details.stderr.trim()}` : '',
+    ].filter(Boolean);
+    super(details.code ?? 'TRANSPORT', `${host}: ${message}${tail.length ? `\n  ${tail.join('\n  ')}` : ''}`, {
+      cause: details.cause,
+    });
+    this.host = host;
+    this.command = details.command;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr;
+    this.name = 'TransportError';
+  }
+}

@@ -1,0 +1,89 @@
+// The plan: what differs on each host, with the preconditions each change was computed from.
+// JSON-safe and free of file content (content is taken from Desired, or from backups, at apply).
+
+import type { ManagedEntry, Mode } from './types.js';
+
+export type ChangeKind = 'file' | 'directory' | 'user' | 'unit';
+export type ChangeAction = 'create' | 'update' | 'delete' | 'restart';
+
+export interface AttributeChange {
+  name: 'content' | 'mode' | 'owner' | 'group' | 'enabled' | 'active' | 'shell' | 'home' | 'groups' | 'system';
+  before: string | null;
+  after: string | null;
+}
+
+/** The state a change was computed from; apply refuses to act when the host no longer matches it. */
+export interface Precondition {
+  exists: boolean;
+  /** sha256 of the file's bytes when it is a file or unit file that exists. */
+  sha256?: string;
+}
+
+/** Where a change's bytes come from: the declared resource, or a backup on the host (reset). */
+export type ContentSource = { from: 'desired' } | { from: 'backup'; sha256: string };
+
+export interface FileState {
+  sha256: string;
+  mode: Mode;
+  owner: string;
+  group: string;
+}
+
+export interface Change {
+  kind: ChangeKind;
+  action: ChangeAction;
+  /** Path for files and directories, name for users and units. */
+  target: string;
+  /** Why, when it is not plain "declared differently": "no longer declared", "input /x changed", ... */
+  reason?: string;
+  attributes: AttributeChange[];
+  /** Unified diff of the content, when both sides are known text and the file is not secret. */
+  diff?: string;
+  secret: boolean;
+  precondition: Precondition;
+  /** Target state of a file or unit file after the change; absent for deletes. */
+  after?: FileState;
+  content?: ContentSource;
+  /** For units: the wanted enablement and activity after the change. */
+  unit?: { enabled: boolean; active: boolean };
+  /** For users. */
+  user?: { system: boolean; group?: string; groups: string[]; home?: string; shell: string };
+  /** For directories being removed: only when empty. */
+  onlyIfEmpty?: boolean;
+}
+
+export interface HostPlan {
+  host: string;
+  /** create/update/delete of resources and restarts, in the order apply performs them. */
+  changes: Change[];
+  warnings: string[];
+  /** Set when the host could not be planned (unreachable, bad facts); the other hosts still are. */
+  error?: string;
+  /** For reset plans: the generation being restored. */
+  resetTo?: string;
+  /** What nodeform will manage on the host once these changes are applied (its record). */
+  managedAfter: ManagedEntry[];
+}
+
+export interface Plan {
+  formatVersion: 1;
+  kind: 'apply' | 'reset';
+  hosts: HostPlan[];
+}
+
+export interface PlanCounts {
+  create: number;
+  update: number;
+  delete: number;
+  restart: number;
+}
+
+export function countChanges(plan: Plan): PlanCounts {
+  const counts: PlanCounts = { create: 0, update: 0, delete: 0, restart: 0 };
+  for (const host of plan.hosts) for (const change of host.changes) counts[change.action] += 1;
+  return counts;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.hosts.some((h) => h.changes.length > 0);
+}

@@ -1,0 +1,198 @@
+// Plain, JSON-serialisable data that flows one way:
+// Inventory+Playbook -> Desired -> Resources; Resources x Facts -> Plan -> apply -> Generation.
+
+/** Octal permission string, always four digits: "0644". */
+export type Mode = string;
+
+/** How to reach one host. Built from inventory vars (ansible_* or nodeform's own names). */
+export interface HostConnection {
+  /** inventory_hostname */
+  name: string;
+  /** Address or ~/.ssh/config alias to connect to (ansible_host; defaults to name). */
+  address: string;
+  port?: number;
+  user?: string;
+  identityFiles: string[];
+  /** Run remote commands through `sudo -n` (ansible_become). */
+  become: boolean;
+  becomeUser: string;
+  /** ProxyJump spec, "user@host:port[,next]", when not from ~/.ssh/config. */
+  proxyJump?: string;
+  /** Extra known_hosts files to trust besides the user's own. */
+  knownHostsFiles: string[];
+  /** `local` runs on the controller itself without SSH. */
+  connection: 'ssh' | 'local';
+}
+
+export interface HostSettings {
+  /** Where nodeform keeps its record, backups and lock on the host. */
+  stateDir: string;
+  /** Generations of backups kept; older ones are pruned (originals never are). */
+  keepGenerations: number;
+}
+
+interface ResourceBase {
+  /** Stable key: `file:/etc/x`, `dir:/etc`, `user:geth`, `unit:geth.service`. */
+  id: string;
+  tags: string[];
+  /** Where it was declared, for messages: "playbooks/demo.yaml:12:5". */
+  origin?: string;
+}
+
+export interface FileResource extends ResourceBase {
+  kind: 'file';
+  path: string;
+  /** utf8 text, or base64 when encoding is base64 (binary files). */
+  content: string;
+  encoding: 'utf8' | 'base64';
+  /** sha256 hex of the bytes. */
+  sha256: string;
+  mode: Mode;
+  owner: string;
+  group: string;
+  /** Never shown in plans, JSON or logs. */
+  secret: boolean;
+}
+
+export interface DirectoryResource extends ResourceBase {
+  kind: 'directory';
+  path: string;
+  mode: Mode;
+  owner: string;
+  group: string;
+}
+
+export interface UserResource extends ResourceBase {
+  kind: 'user';
+  name: string;
+  system: boolean;
+  /** Primary group; created with the user's name when absent. */
+  group?: string;
+  /** Supplementary groups, which must exist. */
+  groups: string[];
+  home?: string;
+  shell: string;
+}
+
+export interface UnitResource extends ResourceBase {
+  kind: 'unit';
+  /** e.g. `geth.service`; the file lands at /etc/systemd/system/<name>. */
+  name: string;
+  path: string;
+  content: string;
+  sha256: string;
+  enabled: boolean;
+  active: boolean;
+  /** Paths of files whose change restarts this unit (its declared inputs). */
+  restartOn: string[];
+}
+
+export type Resource = FileResource | DirectoryResource | UserResource | UnitResource;
+
+/** What one host must hold. */
+export interface Desired {
+  host: string;
+  connection: HostConnection;
+  settings: HostSettings;
+  /** The host's resolved variables (secrets masked out of any output by the formatter). */
+  vars: Record<string, unknown>;
+  resources: Resource[];
+}
+
+// ---------------------------------------------------------------- facts
+
+export interface PathFact {
+  path: string;
+  exists: boolean;
+  type?: 'file' | 'directory' | 'symlink' | 'other';
+  mode?: Mode;
+  owner?: string;
+  group?: string;
+  size?: number;
+  sha256?: string;
+  /** base64 of current bytes; only for changed, small, non-secret files (for diffs). */
+  content?: string;
+}
+
+export interface UnitFact {
+  name: string;
+  /** `systemctl is-enabled`: enabled, disabled, static, masked, not-found, ... */
+  enabled: string;
+  /** `systemctl is-active`: active, inactive, failed, activating, ... */
+  active: string;
+}
+
+export interface UserFact {
+  name: string;
+  exists: boolean;
+  uid?: number;
+  gid?: number;
+  home?: string;
+  shell?: string;
+  /** Primary group name. */
+  group?: string;
+  /** All group names, primary included. */
+  groups?: string[];
+}
+
+/** One entry of what nodeform manages on a host (its record). */
+export interface ManagedEntry {
+  kind: 'file' | 'directory' | 'user' | 'unit';
+  /** path for files and directories, name for users and units */
+  target: string;
+}
+
+export interface LockInfo {
+  holder: string;
+  since: string;
+}
+
+export interface GenerationSummary {
+  id: number;
+  action: string;
+  startedAt: string;
+  finishedAt?: string;
+  complete: boolean;
+  changes: number;
+  controller: string;
+}
+
+export interface Facts {
+  host: string;
+  paths: Record<string, PathFact>;
+  units: Record<string, UnitFact>;
+  users: Record<string, UserFact>;
+  record: HostRecord;
+}
+
+/** A target's state before a change, as the host recorded it in a generation (or in the originals). */
+export interface BackupEntry {
+  kind: 'file' | 'directory' | 'user' | 'unit';
+  target: string;
+  existed: boolean;
+  /** sha256 of the saved bytes (files and unit files); the blob is kept on the host. */
+  sha256?: string;
+  mode?: Mode;
+  owner?: string;
+  group?: string;
+  /** Units: enablement and activity before. */
+  enabled?: string;
+  active?: string;
+}
+
+export interface LastGeneration {
+  id: number;
+  entries: BackupEntry[];
+  /** What nodeform managed before this generation ran. */
+  managedBefore: ManagedEntry[];
+}
+
+/** The host's record as the probe read it, beyond the live state of the targets. */
+export interface HostRecord {
+  managed: ManagedEntry[];
+  generations: GenerationSummary[];
+  /** First-seen state of everything nodeform ever touched on the host. */
+  original: BackupEntry[];
+  last?: LastGeneration;
+  lock?: LockInfo;
+}

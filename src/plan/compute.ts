@@ -1,0 +1,309 @@
+// Resources x Facts -> HostPlan. Pure: it reads nothing and knows no clock.
+
+import type {
+  AttributeChange,
+  Change,
+  HostPlan,
+} from '../model/plan.js';
+import type {
+  Desired,
+  DirectoryResource,
+  Facts,
+  FileResource,
+  ManagedEntry,
+  PathFact,
+  Resource,
+  UnitResource,
+  UserResource,
+} from '../model/types.js';
+import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
+import { isText, unifiedDiff } from './textdiff.js';
+
+export interface PlanOptions {
+  /** Remove what nodeform managed before and is no longer declared. Off when --tags narrows the run. */
+  removeUndeclared: boolean;
+}
+
+/** What the probe must gather for these resources. */
+export function probeRequestFor(desired: Desired): ProbeRequest {
+  const request: ProbeRequest = { stateDir: desired.settings.stateDir, paths: [], units: [], users: [] };
+  for (const r of desired.resources) {
+    if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
+    else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
+    else if (r.kind === 'unit') {
+      request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
+      request.units.push(r.name);
+    } else request.users.push(r.name);
+  }
+  return request;
+}
+
+export function resourceTarget(r: Resource): ManagedEntry {
+  switch (r.kind) {
+    case 'file':
+    case 'directory':
+      return { kind: r.kind, target: r.path };
+    case 'unit':
+    case 'user':
+      return { kind: r.kind, target: r.name };
+  }
+}
+
+const entryKey = (e: ManagedEntry) => `${e.kind}\t${e.target}`;
+
+function attr(name: AttributeChange['name'], before: string | null | undefined, after: string | null): AttributeChange {
+  return { name, before: before ?? null, after };
+}
+
+function decode(resource: FileResource | UnitResource): Buffer {
+  return resource.kind === 'file' && resource.encoding === 'base64'
+    ? Buffer.from(resource.content, 'base64')
+    : Buffer.from(resource.content, 'utf8');
+}
+
+/** The diff of a file's content, when both sides are known, small, text and not secret. */
+function contentDiff(fact: PathFact | undefined, resource: FileResource | UnitResource): string | undefined {
+  if (resource.kind === 'file' && resource.secret) return undefined;
+  const after = decode(resource);
+  if (after.length > DIFF_CONTENT_LIMIT || !isText(after)) return undefined;
+  let before = Buffer.alloc(0);
+  if (fact?.exists) {
+    if (fact.content === undefined) return undefined;
+    before = Buffer.from(fact.content, 'base64');
+    if (!isText(before)) return undefined;
+  }
+  return unifiedDiff(before.toString('utf8'), after.toString('utf8')) || undefined;
+}
+
+const short = (sha: string | undefined) => (sha ? `sha256:${sha.slice(0, 12)}` : null);
+
+function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResource, secret: boolean): AttributeChange[] {
+  const mode = r.kind === 'file' ? r.mode : '0644';
+  const owner = r.kind === 'file' ? r.owner : 'root';
+  const group = r.kind === 'file' ? r.group : 'root';
+  const exists = fact?.exists === true;
+  const out: AttributeChange[] = [];
+  if (!exists || fact.sha256 !== r.sha256) {
+    out.push(secret ? attr('content', exists ? '(sensitive)' : null, '(sensitive)') : attr('content', exists ? short(fact.sha256) : null, short(r.sha256)));
+  }
+  if (!exists || fact.mode !== mode) out.push(attr('mode', exists ? fact.mode : null, mode));
+  if (!exists || fact.owner !== owner) out.push(attr('owner', exists ? fact.owner : null, owner));
+  if (!exists || fact.group !== group) out.push(attr('group', exists ? fact.group : null, group));
+  return out;
+}
+
+function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | undefined {
+  const fact = facts.paths[r.path];
+  if (fact?.exists && fact.type !== 'file') {
+    warnings.push(`${r.path} is a ${fact.type} on the host, not a file: nodeform will not replace it; remove it by hand or change the path`);
+    return undefined;
+  }
+  const attributes = fileAttributes(fact, r, r.secret);
+  if (attributes.length === 0) return undefined;
+  const exists = fact?.exists === true;
+  const change: Change = {
+    kind: 'file',
+    action: exists ? 'update' : 'create',
+    target: r.path,
+    attributes,
+    secret: r.secret,
+    precondition: exists ? { exists, sha256: fact.sha256 } : { exists: false },
+    after: { sha256: r.sha256, mode: r.mode, owner: r.owner, group: r.group },
+    content: { from: 'desired' },
+  };
+  if (attributes.some((a) => a.name === 'content')) {
+    const diff = contentDiff(fact, r);
+    if (diff) change.diff = diff;
+  }
+  return change;
+}
+
+function planDirectory(r: DirectoryResource, facts: Facts, warnings: string[]): Change | undefined {
+  const fact = facts.paths[r.path];
+  if (fact?.exists && fact.type !== 'directory') {
+    warnings.push(`${r.path} is a ${fact.type} on the host, not a directory: nodeform will not replace it`);
+    return undefined;
+  }
+  const exists = fact?.exists === true;
+  const attributes: AttributeChange[] = [];
+  if (!exists || fact.mode !== r.mode) attributes.push(attr('mode', exists ? fact.mode : null, r.mode));
+  if (!exists || fact.owner !== r.owner) attributes.push(attr('owner', exists ? fact.owner : null, r.owner));
+  if (!exists || fact.group !== r.group) attributes.push(attr('group', exists ? fact.group : null, r.group));
+  if (attributes.length === 0) return undefined;
+  return {
+    kind: 'directory',
+    action: exists ? 'update' : 'create',
+    target: r.path,
+    attributes,
+    secret: false,
+    precondition: { exists },
+    after: { sha256: '', mode: r.mode, owner: r.owner, group: r.group },
+  };
+}
+
+function planUser(r: UserResource, facts: Facts): Change | undefined {
+  const fact = facts.users[r.name];
+  const exists = fact?.exists === true;
+  const attributes: AttributeChange[] = [];
+  const primary = r.group ?? r.name;
+  const wantGroups = [...new Set(r.groups.filter((g) => g !== primary))].sort();
+  if (!exists) {
+    attributes.push(attr('system', null, String(r.system)), attr('shell', null, r.shell), attr('group', null, primary));
+    if (r.home) attributes.push(attr('home', null, r.home));
+    if (wantGroups.length) attributes.push(attr('groups', null, wantGroups.join(',')));
+  } else {
+    if (fact.shell !== r.shell) attributes.push(attr('shell', fact.shell, r.shell));
+    if (r.home && fact.home !== r.home) attributes.push(attr('home', fact.home, r.home));
+    if (fact.group !== primary) attributes.push(attr('group', fact.group, primary));
+    const haveGroups = [...new Set((fact.groups ?? []).filter((g) => g !== fact.group))].sort();
+    if (haveGroups.join(',') !== wantGroups.join(',')) attributes.push(attr('groups', haveGroups.join(','), wantGroups.join(',')));
+  }
+  if (attributes.length === 0) return undefined;
+  const user: NonNullable<Change['user']> = { system: r.system, groups: wantGroups, shell: r.shell, group: primary };
+  if (r.home) user.home = r.home;
+  return {
+    kind: 'user',
+    action: exists ? 'update' : 'create',
+    target: r.name,
+    attributes,
+    secret: false,
+    precondition: { exists },
+    user,
+  };
+}
+
+const isEnabled = (state: string | undefined) => state === 'enabled' || state === 'enabled-runtime';
+const isActive = (state: string | undefined) => state === 'active' || state === 'activating' || state === 'reloading';
+/** Units without an [Install] section can be neither enabled nor disabled. */
+const enablementFixed = (state: string | undefined) => state === 'static' || state === 'indirect' || state === 'generated';
+
+function planUnit(r: UnitResource, facts: Facts): Change | undefined {
+  const fileFact = facts.paths[r.path];
+  const unitFact = facts.units[r.name];
+  const exists = fileFact?.exists === true;
+  const attributes = fileAttributes(fileFact, r, false);
+  const enabledNow = isEnabled(unitFact?.enabled);
+  if (!enablementFixed(unitFact?.enabled) && enabledNow !== r.enabled) {
+    attributes.push(attr('enabled', exists ? String(enabledNow) : null, String(r.enabled)));
+  }
+  const activeNow = isActive(unitFact?.active);
+  if (activeNow !== r.active) attributes.push(attr('active', exists ? String(activeNow) : null, String(r.active)));
+  if (attributes.length === 0) return undefined;
+  const change: Change = {
+    kind: 'unit',
+    action: exists ? 'update' : 'create',
+    target: r.name,
+    attributes,
+    secret: false,
+    precondition: exists ? { exists, sha256: fileFact.sha256 } : { exists: false },
+    after: { sha256: r.sha256, mode: '0644', owner: 'root', group: 'root' },
+    content: { from: 'desired' },
+    unit: { enabled: r.enabled, active: r.active },
+  };
+  if (attributes.some((a) => a.name === 'content')) {
+    const diff = contentDiff(fileFact, r);
+    if (diff) change.diff = diff;
+  }
+  return change;
+}
+
+/** Restart an active unit whose file or declared inputs change in this plan. */
+function planRestarts(units: UnitResource[], changes: Change[], facts: Facts): Change[] {
+  const contentChanged = new Set(
+    changes.filter((c) => c.attributes.some((a) => a.name === 'content')).map((c) => (c.kind === 'unit' ? `unit:${c.target}` : c.target)),
+  );
+  const restarts: Change[] = [];
+  for (const unit of units) {
+    if (!unit.active || !isActive(facts.units[unit.name]?.active)) continue; // a start loads the new config anyway
+    const causes = [
+      ...(contentChanged.has(`unit:${unit.name}`) ? [`unit file ${unit.path} changed`] : []),
+      ...unit.restartOn.filter((p) => contentChanged.has(p)).map((p) => `input ${p} changed`),
+    ];
+    if (causes.length === 0) continue;
+    restarts.push({
+      kind: 'unit',
+      action: 'restart',
+      target: unit.name,
+      reason: causes.join(', '),
+      attributes: [],
+      secret: false,
+      precondition: { exists: true },
+    });
+  }
+  return restarts;
+}
+
+/** Deletes for what the host's record says nodeform manages and nothing declares any more. */
+function planRemovals(declared: Set<string>, facts: Facts, warnings: string[]): { changes: Change[]; forgotten: ManagedEntry[] } {
+  const changes: Change[] = [];
+  const forgotten: ManagedEntry[] = [];
+  const createdByNodeform = (e: ManagedEntry) =>
+    facts.record.original.some((o) => o.kind === e.kind && o.target === e.target && !o.existed);
+  const byDepth = [...facts.record.managed].sort((a, b) => b.target.split('/').length - a.target.split('/').length);
+  const kindOrder = { unit: 0, file: 1, directory: 2, user: 3 } as const;
+  byDepth.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]);
+  for (const entry of byDepth) {
+    if (declared.has(entryKey(entry))) continue;
+    const base = { kind: entry.kind, action: 'delete' as const, target: entry.target, reason: 'no longer declared', secret: false };
+    if (entry.kind === 'file') {
+      const fact = facts.paths[entry.target];
+      if (fact?.exists && fact.type === 'file') {
+        changes.push({ ...base, attributes: [attr('content', short(fact.sha256), null)], precondition: { exists: true, sha256: fact.sha256 } });
+      } else forgotten.push(entry);
+    } else if (entry.kind === 'unit') {
+      const fileFact = facts.paths[`/etc/systemd/system/${entry.target}`];
+      const unitFact = facts.units[entry.target];
+      if (fileFact?.exists || isActive(unitFact?.active) || isEnabled(unitFact?.enabled)) {
+        changes.push({
+          ...base,
+          attributes: [attr('active', String(isActive(unitFact?.active)), null), attr('enabled', String(isEnabled(unitFact?.enabled)), null)],
+          precondition: fileFact?.exists ? { exists: true, sha256: fileFact.sha256 } : { exists: false },
+        });
+      } else forgotten.push(entry);
+    } else if (entry.kind === 'directory') {
+      const fact = facts.paths[entry.target];
+      if (fact?.exists && createdByNodeform(entry)) {
+        changes.push({ ...base, reason: 'no longer declared; removed only if empty', attributes: [], precondition: { exists: true }, onlyIfEmpty: true });
+      } else forgotten.push(entry);
+    } else {
+      const fact = facts.users[entry.target];
+      if (fact?.exists && createdByNodeform(entry)) {
+        changes.push({ ...base, attributes: [], precondition: { exists: true } });
+      } else {
+        if (fact?.exists) warnings.push(`user ${entry.target} is no longer declared; it existed before nodeform, so it is left in place`);
+        forgotten.push(entry);
+      }
+    }
+  }
+  return { changes, forgotten };
+}
+
+/** The plan for one host: every difference between its declared resources and its facts. */
+export function planHost(desired: Desired, facts: Facts, options: PlanOptions): HostPlan {
+  const warnings: string[] = [];
+  const of = <K extends Resource['kind']>(kind: K) => desired.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
+  const depth = (p: string) => p.split('/').length;
+  const users = of('user').map((r) => planUser(r, facts));
+  const dirs = of('directory')
+    .sort((a, b) => depth(a.path) - depth(b.path))
+    .map((r) => planDirectory(r, facts, warnings));
+  const files = of('file').map((r) => planFile(r, facts, warnings));
+  const units = of('unit').map((r) => planUnit(r, facts));
+  const changes = [...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);
+  changes.push(...planRestarts(of('unit'), changes, facts));
+
+  const declared = new Set(desired.resources.map((r) => entryKey(resourceTarget(r))));
+  let managedAfter: ManagedEntry[];
+  if (options.removeUndeclared) {
+    const removals = planRemovals(declared, facts, warnings);
+    changes.push(...removals.changes);
+    managedAfter = desired.resources.map(resourceTarget);
+  } else {
+    const undeclared = facts.record.managed.filter((e) => !declared.has(entryKey(e)));
+    if (undeclared.length > 0) {
+      warnings.push(`${undeclared.length} managed item(s) not in this run's selection are kept (--tags/--skip-tags narrow the run)`);
+    }
+    managedAfter = [...undeclared, ...desired.resources.map(resourceTarget)];
+  }
+  return { host: desired.host, changes, warnings, managedAfter };
+}

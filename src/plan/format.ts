@@ -1,0 +1,71 @@
+// Human output in the style of Terraform: + create, ~ update, - delete, restarts; per host.
+// Colour only when asked (a TTY without NO_COLOR: decided by the CLI).
+
+import type { AttributeChange, Change, HostPlan, Plan } from '../model/plan.js';
+import { countChanges } from '../model/plan.js';
+
+export interface FormatOptions {
+  color: boolean;
+}
+
+const SGR = { green: 32, yellow: 33, red: 31, cyan: 36, bold: 1, dim: 2 } as const;
+type Style = keyof typeof SGR;
+
+export function painter(color: boolean): (style: Style, text: string) => string {
+  return (style, text) => (color ? `\x1b[${SGR[style]}m${text}\x1b[0m` : text);
+}
+
+const SYMBOL: Record<Change['action'], { mark: string; style: Style }> = {
+  create: { mark: '+', style: 'green' },
+  update: { mark: '~', style: 'yellow' },
+  delete: { mark: '-', style: 'red' },
+  restart: { mark: '↻', style: 'cyan' },
+};
+
+function describeAttributes(change: Change): string {
+  const parts = change.attributes.map((a: AttributeChange) => {
+    if (change.action === 'create' || a.before === null) return `${a.name}=${a.after ?? '∅'}`;
+    if (a.after === null) return `${a.name}=${a.before}`;
+    return `${a.name}: ${a.before} -> ${a.after}`;
+  });
+  return parts.join(', ');
+}
+
+export function formatChange(change: Change, paint: ReturnType<typeof painter>): string[] {
+  const { mark, style } = SYMBOL[change.action];
+  const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
+  const details = [describeAttributes(change), change.reason ?? ''].filter(Boolean).join('; ');
+  const lines = [`  ${paint(style, `${mark} ${label}`)}${details ? `  (${details})` : ''}`];
+  if (change.secret && change.attributes.some((a) => a.name === 'content')) lines.push(paint('dim', '      (content hidden: secret)'));
+  if (change.diff) {
+    for (const line of change.diff.replace(/\n$/, '').split('\n')) {
+      const s: Style | undefined = line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
+      lines.push(`      ${s ? paint(s, line) : line}`);
+    }
+  }
+  return lines;
+}
+
+export function formatHostPlan(host: HostPlan, options: FormatOptions): string {
+  const paint = painter(options.color);
+  const lines = [paint('bold', host.resetTo ? `${host.host} (reset to ${host.resetTo})` : host.host)];
+  if (host.error) lines.push(`  ${paint('red', `error: ${host.error}`)}`);
+  else if (host.changes.length === 0) lines.push('  no changes');
+  for (const change of host.changes) lines.push(...formatChange(change, paint));
+  for (const warning of host.warnings) lines.push(`  ${paint('yellow', `warning: ${warning}`)}`);
+  return lines.join('\n');
+}
+
+export function formatPlan(plan: Plan, options: FormatOptions): string {
+  const blocks = plan.hosts.map((h) => formatHostPlan(h, options));
+  const counts = countChanges(plan);
+  const changed = plan.hosts.filter((h) => h.changes.length > 0).length;
+  const failed = plan.hosts.filter((h) => h.error).length;
+  const total = counts.create + counts.update + counts.delete + counts.restart;
+  const summary =
+    total === 0
+      ? `No changes on ${plan.hosts.length - failed} host(s).`
+      : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to remove, ${counts.restart} to restart, on ${changed} of ${plan.hosts.length} host(s).`;
+  const tail = failed ? ` ${failed} host(s) could not be planned.` : '';
+  return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
+}

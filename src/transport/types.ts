@@ -1,0 +1,39 @@
+// The one interface all host I/O goes through. Results are data, like execa's.
+
+export interface ExecOptions {
+  /** Bytes fed to the command's standard input, then EOF. */
+  stdin?: string | Buffer;
+  /** Kill the remote command and fail after this long. */
+  timeoutMs?: number;
+  /** Called with each chunk of standard output as it arrives (progress lines). */
+  onStdout?: (chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface TransportStats {
+  /** Remote commands run since connect (the plan's budget is one). */
+  execs: number;
+  /** Application bytes sent to the host: commands and stdin. */
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface Transport {
+  /** inventory_hostname */
+  readonly host: string;
+  /**
+   * Runs one command line (built with quote/command) through POSIX sh on the host,
+   * as root when the host's connection says become. Never throws for a non-zero exit:
+   * the exit code is data; it throws TransportError when the connection fails.
+   */
+  exec(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
+  readonly stats: TransportStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,137 @@
+// The host-side scripts run for real by /bin/sh on this machine, against real files in a temp dir
+// (no systemd here: units are covered by the lab tests).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED } from '../../src/apply/script.js';
+import { buildProbe } from '../../src/facts/probe.js';
+import { parseFacts } from '../../src/facts/parse.js';
+import { planHost, probeRequestFor } from '../../src/plan/compute.js';
+import { planReset } from '../../src/plan/reset.js';
+import type { Desired } from '../../src/model/types.js';
+import { desired, file, sha } from '../unit/helpers.js';
+
+let root: string;
+let state: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'nodeform-host-'));
+  state = join(root, 'state');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function sh(command: string, stdin: string) {
+  const r = spawnSync('/bin/sh', ['-c', command], { input: stdin, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function probe(d: Desired) {
+  const p = buildProbe(probeRequestFor(d));
+  const r = sh(p.command, p.script);
+  expect(r.code, r.stderr).toBe(0);
+  return parseFacts('h1', r.stdout);
+}
+
+const opts = (action = 'apply') => ({ stateDir: state, runId: 'r1', controller: 'test@here', lockTimeoutSeconds: 1, keepGenerations: 3, action });
+
+function apply(d: Desired) {
+  const facts = probe(d);
+  const plan = planHost(d, facts, { removeUndeclared: true });
+  const s = buildApplyScript(plan, d, opts());
+  return { plan, ...sh(s.command, s.script) };
+}
+
+describe('probe and apply scripts under /bin/sh', () => {
+  it('creates, converges, detects drift, and resets to original byte for byte', () => {
+    const pre = join(root, 'pre.conf');
+    writeFileSync(pre, 'original\n', { mode: 0o600 });
+    const d = () => desired([file(join(root, 'a.conf'), 'a=1\n'), file(pre, 'managed\n', { mode: '0640' })], state);
+    const first = apply(d());
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(readFileSync(join(root, 'a.conf'), 'utf8')).toBe('a=1\n');
+    expect(statSync(pre).mode & 0o777).toBe(0o640);
+    expect(first.stdout).toMatch(/^GEN\t1$/m);
+
+    const second = probe(d());
+    expect(planHost(d(), second, { removeUndeclared: true }).changes).toEqual([]);
+    expect(second.record.generations.map((g) => [g.id, g.complete])).toEqual([[1, true]]);
+
+    writeFileSync(join(root, 'a.conf'), 'a=2\n');
+    const drifted = planHost(d(), probe(d()), { removeUndeclared: true });
+    expect(drifted.changes.map((c) => c.diff)).toEqual(['@@ -1,1 +1,1 @@\n-a=2\n+a=1\n']);
+
+    const facts = probe(d());
+    const reset = planReset('h1', facts, 'original');
+    const s = buildApplyScript(reset, undefined, opts('reset-original'));
+    const r = sh(s.command, s.script);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(existsSync(join(root, 'a.conf'))).toBe(false);
+    expect(readFileSync(pre, 'utf8')).toBe('original\n');
+    expect(statSync(pre).mode & 0o777).toBe(0o600);
+    expect(readdirSync(root).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+  });
+
+  it('refuses a plan whose precondition no longer holds, changing nothing', () => {
+    const target = join(root, 'x.conf');
+    const d = desired([file(target, 'new\n')], state);
+    const plan = planHost(d, probe(d), { removeUndeclared: true });
+    writeFileSync(target, 'someone else\n');
+    const s = buildApplyScript(plan, d, opts());
+    const r = sh(s.command, s.script);
+    expect(r.code).toBe(EXIT_DRIFT);
+    expect(r.stdout).toContain(`DRIFT\t${target}\texists now; the plan expected it absent`);
+    expect(readFileSync(target, 'utf8')).toBe('someone else\n');
+    expect(existsSync(join(state, 'generations'))).toBe(false);
+  });
+
+  it('runs nothing when the script is cut off in transit', () => {
+    const target = join(root, 'cut.conf');
+    const d = desired([file(target, 'x\n'.repeat(1000))], state);
+    const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+    for (const fraction of [0.1, 0.5, 0.9, 0.99]) {
+      const r = sh(s.command, s.script.slice(0, Math.floor(s.script.length * fraction)));
+      expect(r.code).not.toBe(0);
+      expect(existsSync(target)).toBe(false);
+      expect(existsSync(state)).toBe(false);
+    }
+  });
+
+  it('waits for a live lock holder, then gives up naming it', () => {
+    const d = desired([file(join(root, 'l.conf'), 'l\n')], state);
+    const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    sh(`mkdir -p ${state}/lock && printf 'other\\tops@ci\\t%s\\t${boot}\\t2026-01-01T00:00:00Z\\n' "$PPID" > ${state}/lock/holder`, '');
+    // $PPID of that sh is this test process: alive, so the lock is honoured.
+    const r = sh(s.command, s.script);
+    expect(r.code).toBe(EXIT_LOCKED);
+    expect(r.stdout).toMatch(/^LOCKED\tother\tops@ci\t\d+\t/m);
+  });
+
+  it('takes over a lock whose holder is dead', () => {
+    const d = desired([file(join(root, 'l.conf'), 'l\n')], state);
+    const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+    sh(`mkdir -p ${state}/lock && printf 'dead\\tops@ci\\t999999\\tother-boot\\t2026-01-01T00:00:00Z\\n' > ${state}/lock/holder`, '');
+    const r = sh(s.command, s.script);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^STALE\tdead/m);
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
+
+  it('keeps only the configured number of generations and their backups', () => {
+    const target = join(root, 'g.conf');
+    for (let i = 0; i < 6; i += 1) {
+      const r = apply(desired([file(target, `v${i}\n`)], state));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    expect(readdirSync(join(state, 'generations'))).toEqual(['000004', '000005', '000006']);
+    // Backups: v2..v4 (before-states of the kept generations); the original state (absent) needs none.
+    expect(readdirSync(join(state, 'blobs')).sort()).toEqual([sha('v2\n'), sha('v3\n'), sha('v4\n')].sort());
+    const facts = probe(desired([file(target, 'v5\n')], state));
+    expect(facts.record.last?.id).toBe(6);
+    const undo = planReset('h1', facts, 'previous');
+    const s = buildApplyScript(undo, undefined, opts('reset-previous'));
+    expect(sh(s.command, s.script).code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('v4\n');
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseFacts } from '../../../src/facts/parse.js';
+
+const T = '\t';
+const line = (...f: string[]) => f.join(T);
+
+describe('parseFacts', () => {
+  const output = [
+    line('P', '/etc/a', 'file', '644', 'root', 'root', '4', 'a'.repeat(64)),
+    line('C', '/etc/a', Buffer.from('old\n').toString('base64')),
+    line('P', '/etc/a', 'file', '644', 'root', 'root', '4', '-'), // a later record of the same path is ignored
+    line('P', '/etc/missing', 'missing'),
+    line('P', '/srv/d', 'directory', '2750', 'demo', 'demo', '4096', '-'),
+    line('U', 'demo.service', 'enabled', 'active'),
+    line('W', 'demo', 'demo:x:999:998::/var/lib/demo:/usr/sbin/nologin', 'demo', 'demo,adm'),
+    line('W', 'ghost', 'missing'),
+    line('M', 'file', '/etc/a'),
+    line('M', 'bogus', '/x'),
+    line('O', 'file', '/etc/a', '0', '-', '-', '-', '-', '-', '-'),
+    line('G', '1', 'apply', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', '1', '3', 'me@ctl'),
+    line('G', '2', 'apply', '2026-01-02T00:00:00Z', '-', '0', '1', 'me@ctl'),
+    line('X', '000002'),
+    line('E', 'unit', 'demo.service', '1', 'b'.repeat(64), '644', 'root', 'root', 'enabled', 'active'),
+    line('Q', 'file', '/etc/a'),
+    line('L', 'r1', 'me@ctl', '123', 'boot', '2026-01-02T00:00:00Z'),
+    'Welcome to a chatty login banner',
+    'END',
+  ].join('\n');
+
+  const facts = parseFacts('h1', output);
+
+  it.each([
+    ['file with content for the diff', facts.paths['/etc/a'], { path: '/etc/a', exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: 4, sha256: 'a'.repeat(64), content: 'b2xkCg==' }],
+    ['missing path', facts.paths['/etc/missing'], { path: '/etc/missing', exists: false }],
+    ['setgid directory keeps its special bits', facts.paths['/srv/d'], { path: '/srv/d', exists: true, type: 'directory', mode: '2750', owner: 'demo', group: 'demo', size: 4096 }],
+    ['unit state', facts.units['demo.service'], { name: 'demo.service', enabled: 'enabled', active: 'active' }],
+    ['user', facts.users.demo, { name: 'demo', exists: true, uid: 999, gid: 998, home: '/var/lib/demo', shell: '/usr/sbin/nologin', group: 'demo', groups: ['demo', 'adm'] }],
+    ['absent user', facts.users.ghost, { name: 'ghost', exists: false }],
+    ['managed entries (unknown kinds dropped)', facts.record.managed, [{ kind: 'file', target: '/etc/a' }]],
+    ['originals', facts.record.original, [{ kind: 'file', target: '/etc/a', existed: false }]],
+    ['last generation', facts.record.last, { id: 2, entries: [{ kind: 'unit', target: 'demo.service', existed: true, sha256: 'b'.repeat(64), mode: '0644', owner: 'root', group: 'root', enabled: 'enabled', active: 'active' }], managedBefore: [{ kind: 'file', target: '/etc/a' }] }],
+    ['lock holder', facts.record.lock, { holder: 'me@ctl (run r1, pid 123)', since: '2026-01-02T00:00:00Z' }],
+  ])('%s', (_name, actual, expected) => {
+    expect(actual).toEqual(expected);
+  });
+
+  it('reads generations, incomplete ones included', () => {
+    expect(facts.record.generations.map((g) => [g.id, g.complete, g.finishedAt])).toEqual([
+      [1, true, '2026-01-01T00:00:01Z'],
+      [2, false, undefined],
+    ]);
+  });
+
+  it('refuses output without the END marker (cut off)', () => {
+    expect(() => parseFacts('h1', output.replace('END', ''))).toThrow(/ended early/);
+  });
+});

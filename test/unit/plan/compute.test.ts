@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import type { Facts, Resource } from '../../../src/model/types.js';
+import { planHost, probeRequestFor } from '../../../src/plan/compute.js';
+import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
+
+const summary = (resources: Resource[], facts: Facts, removeUndeclared = true) =>
+  planHost(desired(resources), facts, { removeUndeclared }).changes.map((c) => `${c.action} ${c.kind} ${c.target}${c.reason ? ` (${c.reason})` : ''}`);
+
+function withFacts(mutate: (f: Facts) => void): Facts {
+  const f = emptyFacts();
+  mutate(f);
+  return f;
+}
+
+describe('planHost', () => {
+  const conf = file('/etc/demo/demo.conf', 'port=1\n');
+  const svc = unit('demo.service', '[Service]\nExecStart=/bin/true\n', { restartOn: ['/etc/demo/demo.conf'] });
+  const cases: { name: string; resources: Resource[]; facts: Facts; expected: string[]; removeUndeclared?: boolean }[] = [
+    { name: 'missing file is created', resources: [conf], facts: emptyFacts(), expected: ['create file /etc/demo/demo.conf'] },
+    {
+      name: 'identical file: no change',
+      resources: [conf],
+      facts: withFacts((f) => (f.paths[conf.path] = present(conf.path, 'port=1\n'))),
+      expected: [],
+    },
+    {
+      name: 'mode differs only',
+      resources: [conf],
+      facts: withFacts((f) => (f.paths[conf.path] = present(conf.path, 'port=1\n', { mode: '0600' }))),
+      expected: ['update file /etc/demo/demo.conf'],
+    },
+    {
+      name: 'directory where a file should be is left alone with a warning',
+      resources: [conf],
+      facts: withFacts((f) => (f.paths[conf.path] = { path: conf.path, exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root' })),
+      expected: [],
+    },
+    {
+      name: 'new unit: created, no restart',
+      resources: [conf, svc],
+      facts: emptyFacts(),
+      expected: ['create file /etc/demo/demo.conf', 'create unit demo.service'],
+    },
+    {
+      name: 'changed input restarts the active unit',
+      resources: [conf, svc],
+      facts: withFacts((f) => {
+        f.paths[conf.path] = present(conf.path, 'port=2\n');
+        f.paths[svc.path] = present(svc.path, svc.content);
+        f.units[svc.name] = { name: svc.name, enabled: 'enabled', active: 'active' };
+      }),
+      expected: ['update file /etc/demo/demo.conf', 'restart unit demo.service (input /etc/demo/demo.conf changed)'],
+    },
+    {
+      name: 'mode-only change of an input does not restart',
+      resources: [conf, svc],
+      facts: withFacts((f) => {
+        f.paths[conf.path] = present(conf.path, 'port=1\n', { mode: '0600' });
+        f.paths[svc.path] = present(svc.path, svc.content);
+        f.units[svc.name] = { name: svc.name, enabled: 'enabled', active: 'active' };
+      }),
+      expected: ['update file /etc/demo/demo.conf'],
+    },
+    {
+      name: 'inactive unit is started, not restarted',
+      resources: [conf, svc],
+      facts: withFacts((f) => {
+        f.paths[conf.path] = present(conf.path, 'port=2\n');
+        f.paths[svc.path] = present(svc.path, svc.content);
+        f.units[svc.name] = { name: svc.name, enabled: 'enabled', active: 'failed' };
+      }),
+      expected: ['update file /etc/demo/demo.conf', 'update unit demo.service'],
+    },
+    {
+      name: 'static unit is not toggled',
+      resources: [svc],
+      facts: withFacts((f) => {
+        f.paths[svc.path] = present(svc.path, svc.content);
+        f.units[svc.name] = { name: svc.name, enabled: 'static', active: 'active' };
+      }),
+      expected: [],
+    },
+    {
+      name: 'undeclared managed file and unit are removed, unit first',
+      resources: [],
+      facts: withFacts((f) => {
+        f.record.managed = [
+          { kind: 'file', target: '/etc/old.conf' },
+          { kind: 'unit', target: 'old.service' },
+        ];
+        f.paths['/etc/old.conf'] = present('/etc/old.conf', 'x');
+        f.paths['/etc/systemd/system/old.service'] = present('/etc/systemd/system/old.service', 'y');
+        f.units['old.service'] = { name: 'old.service', enabled: 'enabled', active: 'active' };
+      }),
+      expected: ['delete unit old.service (no longer declared)', 'delete file /etc/old.conf (no longer declared)'],
+    },
+    {
+      name: 'with --tags, undeclared items are kept',
+      resources: [],
+      removeUndeclared: false,
+      facts: withFacts((f) => {
+        f.record.managed = [{ kind: 'file', target: '/etc/old.conf' }];
+        f.paths['/etc/old.conf'] = present('/etc/old.conf', 'x');
+      }),
+      expected: [],
+    },
+    {
+      name: 'a directory or user that existed before nodeform is not removed',
+      resources: [],
+      facts: withFacts((f) => {
+        f.record.managed = [
+          { kind: 'directory', target: '/srv/kept' },
+          { kind: 'directory', target: '/srv/made' },
+          { kind: 'user', target: 'olduser' },
+        ];
+        f.record.original = [
+          { kind: 'directory', target: '/srv/kept', existed: true },
+          { kind: 'directory', target: '/srv/made', existed: false },
+          { kind: 'user', target: 'olduser', existed: true },
+        ];
+        f.paths['/srv/kept'] = { path: '/srv/kept', exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root' };
+        f.paths['/srv/made'] = { path: '/srv/made', exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root' };
+        f.users.olduser = { name: 'olduser', exists: true };
+      }),
+      expected: ['delete directory /srv/made (no longer declared; removed only if empty)'],
+    },
+  ];
+  it.each(cases)('$name', ({ resources, facts, expected, removeUndeclared }) => {
+    expect(summary(resources, facts, removeUndeclared ?? true)).toEqual(expected);
+  });
+
+  it('shows a unified diff of a changed file and records its precondition', () => {
+    const facts = withFacts((f) => (f.paths[conf.path] = present(conf.path, 'port=2\n')));
+    const [change] = planHost(desired([conf]), facts, { removeUndeclared: true }).changes;
+    expect(change?.diff).toBe('@@ -1,1 +1,1 @@\n-port=2\n+port=1\n');
+    expect(change?.precondition).toEqual({ exists: true, sha256: sha('port=2\n') });
+    expect(change?.after).toEqual({ sha256: sha('port=1\n'), mode: '0644', owner: 'root', group: 'root' });
+  });
+
+  it('never shows the content of a secret file', () => {
+    const secret = file('/etc/jwt.hex', 'deadbeef', { secret: true, mode: '0640' });
+    const facts = withFacts((f) => (f.paths[secret.path] = present(secret.path, 'cafebabe')));
+    const plan = planHost(desired([secret]), facts, { removeUndeclared: true });
+    const text = JSON.stringify(plan);
+    expect(text).not.toContain('deadbeef');
+    expect(text).not.toContain('cafebabe');
+    expect(plan.changes[0]?.diff).toBeUndefined();
+    expect(plan.changes[0]?.attributes.find((a) => a.name === 'content')).toEqual({ name: 'content', before: '(sensitive)', after: '(sensitive)' });
+  });
+
+  it('records what it will manage afterwards', () => {
+    const plan = planHost(desired([conf, svc]), emptyFacts(), { removeUndeclared: true });
+    expect(plan.managedAfter).toEqual([
+      { kind: 'file', target: '/etc/demo/demo.conf' },
+      { kind: 'unit', target: 'demo.service' },
+    ]);
+  });
+});
+
+describe('probeRequestFor', () => {
+  it('asks for content only of non-secret files and unit files', () => {
+    const req = probeRequestFor(desired([file('/a', 'x'), file('/b', 'y', { secret: true }), unit('u.service', 'z')]));
+    expect(req.paths.map((p) => [p.path, p.wantContent])).toEqual([
+      ['/a', true],
+      ['/b', false],
+      ['/etc/systemd/system/u.service', true],
+    ]);
+    expect(req.units).toEqual(['u.service']);
+  });
+});
