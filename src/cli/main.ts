@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, NodeformError } from '../errors.js';
-import { loadProject, validateProject } from '../inventory/load.js';
+import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
@@ -88,10 +88,19 @@ function inputsOf(ctx: Context): Inputs {
 }
 
 async function load(ctx: Context, inputs: Inputs): Promise<Desired[]> {
-  const project = await loadProject(inputs);
+  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd });
   for (const warning of project.warnings) ctx.io.stderr(`warning: ${warning}\n`);
   if (project.desired.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
+}
+
+/** Hosts without a playbook (reset, history): what they hold is read from their own record. */
+async function loadHosts(ctx: Context): Promise<Desired[]> {
+  const inputs = inputsOf(ctx);
+  const loaded = await loadInventory({ ...inputs, cwd: ctx.io.cwd });
+  for (const warning of loaded.warnings) ctx.io.stderr(`warning: ${warning}\n`);
+  if (loaded.hosts.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit');
+  return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
 }
 
 function pool(ctx: Context): TransportPool {
@@ -148,7 +157,7 @@ function printPlan(ctx: Context, plan: Plan): void {
 
 async function cmdValidate(ctx: Context): Promise<number> {
   const inputs = inputsOf(ctx);
-  const problems = await validateProject(inputs);
+  const problems = await validateProject({ ...inputs, cwd: ctx.io.cwd });
   if (problems.length > 0) throw new ConfigError(problems);
   ctx.io.stdout(`valid: ${inputs.inventoryPath}${inputs.playbookPath ? ` and ${inputs.playbookPath}` : ''}\n`);
   return 0;
@@ -237,7 +246,7 @@ async function cmdApplySaved(ctx: Context, file: string): Promise<number> {
 async function cmdReset(ctx: Context): Promise<number> {
   const to = ctx.values.to ?? 'previous';
   if (to !== 'previous' && to !== 'original') throw new NodeformError('USAGE', `--to takes previous or original, not "${to}"`);
-  const desired = await load(ctx, inputsOf(ctx));
+  const desired = await loadHosts(ctx);
   const transports = pool(ctx);
   try {
     const planned = await planResetAll(desired, (c) => transports.get(c), forks(ctx), to);
@@ -248,7 +257,7 @@ async function cmdReset(ctx: Context): Promise<number> {
 }
 
 async function cmdHistory(ctx: Context): Promise<number> {
-  const desired = await load(ctx, inputsOf(ctx));
+  const desired = await loadHosts(ctx);
   const transports = pool(ctx);
   try {
     const planned = await planResetAll(desired, (c) => transports.get(c), forks(ctx), 'previous');

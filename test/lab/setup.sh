@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for the demo and the tests: Debian packages, npm dependencies,
+# the build, and the cached lab image. Idempotent: a second run takes seconds. Needs root (the lab boots
+# systemd-nspawn containers).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then echo "setup: run as root (the lab boots containers with systemd-nspawn)" >&2; exit 1; fi
+
+packages=(debootstrap systemd-container openssh-server openssh-client iproute2 util-linux procps ca-certificates)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lock file changed since the last install.
+stamp=node_modules/.nodeform-lock-sha
+want=$(sha256sum package-lock.json | cut -c1-64)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+npm run --silent build
+bash test/lab/build-image.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
