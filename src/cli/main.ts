@@ -16,7 +16,7 @@ import { applyAll, planAll, planResetAll, type HostResult, type Planned } from '
 import { TransportPool } from '../transport/ssh.js';
 import { HELP } from './help.js';
 import type { CliIO } from './io.js';
-import { readSavedPlan, savedPlanMismatches, type SavedPlan } from './saved-plan.js';
+import { readSavedPlan, savedPlanMismatches, type Inputs, type SavedPlan } from './saved-plan.js';
 
 const VERSION = '0.1.0';
 
@@ -64,15 +64,6 @@ function requireInventory(ctx: Context): string {
   const inventory = ctx.values.inventory;
   if (!inventory) throw new NodeformError('USAGE', `${ctx.positionals[0]} needs an inventory: -i INVENTORY (see nodeform --help)`);
   return resolve(ctx.io.cwd, inventory);
-}
-
-interface Inputs {
-  inventoryPath: string;
-  playbookPath?: string;
-  extraVars: string[];
-  limit?: string;
-  tags?: string[];
-  skipTags?: string[];
 }
 
 function inputsOf(ctx: Context): Inputs {
@@ -163,14 +154,19 @@ async function cmdValidate(ctx: Context): Promise<number> {
   return 0;
 }
 
+/** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
+async function planSelected(ctx: Context, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
+  const desired = await load(ctx, inputs);
+  // --tags narrows what is declared, so nothing outside the selection counts as undeclared.
+  const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
+  return planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed });
+}
+
 async function cmdPlan(ctx: Context): Promise<number> {
   const inputs = inputsOf(ctx);
-  const desired = await load(ctx, inputs);
   const transports = pool(ctx);
   try {
-    const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
-    const planned = await planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed });
-    const plan = planOf(planned, 'apply');
+    const plan = planOf(await planSelected(ctx, inputs, transports), 'apply');
     printPlan(ctx, plan);
     if (ctx.values.out) {
       const saved: SavedPlan = { ...plan, createdAt: new Date().toISOString(), inputs };
@@ -208,13 +204,9 @@ function applyOptions(ctx: Context, action: string) {
 
 async function cmdApply(ctx: Context): Promise<number> {
   if (ctx.values.plan) return cmdApplySaved(ctx, resolve(ctx.io.cwd, ctx.values.plan));
-  const inputs = inputsOf(ctx);
-  const desired = await load(ctx, inputs);
   const transports = pool(ctx);
   try {
-    const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
-    const planned = await planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed });
-    return await applyPlanned(ctx, planned, 'apply', 'apply', transports);
+    return await applyPlanned(ctx, await planSelected(ctx, inputsOf(ctx), transports), 'apply', 'apply', transports);
   } finally {
     await transports.closeAll();
   }

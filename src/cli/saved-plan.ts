@@ -4,16 +4,19 @@ import { NodeformError } from '../errors.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
 
+/** What a plan is made from: the command line's files, variables and selection. */
+export interface Inputs {
+  inventoryPath: string;
+  playbookPath?: string;
+  extraVars: string[];
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+}
+
 export interface SavedPlan extends Plan {
   createdAt: string;
-  inputs: {
-    inventoryPath: string;
-    playbookPath?: string;
-    extraVars: string[];
-    limit?: string;
-    tags?: string[];
-    skipTags?: string[];
-  };
+  inputs: Inputs;
 }
 
 export function readSavedPlan(file: string, text: string): SavedPlan {

@@ -18,6 +18,7 @@ import type {
 } from '../model/types.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
 import { isText, unifiedDiff } from './textdiff.js';
+import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
 
 export interface PlanOptions {
   /** Remove what nodeform managed before and is no longer declared. Off when --tags narrows the run. */
@@ -51,10 +52,6 @@ export function resourceTarget(r: Resource): ManagedEntry {
 
 const entryKey = (e: ManagedEntry) => `${e.kind}\t${e.target}`;
 
-function attr(name: AttributeChange['name'], before: string | null | undefined, after: string | null): AttributeChange {
-  return { name, before: before ?? null, after };
-}
-
 function decode(resource: FileResource | UnitResource): Buffer {
   return resource.kind === 'file' && resource.encoding === 'base64'
     ? Buffer.from(resource.content, 'base64')
@@ -75,8 +72,6 @@ function contentDiff(fact: PathFact | undefined, resource: FileResource | UnitRe
   return unifiedDiff(before.toString('utf8'), after.toString('utf8')) || undefined;
 }
 
-const short = (sha: string | undefined) => (sha ? `sha256:${sha.slice(0, 12)}` : null);
-
 function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResource, secret: boolean): AttributeChange[] {
   const mode = r.kind === 'file' ? r.mode : '0644';
   const owner = r.kind === 'file' ? r.owner : 'root';
@@ -86,9 +81,7 @@ function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResour
   if (!exists || fact.sha256 !== r.sha256) {
     out.push(secret ? attr('content', exists ? '(sensitive)' : null, '(sensitive)') : attr('content', exists ? short(fact.sha256) : null, short(r.sha256)));
   }
-  if (!exists || fact.mode !== mode) out.push(attr('mode', exists ? fact.mode : null, mode));
-  if (!exists || fact.owner !== owner) out.push(attr('owner', exists ? fact.owner : null, owner));
-  if (!exists || fact.group !== group) out.push(attr('group', exists ? fact.group : null, group));
+  out.push(...ownershipChanges(fact, { mode, owner, group }));
   return out;
 }
 
@@ -125,10 +118,7 @@ function planDirectory(r: DirectoryResource, facts: Facts, warnings: string[]): 
     return undefined;
   }
   const exists = fact?.exists === true;
-  const attributes: AttributeChange[] = [];
-  if (!exists || fact.mode !== r.mode) attributes.push(attr('mode', exists ? fact.mode : null, r.mode));
-  if (!exists || fact.owner !== r.owner) attributes.push(attr('owner', exists ? fact.owner : null, r.owner));
-  if (!exists || fact.group !== r.group) attributes.push(attr('group', exists ? fact.group : null, r.group));
+  const attributes = ownershipChanges(fact, r);
   if (attributes.length === 0) return undefined;
   return {
     kind: 'directory',
@@ -172,8 +162,6 @@ function planUser(r: UserResource, facts: Facts): Change | undefined {
   };
 }
 
-const isEnabled = (state: string | undefined) => state === 'enabled' || state === 'enabled-runtime';
-const isActive = (state: string | undefined) => state === 'active' || state === 'activating' || state === 'reloading';
 /** Units without an [Install] section can be neither enabled nor disabled. */
 const enablementFixed = (state: string | undefined) => state === 'static' || state === 'indirect' || state === 'generated';
 

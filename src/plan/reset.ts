@@ -3,17 +3,10 @@
 import type { AttributeChange, Change, HostPlan } from '../model/plan.js';
 import type { BackupEntry, Facts, ManagedEntry } from '../model/types.js';
 import { UNIT_DIR } from '../facts/probe.js';
+import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
 
 export type ResetTarget = 'previous' | 'original';
 
-const isActive = (s: string | undefined) => s === 'active' || s === 'activating' || s === 'reloading';
-const isEnabled = (s: string | undefined) => s === 'enabled' || s === 'enabled-runtime';
-const attr = (name: AttributeChange['name'], before: string | null | undefined, after: string | null | undefined): AttributeChange => ({
-  name,
-  before: before ?? null,
-  after: after ?? null,
-});
-const short = (sha: string | undefined) => (sha ? `sha256:${sha.slice(0, 12)}` : null);
 
 function restoreFile(entry: BackupEntry, facts: Facts, path: string, kind: 'file' | 'unit', reason: string): Change | undefined {
   const fact = facts.paths[path];
@@ -25,9 +18,7 @@ function restoreFile(entry: BackupEntry, facts: Facts, path: string, kind: 'file
   }
   const attributes: AttributeChange[] = [];
   if (!exists || fact.sha256 !== entry.sha256) attributes.push(attr('content', exists ? short(fact.sha256) : null, short(entry.sha256)));
-  if (!exists || fact.mode !== entry.mode) attributes.push(attr('mode', fact?.mode, entry.mode));
-  if (!exists || fact.owner !== entry.owner) attributes.push(attr('owner', fact?.owner, entry.owner));
-  if (!exists || fact.group !== entry.group) attributes.push(attr('group', fact?.group, entry.group));
+  attributes.push(...ownershipChanges(fact, entry));
   if (attributes.length === 0) return undefined;
   return {
     kind,
@@ -92,10 +83,7 @@ function restoreDirectory(entry: BackupEntry, facts: Facts, reason: string): Cha
     if (!exists) return undefined;
     return { kind: 'directory', action: 'delete', target: entry.target, reason: `${reason}; removed only if empty`, attributes: [], secret: false, precondition: { exists }, onlyIfEmpty: true };
   }
-  const attributes: AttributeChange[] = [];
-  if (!exists || fact.mode !== entry.mode) attributes.push(attr('mode', fact?.mode, entry.mode));
-  if (!exists || fact.owner !== entry.owner) attributes.push(attr('owner', fact?.owner, entry.owner));
-  if (!exists || fact.group !== entry.group) attributes.push(attr('group', fact?.group, entry.group));
+  const attributes = ownershipChanges(fact, entry);
   if (attributes.length === 0) return undefined;
   return {
     kind: 'directory',
