@@ -1,0 +1,457 @@
+// Inventory × playbook -> Desired[]: one entry per selected host with its connection, settings,
+// variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
+
+import { createHash } from 'node:crypto';
+import type { ConfigProblem } from '../errors.js';
+import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
+import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
+import { templateNotFoundMessage } from '../render/templates.js';
+import { assignVars, hostConnection, hostSettings, hostVariables, warningText, type Inventory } from './inventory.js';
+import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from './patterns.js';
+import type { ContentSource, Declaration, Play, Playbook } from './playbook.js';
+import { problemInText, type PathSegment, type SourceFile } from './source.js';
+import { isSelectedByTags } from './tags.js';
+import { listNames } from './text.js';
+
+export interface BuildInput {
+  inventory: Inventory;
+  playbook: Playbook;
+  /** Parsed -e variables (highest precedence). */
+  extraVars?: Record<string, unknown>;
+  /** Template files by the reference written in the playbook; a missing entry means not found. */
+  templates?: Record<string, SourceFile>;
+  /** --limit pattern. */
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+}
+
+export interface BuildResult {
+  desired: Desired[];
+  problems: ConfigProblem[];
+  warnings: string[];
+}
+
+export const UNIT_DIRECTORY = '/etc/systemd/system';
+
+const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3 };
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * Problems found per host are reported once per place, naming the hosts: three hosts missing the
+ * same variable make one problem, not three.
+ */
+class HostProblems {
+  private readonly entries = new Map<string, { problem: ConfigProblem; hosts: string[]; message: (hosts: string) => string }>();
+
+  add(host: string, problem: Omit<ConfigProblem, 'message'>, message: (hosts: string) => string): void {
+    const key = `${problem.position.file}:${problem.position.line}:${problem.position.column}\u0000${problem.field}\u0000${message('')}`;
+    const entry = this.entries.get(key);
+    if (entry) {
+      if (!entry.hosts.includes(host)) entry.hosts.push(host);
+    } else {
+      this.entries.set(key, { problem: { ...problem, message: '' }, hosts: [host], message });
+    }
+  }
+
+  list(): ConfigProblem[] {
+    return [...this.entries.values()].map(({ problem, hosts, message }) => {
+      const named = `${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`;
+      const { excerpt, ...rest } = problem;
+      return { ...rest, message: message(named), ...(excerpt ? { excerpt } : {}) };
+    });
+  }
+}
+
+export function buildDesired(input: BuildInput): BuildResult {
+  const { inventory, playbook } = input;
+  const source = playbook.source;
+  const extraVars = input.extraVars ?? {};
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const hostProblems = new HostProblems();
+
+  const limited = input.limit !== undefined ? limitHosts(inventory, input.limit, problems, warnings) : undefined;
+
+  // Which plays apply to which hosts.
+  const playHosts = new Map<Play, Set<string>>();
+  for (const play of playbook.plays) {
+    const hosts = new Set<string>();
+    for (const pattern of play.patterns) {
+      const quoted = /^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0;
+      const match = matchTerms(inventory, parsePattern(pattern.text));
+      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted }), problems, warnings);
+      match.hosts.forEach((host) => hosts.add(host));
+    }
+    if (play.patterns.length > 0 && hosts.size === 0) {
+      warnings.push(warningText(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
+    }
+    playHosts.set(play, hosts);
+  }
+
+  const selected = inventory.hostNames.filter(
+    (host) => (!limited || limited.has(host)) && playbook.plays.some((play) => playHosts.get(play)?.has(host)),
+  );
+  if (limited) {
+    for (const host of limited) {
+      if (!selected.includes(host)) warnings.push(`--limit: no play of ${playbook.file} applies to host ${host}`);
+    }
+  }
+
+  const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
+  const magic = magicVariables(inventory, extraVars);
+  const desired: Desired[] = [];
+  for (const host of selected) {
+    const vars = hostVariables(inventory, host, extraVars);
+    const resources: { resource: Resource; declaration: Declaration }[] = [];
+    const declaredFiles = new Set<string>();
+    for (const play of playbook.plays) {
+      if (!playHosts.get(play)?.has(host)) continue;
+      const context = assignVars(assignVars(assignVars(hostVariables(inventory, host), play.vars), extraVars), {
+        inventory_hostname: host,
+        inventory_hostname_short: host.split('.')[0] ?? host,
+        group_names: (inventory.hosts[host]?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
+        groups: magic.groups,
+        hostvars: magic.hostvars,
+      });
+      for (const declaration of play.declarations) {
+        if (declaration.kind === 'file') declaredFiles.add(declaration.path);
+        const resource = toResource(declaration, context, templates, host, hostProblems);
+        if (resource) resources.push({ resource, declaration });
+      }
+    }
+    const merged = mergeDeclarations(resources, host, source, hostProblems);
+    checkRestartOn(merged, declaredFiles, host, source, hostProblems);
+    desired.push({
+      host,
+      connection: hostConnection(host, vars, inventory),
+      settings: hostSettings(vars),
+      vars,
+      resources: merged
+        .map((entry) => entry.resource)
+        .filter((resource) => isSelectedByTags(resource.tags, { tags: input.tags, skipTags: input.skipTags }))
+        .sort(compareResources),
+    });
+  }
+  problems.push(...hostProblems.list());
+  return { desired, problems, warnings };
+}
+
+/** Hosts matching --limit; unknown names are problems pointing into the argument. */
+function limitHosts(inventory: Inventory, limit: string, problems: ConfigProblem[], warnings: string[]): Set<string> {
+  const argument: SourceFile = { file: '--limit', text: limit };
+  const terms = parsePattern(limit);
+  if (terms.length === 0) problems.push(problemInText(argument, 1, 1, 'limit', 'must not be empty: give a host pattern'));
+  const match = matchTerms(inventory, terms);
+  reportPattern(match, (term, message) => problemInText(argument, 1, term.bodyOffset + 1, 'limit', message), problems, warnings);
+  return new Set(match.hosts);
+}
+
+/** One inventory host, ready to connect to (for commands that need no playbook, like reset). */
+export interface InventoryHostEntry {
+  name: string;
+  connection: HostConnection;
+  settings: HostSettings;
+  vars: Record<string, unknown>;
+}
+
+/** The inventory's hosts (all, or those --limit selects) with connections and settings; -e applies. */
+export function selectInventoryHosts(
+  inventory: Inventory,
+  options: { extraVars?: Record<string, unknown>; limit?: string } = {},
+): { hosts: InventoryHostEntry[]; problems: ConfigProblem[]; warnings: string[] } {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const limited = options.limit !== undefined ? limitHosts(inventory, options.limit, problems, warnings) : undefined;
+  const hosts = inventory.hostNames
+    .filter((name) => !limited || limited.has(name))
+    .map((name) => {
+      const vars = hostVariables(inventory, name, options.extraVars ?? {});
+      return { name, connection: hostConnection(name, vars, inventory), settings: hostSettings(vars), vars };
+    });
+  return { hosts, problems, warnings };
+}
+
+function reportPattern(
+  match: PatternMatch,
+  at: (term: PatternTerm, message: string) => ConfigProblem,
+  problems: ConfigProblem[],
+  warnings: string[],
+): void {
+  for (const term of match.unknown) {
+    problems.push(at(term, `unknown host or group '${term.body}': it is not in the inventory`));
+  }
+  for (const { term, message } of match.invalid) problems.push(at(term, message));
+  for (const term of match.unmatched) warnings.push(warningText(at(term, `'${term.body}' matches no host or group`)));
+}
+
+/** `groups` and `hostvars` are the same for every host: built once. */
+function magicVariables(inventory: Inventory, extraVars: Record<string, unknown>): { groups: Record<string, string[]>; hostvars: Record<string, unknown> } {
+  const hostvars: Record<string, unknown> = {};
+  for (const host of inventory.hostNames) {
+    Object.defineProperty(hostvars, host, { value: hostVariables(inventory, host, extraVars), enumerable: true });
+  }
+  return { groups: groupMembers(inventory), hostvars };
+}
+
+function compareResources(a: Resource, b: Resource): number {
+  const byKind = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  if (byKind !== 0) return byKind;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Compiles each template (file or inline content) once, and reports a missing file once. */
+class TemplateCache {
+  private readonly compiled = new Map<string, CompileOutcome | undefined>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly files: Record<string, SourceFile>,
+    private readonly playbook: Playbook,
+    private readonly problems: ConfigProblem[],
+  ) {}
+
+  /** The template and a way to place failures, or undefined when it cannot be used (already reported). */
+  get(content: ContentSource, at: PathSegment[]): { outcome: CompileOutcome; place: (failure: TemplateFailure) => Omit<ConfigProblem, 'message'> } | undefined {
+    const source = this.playbook.source;
+    if ('template' in content) {
+      const file = Object.prototype.hasOwnProperty.call(this.files, content.template) ? this.files[content.template] : undefined;
+      const field = source.field([...at, 'template']);
+      if (!file) {
+        this.once(`missing\u0000${source.field(at)}`, () => source.problem([...at, 'template'], templateNotFoundMessage(content.template)));
+        return undefined;
+      }
+      const key = `file\u0000${file.file}`;
+      if (!this.compiled.has(key)) this.compiled.set(key, compileTemplate(file.text));
+      const place = (failure: TemplateFailure): Omit<ConfigProblem, 'message'> => {
+        const problem = problemInText(file, failure.line, failure.column, field, '');
+        return { position: problem.position, field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
+      };
+      return this.checked(key, place);
+    }
+    const key = `inline\u0000${source.field(at)}`;
+    if (!this.compiled.has(key)) this.compiled.set(key, compileTemplate(content.inline));
+    const place = (failure: TemplateFailure): Omit<ConfigProblem, 'message'> => {
+      const { line, column } = inlinePosition(source, [...at, 'content'], failure);
+      const problem = problemInText(source, line, column, source.field([...at, 'content']), '');
+      return { position: problem.position, field: problem.field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
+    };
+    return this.checked(key, place);
+  }
+
+  private checked(
+    key: string,
+    place: (failure: TemplateFailure) => Omit<ConfigProblem, 'message'>,
+  ): { outcome: CompileOutcome; place: (failure: TemplateFailure) => Omit<ConfigProblem, 'message'> } | undefined {
+    const outcome = this.compiled.get(key)!;
+    if (!outcome.ok) {
+      this.once(key, () => ({ ...place(outcome.failure), message: outcome.failure.message }));
+      return undefined;
+    }
+    return { outcome, place };
+  }
+
+  private once(key: string, make: () => ConfigProblem): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.problems.push(make());
+  }
+}
+
+/** Where line/column of inline content lie in the playbook file. */
+function inlinePosition(source: Playbook['source'], at: PathSegment[], failure: TemplateFailure): { line: number; column: number } {
+  const layout = source.scalarLayout(at);
+  if (!layout) return { line: 1, column: 1 };
+  if (layout.block) return { line: layout.line + failure.line - 1, column: layout.indent + failure.column };
+  if (failure.line === 1) return { line: layout.line, column: layout.column + failure.column - 1 };
+  // Multi-line flow scalars fold lines; the line is a close approximation.
+  return { line: layout.line + failure.line - 1, column: failure.column };
+}
+
+function render(
+  content: ContentSource,
+  at: PathSegment[],
+  context: Record<string, unknown>,
+  templates: TemplateCache,
+  host: string,
+  hostProblems: HostProblems,
+): string | undefined {
+  const template = templates.get(content, at);
+  if (!template || !template.outcome.ok) return undefined;
+  const rendered = renderTemplate(template.outcome.template, context);
+  if (rendered.ok) return rendered.text;
+  const failure = rendered.failure;
+  const message =
+    failure.kind === 'undefined'
+      ? (hosts: string) =>
+          `${failure.message} for ${hosts}: define it in the inventory, group_vars, host_vars, play vars or -e (or use {{#if ${failure.variable}}} for optional values)`
+      : (hosts: string) => `${failure.message} (${hosts})`;
+  hostProblems.add(host, template.place(failure), message);
+  return undefined;
+}
+
+function toResource(
+  declaration: Declaration,
+  context: Record<string, unknown>,
+  templates: TemplateCache,
+  host: string,
+  hostProblems: HostProblems,
+): Resource | undefined {
+  const common = { tags: declaration.tags, origin: declaration.origin };
+  switch (declaration.kind) {
+    case 'user': {
+      const user: UserResource = {
+        kind: 'user',
+        id: `user:${declaration.name}`,
+        ...common,
+        name: declaration.name,
+        system: declaration.system,
+        ...(declaration.group !== undefined ? { group: declaration.group } : {}),
+        groups: declaration.groups,
+        ...(declaration.home !== undefined ? { home: declaration.home } : {}),
+        shell: declaration.shell,
+      };
+      return user;
+    }
+    case 'directory': {
+      const directory: DirectoryResource = {
+        kind: 'directory',
+        id: `dir:${declaration.path}`,
+        ...common,
+        path: declaration.path,
+        mode: declaration.mode,
+        owner: declaration.owner,
+        group: declaration.group,
+      };
+      return directory;
+    }
+    case 'file': {
+      const content = render(declaration.source, declaration.at, context, templates, host, hostProblems);
+      if (content === undefined) return undefined;
+      const file: FileResource = {
+        kind: 'file',
+        id: `file:${declaration.path}`,
+        ...common,
+        path: declaration.path,
+        content,
+        encoding: 'utf8',
+        sha256: sha256(content),
+        mode: declaration.mode,
+        owner: declaration.owner,
+        group: declaration.group,
+        secret: declaration.secret,
+      };
+      return file;
+    }
+    case 'unit': {
+      const content = render(declaration.source, declaration.at, context, templates, host, hostProblems);
+      if (content === undefined) return undefined;
+      const unit: UnitResource = {
+        kind: 'unit',
+        id: `unit:${declaration.name}`,
+        ...common,
+        name: declaration.name,
+        path: `${UNIT_DIRECTORY}/${declaration.name}`,
+        content,
+        sha256: sha256(content),
+        enabled: declaration.enabled,
+        active: declaration.active,
+        restartOn: declaration.restartOn.map((entry) => entry.path),
+      };
+      return unit;
+    }
+  }
+}
+
+/** What must agree when one thing is declared twice for a host. */
+function differences(a: Resource, b: Resource): string[] {
+  const ignore = new Set(['tags', 'origin', 'id']);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const differing: string[] = [];
+  for (const key of keys) {
+    if (ignore.has(key)) continue;
+    const left = JSON.stringify((a as unknown as Record<string, unknown>)[key]);
+    const right = JSON.stringify((b as unknown as Record<string, unknown>)[key]);
+    if (left !== right) differing.push(key === 'sha256' ? '' : key);
+  }
+  return differing.filter((key) => key !== '');
+}
+
+function pathOf(resource: Resource): string | undefined {
+  return resource.kind === 'user' ? undefined : resource.path;
+}
+
+/**
+ * Identical declarations of one thing (in several plays) merge, their tags joined; differing ones
+ * are an error naming both places. One path cannot be two kinds of thing either.
+ */
+function mergeDeclarations(
+  entries: { resource: Resource; declaration: Declaration }[],
+  host: string,
+  source: Playbook['source'],
+  hostProblems: HostProblems,
+): { resource: Resource; declaration: Declaration }[] {
+  const byId = new Map<string, { resource: Resource; declaration: Declaration }>();
+  const byPath = new Map<string, { resource: Resource; declaration: Declaration }>();
+  const kept: { resource: Resource; declaration: Declaration }[] = [];
+  for (const entry of entries) {
+    const { resource, declaration } = entry;
+    const keyField = resource.kind === 'user' || resource.kind === 'unit' ? 'name' : 'path';
+    const earlier = byId.get(resource.id);
+    if (earlier) {
+      const differing = differences(earlier.resource, resource);
+      if (differing.length === 0) {
+        earlier.resource.tags = [...new Set([...earlier.resource.tags, ...resource.tags])];
+        continue;
+      }
+      const what = resource.kind === 'user' || resource.kind === 'unit' ? `${resource.kind} ${resource.name}` : resource.path;
+      const problem = source.problem([...declaration.at, keyField], '');
+      hostProblems.add(
+        host,
+        problem,
+        (hosts) => `${what} is declared twice for ${hosts} with different ${differing.join(', ')} (first at ${earlier.declaration.origin})`,
+      );
+      continue;
+    }
+    const path = pathOf(resource);
+    const samePath = path !== undefined ? byPath.get(path) : undefined;
+    if (path !== undefined && samePath) {
+      const problem = source.problem([...declaration.at, keyField], '');
+      hostProblems.add(
+        host,
+        problem,
+        (hosts) =>
+          `${path} is declared as a ${resource.kind} and as a ${samePath.resource.kind} (at ${samePath.declaration.origin}) for ${hosts}`,
+      );
+      continue;
+    }
+    byId.set(resource.id, entry);
+    if (path !== undefined) byPath.set(path, entry);
+    kept.push(entry);
+  }
+  return kept;
+}
+
+/** restart_on names a unit's inputs: each must be a file this playbook gives the host. */
+function checkRestartOn(
+  entries: { resource: Resource; declaration: Declaration }[],
+  declaredFiles: Set<string>,
+  host: string,
+  source: Playbook['source'],
+  hostProblems: HostProblems,
+): void {
+  for (const { declaration } of entries) {
+    if (declaration.kind !== 'unit') continue;
+    for (const input of declaration.restartOn) {
+      if (declaredFiles.has(input.path)) continue;
+      hostProblems.add(
+        host,
+        source.problem(input.at, ''),
+        (hosts) => `${input.path} is not a file this playbook declares for ${hosts}; declare it under files or remove it from restart_on`,
+      );
+    }
+  }
+}

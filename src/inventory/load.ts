@@ -1,0 +1,267 @@
+// The one module of the inventory/render side that touches the file system: it reads the
+// inventory, group_vars/host_vars, -e @files, the playbook and its templates, then hands the
+// texts to the pure pipeline (project.ts). Problems come back all at once in a ConfigError.
+
+import { readFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { Desired } from '../model/types.js';
+import { templateCandidates } from '../render/templates.js';
+import type { InventoryHostEntry } from './desired.js';
+import { extraVarFileReferences } from './extra-vars.js';
+import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import { parsePlaybook, templateReferences } from './playbook.js';
+import { buildInventory, buildProject, type ProjectSources } from './project.js';
+import { problemInText, type SourceFile } from './source.js';
+
+export interface LoadOptions {
+  /** The inventory file, as the user gave it (messages show paths relative to it the same way). */
+  inventoryPath: string;
+  /** The playbook; without it, nodeform_playbook from the inventory's all.vars. */
+  playbookPath?: string;
+  /** Raw -e arguments: `key=value ...`, `{yaml or json}` or `@file.yaml` (relative to the working directory). */
+  extraVars?: string[];
+  /** --limit host pattern. */
+  limit?: string;
+  /** --tags and --skip-tags values; commas split. */
+  tags?: string[];
+  skipTags?: string[];
+  /** Directory `-e @file` paths are relative to. Default: process.cwd(). */
+  cwd?: string;
+}
+
+export interface LoadedProject {
+  /** One entry per selected host, in inventory order. */
+  desired: Desired[];
+  inventory: Inventory;
+  /** The playbook used (given, or from nodeform_playbook). */
+  playbookPath: string;
+  warnings: string[];
+}
+
+export interface ProjectValidation {
+  /** Empty when the project is valid. */
+  problems: ConfigProblem[];
+  warnings: string[];
+  /** What would be applied (empty when there are problems). */
+  desired: Desired[];
+}
+
+export interface LoadedInventory {
+  inventory: Inventory;
+  /** Hosts selected by --limit (all without it), with connection and settings; -e applies. */
+  hosts: InventoryHostEntry[];
+  warnings: string[];
+}
+
+/** Reads everything and builds Desired[]; throws ConfigError listing every problem found. */
+export async function loadProject(options: LoadOptions): Promise<LoadedProject> {
+  const result = await readAndBuild(options);
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return { desired: result.desired, inventory: result.inventory!, playbookPath: result.playbookPath!, warnings: result.warnings };
+}
+
+/** What `nodeform validate` runs: everything loadProject does; every problem found, none when valid. */
+export async function validateProject(options: LoadOptions): Promise<ConfigProblem[]> {
+  return (await readAndBuild(options)).problems;
+}
+
+/** validateProject with the warnings and the Desired[] too (for a summary). Never throws ConfigError. */
+export async function checkProject(options: LoadOptions): Promise<ProjectValidation> {
+  const result = await readAndBuild(options);
+  return { problems: result.problems, warnings: result.warnings, desired: result.problems.length > 0 ? [] : result.desired };
+}
+
+/** The inventory alone, for commands that need hosts but no playbook (reset). Throws ConfigError. */
+export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd'>): Promise<LoadedInventory> {
+  const sources = await readInventorySources(options.inventoryPath);
+  if ('problem' in sources) throw new ConfigError([sources.problem]);
+  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
+  const result = buildInventory(
+    { ...sources, extraVarFiles },
+    {
+      baseDir: resolve(dirname(options.inventoryPath)),
+      homeDir: homedir(),
+      extraVars: options.extraVars ?? [],
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    },
+  );
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return { inventory: result.inventory, hosts: result.hosts, warnings: result.warnings };
+}
+
+interface ReadAndBuild {
+  desired: Desired[];
+  inventory?: Inventory;
+  playbookPath?: string;
+  problems: ConfigProblem[];
+  warnings: string[];
+}
+
+async function readAndBuild(options: LoadOptions): Promise<ReadAndBuild> {
+  const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
+  const inventorySources = await readInventorySources(options.inventoryPath);
+  if ('problem' in inventorySources) return failed(inventorySources.problem);
+  const baseDir = resolve(dirname(options.inventoryPath));
+  const homeDir = homedir();
+
+  // The inventory may name the playbook; parsing is pure and cheap, so it is simply done again below.
+  let playbookPath = options.playbookPath;
+  const parsedInventory = parseInventory(inventorySources, { baseDir, homeDir });
+  const playbookFromInventory = parsedInventory.inventory.playbook;
+  if (playbookPath === undefined) {
+    // A broken inventory may well name the playbook: its own problems come first.
+    if (!playbookFromInventory && parsedInventory.fatal) {
+      return { desired: [], problems: parsedInventory.problems, warnings: parsedInventory.warnings };
+    }
+    if (!playbookFromInventory) {
+      return failed({
+        position: { file: options.inventoryPath, line: 1, column: 1 },
+        field: 'all.vars.nodeform_playbook',
+        message: 'no playbook given: pass the playbook path on the command line, or set nodeform_playbook in all.vars of the inventory',
+      });
+    }
+    playbookPath = playbookFromInventory.resolved;
+  }
+  const playbookText = await readText(playbookPath);
+  if (typeof playbookText !== 'string') {
+    if (options.playbookPath === undefined && playbookFromInventory) {
+      const origin = playbookFromInventory.position;
+      const text = origin.file === inventorySources.inventory.file ? inventorySources.inventory.text : '';
+      return failed(
+        problemInText({ file: origin.file, text }, origin.line, origin.column, playbookFromInventory.field, `cannot read playbook ${playbookPath}: ${playbookText.reason}`),
+      );
+    }
+    return failed({ position: { file: playbookPath, line: 1, column: 1 }, field: '', message: `cannot read playbook: ${playbookText.reason}` });
+  }
+  const playbook: SourceFile = { file: playbookPath, text: playbookText };
+
+  const templates: Record<string, SourceFile> = {};
+  const builtinTemplates = join(projectRoot(), 'templates');
+  for (const reference of templateReferences(parsePlaybook(playbook).playbook)) {
+    for (const candidate of templateCandidates(reference, playbookPath, builtinTemplates)) {
+      const text = await readText(candidate);
+      if (typeof text === 'string') {
+        templates[reference] = { file: candidate, text };
+        break;
+      }
+    }
+  }
+
+  const sources: ProjectSources = {
+    ...inventorySources,
+    playbook,
+    templates,
+    extraVarFiles: await readExtraVarFiles(options.extraVars ?? [], options.cwd),
+  };
+  const result = buildProject(sources, {
+    baseDir,
+    homeDir,
+    extraVars: options.extraVars ?? [],
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.tags !== undefined ? { tags: options.tags } : {}),
+    ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
+  });
+  return { ...result, playbookPath };
+}
+
+async function readText(path: string): Promise<string | { reason: string }> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { reason: 'no such file' };
+    if (code === 'EISDIR') return { reason: 'it is a directory' };
+    if (code === 'EACCES') return { reason: 'permission denied' };
+    return { reason: (error as Error).message };
+  }
+}
+
+async function readInventorySources(
+  inventoryPath: string,
+): Promise<Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars'> | { problem: ConfigProblem }> {
+  const text = await readText(inventoryPath);
+  if (typeof text !== 'string') {
+    return { problem: { position: { file: inventoryPath, line: 1, column: 1 }, field: '', message: `cannot read inventory: ${text.reason}` } };
+  }
+  const dir = dirname(inventoryPath);
+  return {
+    inventory: { file: inventoryPath, text },
+    groupVars: await readVarsDirectory(join(dir, 'group_vars')),
+    hostVars: await readVarsDirectory(join(dir, 'host_vars')),
+  };
+}
+
+const VARS_EXTENSIONS = new Set(['.yaml', '.yml', '.json', '']);
+
+function isVarsFileName(name: string): boolean {
+  return !name.startsWith('.') && !name.endsWith('~') && VARS_EXTENSIONS.has(extname(name));
+}
+
+/**
+ * group_vars/ or host_vars/ as Ansible reads it: `<name>.yaml|.yml|.json` (or no extension), or a
+ * directory `<name>/` whose files (recursively, sorted by path) all belong to <name>.
+ */
+async function readVarsDirectory(dir: string): Promise<VarsFile[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: VarsFile[] = [];
+  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && !entry.name.startsWith('.')) {
+      for (const file of await listFilesRecursively(path)) {
+        const text = await readText(file);
+        if (typeof text === 'string') files.push({ name: entry.name, file, text });
+      }
+    } else if (entry.isFile() && isVarsFileName(entry.name)) {
+      const text = await readText(path);
+      if (typeof text === 'string') files.push({ name: basename(entry.name, extname(entry.name)), file: path, text });
+    }
+  }
+  return files;
+}
+
+async function listFilesRecursively(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFilesRecursively(path)));
+    else if (entry.isFile() && isVarsFileName(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+async function readExtraVarFiles(args: string[], cwd?: string): Promise<Record<string, SourceFile | string>> {
+  const files: Record<string, SourceFile | string> = {};
+  for (const name of extraVarFileReferences(args)) {
+    const text = await readText(cwd !== undefined ? resolve(cwd, name) : name);
+    files[name] = typeof text === 'string' ? { file: name, text } : text.reason;
+  }
+  return files;
+}
+
+let root: string | undefined;
+
+/**
+ * nodeform's own directory (holding package.json, templates/, playbooks/, schemas/), found from
+ * this module's location so it is the same from src/ (tsx, tests) and from dist/.
+ */
+export function projectRoot(): string {
+  if (root !== undefined) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (manifest.name === 'nodeform') return (root = dir);
+    } catch {
+      // no package.json here: keep going up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find nodeform\'s package.json above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}

@@ -1,0 +1,106 @@
+// The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates.
+// load.ts reads the files and calls this; tests call it with in-memory sources.
+
+import type { ConfigProblem } from '../errors.js';
+import type { Desired } from '../model/types.js';
+import { buildDesired, selectInventoryHosts, type InventoryHostEntry } from './desired.js';
+import { parseExtraVars } from './extra-vars.js';
+import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import { parsePlaybook } from './playbook.js';
+import type { SourceFile } from './source.js';
+
+export interface ProjectSources {
+  inventory: SourceFile;
+  /** group_vars files in merge order; `name` is the group. */
+  groupVars?: VarsFile[];
+  /** host_vars files in merge order; `name` is the host. */
+  hostVars?: VarsFile[];
+  playbook: SourceFile;
+  /** Template files by the reference written in the playbook; missing means not found. */
+  templates?: Record<string, SourceFile>;
+  /** Files of `-e @file` by the name written after '@'; a string is why it could not be read. */
+  extraVarFiles?: Record<string, SourceFile | string>;
+}
+
+export interface ProjectOptions {
+  /** Absolute directory of the inventory file (relative paths in vars resolve against it). */
+  baseDir: string;
+  /** For `~/` in key and known_hosts paths. */
+  homeDir?: string;
+  /** Raw -e arguments in command-line order. */
+  extraVars?: string[];
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+}
+
+export interface ProjectResult {
+  desired: Desired[];
+  inventory: Inventory;
+  problems: ConfigProblem[];
+  warnings: string[];
+}
+
+export function buildProject(sources: ProjectSources, options: ProjectOptions): ProjectResult {
+  const parsedInventory = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) });
+  const extra = parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {});
+  const parsedPlaybook = parsePlaybook(sources.playbook);
+  // Without all hosts and variables, host patterns and templates would fail in ways that only
+  // echo the syntax error: report that first.
+  const built =
+    parsedInventory.fatal || extra.fatal
+      ? { desired: [], problems: [], warnings: [] }
+      : buildDesired({
+          inventory: parsedInventory.inventory,
+          playbook: parsedPlaybook.playbook,
+          extraVars: extra.vars,
+          templates: sources.templates ?? {},
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          ...(options.tags !== undefined ? { tags: options.tags } : {}),
+          ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
+        });
+  return {
+    desired: built.desired,
+    inventory: parsedInventory.inventory,
+    problems: dedupe([...parsedInventory.problems, ...extra.problems, ...parsedPlaybook.problems, ...built.problems]),
+    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...built.warnings])],
+  };
+}
+
+export interface InventoryOnlyResult {
+  inventory: Inventory;
+  /** Hosts selected by --limit (all without it), in inventory order. */
+  hosts: InventoryHostEntry[];
+  problems: ConfigProblem[];
+  warnings: string[];
+}
+
+/** The inventory alone (no playbook): for commands that only need to reach hosts. */
+export function buildInventory(
+  sources: Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars' | 'extraVarFiles'>,
+  options: Omit<ProjectOptions, 'tags' | 'skipTags'>,
+): InventoryOnlyResult {
+  const parsedInventory = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) });
+  const extra = parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {});
+  const selected = selectInventoryHosts(parsedInventory.inventory, {
+    extraVars: extra.vars,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  });
+  return {
+    inventory: parsedInventory.inventory,
+    hosts: selected.hosts,
+    problems: dedupe([...parsedInventory.problems, ...extra.problems, ...selected.problems]),
+    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...selected.warnings])],
+  };
+}
+
+/** Two checks may catch the same mistake at the same place; say it once. */
+export function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.position.file}:${problem.position.line}:${problem.position.column}\u0000${problem.field}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,355 @@
+// YAML with positions: every problem found in a user's file points at file:line:column of the
+// offending value, names its dotted field path and shows the line with a caret under the value.
+
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
+import type { ConfigProblem, SourcePosition } from '../errors.js';
+
+/** A file's name (as shown in messages) and its text; the pure core never reads files itself. */
+export interface SourceFile {
+  file: string;
+  text: string;
+}
+
+export type PathSegment = string | number;
+
+/** `all.children.beacon.hosts.lab1.ansible_port`; list items as `[2]`, so a play's file is `[0].files[1].mode`. */
+export function formatField(prefix: string, path: readonly PathSegment[]): string {
+  let out = prefix;
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+const EXCERPT_WIDTH = 160;
+
+/** The line at `line` with a caret under `column` (both from 1), indented to set it off the message. */
+export function excerptAt(text: string, line: number, column: number): string | undefined {
+  const lines = text.split('\n');
+  let lineText = lines[line - 1];
+  if (lineText === undefined) return undefined;
+  lineText = lineText.replace(/\r$/, '');
+  let caretColumn = Math.max(1, Math.min(column, lineText.length + 1));
+  // Very long lines (inline content) are cut around the caret so the excerpt stays one screen line.
+  if (lineText.length > EXCERPT_WIDTH) {
+    const start = Math.max(0, caretColumn - 1 - EXCERPT_WIDTH / 2);
+    lineText = (start > 0 ? '…' : '') + lineText.slice(start, start + EXCERPT_WIDTH) + '…';
+    caretColumn = caretColumn - start + (start > 0 ? 1 : 0);
+  }
+  // Keep tabs in the padding so the caret lines up however the terminal renders them.
+  const pad = lineText.slice(0, caretColumn - 1).replace(/[^\t]/g, ' ');
+  return `    ${lineText}\n    ${pad}^`;
+}
+
+/** A problem at a known line and column of a text (templates, command-line arguments, YAML files). */
+export function problemInText(
+  source: SourceFile,
+  line: number,
+  column: number,
+  field: string,
+  message: string,
+): ConfigProblem {
+  const excerpt = excerptAt(source.text, line, column);
+  return { position: { file: source.file, line, column }, field, message, ...(excerpt ? { excerpt } : {}) };
+}
+
+/** Offset of (line, column) in text; both from 1. */
+export function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let current = 1; current < line; current++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) return text.length;
+    offset = next + 1;
+  }
+  return offset + column - 1;
+}
+
+/** Finds positions for paths in some source: a YAML file, or a command-line argument. */
+export interface Locator {
+  field(path: readonly PathSegment[]): string;
+  problem(path: readonly PathSegment[], message: string, options?: { key?: boolean; column?: number }): ConfigProblem;
+  sourceText(path: readonly PathSegment[]): string | undefined;
+}
+
+export interface ParsedYaml {
+  source: YamlSource;
+  /** The document as plain data; undefined when the file could not be parsed. */
+  value: unknown;
+  problems: ConfigProblem[];
+  /** Syntax errors make the data untrustworthy: callers skip further checks of this file. */
+  fatal: boolean;
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: 'tabs are not allowed for indentation in YAML; indent with spaces',
+  MULTIPLE_DOCS: 'the file holds more than one YAML document (a second ---); keep one',
+};
+
+export class YamlSource implements SourceFile, Locator {
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly doc: Document.Parsed,
+    private readonly lineCounter: LineCounter,
+    /** Prepended to field paths, e.g. `group_vars.beacon` for group_vars/beacon.yaml. */
+    readonly fieldPrefix: string,
+  ) {}
+
+  static parse(input: SourceFile, fieldPrefix = ''): ParsedYaml {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(input.text, {
+      lineCounter,
+      prettyErrors: false,
+      // Duplicates are found below, so the message can name both places.
+      uniqueKeys: false,
+      merge: true,
+    });
+    const source = new YamlSource(input.file, input.text, doc, lineCounter, fieldPrefix);
+    const problems: ConfigProblem[] = [];
+    const seenLines = new Set<number>();
+    for (const error of doc.errors) {
+      const offset = error.pos[0];
+      const position = source.position(offset);
+      // One syntax slip often yields several parser errors on the same line; the first says it best.
+      if (seenLines.has(position.line)) continue;
+      seenLines.add(position.line);
+      const message = `YAML syntax: ${YAML_MESSAGES[error.code] ?? firstLine(error.message)}`;
+      problems.push(source.problemAtOffset(offset, source.field(source.pathAtOffset(offset)), message));
+    }
+    if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
+
+    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems());
+    if (problems.some((p) => p.message.startsWith('unresolved alias'))) {
+      return { source, value: undefined, problems, fatal: true };
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      problems.push(source.problemAtOffset(0, '', `YAML: ${(error as Error).message}`));
+      return { source, value: undefined, problems, fatal: true };
+    }
+    return { source, value, problems, fatal: false };
+  }
+
+  field(path: readonly PathSegment[]): string {
+    return formatField(this.fieldPrefix, path);
+  }
+
+  position(offset: number): SourcePosition {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
+
+  problemAtOffset(offset: number, field: string, message: string): ConfigProblem {
+    const position = this.position(offset);
+    const excerpt = excerptAt(this.text, position.line, position.column);
+    return { position, field, message, ...(excerpt ? { excerpt } : {}) };
+  }
+
+  /**
+   * A problem at the value found by `path` (or its key, with `key: true`). When the path does not
+   * lead to a node (a missing key), the nearest enclosing node is used.
+   */
+  problem(path: readonly PathSegment[], message: string, options: { key?: boolean; column?: number } = {}): ConfigProblem {
+    let offset = this.offsetOf(path, options.key ?? false);
+    if (options.column !== undefined) offset += options.column;
+    return this.problemAtOffset(offset, this.field(path), message);
+  }
+
+  /** "file:line:column" of a node, for resource origins and "first declared at" messages. */
+  where(path: readonly PathSegment[]): string {
+    const p = this.position(this.offsetOf(path, false));
+    return `${p.file}:${p.line}:${p.column}`;
+  }
+
+  /** The node at path (aliases followed), or undefined. */
+  node(path: readonly PathSegment[]): YamlNode | undefined {
+    return this.walk(path).node;
+  }
+
+  /** Offset of the value at path, or of its key; falls back to the deepest node found. */
+  offsetOf(path: readonly PathSegment[], key: boolean): number {
+    const found = this.walk(path);
+    if (found.complete) {
+      if (key && found.keyOffset !== undefined) return found.keyOffset;
+      if (found.node && !isEmptyScalar(found.node) && found.node.range) return found.node.range[0];
+      if (found.keyOffset !== undefined) return found.keyOffset;
+    }
+    return found.fallbackOffset;
+  }
+
+  /** How the value at path was written in the file (for a bare 0644 that YAML read as 644). */
+  sourceText(path: readonly PathSegment[]): string | undefined {
+    const node = this.node(path);
+    if (!node?.range) return undefined;
+    return this.text.slice(node.range[0], node.range[1]);
+  }
+
+  /**
+   * Where the first character of a scalar's value is, and how lines inside it map to the file:
+   * used to place template errors inside inline `content`.
+   */
+  scalarLayout(path: readonly PathSegment[]): { line: number; column: number; block: boolean; indent: number } | undefined {
+    const node = this.node(path);
+    if (!node || !isScalar(node) || !node.range) return undefined;
+    const start = this.position(node.range[0]);
+    if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+      // Content starts on the line after the `|` header, at the block's indentation.
+      const lines = this.text.split('\n');
+      let indent = 0;
+      for (let index = start.line; index < lines.length; index++) {
+        const lineText = lines[index] ?? '';
+        if (lineText.trim() === '') continue;
+        indent = lineText.length - lineText.trimStart().length;
+        break;
+      }
+      return { line: start.line + 1, column: indent + 1, block: true, indent };
+    }
+    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+    return { line: start.line, column: start.column + (quoted ? 1 : 0), block: false, indent: 0 };
+  }
+
+  /**
+   * The path of the innermost key or item at or before offset (for parser errors, which may sit
+   * between nodes): the last key or item starting before it, descending while possible.
+   */
+  pathAtOffset(offset: number): PathSegment[] {
+    const path: PathSegment[] = [];
+    let node: unknown = this.doc.contents;
+    for (;;) {
+      if (isMap(node)) {
+        const pair = node.items.filter((item) => ((item.key as YamlNode | null)?.range?.[0] ?? Infinity) <= offset).pop();
+        if (!pair) return path;
+        path.push(keyText(pair.key));
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const items = node.items.map((item, index) => ({ item, index }));
+        const found = items.filter(({ item }) => ((item as YamlNode | null)?.range?.[0] ?? Infinity) <= offset).pop();
+        if (!found) return path;
+        path.push(found.index);
+        node = found.item;
+      } else {
+        return path;
+      }
+    }
+  }
+
+  private walk(path: readonly PathSegment[]): {
+    node: YamlNode | undefined;
+    keyOffset?: number;
+    complete: boolean;
+    fallbackOffset: number;
+  } {
+    let node: unknown = this.doc.contents;
+    let keyOffset: number | undefined;
+    let fallbackOffset = (node as YamlNode | null)?.range?.[0] ?? 0;
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      if (isMap(node)) {
+        const pair = node.items.find((item) => keyText(item.key) === String(segment));
+        if (!pair) return { node: undefined, complete: false, fallbackOffset };
+        keyOffset = (pair.key as YamlNode | null)?.range?.[0];
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (item === undefined) return { node: undefined, complete: false, fallbackOffset };
+        keyOffset = undefined;
+        node = item;
+      } else {
+        return { node: undefined, complete: false, fallbackOffset };
+      }
+      if (isAlias(node)) node = node.resolve(this.doc);
+      const range = (node as YamlNode | null)?.range;
+      if (range && !isEmptyScalar(node as YamlNode)) fallbackOffset = range[0];
+      else if (keyOffset !== undefined) fallbackOffset = keyOffset;
+    }
+    return { node: (node ?? undefined) as YamlNode | undefined, keyOffset, complete: true, fallbackOffset };
+  }
+
+  private duplicateKeyProblems(): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    visit(this.doc, {
+      Map: (_key, map, ancestors) => {
+        const first = new Map<string, number>();
+        for (const pair of map.items) {
+          const name = keyText(pair.key);
+          const offset = (pair.key as YamlNode | null)?.range?.[0] ?? 0;
+          const earlier = first.get(name);
+          if (earlier === undefined) {
+            first.set(name, offset);
+            continue;
+          }
+          const path = [...this.pathOf([...ancestors, map]), name];
+          const firstLine = this.position(earlier).line;
+          problems.push(
+            this.problemAtOffset(
+              offset,
+              this.field(path),
+              `duplicate key '${name}' (first at line ${firstLine}); a mapping holds each key once: merge the two`,
+            ),
+          );
+        }
+      },
+    });
+    return problems;
+  }
+
+  private aliasProblems(): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    visit(this.doc, {
+      Alias: (_key, alias) => {
+        if (alias.resolve(this.doc) === undefined) {
+          const offset = alias.range?.[0] ?? 0;
+          problems.push(
+            this.problemAtOffset(
+              offset,
+              this.field(this.pathAtOffset(offset)),
+              `unresolved alias *${alias.source}: define the anchor &${alias.source} before using it`,
+            ),
+          );
+        }
+      },
+    });
+    return problems;
+  }
+
+  /** The path to the node reached through `ancestors` (from visit). */
+  private pathOf(ancestors: readonly unknown[]): PathSegment[] {
+    const path: PathSegment[] = [];
+    for (let index = 0; index < ancestors.length; index++) {
+      const ancestor = ancestors[index];
+      const child = ancestors[index + 1];
+      if (isPair(ancestor)) path.push(keyText(ancestor.key));
+      else if (isSeq(ancestor) && child !== undefined) path.push(ancestor.items.indexOf(child as never));
+    }
+    return path;
+  }
+}
+
+function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value);
+  return String(key);
+}
+
+/** `key:` with nothing after it parses as an empty null scalar placed after the colon. */
+function isEmptyScalar(node: YamlNode): boolean {
+  return isScalar(node) && node.value === null && (node.source === '' || node.source === undefined);
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, '');
+}
