@@ -1,0 +1,52 @@
+// What the ssh and local transports share: become wrapping, sudo refusals, exit codes, stats.
+
+import { constants } from 'node:os';
+import { TransportError } from '../errors.js';
+import type { HostConnection } from '../model/types.js';
+import { command } from './quote.js';
+import type { ExecResult, TransportStats } from './types.js';
+
+/**
+ * Wraps a command line so it runs as the become user through non-interactive sudo, when the
+ * connection asks for become and the login user is someone else. `-n` makes sudo fail instead of prompting.
+ */
+export function becomeCommand(commandLine: string, loginUser: string, conn: Pick<HostConnection, 'become' | 'becomeUser'>): string {
+  if (!conn.become || loginUser === conn.becomeUser) return commandLine;
+  return command(['sudo', '-n', '-u', conn.becomeUser, '--', 'sh', '-c', commandLine]);
+}
+
+/** Throws when sudo itself refused to run a wrapped command (rather than the command failing). */
+export function checkBecome(host: string, result: ExecResult, wrapped: boolean, loginUser: string, shown: string): void {
+  if (!wrapped || result.exitCode !== 1) return;
+  const details = { command: shown, exitCode: result.exitCode, stderr: result.stderr };
+  if (/^sudo: (a password is required|a terminal is required)/m.test(result.stderr)) {
+    throw new TransportError(
+      host,
+      `become failed: sudo asks ${loginUser} for a password, and nodeform runs sudo -n, which never prompts. ` +
+        `Give ${loginUser} password-less sudo (e.g. "${loginUser} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/), or connect as root.`,
+      details,
+    );
+  }
+  if (/^sudo: .*(is not in the sudoers file|is not allowed to execute)/m.test(result.stderr)) {
+    throw new TransportError(host, `become failed: ${loginUser} may not use sudo on this host; grant it in /etc/sudoers.d/, or connect as root.`, details);
+  }
+}
+
+/** Commands can be whole scripts; errors show their start only. */
+export function truncateCommand(commandLine: string, max = 200): string {
+  return commandLine.length <= max ? commandLine : `${commandLine.slice(0, max)}... (${commandLine.length} chars)`;
+}
+
+/** A process killed by a signal reports 128 + its number, as sh does. */
+export function signalExitCode(signal: string): number {
+  const number = (constants.signals as Record<string, number | undefined>)[signal.startsWith('SIG') ? signal : `SIG${signal}`];
+  return 128 + (number ?? 127);
+}
+
+export function newStats(): TransportStats {
+  return { execs: 0, bytesSent: 0, bytesReceived: 0 };
+}
+
+export function toBuffer(data: string | Buffer | undefined): Buffer | undefined {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}

@@ -1,0 +1,90 @@
+// `ansible_connection: local`: commands run on the controller through /bin/sh -c, with the same
+// semantics and stats as over SSH.
+
+import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { TransportError } from '../errors.js';
+import type { HostConnection } from '../model/types.js';
+import { becomeCommand, checkBecome, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
+import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.js';
+
+export function openLocal(conn: HostConnection): Transport {
+  return new LocalTransport(conn);
+}
+
+class LocalTransport implements Transport {
+  readonly host: string;
+  readonly stats: TransportStats = newStats();
+  private readonly loginUser = userInfo().username;
+
+  constructor(private readonly conn: HostConnection) {
+    this.host = conn.name;
+  }
+
+  async exec(commandLine: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const line = becomeCommand(commandLine, this.loginUser, this.conn);
+    const shown = truncateCommand(commandLine);
+    const result = await this.run(line, commandLine, shown, options);
+    checkBecome(this.host, result, line !== commandLine, this.loginUser, shown);
+    return result;
+  }
+
+  private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
+    const stdin = toBuffer(options.stdin);
+    this.stats.execs++;
+    this.stats.bytesSent += Buffer.byteLength(line) + (stdin?.length ?? 0);
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      // Its own process group, so a timeout kills everything the command started.
+      const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (message: string, cause?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new TransportError(this.host, message, { command: shown, cause }));
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout.push(chunk);
+        this.stats.bytesReceived += chunk.length;
+        options.onStdout?.(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk);
+        this.stats.bytesReceived += chunk.length;
+      });
+      child.on('error', (err) => fail(`cannot run /bin/sh: ${err.message}`, err));
+      child.on('close', (code, signal) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          command: commandLine,
+          exitCode: code ?? signalExitCode(signal ?? 'SIGKILL'),
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          durationMs: performance.now() - started,
+        });
+      });
+      // A command that exits without reading its input closes the pipe; like ssh, that is not an error.
+      child.stdin.on('error', () => {});
+      child.stdin.end(stdin);
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // The group already exited between the timer firing and the kill.
+          }
+          fail(`command timed out after ${options.timeoutMs} ms and was killed`);
+        }, options.timeoutMs);
+      }
+    });
+  }
+
+  async close(): Promise<void> {}
+}
