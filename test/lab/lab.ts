@@ -1,0 +1,475 @@
+// The lab: real hosts on this machine. Each host is a systemd-nspawn container booting real systemd from one
+// cached Debian image, with a private volatile overlay, sharing this machine's network namespace and
+// answering SSH on its own loopback address. See test/lab/README.md.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ssh2 from 'ssh2';
+import YAML from 'yaml';
+
+export interface LabHost { name: string; address: string; port: number; machine: string }
+export interface Lab {
+  dir: string;
+  hosts: LabHost[];
+  clientKey: string;
+  knownHosts: string;
+  inventoryPath: string;
+  sh(host: LabHost | string, script: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  stopHost(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+export interface StartLabOptions {
+  name: string;
+  count: number;
+  /** Host n gets 127.0.<slot>.<10+n>; every concurrently running lab needs its own slot. */
+  slot: number;
+  /** State dir. Kept on stop except for runtime files; default: a fresh temp dir, removed on stop. */
+  dir?: string;
+  /** Merged into all.vars of inventory.yaml (e.g. nodeform_playbook). */
+  inventoryExtra?: Record<string, unknown>;
+  /** Hosts outlive this process (the CLI's `up`); stop them with stopLabProcesses or `npm run lab -- down`. */
+  detach?: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cacheDir = process.env.NODEFORM_LAB_CACHE ?? '/var/cache/nodeform-lab';
+// Marks every nspawn command line and container PID 1 environment, so a crashed run's hosts can be found.
+const MARKER = 'NODEFORM_LAB_MACHINE';
+const SSH_PORT = 22;
+const STOP_GRACE_MS = 10_000;
+
+export class LabError extends Error {
+  override name = 'LabError';
+}
+
+/** Arguments for the system ssh client to reach a lab host with the lab's key and known_hosts only. */
+export function sshArgs(lab: Pick<Lab, 'clientKey' | 'knownHosts'>, host: LabHost, user = 'root'): string[] {
+  return [
+    '-F', '/dev/null', '-i', lab.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+    '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR',
+    // OpenSSH's default post-quantum key exchange costs ~0.25 s of CPU per login here; ssh2 never uses it anyway.
+    '-o', 'KexAlgorithms=curve25519-sha256',
+    '-p', String(host.port), `${user}@${host.address}`,
+  ];
+}
+
+export function labHosts(name: string, count: number, slot: number): LabHost[] {
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(name)) throw new LabError(`lab name "${name}": use 1-41 of [a-z0-9-], starting with a letter`);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 255) throw new LabError(`lab slot ${slot}: must be an integer 0-255`);
+  if (!Number.isInteger(count) || count < 1 || count > 245) throw new LabError(`lab count ${count}: must be an integer 1-245`);
+  return Array.from({ length: count }, (_, i) => {
+    const machine = `${name}-${i + 1}`;
+    return { name: machine, machine, address: `127.0.${slot}.${11 + i}`, port: SSH_PORT };
+  });
+}
+
+interface Running {
+  host: LabHost;
+  nspawnPid: number;
+  exited: Promise<void>;
+  initPid?: number;
+}
+
+interface PidsFile { name: string; slot: number; hosts: (LabHost & { nspawnPid: number; initPid?: number })[] }
+
+export async function startLab(opts: StartLabOptions): Promise<Lab> {
+  const hosts = labHosts(opts.name, opts.count, opts.slot);
+  preflight();
+  const rootfs = await buildImage();
+  raiseInotifyLimits();
+  await stopLabProcesses(opts.name);
+  await assertAddressesFree(hosts);
+
+  const ownDir = opts.dir === undefined;
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `nodeform-lab-${opts.name}-`)));
+  // nspawn's --bind-ro takes SRC:DST, so a colon would split the path.
+  if (dir.includes(':')) throw new LabError(`lab dir ${dir}: must not contain ":"`);
+  const files = writeStateFiles(dir, hosts, opts.inventoryExtra ?? {});
+
+  const running = new Map<string, Running>();
+  const lab: Lab = {
+    dir,
+    hosts,
+    ...files,
+    sh: async (host, script) => {
+      const name = typeof host === 'string' ? host : host.name;
+      const r = running.get(name);
+      if (!r) throw new LabError(`lab ${opts.name}: no running host "${name}"`);
+      r.initPid ??= findInitPid(r.nspawnPid);
+      return nsenter(r.initPid, script);
+    },
+    stopHost: async (name) => {
+      const r = running.get(name);
+      if (!r) throw new LabError(`lab ${opts.name}: no running host "${name}"`);
+      await stopRunning(r);
+      running.delete(name);
+      writePids(dir, opts, running);
+    },
+    stop: async () => {
+      await Promise.all([...running.values()].map(stopRunning));
+      running.clear();
+      active.delete(cleanupSync);
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      else rmSync(join(dir, 'pids.json'), { force: true });
+    },
+  };
+  const cleanupSync = (): void => {
+    for (const r of running.values()) killQuietly(r.nspawnPid, 'SIGTERM');
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  };
+  if (!opts.detach) watchProcessExit(cleanupSync);
+
+  try {
+    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, opts.detach ?? false));
+    writePids(dir, opts, running);
+    const deadline = Date.now() + 60_000 + hosts.length * 1_000;
+    const limit = semaphore(16);
+    await Promise.all([...running.values()].map((r) => waitReady(lab, r, deadline, limit)));
+    for (const r of running.values()) r.initPid = findInitPid(r.nspawnPid);
+    writePids(dir, opts, running);
+    return lab;
+  } catch (err) {
+    await lab.stop();
+    throw err;
+  }
+}
+
+/** Stops every host of lab `name` still running, from this process or a crashed or detached one. */
+export async function stopLabProcesses(name: string): Promise<number> {
+  const pattern = new RegExp(`${MARKER}=${name}-\\d+(\\0|$)`);
+  const found = labProcesses().filter((p) => pattern.test(p.marker));
+  // nspawn powers its container off on SIGTERM; a PID 1 whose nspawn is gone has nobody to do that.
+  for (const p of found) killQuietly(p.pid, p.init ? 'SIGKILL' : 'SIGTERM');
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (found.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(50);
+  for (const p of found) killQuietly(p.pid, 'SIGKILL');
+  return found.filter((p) => !p.init).length;
+}
+
+/** Reads the runtime record a lab keeps in its dir (what `npm run lab -- status/down` use). */
+export function readPids(dir: string): PidsFile | undefined {
+  const path = join(dir, 'pids.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as PidsFile) : undefined;
+}
+
+function preflight(): void {
+  if (process.getuid?.() !== 0) throw new LabError('the lab must run as root (it boots systemd-nspawn containers); try sudo');
+  const needed: [string, string][] = [
+    ['systemd-nspawn', 'systemd-container'], ['debootstrap', 'debootstrap'], ['ssh', 'openssh-client'],
+    ['nsenter', 'util-linux'], ['setpriv', 'util-linux'], ['flock', 'util-linux'],
+  ];
+  const path = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  const missing = needed.filter(([cmd]) => !path.some((d) => existsSync(join(d, cmd))));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
+    throw new LabError(`the lab needs ${missing.map(([c]) => c).join(', ')}: apt-get install ${pkgs}`);
+  }
+}
+
+function buildImage(): Promise<string> {
+  return new Promise((resolvePath, reject) => {
+    execFile('bash', [join(here, 'build-image.sh'), cacheDir], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new LabError(`building the lab image failed (test/lab/build-image.sh ${cacheDir}):\n${stderr}`));
+      else resolvePath(stdout.trim());
+    });
+  });
+}
+
+// Every host's systemd takes inotify instances; past ~20 hosts the defaults run out ("Too many open files").
+function raiseInotifyLimits(): void {
+  for (const [key, min] of [['max_user_instances', 8192], ['max_user_watches', 1_048_576]] as const) {
+    const path = `/proc/sys/fs/inotify/${key}`;
+    if (Number(readFileSync(path, 'utf8')) < min) writeFileSync(path, String(min));
+  }
+}
+
+async function assertAddressesFree(hosts: LabHost[]): Promise<void> {
+  const busy = (await Promise.all(hosts.map(async (h) => ((await probeBanner(h)) === 'refused' ? undefined : h)))).filter(
+    (h) => h !== undefined,
+  );
+  if (busy.length > 0) {
+    throw new LabError(
+      `${busy.map((h) => `${h.address}:${h.port}`).join(', ')} already answer: another lab (or sshd) uses these addresses; ` +
+        'use another slot, or stop it (npm run lab -- down)',
+    );
+  }
+}
+
+function writeStateFiles(dir: string, hosts: LabHost[], extra: Record<string, unknown>) {
+  mkdirSync(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
+  const clientKey = join(dir, 'id_ed25519');
+  ensureKey(clientKey, 'nodeform-lab-client');
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+  const known: string[] = [];
+  for (const h of hosts) {
+    const hdir = join(dir, 'hosts', h.machine);
+    mkdirSync(hdir, { recursive: true });
+    ensureKey(join(hdir, 'ssh_host_ed25519_key'), `root@${h.machine}`);
+    const [type, key] = readFileSync(join(hdir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
+    known.push(`${h.address} ${type} ${key}`);
+    writeFileSync(
+      join(hdir, 'sshd.conf'),
+      [`ListenAddress ${h.address}:${h.port}`, 'HostKey /etc/ssh/ssh_host_ed25519_key', 'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no', 'UseDNS no', ''].join('\n'),
+    );
+  }
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, known.join('\n') + '\n');
+  const inventoryPath = join(dir, 'inventory.yaml');
+  writeFileSync(inventoryPath, inventoryYaml(hosts, { clientKey, knownHosts }, extra));
+  return { clientKey, knownHosts, inventoryPath };
+}
+
+// Keys persist in a kept dir, so a user's known_hosts stays valid across `lab up`s.
+function ensureKey(path: string, comment: string): void {
+  if (existsSync(path) && existsSync(`${path}.pub`)) return;
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  writeFileSync(path, pair.private, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  writeFileSync(`${path}.pub`, pair.public + '\n');
+}
+
+function inventoryYaml(hosts: LabHost[], files: { clientKey: string; knownHosts: string }, extra: Record<string, unknown>): string {
+  const doc = new YAML.Document({
+    all: {
+      vars: { ansible_user: 'root', ansible_ssh_private_key_file: files.clientKey, nodeform_known_hosts_file: files.knownHosts, ...extra },
+      hosts: Object.fromEntries(hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: h.port }])),
+    },
+  });
+  for (const h of hosts) {
+    const node = doc.getIn(['all', 'hosts', h.name], true);
+    if (YAML.isMap(node)) node.flow = true;
+  }
+  return doc.toString();
+}
+
+function boot(rootfs: string, dir: string, host: LabHost, detach: boolean): Running {
+  const hdir = join(dir, 'hosts', host.machine);
+  const ak = join(dir, 'authorized_keys');
+  const nspawn = [
+    'systemd-nspawn', '-D', rootfs, '-M', host.machine, `--hostname=${host.machine}`, `--uuid=${randomUUID()}`,
+    '--boot', '--register=no', '--keep-unit', '--volatile=overlay', '--console=read-only', `--setenv=${MARKER}=${host.machine}`,
+    `--bind-ro=${hdir}/ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key`,
+    `--bind-ro=${hdir}/ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub`,
+    `--bind-ro=${hdir}/sshd.conf:/etc/ssh/sshd_config.d/nodeform-lab.conf`,
+    `--bind-ro=${ak}:/root/.ssh/authorized_keys`,
+    `--bind-ro=${ak}:/home/deploy/.ssh/authorized_keys`,
+  ];
+  // Attached hosts die with this process even on SIGKILL: nspawn gets SIGTERM and powers its container off.
+  const argv = detach ? nspawn : ['setpriv', '--pdeathsig', 'TERM', ...nspawn];
+  const log = openSync(join(hdir, 'console.log'), 'w');
+  // Own session: a terminal's Ctrl-C must not reach nspawn, which would forward it to systemd as a reboot request.
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  if (child.pid === undefined) throw new LabError(`could not start systemd-nspawn for ${host.machine}`);
+  // Hosts never keep this process alive: attached ones are powered off when it exits.
+  child.unref();
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done());
+  });
+  return { host, nspawnPid: child.pid, exited };
+}
+
+async function waitReady(lab: Lab, r: Running, deadline: number, limit: Semaphore): Promise<void> {
+  let gone = false;
+  void r.exited.then(() => (gone = true));
+  const consoleTail = () => tail(join(lab.dir, 'hosts', r.host.machine, 'console.log'));
+  while ((await probeBanner(r.host)) !== 'ssh') {
+    if (gone) throw new LabError(`lab host ${r.host.machine} exited while booting; console:\n${consoleTail()}`);
+    if (Date.now() > deadline) throw new LabError(`lab host ${r.host.machine} did not open SSH at ${r.host.address}; ${await diagnose(lab, r)}`);
+    await sleep(100);
+  }
+  // The banner alone does not prove the keys and known_hosts work: log in for real.
+  while (true) {
+    const res = await limit(() => run('ssh', [...sshArgs(lab, r.host), 'true']));
+    if (res.code === 0) return;
+    if (gone || Date.now() > deadline) {
+      throw new LabError(`lab host ${r.host.machine}: ssh root@${r.host.address} true failed: ${res.stderr.trim()}; ${await diagnose(lab, r)}`);
+    }
+    await sleep(200);
+  }
+}
+
+async function diagnose(lab: Lab, r: Running): Promise<string> {
+  const res = await lab.sh(r.host, 'systemctl status ssh.service --no-pager -n 20 2>&1').catch((e: Error) => ({ stdout: e.message }));
+  return `ssh.service:\n${res.stdout}`;
+}
+
+/** Whether an SSH server answers at the host's address (its banner arrives). */
+export async function answersSsh(host: LabHost): Promise<boolean> {
+  return (await probeBanner(host)) === 'ssh';
+}
+
+function probeBanner(host: LabHost): Promise<'ssh' | 'refused' | 'other'> {
+  return new Promise((done) => {
+    const sock = connect({ host: host.address, port: host.port });
+    const finish = (result: 'ssh' | 'refused' | 'other') => {
+      sock.destroy();
+      done(result);
+    };
+    sock.setTimeout(2_000, () => finish('other'));
+    sock.once('data', (d) => finish(d.toString('latin1').startsWith('SSH-') ? 'ssh' : 'other'));
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'other'));
+    sock.once('end', () => finish('other'));
+  });
+}
+
+async function stopRunning(r: Running): Promise<void> {
+  killQuietly(r.nspawnPid, 'SIGTERM');
+  if (await Promise.race([r.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)])) return;
+  const init = r.initPid ?? tryFindInitPid(r.nspawnPid);
+  if (init !== undefined) killQuietly(init, 'SIGKILL');
+  killQuietly(r.nspawnPid, 'SIGKILL');
+  await r.exited;
+}
+
+// The container's PID 1 is nspawn's child living in a new PID namespace (its NSpid ends in 1).
+function tryFindInitPid(nspawnPid: number): number | undefined {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${nspawnPid}/task/${nspawnPid}/children`, 'utf8').trim().split(/\s+/);
+  } catch {
+    return undefined;
+  }
+  return children.map(Number).find((pid) => isContainerInit(pid));
+}
+
+function findInitPid(nspawnPid: number): number {
+  const pid = tryFindInitPid(nspawnPid);
+  if (pid === undefined) throw new LabError(`systemd-nspawn ${nspawnPid} has no running container`);
+  return pid;
+}
+
+function isContainerInit(pid: number): boolean {
+  try {
+    const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    return nspid.length > 1 && nspid[nspid.length - 1] === '1';
+  } catch {
+    return false;
+  }
+}
+
+function labProcesses(): { pid: number; init: boolean; marker: string }[] {
+  const out: { pid: number; init: boolean; marker: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      if (cmdline.includes(`--setenv=${MARKER}=`) && cmdline.includes('systemd-nspawn')) {
+        out.push({ pid, init: false, marker: cmdline });
+      } else if (isContainerInit(pid)) {
+        const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+        if (environ.includes(`${MARKER}=`)) out.push({ pid, init: true, marker: environ });
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+function nsenter(pid: number, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run('nsenter', ['-t', String(pid), '-a', '--', '/bin/sh', '-c', script], {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+  });
+}
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      done({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+  });
+}
+
+function writePids(dir: string, opts: StartLabOptions, running: Map<string, Running>): void {
+  const record: PidsFile = {
+    name: opts.name,
+    slot: opts.slot,
+    hosts: [...running.values()].map((r) => ({ ...r.host, nspawnPid: r.nspawnPid, initPid: r.initPid })),
+  };
+  writeFileSync(join(dir, 'pids.json'), JSON.stringify(record, null, 2) + '\n');
+}
+
+// One set of process hooks for all labs of this process: remove temp dirs and power hosts off on the way out.
+const active = new Set<() => void>();
+let hooked = false;
+function watchProcessExit(cleanup: () => void): void {
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', runCleanups);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
+  }
+  active.add(cleanup);
+}
+function runCleanups(): void {
+  for (const c of active) c();
+  active.clear();
+}
+function onSignal(sig: NodeJS.Signals): void {
+  runCleanups();
+  // Die of the signal as if we had not caught it, unless someone else handles it.
+  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    // A zombie is dead for our purposes; whoever reaps it may take a while.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+function tail(path: string, lines = 30): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no console log)';
+  }
+}
+
+type Semaphore = <T>(fn: () => Promise<T>) => Promise<T>;
+function semaphore(max: number): Semaphore {
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    // A finishing task hands its slot straight to the next waiter.
+    if (busy < max) busy++;
+    else await new Promise<void>((go) => waiting.push(go));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else busy--;
+    }
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

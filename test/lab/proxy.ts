@@ -1,0 +1,116 @@
+// A TCP proxy for tests and benchmarks: adds one-way latency (this kernel has no netem) and cuts
+// connections after a number of bytes, to simulate a link dropping mid-apply.
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+
+export interface ProxyOptions {
+  target: { host: string; port: number };
+  listen: { host: string; port?: number };
+  /** Delay added to each direction's data, in order (25 ms = 50 ms more round trip). */
+  delayMs?: number;
+  /** Destroy both sockets of a connection once this many bytes passed in that direction (each connection). */
+  cutAfterBytes?: { direction: 'up' | 'down'; bytes: number };
+}
+
+export interface Proxy {
+  address: string;
+  port: number;
+  /** Bytes forwarded client -> target, over all connections. */
+  readonly bytesUp: number;
+  /** Bytes forwarded target -> client, over all connections. */
+  readonly bytesDown: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+type Direction = 'up' | 'down';
+
+export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
+  const delayMs = opts.delayMs ?? 0;
+  const totals = { up: 0, down: 0, connections: 0 };
+  const open = new Set<Socket>();
+
+  // Half-open on both sides, so each direction's end is forwarded in order behind its delayed data.
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    totals.connections++;
+    const target = connect({ host: opts.target.host, port: opts.target.port, allowHalfOpen: true });
+    for (const s of [client, target]) {
+      open.add(s);
+      s.setNoDelay(true);
+      s.once('close', () => open.delete(s));
+    }
+    const destroyBoth = (): void => {
+      client.destroy();
+      target.destroy();
+    };
+    client.once('error', destroyBoth);
+    target.once('error', destroyBoth);
+    forward(client, target, 'up', destroyBoth);
+    forward(target, client, 'down', destroyBoth);
+  });
+
+  function forward(from: Socket, to: Socket, dir: Direction, destroyBoth: () => void): void {
+    const cut = opts.cutAfterBytes?.direction === dir ? opts.cutAfterBytes.bytes : Infinity;
+    let passed = 0;
+    // Items leave in arrival order, each delayMs after it came in; null is the end of the stream.
+    const queue: { at: number; chunk: Buffer | null; last: boolean }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+
+    const deliver = (chunk: Buffer | null, last: boolean): void => {
+      if (to.destroyed) return;
+      if (chunk === null) to.end();
+      else if (last) to.write(chunk, destroyBoth);
+      else if (!to.write(chunk)) {
+        from.pause();
+        to.once('drain', () => from.resume());
+      }
+    };
+    const pump = (): void => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0]!.at <= Date.now()) {
+        const item = queue.shift()!;
+        deliver(item.chunk, item.last);
+      }
+      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.at - Date.now());
+    };
+    const push = (chunk: Buffer | null, last = false): void => {
+      if (delayMs === 0) return deliver(chunk, last);
+      queue.push({ at: Date.now() + delayMs, chunk, last });
+      timer ??= setTimeout(pump, delayMs);
+    };
+
+    from.on('data', (data: Buffer) => {
+      if (passed >= cut) return;
+      const chunk = data.subarray(0, cut - passed);
+      passed += chunk.length;
+      totals[dir] += chunk.length;
+      push(chunk, passed >= cut);
+    });
+    from.once('end', () => push(null));
+    to.once('close', () => clearTimeout(timer));
+  }
+
+  await new Promise<void>((ready, fail) => {
+    server.once('error', fail);
+    server.listen(opts.listen.port ?? 0, opts.listen.host, () => ready());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    address,
+    port,
+    get bytesUp() {
+      return totals.up;
+    },
+    get bytesDown() {
+      return totals.down;
+    },
+    get connections() {
+      return totals.connections;
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of open) s.destroy();
+        server.close(() => done());
+      }),
+  };
+}
