@@ -128,21 +128,34 @@ inst() {
   say "WROTE$TAB$1"
 }
 put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
+gen() { # path mode owner group: 32 random bytes as hex, made here and never sent anywhere
+  tmpfor "$1"
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$CUR_TMP" || fail "cannot generate $1"
+  chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
+  CUR_TMP=; say "GENERATED$TAB$1"
+}
+pre_exists() {
+  if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
+  [ -f "$1" ] || drift "$1" "is gone; the plan expected a file"
+}
 restore() { tmpfor "$1"; cp "$S/blobs/$5" "$CUR_TMP" || fail "the backup of $1 (sha256 $5) is missing from $S/blobs"; inst "$@"; }
 attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
 del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
 rmd() { if rmdir -- "$1" 2>/dev/null; then say "REMOVED$TAB$1"; else printf 'KEPT\t%s\tnot empty\n' "$1"; fi; }
 grp() { getent group "$1" >/dev/null || groupadd $2 -- "$1" || fail "cannot create group $1"; }
+grps() { # comma-separated supplementary groups, each created when missing
+  for g in $(printf '%s' "$1" | tr ',' ' '); do grp "$g" "$2"; done
+}
 uadd() { # name system(1|0) group groups shell home
   s=; [ "$2" = 1 ] && s=--system
-  grp "$3" "$s"
+  grp "$3" "$s"; grps "$4" "$s"
   if [ -n "$6" ]; then useradd $s --gid "$3" --groups "$4" --shell "$5" --home-dir "$6" --no-create-home -- "$1"
   else useradd $s --gid "$3" --groups "$4" --shell "$5" --no-create-home -- "$1"; fi || fail "cannot create user $1"
   say "USER$TAB$1"
 }
 umod() { # name group groups shell home
-  grp "$2" ""
+  grp "$2" ""; grps "$3" ""
   if [ -n "$5" ]; then usermod --gid "$2" --groups "$3" --shell "$4" --home "$5" -- "$1"
   else usermod --gid "$2" --groups "$3" --shell "$4" -- "$1"; fi || fail "cannot change user $1"
   say "USER$TAB$1"
@@ -214,7 +227,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes) {
     if (c.action === 'restart') continue;
     const p = c.precondition;
-    if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
+    if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
+    else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
     else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
   }
@@ -266,6 +280,9 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if (has(c, 'content')) {
       if (c.content?.from === 'backup') {
         body.push(`restore ${q(path, a.mode, a.owner, a.group, c.content.sha256)}`);
+      } else if (c.content?.from === 'generate') {
+        body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
+        continue; // never read back, not even to verify
       } else {
         const resource = contentOf.get(path);
         if (!resource) throw new NodeformError('INTERNAL', `no declared content for ${path}`);

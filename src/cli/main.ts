@@ -135,9 +135,9 @@ function reportResults(ctx: Context, results: HostResult[]): number {
     const gen = r.generation !== undefined ? ` (generation ${r.generation}, ${(r.durationMs / 1000).toFixed(1)}s)` : '';
     ctx.io.stdout(`${r.host}: ${paint(style[r.status], r.status)}${gen}${r.error ? `: ${r.error}` : ''}\n`);
   }
-  const tally = new Map<string, number>();
-  for (const r of results) tally.set(r.status, (tally.get(r.status) ?? 0) + 1);
-  ctx.io.stdout(`Summary: ${[...tally].map(([s, n]) => `${n} ${s}`).join(', ')}.\n`);
+  const order = ['applied', 'unchanged', 'drifted', 'locked', 'failed', 'unreachable'] as const;
+  const tally = order.map((status) => [status, results.filter((r) => r.status === status).length] as const).filter(([, n]) => n > 0);
+  ctx.io.stdout(`Summary: ${tally.map(([s, n]) => `${n} ${s}`).join(', ')}.\n`);
   return results.some((r) => !['applied', 'unchanged'].includes(r.status)) ? 1 : 0;
 }
 

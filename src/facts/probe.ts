@@ -5,8 +5,11 @@ import { quote } from '../transport/quote.js';
 
 export interface ProbeRequest {
   stateDir: string;
-  /** Paths to stat. wantSha: the declared sha256; when the file differs and is small, its bytes come back for a diff. */
-  paths: { path: string; wantSha?: string; wantContent: boolean }[];
+  /**
+   * Paths to stat. wantSha: the declared sha256; when the file differs and is small, its bytes come back
+   * for a diff. noHash: a secret made on the host, never read (not even hashed).
+   */
+  paths: { path: string; wantSha?: string; wantContent: boolean; noHash?: boolean }[];
   units: string[];
   users: string[];
 }
@@ -21,13 +24,17 @@ export const UNIT_DIR = '/etc/systemd/system';
 const PRELUDE = String.raw`set -u
 S=$1
 TAB=$(printf '\t')
+SEEN='|'
 p() {
+  # Each path once: the first request (with its wantSha, or nohash for a host-made secret) is the one that counts.
+  case $SEEN in *"|$1|"*) return 0 ;; esac
+  SEEN="$SEEN$1|"
   if [ -L "$1" ]; then t=symlink; elif [ -f "$1" ]; then t=file; elif [ -d "$1" ]; then t=directory
   elif [ -e "$1" ]; then t=other; else printf 'P\t%s\tmissing\n' "$1"; return 0; fi
   st=$(stat -c '%a %U %G %s' -- "$1") || return 0
   set -- "$1" "$2" "$3" "$t" $st
   h=-
-  [ "$4" = file ] && [ -r "$1" ] && h=$(sha256sum < "$1" | cut -c1-64)
+  [ "$4" = file ] && [ "$2" != nohash ] && [ -r "$1" ] && h=$(sha256sum < "$1" | cut -c1-64)
   printf 'P\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$4" "$5" "$6" "$7" "$8" "$h"
   if [ "$3" = 1 ] && [ "$4" = file ] && [ "$h" != "$2" ] && [ "$8" -le ${DIFF_CONTENT_LIMIT} ]; then
     printf 'C\t%s\t' "$1"; base64 -w0 < "$1"; printf '\n'
@@ -75,7 +82,7 @@ printf 'END\n'
 export function buildProbe(request: ProbeRequest): { command: string; script: string } {
   const lines = [PRELUDE];
   for (const entry of request.paths) {
-    lines.push(`p ${quote(entry.path)} ${quote(entry.wantSha ?? '-')} ${entry.wantContent ? 1 : 0}`);
+    lines.push(`p ${quote(entry.path)} ${quote(entry.noHash ? 'nohash' : (entry.wantSha ?? '-'))} ${entry.wantContent ? 1 : 0}`);
   }
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);

@@ -20,7 +20,7 @@ export interface Precondition {
 }
 
 /** Where a change's bytes come from: the declared resource, or a backup on the host (reset). */
-export type ContentSource = { from: 'desired' } | { from: 'backup'; sha256: string };
+export type ContentSource = { from: 'desired' } | { from: 'backup'; sha256: string } | { from: 'generate'; kind: 'hex32' };
 
 export interface FileState {
   sha256: string;

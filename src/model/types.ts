@@ -52,6 +52,11 @@ export interface FileResource extends ResourceBase {
   group: string;
   /** Never shown in plans, JSON or logs. */
   secret: boolean;
+  /**
+   * Made on the host itself when missing and never read back (an Engine API JWT): the controller
+   * never knows the bytes; content and sha256 are empty and only mode, owner and group are managed.
+   */
+  generate?: 'hex32';
 }
 
 export interface DirectoryResource extends ResourceBase {

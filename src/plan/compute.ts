@@ -29,7 +29,8 @@ export interface PlanOptions {
 export function probeRequestFor(desired: Desired): ProbeRequest {
   const request: ProbeRequest = { stateDir: desired.settings.stateDir, paths: [], units: [], users: [] };
   for (const r of desired.resources) {
-    if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
+    if (r.kind === 'file' && r.generate) request.paths.push({ path: r.path, wantContent: false, noHash: true });
+    else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
     else if (r.kind === 'unit') {
       request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
@@ -91,9 +92,10 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
     warnings.push(`${r.path} is a ${fact.type} on the host, not a file: nodeform will not replace it; remove it by hand or change the path`);
     return undefined;
   }
+  const exists = fact?.exists === true;
+  if (r.generate) return planGenerated(r, fact);
   const attributes = fileAttributes(fact, r, r.secret);
   if (attributes.length === 0) return undefined;
-  const exists = fact?.exists === true;
   const change: Change = {
     kind: 'file',
     action: exists ? 'update' : 'create',
@@ -109,6 +111,23 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
     if (diff) change.diff = diff;
   }
   return change;
+}
+
+/** A secret made on the host: created when missing, then only its owner and mode are managed. */
+function planGenerated(r: FileResource, fact: PathFact | undefined): Change | undefined {
+  const exists = fact?.exists === true;
+  const attributes = [...(exists ? [] : [attr('content', null, '(generated on the host)')]), ...ownershipChanges(fact, r)];
+  if (attributes.length === 0) return undefined;
+  return {
+    kind: 'file',
+    action: exists ? 'update' : 'create',
+    target: r.path,
+    attributes,
+    secret: true,
+    precondition: { exists },
+    after: { sha256: '', mode: r.mode, owner: r.owner, group: r.group },
+    content: { from: 'generate', kind: 'hex32' },
+  };
 }
 
 function planDirectory(r: DirectoryResource, facts: Facts, warnings: string[]): Change | undefined {

@@ -134,4 +134,22 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(sh(s.command, s.script).code).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('v4\n');
   });
+
+  it('makes a generated secret on the host, never hashes or returns it, and keeps it on later applies', () => {
+    const jwt = join(root, 'jwt.hex');
+    const d = () => desired([file(jwt, '', { generate: 'hex32', secret: true, mode: '0640', sha256: '' })], state);
+    const facts = probe(d());
+    expect(facts.paths[jwt]).toEqual({ path: jwt, exists: false });
+    const first = apply(d());
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const secret = readFileSync(jwt, 'utf8');
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(jwt).mode & 0o777).toBe(0o640);
+    const p = buildProbe(probeRequestFor(d()));
+    const out = sh(p.command, p.script).stdout;
+    expect(out).not.toContain(secret);
+    expect(out).not.toContain(sha(secret));
+    expect(planHost(d(), probe(d()), { removeUndeclared: true }).changes).toEqual([]);
+    expect(readFileSync(jwt, 'utf8')).toBe(secret);
+  });
 });
