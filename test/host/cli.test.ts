@@ -1,0 +1,124 @@
+// The CLI end to end against this machine through the local transport (ansible_connection: local):
+// real files in a temp dir, real sh; what needs systemd and sshd is in test/lab.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+
+let dir: string;
+let inventory: string;
+let playbook: string;
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nodeform-cli-'));
+  inventory = write('inventory.yaml', `all:\n  vars:\n    nodeform_state_dir: ${dir}/state\n    greeting: hello\n  hosts:\n    here: { ansible_connection: local }\n`);
+  playbook = write(
+    'playbook.yaml',
+    `- name: local files\n  hosts: all\n  files:\n    - path: ${dir}/out/app.conf\n      content: "greeting = {{greeting}}\\n"\n    - path: ${dir}/out/token\n      content: "s3cr3t-value\\n"\n      secret: true\n  directories:\n    - path: ${dir}/out\n      mode: "0755"\n`,
+  );
+});
+
+async function cli(args: string[], options: { tty?: boolean; answer?: string; env?: Record<string, string> } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const prompts: string[] = [];
+  const code = await run(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTTY: options.tty ?? false,
+    env: { HOME: dir, ...options.env },
+    cwd: dir,
+    prompt: async (q) => {
+      prompts.push(q);
+      return options.answer ?? '';
+    },
+  });
+  return { code, stdout, stderr, prompts };
+}
+
+describe('nodeform CLI on the local machine', () => {
+  it('plans with --detailed-exitcode, and hides secret content', async () => {
+    const r = await cli(['plan', '-i', inventory, playbook, '--detailed-exitcode']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`+ file ${dir}/out/app.conf`);
+    expect(r.stdout).toContain('+greeting = hello');
+    expect(r.stdout).toContain('(content hidden: secret)');
+    expect(r.stdout).not.toContain('s3cr3t');
+    expect(r.stdout).toContain('Plan: 3 to create, 0 to update, 0 to remove, 0 to restart, on 1 of 1 host(s).');
+  });
+
+  it('prints JSON that matches schemas/plan.schema.json and holds no secret', async () => {
+    const r = await cli(['plan', '-i', inventory, playbook, '--json']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8'));
+    const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(schema);
+    const plan = JSON.parse(r.stdout);
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    expect(r.stdout).not.toContain('s3cr3t');
+  });
+
+  it('never prompts without a terminal, and refuses without --yes', async () => {
+    const r = await cli(['apply', '-i', inventory, playbook]);
+    expect(r.code).toBe(1);
+    expect(r.prompts).toEqual([]);
+    expect(r.stderr).toContain('refusing to change hosts without --yes');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('asks on a terminal: anything but "yes" changes nothing', async () => {
+    const no = await cli(['apply', '-i', inventory, playbook], { tty: true, answer: 'y' });
+    expect(no.prompts).toHaveLength(1);
+    expect(no.code).toBe(1);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    const yes = await cli(['apply', '-i', inventory, playbook], { tty: true, answer: 'yes' });
+    expect(yes.code, yes.stdout + yes.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out/app.conf'), 'utf8')).toBe('greeting = hello\n');
+  });
+
+  it('colours only on a terminal without NO_COLOR', async () => {
+    const esc = '\x1b[';
+    expect((await cli(['plan', '-i', inventory, playbook], { tty: true })).stdout).toContain(esc);
+    expect((await cli(['plan', '-i', inventory, playbook], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(esc);
+    expect((await cli(['plan', '-i', inventory, playbook, '--no-color'], { tty: true })).stdout).not.toContain(esc);
+    expect((await cli(['plan', '-i', inventory, playbook])).stdout).not.toContain(esc);
+  });
+
+  it('applies, converges, shows history, and resets', async () => {
+    expect((await cli(['apply', '-i', inventory, playbook, '--yes'])).code).toBe(0);
+    expect((await cli(['plan', '-i', inventory, playbook, '--detailed-exitcode'])).code).toBe(0);
+    expect((await cli(['apply', '-i', inventory, playbook, '--yes', '-e', 'greeting=again'])).code).toBe(0);
+    const history = await cli(['history', '-i', inventory]);
+    expect(history.stdout).toMatch(/^ +1 +apply .* 3 change\(s\) .* complete$/m);
+    expect(history.stdout).toMatch(/^ +2 +apply .* 1 change\(s\) .* complete$/m);
+    expect((await cli(['reset', '-i', inventory, '--yes'])).code).toBe(0);
+    expect(readFileSync(join(dir, 'out/app.conf'), 'utf8')).toBe('greeting = hello\n');
+    expect((await cli(['reset', '-i', inventory, '--to', 'original', '--yes'])).code).toBe(0);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('says what is wrong with the command line', async () => {
+    expect((await cli(['frobnicate'])).stderr).toContain('unknown command "frobnicate"');
+    expect((await cli(['plan'])).stderr).toContain('plan needs an inventory: -i INVENTORY');
+    expect((await cli(['plan', '-i', inventory, '--bogus'])).stderr).toContain("Unknown option '--bogus'");
+    expect((await cli(['reset', '-i', inventory, '--to', 'yesterday'])).stderr).toContain('--to takes previous or original');
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['validate', 'plan', 'apply', 'reset', 'history']) expect(help.stdout).toContain(`nodeform ${command}`);
+  });
+
+  it('validates an invalid playbook without touching anything', async () => {
+    const bad = write('bad.yaml', `- name: bad\n  hosts: all\n  files:\n    - path: relative/path\n      content: x\n`);
+    const r = await cli(['validate', '-i', inventory, bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml:4:\d+: \[0\]\.files\[0\]\.path: /);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+});
