@@ -1,0 +1,181 @@
+// The node model: what an operator declares for one host (after defaults), and what a client profile
+// turns it into. Pure data; every profile is a pure function of a NodeSpec.
+
+export type ConsensusClient = 'lighthouse' | 'prysm' | 'teku' | 'nimbus' | 'lodestar';
+export type ExecutionClient = 'geth' | 'nethermind' | 'besu' | 'erigon';
+export type NetworkName = 'ephemery' | 'mainnet' | 'hoodi' | 'sepolia' | 'custom';
+
+/** Where the network's own files sit on the host (custom networks and Ephemery). */
+export interface NetworkFiles {
+  /** Directory holding config.yaml, genesis.ssz, genesis.json, boot_enr.yaml, deposit_contract_block.txt, ... */
+  dir: string;
+  /** CL config (config.yaml) path on the host. */
+  configYaml: string;
+  /** SSZ genesis state path on the host. */
+  genesisSsz: string;
+  /** EL genesis (genesis.json) path on the host. */
+  genesisJson: string;
+  /** Lighthouse-style testnet dir parts. */
+  bootEnrYaml: string;
+  depositContractBlock: string;
+}
+
+export interface NetworkSpec {
+  name: NetworkName;
+  /** Execution chain id / network id (Ephemery: 39438000 + iteration). Set for custom and Ephemery. */
+  chainId?: number;
+  /** Ephemery iteration the host runs, when the network is Ephemery. */
+  iteration?: number;
+  /** Present when the clients must be pointed at files (Ephemery and custom networks). */
+  files?: NetworkFiles;
+  /** Consensus bootnodes (ENRs) and execution bootnodes (enodes). */
+  bootnodesCl: string[];
+  bootnodesEl: string[];
+}
+
+export interface ClientCommon {
+  /** The release this host runs; the profile says which versions it supports. */
+  version: string;
+  /** Absolute path of the executable on the host. */
+  binary: string;
+  /** Chain data directory on the host. */
+  dataDir: string;
+  /** System user the service runs as. */
+  user: string;
+  /** Address APIs listen on (default 127.0.0.1; the lab uses each host's own address). */
+  listenAddress: string;
+  /** Peer target; undefined leaves the client's default. */
+  peers?: number;
+  /** Extra arguments, already split (strings are split with shell-word rules by the loader). */
+  extraArgs: string[];
+}
+
+export interface ConsensusSpec extends ClientCommon {
+  client: ConsensusClient;
+  ports: { p2p: number; http: number; metrics: number };
+}
+
+export interface ExecutionSpec extends ClientCommon {
+  client: ExecutionClient;
+  ports: { p2p: number; http: number; engine: number; metrics: number };
+}
+
+export interface CheckpointSyncSpec {
+  enabled: boolean;
+  /** The provider to sync from (the providers issue chooses it from a quorum; until then the first declared). */
+  url?: string;
+  /** Ordered alternatives, for clients or services that can use more than one. */
+  alternatives: string[];
+  /** Start from files instead of a URL (the fleet cache). */
+  stateFile?: string;
+  blockFile?: string;
+  /** Fill history back to genesis after a checkpoint start. */
+  backfill: boolean;
+}
+
+export interface CacheSpec {
+  enabled: boolean;
+  directory: string;
+  maxSizeMb: number;
+  /** Number of states kept in memory by the consensus client, where it has such a setting. */
+  stateCacheSize?: number;
+  /** Blocks kept in memory, where the client has such a setting. */
+  blockCacheSize?: number;
+  /** Execution client's database cache in MB, where it has such a setting. */
+  executionCacheMb?: number;
+  expiryHours: number;
+  compression: boolean;
+}
+
+export interface NetworkTuningSpec {
+  maxConcurrentRequests: number;
+  requestTimeoutSeconds: number;
+  retries: number;
+  backoff: { strategy: 'exponential' | 'fixed'; minSeconds: number; maxSeconds: number };
+  /** Peer targets: override consensus.peers / execution.peers when set. */
+  peersCl?: number;
+  peersEl?: number;
+}
+
+export interface MonitoringSpec {
+  metrics: boolean;
+  /** Address metrics endpoints listen on. */
+  metricsAddress: string;
+}
+
+/** One host's node, with every default filled in. */
+export interface NodeSpec {
+  network: NetworkSpec;
+  consensus: ConsensusSpec;
+  execution: ExecutionSpec;
+  checkpointSync: CheckpointSyncSpec;
+  cache: CacheSpec;
+  networkTuning: NetworkTuningSpec;
+  monitoring: MonitoringSpec;
+  /** Engine API JWT secret file on the host (generated there, never read back). */
+  jwtPath: string;
+}
+
+/** A config file a client needs besides its command line. */
+export interface ClientFile {
+  path: string;
+  content: string;
+  mode: string;
+}
+
+/** Why a declared setting has no effect on this client. Shown in the plan. */
+export interface NotApplicable {
+  /** The NodeSpec setting, dotted: `cache.state_cache_size`. */
+  setting: string;
+  reason: string;
+}
+
+export interface ClientRendering {
+  /** The service's command line: binary first, then arguments (each a separate word). */
+  argv: string[];
+  /** Config files the client reads. */
+  files: ClientFile[];
+  /** Directories the client writes, owned by its user. */
+  dataDirs: string[];
+  /** Paths under dataDir that hold the node's identity (p2p keys, node key): kept when chain data is wiped. */
+  identityPaths: string[];
+  /** Paths under dataDir that hold chain data: removed by a wipe (an Ephemery reset, reset --wipe-data). */
+  chainDataPaths: string[];
+  /** One-shot step before first start (geth/erigon `init` with genesis.json), as argv. */
+  initArgv?: string[];
+  /** Where its API answers once running. */
+  health: { kind: 'beacon-api' | 'json-rpc'; url: string };
+  /** Settings declared that this client has no flag for. */
+  notApplicable: NotApplicable[];
+  /**
+   * Flags nodeform sets itself, with the setting that owns each: a flag here that also appears in
+   * extra_args is a configuration error naming that setting.
+   */
+  managedFlags: Record<string, string>;
+}
+
+export interface ClientProfile {
+  name: ConsensusClient | ExecutionClient;
+  kind: 'consensus' | 'execution';
+  /** The client release whose flags this profile renders (checked against its flag reference). */
+  targetVersion: string;
+  /** Oldest release the rendered flags work with. */
+  minVersion: string;
+  render(node: NodeSpec): ClientRendering;
+}
+
+/** One row of a client's flag reference: a flag that exists in the pinned release, and where that is written. */
+export interface FlagReference {
+  flag: string;
+  /** Release the flag was checked against. */
+  version: string;
+  /** Where the flag is documented in the client's own repository or docs. */
+  source: string;
+  /** Takes a value (`--datadir DIR`) or is a switch. */
+  takesValue: boolean;
+  /**
+   * What the flag configures, for tools that read a command line back (the lab's stand-in clients
+   * listen where these say): http-port, http-address, engine-port, metrics-port, p2p-port, datadir, jwt.
+   */
+  role?: 'http-port' | 'http-address' | 'engine-port' | 'engine-address' | 'metrics-port' | 'metrics-address' | 'p2p-port' | 'datadir' | 'jwt';
+}
