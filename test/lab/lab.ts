@@ -3,7 +3,7 @@
 // answering SSH on its own loopback address. See test/lab/README.md.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, existsSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -58,7 +58,7 @@ export function sshArgs(lab: Pick<Lab, 'clientKey' | 'knownHosts'>, host: LabHos
   ];
 }
 
-export function labHosts(name: string, count: number, slot: number): LabHost[] {
+function labHosts(name: string, count: number, slot: number): LabHost[] {
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(name)) throw new LabError(`lab name "${name}": use 1-41 of [a-z0-9-], starting with a letter`);
   if (!Number.isInteger(slot) || slot < 0 || slot > 255) throw new LabError(`lab slot ${slot}: must be an integer 0-255`);
   if (!Number.isInteger(count) || count < 1 || count > 245) throw new LabError(`lab count ${count}: must be an integer 1-245`);
@@ -70,6 +70,7 @@ export function labHosts(name: string, count: number, slot: number): LabHost[] {
 
 interface Running {
   host: LabHost;
+  child: ChildProcess;
   nspawnPid: number;
   exited: Promise<void>;
   initPid?: number;
@@ -89,7 +90,10 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `nodeform-lab-${opts.name}-`)));
   // nspawn's --bind-ro takes SRC:DST, so a colon would split the path.
   if (dir.includes(':')) throw new LabError(`lab dir ${dir}: must not contain ":"`);
-  const files = writeStateFiles(dir, hosts, opts.inventoryExtra ?? {});
+  const files = await writeStateFiles(dir, hosts, opts.inventoryExtra ?? {}).catch((err: unknown) => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
 
   const running = new Map<string, Running>();
   const lab: Lab = {
@@ -139,7 +143,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   }
 }
 
-/** Stops every host of lab `name` still running, from this process or a crashed or detached one. */
+/** Stops every host of lab `name` still running, from this process or a crashed or detached one, and removes its leftovers. */
 export async function stopLabProcesses(name: string): Promise<number> {
   const pattern = new RegExp(`${MARKER}=${name}-\\d+(\\0|$)`);
   const found = labProcesses().filter((p) => pattern.test(p.marker));
@@ -148,6 +152,9 @@ export async function stopLabProcesses(name: string): Promise<number> {
   const deadline = Date.now() + STOP_GRACE_MS;
   while (found.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(50);
   for (const p of found) killQuietly(p.pid, 'SIGKILL');
+  for (const machine of leftoverCgroups(name)) removeCgroups(machine);
+  const tempDir = new RegExp(`^nodeform-lab-${name}-[^-]+$`);
+  for (const entry of readdirSync(tmpdir())) if (tempDir.test(entry)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
   return found.filter((p) => !p.init).length;
 }
 
@@ -160,7 +167,7 @@ export function readPids(dir: string): PidsFile | undefined {
 function preflight(): void {
   if (process.getuid?.() !== 0) throw new LabError('the lab must run as root (it boots systemd-nspawn containers); try sudo');
   const needed: [string, string][] = [
-    ['systemd-nspawn', 'systemd-container'], ['debootstrap', 'debootstrap'], ['ssh', 'openssh-client'],
+    ['systemd-nspawn', 'systemd-container'], ['debootstrap', 'debootstrap'], ['ssh-keygen', 'openssh-client'],
     ['nsenter', 'util-linux'], ['setpriv', 'util-linux'], ['flock', 'util-linux'],
   ];
   const path = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
@@ -200,16 +207,18 @@ async function assertAddressesFree(hosts: LabHost[]): Promise<void> {
   }
 }
 
-function writeStateFiles(dir: string, hosts: LabHost[], extra: Record<string, unknown>) {
-  mkdirSync(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
+async function writeStateFiles(dir: string, hosts: LabHost[], extra: Record<string, unknown>) {
   const clientKey = join(dir, 'id_ed25519');
-  ensureKey(clientKey, 'nodeform-lab-client');
+  for (const h of hosts) mkdirSync(join(dir, 'hosts', h.machine), { recursive: true, mode: 0o700 });
+  const limit = semaphore(16);
+  await Promise.all([
+    ensureKey(clientKey, 'nodeform-lab-client'),
+    ...hosts.map((h) => limit(() => ensureKey(join(dir, 'hosts', h.machine, 'ssh_host_ed25519_key'), `root@${h.machine}`))),
+  ]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
   const known: string[] = [];
   for (const h of hosts) {
     const hdir = join(dir, 'hosts', h.machine);
-    mkdirSync(hdir, { recursive: true });
-    ensureKey(join(hdir, 'ssh_host_ed25519_key'), `root@${h.machine}`);
     const [type, key] = readFileSync(join(hdir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
     known.push(`${h.address} ${type} ${key}`);
     writeFileSync(
@@ -226,12 +235,14 @@ function writeStateFiles(dir: string, hosts: LabHost[], extra: Record<string, un
 }
 
 // Keys persist in a kept dir, so a user's known_hosts stays valid across `lab up`s.
-function ensureKey(path: string, comment: string): void {
-  if (existsSync(path) && existsSync(`${path}.pub`)) return;
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  writeFileSync(path, pair.private, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  writeFileSync(`${path}.pub`, pair.public + '\n');
+// ssh-keygen, not ssh2's generateKeyPairSync: about 1 in 128 of ssh2's ed25519 keys (public key starting with
+// a zero byte) is written truncated, and sshd then refuses it ("error in libcrypto").
+async function ensureKey(path: string, comment: string): Promise<void> {
+  if (existsSync(`${path}.pub`) && (await run('ssh-keygen', ['-y', '-f', path])).code === 0) return;
+  rmSync(path, { force: true });
+  rmSync(`${path}.pub`, { force: true });
+  const r = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
+  if (r.code !== 0) throw new LabError(`ssh-keygen -f ${path} failed: ${r.stderr.trim()}`);
 }
 
 function inventoryYaml(hosts: LabHost[], files: { clientKey: string; knownHosts: string }, extra: Record<string, unknown>): string {
@@ -262,9 +273,15 @@ function boot(rootfs: string, dir: string, host: LabHost, detach: boolean): Runn
   ];
   // Attached hosts die with this process even on SIGKILL: nspawn gets SIGTERM and powers its container off.
   const argv = detach ? nspawn : ['setpriv', '--pdeathsig', 'TERM', ...nspawn];
+  const cgroups = hostCgroups(host.machine);
+  for (const cg of cgroups) mkdirSync(cg, { recursive: true });
   const log = openSync(join(hdir, 'console.log'), 'w');
   // Own session: a terminal's Ctrl-C must not reach nspawn, which would forward it to systemd as a reboot request.
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn(
+    '/bin/sh',
+    ['-c', 'for cg in $NODEFORM_LAB_CGROUPS; do echo $$ > "$cg/cgroup.procs" || exit 1; done; exec "$@"', 'sh', ...argv],
+    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NODEFORM_LAB_CGROUPS: cgroups.join(' ') } },
+  );
   closeSync(log);
   if (child.pid === undefined) throw new LabError(`could not start systemd-nspawn for ${host.machine}`);
   // Hosts never keep this process alive: attached ones are powered off when it exits.
@@ -273,31 +290,87 @@ function boot(rootfs: string, dir: string, host: LabHost, detach: boolean): Runn
     child.once('exit', () => done());
     child.once('error', () => done());
   });
-  return { host, nspawnPid: child.pid, exited };
+  return { host, child, nspawnPid: child.pid, exited };
+}
+
+// Without systemd on this machine, nspawn splits the cgroup it starts in into payload/ and supervisor/, so
+// hosts started from one cgroup would share them and their systemds fight over it (units failing with
+// 219/CGROUP under load). Each host gets a cgroup of its own in each hierarchy systemd uses.
+function hostCgroups(machine: string): string[] {
+  const v2Only = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const dirs: string[] = [];
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, controllers, path] = line.split(':');
+    const mount = controllers === '' ? (v2Only ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified') : controllers === 'name=systemd' ? '/sys/fs/cgroup/systemd' : undefined;
+    if (mount !== undefined && path !== undefined && existsSync(mount)) dirs.push(join(mount, path, 'nodeform-lab', machine));
+  }
+  return dirs;
+}
+
+// A cgroup is removed bottom-up with rmdir once no process is left in it; one still in use stays.
+function removeCgroups(machine: string): void {
+  const removeTree = (dir: string): void => {
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(dir, e.name));
+      rmdirSync(dir);
+    } catch {
+      // Gone already, or still populated.
+    }
+  };
+  for (const dir of hostCgroups(machine)) removeTree(dir);
 }
 
 async function waitReady(lab: Lab, r: Running, deadline: number, limit: Semaphore): Promise<void> {
   let gone = false;
   void r.exited.then(() => (gone = true));
   const consoleTail = () => tail(join(lab.dir, 'hosts', r.host.machine, 'console.log'));
-  while ((await probeBanner(r.host)) !== 'ssh') {
+  // Polling a closed port is cheap, but 100 hosts polled every 100 ms still take a share of 2 cores.
+  for (let attempt = 0; (await probeBanner(r.host)) !== 'ssh'; attempt++) {
     if (gone) throw new LabError(`lab host ${r.host.machine} exited while booting; console:\n${consoleTail()}`);
     if (Date.now() > deadline) throw new LabError(`lab host ${r.host.machine} did not open SSH at ${r.host.address}; ${await diagnose(lab, r)}`);
-    await sleep(100);
+    await sleep(Math.min(500, 100 * 1.2 ** attempt));
   }
-  // The banner alone does not prove the keys and known_hosts work: log in for real.
+  // The banner alone does not prove the keys work: log in for real, checking the host key we listed.
+  const privateKey = readFileSync(lab.clientKey);
+  const hostKey = readFileSync(join(lab.dir, 'hosts', r.host.machine, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ')[1];
   while (true) {
-    const res = await limit(() => run('ssh', [...sshArgs(lab, r.host), 'true']));
-    if (res.code === 0) return;
+    const error = await limit(() => sshLogin(r.host, privateKey, hostKey));
+    if (error === undefined) return;
     if (gone || Date.now() > deadline) {
-      throw new LabError(`lab host ${r.host.machine}: ssh root@${r.host.address} true failed: ${res.stderr.trim()}; ${await diagnose(lab, r)}`);
+      throw new LabError(`lab host ${r.host.machine}: ssh login as root at ${r.host.address} failed: ${error}; ${await diagnose(lab, r)}`);
     }
     await sleep(200);
   }
 }
 
+// An in-process handshake and key login without a session: half the CPU of running `ssh host true`.
+function sshLogin(host: LabHost, privateKey: Buffer, hostKey: string | undefined): Promise<string | undefined> {
+  return new Promise((done) => {
+    const client = new ssh2.Client();
+    let settled = false;
+    const finish = (error?: string) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      done(error);
+    };
+    client.once('ready', () => finish());
+    client.on('error', (e) => finish(e.message));
+    client.once('close', () => finish('connection closed'));
+    client.connect({
+      host: host.address,
+      port: host.port,
+      username: 'root',
+      privateKey,
+      readyTimeout: 10_000,
+      hostVerifier: (key: Buffer) => key.toString('base64') === hostKey,
+    });
+  });
+}
+
 async function diagnose(lab: Lab, r: Running): Promise<string> {
-  const res = await lab.sh(r.host, 'systemctl status ssh.service --no-pager -n 20 2>&1').catch((e: Error) => ({ stdout: e.message }));
+  const script = 'systemctl status ssh.service --no-pager -n 0; journalctl -b --no-pager -n 20 -u ssh.service; sshd -t';
+  const res = await lab.sh(r.host, `{ ${script}; } 2>&1`).catch((e: Error) => ({ stdout: e.message }));
   return `ssh.service:\n${res.stdout}`;
 }
 
@@ -315,18 +388,25 @@ function probeBanner(host: LabHost): Promise<'ssh' | 'refused' | 'other'> {
     };
     sock.setTimeout(2_000, () => finish('other'));
     sock.once('data', (d) => finish(d.toString('latin1').startsWith('SSH-') ? 'ssh' : 'other'));
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'other'));
+    sock.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? 'refused' : 'other'));
     sock.once('end', () => finish('other'));
   });
 }
 
 async function stopRunning(r: Running): Promise<void> {
+  // Hosts do not keep this process alive, but waiting for one to stop must.
+  r.child.ref();
   killQuietly(r.nspawnPid, 'SIGTERM');
-  if (await Promise.race([r.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)])) return;
-  const init = r.initPid ?? tryFindInitPid(r.nspawnPid);
-  if (init !== undefined) killQuietly(init, 'SIGKILL');
-  killQuietly(r.nspawnPid, 'SIGKILL');
-  await r.exited;
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = await Promise.race([r.exited.then(() => true), new Promise<false>((late) => (timer = setTimeout(late, STOP_GRACE_MS, false)))]);
+  clearTimeout(timer);
+  if (!graceful) {
+    const init = r.initPid ?? tryFindInitPid(r.nspawnPid);
+    if (init !== undefined) killQuietly(init, 'SIGKILL');
+    killQuietly(r.nspawnPid, 'SIGKILL');
+    await r.exited;
+  }
+  removeCgroups(r.host.machine);
 }
 
 // The container's PID 1 is nspawn's child living in a new PID namespace (its NSpid ends in 1).
@@ -353,6 +433,19 @@ function isContainerInit(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+function leftoverCgroups(name: string): string[] {
+  const pattern = new RegExp(`^${name}-\\d+$`);
+  const machines = new Set<string>();
+  for (const dir of hostCgroups('')) {
+    try {
+      for (const m of readdirSync(dir)) if (pattern.test(m)) machines.add(m);
+    } catch {
+      // No lab ever ran in this hierarchy.
+    }
+  }
+  return [...machines];
 }
 
 function labProcesses(): { pid: number; init: boolean; marker: string }[] {

@@ -43,8 +43,8 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       client.destroy();
       target.destroy();
     };
-    client.once('error', destroyBoth);
-    target.once('error', destroyBoth);
+    client.on('error', destroyBoth);
+    target.on('error', destroyBoth);
     forward(client, target, 'up', destroyBoth);
     forward(target, client, 'down', destroyBoth);
   });
@@ -55,14 +55,19 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     // Items leave in arrival order, each delayMs after it came in; null is the end of the stream.
     const queue: { at: number; chunk: Buffer | null; last: boolean }[] = [];
     let timer: NodeJS.Timeout | undefined;
+    let draining = false;
 
     const deliver = (chunk: Buffer | null, last: boolean): void => {
       if (to.destroyed) return;
       if (chunk === null) to.end();
       else if (last) to.write(chunk, destroyBoth);
-      else if (!to.write(chunk)) {
+      else if (!to.write(chunk) && !draining) {
+        draining = true;
         from.pause();
-        to.once('drain', () => from.resume());
+        to.once('drain', () => {
+          draining = false;
+          from.resume();
+        });
       }
     };
     const pump = (): void => {
