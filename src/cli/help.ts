@@ -9,6 +9,8 @@ Usage:
                                               undo the last apply (previous, the default), or put every
                                               touched path back as it was before nodeform (original)
   nodeform history  -i INVENTORY              list each host's generations
+  nodeform import   -i INVENTORY [--write]    rewrite old-script variables (cl_client_name, cl_extra_opts,
+                                              use_checkpoint_sync, ...) into nodeform's node settings
 
 PLAYBOOK defaults to nodeform_playbook in the inventory's all.vars.
 
@@ -27,6 +29,7 @@ Options:
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
       --known-hosts FILE  another known_hosts file to check host keys against (repeatable)
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config
+      --write             import: rewrite the files in place, keeping FILE.bak
       --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
   -h, --help              this help
   -V, --version           version

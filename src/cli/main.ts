@@ -1,12 +1,14 @@
 // run(argv, io) -> exit code. The one place errors become exit codes; only main() touches the process.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, NodeformError } from '../errors.js';
+import { importInventory, importVars } from '../inventory/import.js';
+import { defaultCacheDir } from '../network/fetch.js';
 import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
@@ -38,6 +40,7 @@ const OPTIONS = {
   'ssh-config': { type: 'string' },
   to: { type: 'string' },
   'no-color': { type: 'boolean' },
+  write: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -79,7 +82,7 @@ function inputsOf(ctx: Context): Inputs {
 }
 
 async function load(ctx: Context, inputs: Inputs): Promise<Desired[]> {
-  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd });
+  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env) });
   for (const warning of project.warnings) ctx.io.stderr(`warning: ${warning}\n`);
   if (project.desired.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
@@ -273,7 +276,42 @@ async function cmdHistory(ctx: Context): Promise<number> {
   }
 }
 
+/** The inventory file and its group_vars/ and host_vars/ YAML files. */
+async function inventoryFiles(inventoryPath: string): Promise<string[]> {
+  const files = [inventoryPath];
+  for (const sub of ['group_vars', 'host_vars']) {
+    const dir = join(dirname(inventoryPath), sub);
+    const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+    for (const e of entries) if (e.isFile() && /\.ya?ml$/.test(e.name)) files.push(join(e.parentPath, e.name));
+  }
+  return files;
+}
+
+/** Rewrites an inventory that uses the old scripts' variable names into nodeform's settings. */
+async function cmdImport(ctx: Context): Promise<number> {
+  const inventoryPath = requireInventory(ctx);
+  let changed = 0;
+  for (const file of await inventoryFiles(inventoryPath)) {
+    const text = await readFile(file, 'utf8');
+    const result = file === inventoryPath ? importInventory(text, file) : importVars(text, file);
+    for (const change of result.changes) ctx.io.stderr(`${change}\n`);
+    if (result.changes.length === 0) continue;
+    changed += 1;
+    if (ctx.values.write) {
+      await copyFile(file, `${file}.bak`);
+      await writeFile(file, result.text);
+      ctx.io.stderr(`rewrote ${file} (the old one is ${file}.bak)\n`);
+    } else {
+      ctx.io.stdout(`# ${file}\n${result.text}`);
+    }
+  }
+  if (changed === 0) ctx.io.stderr('nothing to import: no old variable names found\n');
+  else if (!ctx.values.write) ctx.io.stderr('nothing was written; rerun with --write to rewrite the files in place (keeping .bak copies)\n');
+  return 0;
+}
+
 const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
+  import: cmdImport,
   validate: cmdValidate,
   plan: cmdPlan,
   apply: cmdApply,

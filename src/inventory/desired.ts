@@ -6,18 +6,23 @@ import type { ConfigProblem } from '../errors.js';
 import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
 import { templateNotFoundMessage } from '../render/templates.js';
-import { assignVars, hostConnection, hostSettings, hostVariables, warningText, type Inventory } from './inventory.js';
+import { HostProblems, HostWarnings } from './host-problems.js';
+import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, warningText, type Inventory, type VarOrigin } from './inventory.js';
+import { nodePlayResources, type NodeInputs, type NodePlayContext } from './node-play.js';
 import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from './patterns.js';
 import type { ContentSource, Declaration, Play, Playbook } from './playbook.js';
 import { problemInText, type PathSegment, type SourceFile } from './source.js';
 import { isSelectedByTags } from './tags.js';
-import { listNames } from './text.js';
 
 export interface BuildInput {
   inventory: Inventory;
   playbook: Playbook;
   /** Parsed -e variables (highest precedence). */
   extraVars?: Record<string, unknown>;
+  /** Where each -e variable was given, to place problems in node settings. */
+  extraVarOrigins?: Map<string, VarOrigin>;
+  /** What plays with ethereum_node need besides the variables. */
+  node?: NodeInputs;
   /** Template files by the reference written in the playbook; a missing entry means not found. */
   templates?: Record<string, SourceFile>;
   /** --limit pattern. */
@@ -34,36 +39,20 @@ export interface BuildResult {
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
 
+/** A resource for one host, with the place in the playbook a conflict is reported at. */
+interface Entry {
+  resource: Resource;
+  at: PathSegment[];
+  /** Point at the key at `at` (a play's ethereum_node) rather than its value. */
+  key?: boolean;
+  /** Absent for resources of an ethereum_node play. */
+  declaration?: Declaration;
+}
+
 const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3 };
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/**
- * Problems found per host are reported once per place, naming the hosts: three hosts missing the
- * same variable make one problem, not three.
- */
-class HostProblems {
-  private readonly entries = new Map<string, { problem: ConfigProblem; hosts: string[]; message: (hosts: string) => string }>();
-
-  add(host: string, problem: Omit<ConfigProblem, 'message'>, message: (hosts: string) => string): void {
-    const key = `${problem.position.file}:${problem.position.line}:${problem.position.column}\u0000${problem.field}\u0000${message('')}`;
-    const entry = this.entries.get(key);
-    if (entry) {
-      if (!entry.hosts.includes(host)) entry.hosts.push(host);
-    } else {
-      this.entries.set(key, { problem: { ...problem, message: '' }, hosts: [host], message });
-    }
-  }
-
-  list(): ConfigProblem[] {
-    return [...this.entries.values()].map(({ problem, hosts, message }) => {
-      const named = `${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`;
-      const { excerpt, ...rest } = problem;
-      return { ...rest, message: message(named), ...(excerpt ? { excerpt } : {}) };
-    });
-  }
 }
 
 export function buildDesired(input: BuildInput): BuildResult {
@@ -103,13 +92,24 @@ export function buildDesired(input: BuildInput): BuildResult {
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
+  const nodes: NodePlayContext = { inventory, playbook, inputs: input.node ?? {}, hostProblems, warnings, notApplicable: new HostWarnings() };
   const desired: Desired[] = [];
   for (const host of selected) {
     const vars = hostVariables(inventory, host, extraVars);
-    const resources: { resource: Resource; declaration: Declaration }[] = [];
+    const resources: Entry[] = [];
     const declaredFiles = new Set<string>();
     for (const play of playbook.plays) {
       if (!playHosts.get(play)?.has(host)) continue;
+      if (play.ethereumNode) {
+        const nodeVars = assignVars(assignVars(hostVariables(inventory, host), play.vars), extraVars);
+        const origins = hostVariableOrigins(inventory, host);
+        for (const name of Object.keys(play.vars)) origins.set(name, { source, path: [play.index, 'vars', name] });
+        input.extraVarOrigins?.forEach((origin, name) => origins.set(name, origin));
+        for (const resource of nodePlayResources(nodes, host, play, nodeVars, origins)) {
+          if (resource.kind === 'file') declaredFiles.add(resource.path);
+          resources.push({ resource, at: [play.index, 'ethereum_node'], key: true });
+        }
+      }
       const context = assignVars(assignVars(assignVars(hostVariables(inventory, host), play.vars), extraVars), {
         inventory_hostname: host,
         inventory_hostname_short: host.split('.')[0] ?? host,
@@ -120,7 +120,8 @@ export function buildDesired(input: BuildInput): BuildResult {
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
         const resource = toResource(declaration, context, templates, host, hostProblems);
-        if (resource) resources.push({ resource, declaration });
+        const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
+        if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
       }
     }
     const merged = mergeDeclarations(resources, host, source, hostProblems);
@@ -137,6 +138,7 @@ export function buildDesired(input: BuildInput): BuildResult {
     });
   }
   problems.push(...hostProblems.list());
+  warnings.push(...nodes.notApplicable.list());
   return { desired, problems, warnings };
 }
 
@@ -388,18 +390,13 @@ function pathOf(resource: Resource): string | undefined {
  * Identical declarations of one thing (in several plays) merge, their tags joined; differing ones
  * are an error naming both places. One path cannot be two kinds of thing either.
  */
-function mergeDeclarations(
-  entries: { resource: Resource; declaration: Declaration }[],
-  host: string,
-  source: Playbook['source'],
-  hostProblems: HostProblems,
-): { resource: Resource; declaration: Declaration }[] {
-  const byId = new Map<string, { resource: Resource; declaration: Declaration }>();
-  const byPath = new Map<string, { resource: Resource; declaration: Declaration }>();
-  const kept: { resource: Resource; declaration: Declaration }[] = [];
+function mergeDeclarations(entries: Entry[], host: string, source: Playbook['source'], hostProblems: HostProblems): Entry[] {
+  const byId = new Map<string, Entry>();
+  const byPath = new Map<string, Entry>();
+  const kept: Entry[] = [];
   for (const entry of entries) {
-    const { resource, declaration } = entry;
-    const keyField = resource.kind === 'user' || resource.kind === 'unit' ? 'name' : 'path';
+    const { resource, at } = entry;
+    const place = source.problem(at, '', { key: entry.key ?? false });
     const earlier = byId.get(resource.id);
     if (earlier) {
       const differing = differences(earlier.resource, resource);
@@ -408,23 +405,20 @@ function mergeDeclarations(
         continue;
       }
       const what = resource.kind === 'user' || resource.kind === 'unit' ? `${resource.kind} ${resource.name}` : resource.path;
-      const problem = source.problem([...declaration.at, keyField], '');
       hostProblems.add(
         host,
-        problem,
-        (hosts) => `${what} is declared twice for ${hosts} with different ${differing.join(', ')} (first at ${earlier.declaration.origin})`,
+        place,
+        (hosts) => `${what} is declared twice for ${hosts} with different ${differing.join(', ')} (first at ${earlier.resource.origin})`,
       );
       continue;
     }
     const path = pathOf(resource);
     const samePath = path !== undefined ? byPath.get(path) : undefined;
     if (path !== undefined && samePath) {
-      const problem = source.problem([...declaration.at, keyField], '');
       hostProblems.add(
         host,
-        problem,
-        (hosts) =>
-          `${path} is declared as a ${resource.kind} and as a ${samePath.resource.kind} (at ${samePath.declaration.origin}) for ${hosts}`,
+        place,
+        (hosts) => `${path} is declared as a ${resource.kind} and as a ${samePath.resource.kind} (at ${samePath.resource.origin}) for ${hosts}`,
       );
       continue;
     }
@@ -437,14 +431,14 @@ function mergeDeclarations(
 
 /** restart_on names a unit's inputs: each must be a file this playbook gives the host. */
 function checkRestartOn(
-  entries: { resource: Resource; declaration: Declaration }[],
+  entries: Entry[],
   declaredFiles: Set<string>,
   host: string,
   source: Playbook['source'],
   hostProblems: HostProblems,
 ): void {
   for (const { declaration } of entries) {
-    if (declaration.kind !== 'unit') continue;
+    if (declaration?.kind !== 'unit') continue;
     for (const input of declaration.restartOn) {
       if (declaredFiles.has(input.path)) continue;
       hostProblems.add(

@@ -3,13 +3,15 @@
 // `-e #2:1:7` is the second -e argument, column 7.
 
 import type { ConfigProblem } from '../errors.js';
-import { assignVars, checkVariables } from './inventory.js';
+import { assignVars, checkVariables, type VarOrigin } from './inventory.js';
 import { KNOWN_VARIABLES } from './schema.js';
 import { checkSchema } from './schema-check.js';
 import { YamlSource, formatField, problemInText, type Locator, type PathSegment, type SourceFile } from './source.js';
 
 export interface ExtraVarsResult {
   vars: Record<string, unknown>;
+  /** Where each variable was given (the later -e, when given twice). */
+  origins: Map<string, VarOrigin>;
   problems: ConfigProblem[];
   warnings: string[];
   /** An argument or file could not be read or parsed: variables may be missing. */
@@ -29,8 +31,10 @@ export function extraVarFileReferences(args: readonly string[]): string[] {
  */
 export function parseExtraVars(args: readonly string[], files: Record<string, SourceFile | string> = {}): ExtraVarsResult {
   const vars: Record<string, unknown> = {};
+  const origins = new Map<string, VarOrigin>();
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
+  const collected = { vars, origins };
   args.forEach((arg, index) => {
     const label = `-e #${index + 1}`;
     const argument: SourceFile = { file: label, text: arg };
@@ -41,17 +45,22 @@ export function parseExtraVars(args: readonly string[], files: Record<string, So
         problems.push(problemInText(argument, 1, 2, EXTRA_VARS_FIELD, `cannot read extra vars file '${name}'${file ? `: ${file}` : ''}`));
         return;
       }
-      collectYaml(file, vars, problems, warnings);
+      collectYaml(file, collected, problems, warnings);
     } else if (/^\s*[{[]/.test(arg)) {
-      collectYaml(argument, vars, problems, warnings);
+      collectYaml(argument, collected, problems, warnings);
     } else {
-      collectKeyValues(argument, vars, problems, warnings);
+      collectKeyValues(argument, collected, problems, warnings);
     }
   });
-  return { vars, problems, warnings, fatal: problems.length > 0 };
+  return { vars, origins, problems, warnings, fatal: problems.length > 0 };
 }
 
-function collectYaml(file: SourceFile, vars: Record<string, unknown>, problems: ConfigProblem[], warnings: string[]): void {
+interface Collected {
+  vars: Record<string, unknown>;
+  origins: Map<string, VarOrigin>;
+}
+
+function collectYaml(file: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: string[]): void {
   const parsed = YamlSource.parse(file, EXTRA_VARS_FIELD);
   problems.push(...parsed.problems);
   if (parsed.fatal) return;
@@ -62,6 +71,7 @@ function collectYaml(file: SourceFile, vars: Record<string, unknown>, problems: 
   warnings.push(...checked.warnings);
   if (schemaProblems.length === 0 && value && typeof value === 'object' && !Array.isArray(value)) {
     assignVars(vars, value as Record<string, unknown>);
+    for (const key of Object.keys(value)) origins.set(key, { source: parsed.source, path: [key] });
   }
 }
 
@@ -107,7 +117,7 @@ const INTEGER_VARIABLES = new Set(
     .map(([name]) => name),
 );
 
-function collectKeyValues(argument: SourceFile, vars: Record<string, unknown>, problems: ConfigProblem[], warnings: string[]): void {
+function collectKeyValues(argument: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: string[]): void {
   const words = splitWords(argument.text);
   if (!Array.isArray(words)) {
     problems.push(problemInText(argument, 1, words.offset + 1, EXTRA_VARS_FIELD, words.error));
@@ -136,7 +146,10 @@ function collectKeyValues(argument: SourceFile, vars: Record<string, unknown>, p
   const checked = checkVariables(found, locator, []);
   problems.push(...checked.problems);
   warnings.push(...checked.warnings);
-  if (schemaProblems.length === 0) assignVars(vars, found);
+  if (schemaProblems.length === 0) {
+    assignVars(vars, found);
+    for (const key of Object.keys(found)) origins.set(key, { source: locator, path: [key] });
+  }
 }
 
 function keyValueLocator(argument: SourceFile, offsets: Map<string, { key: number; value: number }>): Locator {

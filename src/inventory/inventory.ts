@@ -31,6 +31,14 @@ export interface InventoryGroup {
   priority: number;
   /** Inline vars, then group_vars file vars. */
   vars: Record<string, unknown>;
+  /** Where each of vars was set (the later place, when set twice). */
+  varOrigins: Map<string, VarOrigin>;
+}
+
+/** Where a variable was written: its file (or -e argument) and its path there. */
+export interface VarOrigin {
+  source: Locator;
+  path: PathSegment[];
 }
 
 export interface InventoryHost {
@@ -39,6 +47,7 @@ export interface InventoryHost {
   groups: string[];
   /** Inline host vars (all places the host is listed, in file order), then host_vars file vars. */
   vars: Record<string, unknown>;
+  varOrigins: Map<string, VarOrigin>;
 }
 
 export interface Inventory {
@@ -145,7 +154,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
   const ensureGroup = (name: string, path: PathSegment[]): InventoryGroup => {
     let group = inventory.groups[name];
     if (!group) {
-      group = { name, parents: [], children: [], hosts: [], depth: 0, priority: 1, vars: {} };
+      group = { name, parents: [], children: [], hosts: [], depth: 0, priority: 1, vars: {}, varOrigins: new Map() };
       Object.defineProperty(inventory.groups, name, { value: group, enumerable: true, writable: true, configurable: true });
       groupOrigins.set(name, { source, path });
     }
@@ -161,7 +170,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
   const addHost = (name: string, hostVars: unknown, group: InventoryGroup, path: PathSegment[]): void => {
     let host = inventory.hosts[name];
     if (!host) {
-      host = { name, groups: [], vars: {} };
+      host = { name, groups: [], vars: {}, varOrigins: new Map() };
       Object.defineProperty(inventory.hosts, name, { value: host, enumerable: true, writable: true, configurable: true });
       inventory.hostNames.push(name);
       hostOrigins.set(name, { source, path });
@@ -177,6 +186,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
       hostVarOrigins.set(`${name}\u0000${key}`, where);
     }
     assignVars(host.vars, hostVars);
+    for (const key of Object.keys(hostVars)) host.varOrigins.set(key, { source, path: [...path, key] });
     const checked = checkVariables(hostVars, source, path);
     problems.push(...checked.problems);
     warnings.push(...checked.warnings);
@@ -201,6 +211,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
     }
     if (isRecord(value.vars)) {
       assignVars(group.vars, value.vars);
+      for (const key of Object.keys(value.vars)) group.varOrigins.set(key, { source, path: [...path, 'vars', key] });
       const checked = checkVariables(value.vars, source, [...path, 'vars']);
       problems.push(...checked.problems);
       warnings.push(...checked.warnings);
@@ -248,8 +259,8 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
     for (const name of ungrouped) if (!group.hosts.includes(name)) group.hosts.push(name);
   }
 
-  const groupVarsSources = applyVarsFiles(sources.groupVars ?? [], 'group_vars', (name) => inventory.groups[name]?.vars, problems, warnings);
-  const hostVarsSources = applyVarsFiles(sources.hostVars ?? [], 'host_vars', (name) => inventory.hosts[name]?.vars, problems, warnings);
+  const groupVarsSources = applyVarsFiles(sources.groupVars ?? [], 'group_vars', (name) => inventory.groups[name], problems, warnings);
+  const hostVarsSources = applyVarsFiles(sources.hostVars ?? [], 'host_vars', (name) => inventory.hosts[name], problems, warnings);
   const fatal =
     parsed.fatal || groupVarsSources.length < (sources.groupVars ?? []).length || hostVarsSources.length < (sources.hostVars ?? []).length;
 
@@ -285,7 +296,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
 function applyVarsFiles(
   files: VarsFile[],
   kind: 'group_vars' | 'host_vars',
-  target: (name: string) => Vars | undefined,
+  target: (name: string) => Pick<InventoryHost, 'vars' | 'varOrigins'> | undefined,
   problems: ConfigProblem[],
   warnings: string[],
 ): { name: string; source: YamlSource }[] {
@@ -301,13 +312,16 @@ function applyVarsFiles(
     const checked = checkVariables(value, parsed.source, []);
     problems.push(...checked.problems);
     warnings.push(...checked.warnings);
-    const vars = target(file.name);
-    if (!vars) {
+    const entity = target(file.name);
+    if (!entity) {
       const what = kind === 'group_vars' ? 'group' : 'host';
       warnings.push(`${file.file}: no ${what} '${file.name}' in the inventory, so these variables are not used`);
       continue;
     }
-    if (isRecord(value)) assignVars(vars, value);
+    if (isRecord(value)) {
+      assignVars(entity.vars, value);
+      for (const key of Object.keys(value)) entity.varOrigins.set(key, { source: parsed.source, path: [key] });
+    }
   }
   return parsedFiles;
 }
@@ -364,6 +378,17 @@ export function hostVariables(inventory: Inventory, host: string, extraVars: Var
   for (const group of entry?.groups ?? ['all']) assignVars(merged, inventory.groups[group]?.vars ?? {});
   if (entry) assignVars(merged, entry.vars);
   return assignVars(merged, extraVars);
+}
+
+/** Where each of a host's variables (hostVariables) was set; extra vars' origins on top. */
+export function hostVariableOrigins(inventory: Inventory, host: string, extraOrigins: Map<string, VarOrigin> = new Map()): Map<string, VarOrigin> {
+  const merged = new Map<string, VarOrigin>();
+  const entry = inventory.hosts[host];
+  const add = (origins: Map<string, VarOrigin> | undefined): void => origins?.forEach((origin, key) => merged.set(key, origin));
+  for (const group of entry?.groups ?? ['all']) add(inventory.groups[group]?.varOrigins);
+  add(entry?.varOrigins);
+  add(extraOrigins);
+  return merged;
 }
 
 /** Resolves a controller-side path from the inventory: `~/` against home, relative against the inventory's directory. */

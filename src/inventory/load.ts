@@ -3,16 +3,20 @@
 // texts to the pure pipeline (project.ts). Problems come back all at once in a ConfigError.
 
 import { readFileSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { Desired } from '../model/types.js';
+import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
+import type { NodeTemplates } from '../node/resources.js';
 import { templateCandidates } from '../render/templates.js';
 import type { InventoryHostEntry } from './desired.js';
-import { extraVarFileReferences } from './extra-vars.js';
+import { extraVarFileReferences, parseExtraVars } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import { configSourceDirectories, ephemeryReleases, releaseKey, type NodeInputs } from './node-play.js';
+import { defaultCacheDir, fetchRelease } from '../network/fetch.js';
 import { parsePlaybook, templateReferences } from './playbook.js';
 import { buildInventory, buildProject, type ProjectSources } from './project.js';
 import { problemInText, type SourceFile } from './source.js';
@@ -31,6 +35,8 @@ export interface LoadOptions {
   skipTags?: string[];
   /** Directory `-e @file` paths are relative to. Default: process.cwd(). */
   cwd?: string;
+  /** Where downloaded network releases are kept. Default: $XDG_CACHE_HOME/nodeform or ~/.cache/nodeform. */
+  cacheDir?: string;
 }
 
 export interface LoadedProject {
@@ -66,12 +72,13 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
 
 /** What `nodeform validate` runs: everything loadProject does; every problem found, none when valid. */
 export async function validateProject(options: LoadOptions): Promise<ConfigProblem[]> {
-  return (await readAndBuild(options)).problems;
+  // Checking the configuration downloads nothing: nodes are checked without their network's release.
+  return (await readAndBuild({ ...options, offline: true })).problems;
 }
 
 /** validateProject with the warnings and the Desired[] too (for a summary). Never throws ConfigError. */
 export async function checkProject(options: LoadOptions): Promise<ProjectValidation> {
-  const result = await readAndBuild(options);
+  const result = await readAndBuild({ ...options, offline: true });
   return { problems: result.problems, warnings: result.warnings, desired: result.problems.length > 0 ? [] : result.desired };
 }
 
@@ -101,7 +108,7 @@ interface ReadAndBuild {
   warnings: string[];
 }
 
-async function readAndBuild(options: LoadOptions): Promise<ReadAndBuild> {
+async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {
   const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
   const inventorySources = await readInventorySources(options.inventoryPath);
   if ('problem' in inventorySources) return failed(inventorySources.problem);
@@ -141,7 +148,8 @@ async function readAndBuild(options: LoadOptions): Promise<ReadAndBuild> {
 
   const templates: Record<string, SourceFile> = {};
   const builtinTemplates = join(projectRoot(), 'templates');
-  for (const reference of templateReferences(parsePlaybook(playbook).playbook)) {
+  const parsedPlaybook = parsePlaybook(playbook).playbook;
+  for (const reference of templateReferences(parsedPlaybook)) {
     for (const candidate of templateCandidates(reference, playbookPath, builtinTemplates)) {
       const text = await readText(candidate);
       if (typeof text === 'string') {
@@ -151,12 +159,17 @@ async function readAndBuild(options: LoadOptions): Promise<ReadAndBuild> {
     }
   }
 
-  const sources: ProjectSources = {
-    ...inventorySources,
-    playbook,
-    templates,
-    extraVarFiles: await readExtraVarFiles(options.extraVars ?? [], options.cwd),
-  };
+  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
+  let node: NodeInputs | undefined;
+  if (parsedPlaybook.plays.some((play) => play.ethereumNode)) {
+    const extraVars = parseExtraVars(options.extraVars ?? [], extraVarFiles).vars;
+    node = {
+      templates: await readNodeTemplates(builtinTemplates),
+      networkSources: await readNetworkSources(configSourceDirectories(parsedInventory.inventory, parsedPlaybook, extraVars)),
+      ...(options.offline ? {} : { releases: await readEphemeryReleases(ephemeryReleases(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir) }),
+    };
+  }
+  const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
   const result = buildProject(sources, {
     baseDir,
     homeDir,
@@ -166,6 +179,62 @@ async function readAndBuild(options: LoadOptions): Promise<ReadAndBuild> {
     ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
   });
   return { ...result, playbookPath };
+}
+
+/** Each Ephemery release any host follows, fetched once (the cache makes later runs free of downloads). */
+async function readEphemeryReleases(
+  wanted: { url: string; iteration: number | 'latest' }[],
+  cacheDir: string | undefined,
+): Promise<NonNullable<NodeInputs['releases']>> {
+  const releases: NonNullable<NodeInputs['releases']> = {};
+  for (const { url, iteration } of wanted) {
+    try {
+      const release = await fetchRelease({ releaseUrl: url, iteration, cacheDir: cacheDir ?? defaultCacheDir(process.env) });
+      releases[releaseKey(url, iteration)] = {
+        iteration: release.iteration,
+        files: Object.fromEntries([...release.files].map(([name, bytes]) => [name, bytes.toString('base64')])),
+      };
+    } catch (error) {
+      releases[releaseKey(url, iteration)] = (error as Error).message;
+    }
+  }
+  return releases;
+}
+
+/** The unit templates of ethereum_node plays, from nodeform's own templates/systemd/. */
+async function readNodeTemplates(builtinTemplates: string): Promise<NodeTemplates> {
+  const read = async (name: string): Promise<string> => {
+    const path = join(builtinTemplates, 'systemd', name);
+    const text = await readText(path);
+    if (typeof text !== 'string') throw new Error(`nodeform's own template ${path} is missing (${text.reason}): the installation is broken`);
+    return text;
+  };
+  return { client: await read('ethereum-client.service.hbs'), init: await read('ethereum-init.service.hbs') };
+}
+
+/** The files nodeform knows in each config_source directory, as base64; a string says why a directory could not be read. */
+async function readNetworkSources(dirs: string[]): Promise<Record<string, Record<string, string> | string>> {
+  const sources: Record<string, Record<string, string> | string> = {};
+  for (const dir of dirs) {
+    const info = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      sources[dir] = info.code === 'ENOENT' ? 'no such directory' : info.message;
+      continue;
+    }
+    if (!info.isDirectory()) {
+      sources[dir] = 'not a directory';
+      continue;
+    }
+    const files: Record<string, string> = {};
+    let unreadable: string | undefined;
+    for (const name of NETWORK_SOURCE_FILES) {
+      const bytes = await readFile(join(dir, name)).catch((error: NodeJS.ErrnoException) => error);
+      if (!(bytes instanceof Error)) files[name] = bytes.toString('base64');
+      else if (bytes.code !== 'ENOENT') unreadable ??= `cannot read ${name}: ${bytes.message}`;
+    }
+    sources[dir] = unreadable ?? files;
+  }
+  return sources;
 }
 
 async function readText(path: string): Promise<string | { reason: string }> {

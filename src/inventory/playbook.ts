@@ -67,6 +67,8 @@ export interface Play {
   patterns: { text: string; at: PathSegment[] }[];
   tags: string[];
   vars: Record<string, unknown>;
+  /** `ethereum_node: true`: each host gets a node built from its variables (src/inventory/node-play.ts). */
+  ethereumNode: boolean;
   declarations: Declaration[];
 }
 
@@ -161,6 +163,7 @@ export function parsePlaybook(input: SourceFile): PlaybookResult {
       patterns: [],
       tags: asTags(raw.tags),
       vars: isRecord(raw.vars) ? raw.vars : {},
+      ethereumNode: raw.ethereum_node === true,
       declarations: [],
     };
     if (!rejected([...playPath, 'hosts'])) {

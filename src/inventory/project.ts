@@ -6,6 +6,7 @@ import type { Desired } from '../model/types.js';
 import { buildDesired, selectInventoryHosts, type InventoryHostEntry } from './desired.js';
 import { parseExtraVars } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import type { NodeInputs } from './node-play.js';
 import { parsePlaybook } from './playbook.js';
 import type { SourceFile } from './source.js';
 
@@ -20,6 +21,8 @@ export interface ProjectSources {
   templates?: Record<string, SourceFile>;
   /** Files of `-e @file` by the name written after '@'; a string is why it could not be read. */
   extraVarFiles?: Record<string, SourceFile | string>;
+  /** The unit templates and config_source files plays with ethereum_node need. */
+  node?: NodeInputs;
 }
 
 export interface ProjectOptions {
@@ -54,7 +57,9 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions): 
           inventory: parsedInventory.inventory,
           playbook: parsedPlaybook.playbook,
           extraVars: extra.vars,
+          extraVarOrigins: extra.origins,
           templates: sources.templates ?? {},
+          ...(sources.node ? { node: sources.node } : {}),
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
           ...(options.tags !== undefined ? { tags: options.tags } : {}),
           ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),

@@ -37,6 +37,11 @@ export function checkSchema(schema: SchemaName, value: unknown, source: Locator)
   return errorsToProblems(schema, validate.errors ?? [], value, source);
 }
 
+/** Whether a value passes a schema, for callers that only need to know (the problems are reported elsewhere). */
+export function matchesSchema(schema: SchemaName, value: unknown): boolean {
+  return compiled()[schema](value) === true;
+}
+
 const REQUIRED_HINTS: Record<string, string> = {
   hosts: 'a play needs hosts: the host pattern it applies to (e.g. hosts: all)',
   path: 'missing path',
@@ -48,6 +53,8 @@ function errorsToProblems(schema: SchemaName, errors: ErrorObject[], root: unkno
   // group them by instance and key, then say one thing per place.
   const groups = new Map<string, ErrorObject[]>();
   for (const error of errors) {
+    // "must match then/else" only echoes the branch's own error, reported at the same place.
+    if (error.keyword === 'if') continue;
     const key = `${error.instancePath}\u0000${keyOf(error) ?? ''}`;
     const group = groups.get(key);
     if (group) group.push(error);
@@ -129,7 +136,11 @@ function toProblem(schema: SchemaName, error: ErrorObject, root: unknown, source
     const why = written === String(value) ? `a bare ${written} is a YAML number` : `YAML reads a bare ${written} as the number ${value}`;
     return source.problem(path, `must be a quoted string: write "${written}" (${why})`);
   }
-  const got = ` (got ${describeValue(value)})`;
+  let got = ` (got ${describeValue(value)})`;
+  if (error.keyword === 'enum' && typeof value === 'string') {
+    const meant = didYouMean(value, ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String));
+    if (meant !== undefined) got += ` (did you mean '${meant}'?)`;
+  }
   if (custom) return source.problem(path, `${custom}${got}`);
   return source.problem(path, `${ajvMessage(error)}${got}`);
 }

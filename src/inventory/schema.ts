@@ -2,6 +2,18 @@
 // schemas/ (which editors load) are generated from it, and a unit test fails when they drift.
 // `errorMessage` (as in VS Code and ajv-errors) replaces ajv's wording for the schema it sits in.
 
+import {
+  CACHE_DEFAULTS,
+  CONSENSUS_CLIENTS,
+  EPHEMERY_RELEASES_URL,
+  EXECUTION_CLIENTS,
+  LISTEN_ADDRESS,
+  MONITORING_DEFAULTS,
+  NAMED_NETWORKS,
+  NETWORK_NAMES,
+  NETWORK_TUNING_DEFAULTS,
+} from '../node/defaults.js';
+
 export type JsonSchema = Record<string, unknown>;
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -55,6 +67,248 @@ export interface KnownVariable {
   /** Accepted so existing Ansible inventories load, but not used: the warning to show when set (empty: none). */
   ignored?: string;
 }
+
+// ------------------------------------------------------------------ node variables
+
+const VERSION_PATTERN = '^v?[0-9]+(\\.[0-9]+){0,3}([-+][0-9A-Za-z.+-]+)?$';
+/** An IPv4 address, or an IPv6 one (checked loosely: hex digits and colons). */
+const IP_PATTERN = '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$';
+
+const url = (description: string): JsonSchema => ({
+  type: 'string',
+  pattern: '^https?://[^\\s]+$',
+  errorMessage: 'must be an http:// or https:// URL',
+  description,
+});
+
+const hostPath = (description: string): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  errorMessage: 'must be an absolute path on the host',
+  description: `${description} An absolute path on the host.`,
+});
+
+const ipAddress = (description: string): JsonSchema => ({
+  type: 'string',
+  pattern: IP_PATTERN,
+  errorMessage: 'must be an IP address like 127.0.0.1 or 0.0.0.0',
+  description,
+});
+
+const count = (minimum: number, maximum: number, description: string): JsonSchema => ({
+  type: 'integer',
+  minimum,
+  maximum,
+  errorMessage: `must be an integer from ${minimum} to ${maximum}`,
+  description,
+});
+
+const seconds = (description: string): JsonSchema => ({
+  type: 'number',
+  minimum: 0,
+  maximum: 86400,
+  errorMessage: 'must be a number of seconds from 0 to 86400',
+  description,
+});
+
+const extraArgs = (description: string): JsonSchema => ({
+  type: ['string', 'array'],
+  items: { type: 'string' },
+  errorMessage: 'must be a list of arguments, or one string of them (split as a shell splits words)',
+  description,
+});
+
+const peers = (description: string): JsonSchema => count(1, 10000, description);
+
+const clientNames = (kind: 'consensus' | 'execution'): JsonSchema => {
+  const names = kind === 'consensus' ? CONSENSUS_CLIENTS : EXECUTION_CLIENTS;
+  return { enum: [...names], errorMessage: `must be ${kind === 'consensus' ? 'a' : 'an'} ${kind} client: ${names.join(', ')}` };
+};
+
+const nodeBoolean = (description: string): JsonSchema => ({ ...ansibleBoolean, description });
+
+function clientSchema(kind: 'consensus' | 'execution'): JsonSchema {
+  const example = kind === 'consensus' ? 'lighthouse' : 'geth';
+  const ports: Record<string, JsonSchema> = {
+    p2p: { ...port, description: 'Peer-to-peer port (TCP and UDP). Default: the client\'s own.' },
+    http: { ...port, description: `${kind === 'consensus' ? 'Beacon API' : 'JSON-RPC'} port. Default: the client's own.` },
+    ...(kind === 'execution' ? { engine: { ...port, description: 'Engine API port the consensus client talks to. Default: 8551.' } } : {}),
+    metrics: { ...port, description: 'Metrics port (when monitoring.metrics is on). Default: the client\'s own.' },
+  };
+  return {
+    description: `The ${kind} client of the node (see docs/node.md).`,
+    type: 'object',
+    errorMessage: `must be a mapping like { client: ${example} }`,
+    additionalProperties: false,
+    properties: {
+      client: { ...clientNames(kind), description: `Which ${kind} client: ${(kind === 'consensus' ? CONSENSUS_CLIENTS : EXECUTION_CLIENTS).join(', ')}.` },
+      version: {
+        type: 'string',
+        pattern: VERSION_PATTERN,
+        errorMessage: 'must be a release version like 5.3.0 or v1.14.11, quoted',
+        description: 'The release installed on the host. Default: the release nodeform\'s flags were checked against.',
+      },
+      binary: hostPath('The executable. Default: /usr/local/bin/<client>.'),
+      data_dir: hostPath('Chain data directory. Default: /var/lib/<client>.'),
+      user: { ...posixName, description: 'System user the service runs as. Default: the client name.' },
+      listen_address: ipAddress(`Address the client's APIs listen on. Default: ${LISTEN_ADDRESS}.`),
+      ports: {
+        description: 'Ports; each defaults to the client\'s own.',
+        type: 'object',
+        errorMessage: 'must be a mapping of port names to ports',
+        additionalProperties: false,
+        properties: ports,
+      },
+      peers: peers('Peer target. Default: the client\'s own.'),
+      extra_args: extraArgs('More command-line arguments: a list, or one string split as a shell splits words. Flags nodeform sets itself are refused.'),
+    },
+  };
+}
+
+const networkMapping: JsonSchema = {
+  type: 'object',
+  errorMessage: 'must be a network name or a mapping with name',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { enum: [...NETWORK_NAMES], errorMessage: `must be one of: ${NETWORK_NAMES.join(', ')}`, description: 'The network.' },
+    iteration: {
+      type: ['integer', 'string'],
+      minimum: 0,
+      pattern: '^latest$',
+      errorMessage: 'must be latest or an iteration number',
+      description: 'Ephemery only: which iteration (chain id 39438000 + iteration). Default: latest.',
+    },
+    release_url: url(`Ephemery only: where its genesis releases are published. Default: ${EPHEMERY_RELEASES_URL}.`),
+    config_source: {
+      type: 'string',
+      minLength: 1,
+      errorMessage: 'must be a directory on the controller',
+      description:
+        'Custom networks: a directory on the controller (relative to the inventory) holding config.yaml, genesis.ssz, genesis.json and optionally boot_enr.yaml or bootstrap_nodes.txt, boot_enode.txt, deposit_contract_block.txt, besu.json, chainspec.json.',
+    },
+    chain_id: count(1, 2 ** 53 - 1, 'Execution chain id. Known for named networks; for custom networks, default: genesis.json\'s config.chainId.'),
+    bootnodes_cl: {
+      type: 'array',
+      items: { type: 'string', pattern: '^enr:', errorMessage: 'must be an ENR (enr:...)' },
+      errorMessage: 'must be a list of ENRs (enr:...)',
+      description: 'Consensus bootnodes (ENRs). Default: the network\'s own.',
+    },
+    bootnodes_el: {
+      type: 'array',
+      items: { type: 'string', pattern: '^enode://', errorMessage: 'must be an enode URL (enode://...)' },
+      errorMessage: 'must be a list of enode URLs (enode://...)',
+      description: 'Execution bootnodes (enode URLs). Default: the network\'s own.',
+    },
+  },
+};
+
+/** A node's settings (docs/node.md). The mappings are replaced as a whole by a higher-precedence level, like any variable. */
+export const NODE_VARIABLES: Record<string, KnownVariable> = {
+  network: {
+    schema: {
+      description: 'The Ethereum network: ephemery, mainnet, hoodi, sepolia, or a mapping { name, iteration, release_url, config_source, chain_id, bootnodes_cl, bootnodes_el }.',
+      type: ['string', 'object'],
+      errorMessage: 'must be a network name (ephemery, mainnet, hoodi, sepolia) or a mapping with name',
+      if: { type: 'string' },
+      then: {
+        enum: [...NAMED_NETWORKS],
+        errorMessage: `must be one of: ${NAMED_NETWORKS.join(', ')} (a custom network is a mapping: { name: custom, config_source: DIR })`,
+      },
+      else: networkMapping,
+    },
+  },
+  consensus: { schema: clientSchema('consensus') },
+  execution: { schema: clientSchema('execution') },
+  checkpoint_sync: {
+    schema: {
+      description: 'Starting the consensus client from a recent finalized state instead of genesis.',
+      type: 'object',
+      errorMessage: 'must be a mapping like { enabled: true }',
+      additionalProperties: false,
+      properties: {
+        enabled: nodeBoolean('Default: true where providers are known (named networks), else false.'),
+        providers: {
+          type: 'array',
+          minItems: 1,
+          items: url('A provider\'s Beacon API.'),
+          errorMessage: 'must be a list of provider URLs',
+          description: 'Checkpoint providers, most preferred first. Default: the public providers of the network.',
+        },
+        url: url('The provider to sync from. Default: the first of providers.'),
+        state_file: hostPath('Start from this SSZ state file on the host instead of a provider.'),
+        block_file: hostPath('The SSZ block matching state_file (clients that need one).'),
+        backfill: nodeBoolean('Fill history back to genesis after a checkpoint start. Default: false.'),
+      },
+    },
+  },
+  cache: {
+    schema: {
+      description: 'Caches: the fleet state cache and client memory caches.',
+      type: 'object',
+      errorMessage: 'must be a mapping like { enabled: true }',
+      additionalProperties: false,
+      properties: {
+        enabled: nodeBoolean(`Keep downloaded checkpoint states for reuse. Default: ${CACHE_DEFAULTS.enabled}.`),
+        directory: hostPath(`Where cached states are kept. Default: ${CACHE_DEFAULTS.directory}.`),
+        max_size_mb: count(1, 10_000_000, `Size limit of the cache directory. Default: ${CACHE_DEFAULTS.maxSizeMb}.`),
+        state_cache_size: count(1, 100_000, 'States the consensus client keeps in memory. Default: the client\'s own.'),
+        block_cache_size: count(1, 100_000, 'Blocks the consensus client keeps in memory. Default: the client\'s own.'),
+        execution_cache_mb: count(1, 1_000_000, 'Execution client database cache in MB. Default: the client\'s own.'),
+        expiry_hours: count(1, 100_000, `Cached states older than this are dropped. Default: ${CACHE_DEFAULTS.expiryHours}.`),
+        compression: nodeBoolean(`Compress cached states. Default: ${CACHE_DEFAULTS.compression}.`),
+      },
+    },
+  },
+  network_tuning: {
+    schema: {
+      description: 'How nodeform talks to checkpoint providers, and peer targets.',
+      type: 'object',
+      errorMessage: 'must be a mapping like { retries: 3 }',
+      additionalProperties: false,
+      properties: {
+        max_concurrent_requests: count(1, 1000, `Default: ${NETWORK_TUNING_DEFAULTS.maxConcurrentRequests}.`),
+        request_timeout_seconds: count(1, 86400, `Default: ${NETWORK_TUNING_DEFAULTS.requestTimeoutSeconds}.`),
+        retries: count(0, 100, `Default: ${NETWORK_TUNING_DEFAULTS.retries}.`),
+        backoff: {
+          description: 'Wait between retries.',
+          type: 'object',
+          errorMessage: 'must be a mapping like { strategy: exponential, min_seconds: 1, max_seconds: 30 }',
+          additionalProperties: false,
+          properties: {
+            strategy: { enum: ['exponential', 'fixed'], errorMessage: 'must be exponential or fixed', description: `Default: ${NETWORK_TUNING_DEFAULTS.backoff.strategy}.` },
+            min_seconds: seconds(`Default: ${NETWORK_TUNING_DEFAULTS.backoff.minSeconds}.`),
+            max_seconds: seconds(`Default: ${NETWORK_TUNING_DEFAULTS.backoff.maxSeconds}.`),
+          },
+        },
+        peers_cl: peers('Consensus peer target; overrides consensus.peers.'),
+        peers_el: peers('Execution peer target; overrides execution.peers.'),
+      },
+    },
+  },
+  monitoring: {
+    schema: {
+      description: 'Metrics endpoints of both clients.',
+      type: 'object',
+      errorMessage: 'must be a mapping like { metrics: true }',
+      additionalProperties: false,
+      properties: {
+        metrics: nodeBoolean(`Serve Prometheus metrics on each client's metrics port. Default: ${MONITORING_DEFAULTS.metrics}.`),
+        metrics_address: ipAddress(`Address metrics listen on. Default: ${MONITORING_DEFAULTS.metricsAddress}.`),
+      },
+    },
+  },
+
+  // Names older inventories use: read, with a warning showing the new form (nodeform import rewrites them).
+  use_checkpoint_sync: { schema: nodeBoolean('Old name of checkpoint_sync.enabled.') },
+  checkpoint_sync_url: { schema: url('Old name of checkpoint_sync.url.') },
+  cl_extra_opts: { schema: extraArgs('Old name of consensus.extra_args.') },
+  el_extra_opts: { schema: extraArgs('Old name of execution.extra_args.') },
+  cl_client_name: { schema: { ...clientNames('consensus'), description: 'Old name of consensus.client.' } },
+  el_client_name: { schema: { ...clientNames('execution'), description: 'Old name of execution.client.' } },
+  consensus_client: { schema: { ...clientNames('consensus'), description: 'Old name of consensus.client.' } },
+  execution_client: { schema: { ...clientNames('execution'), description: 'Old name of execution.client.' } },
+};
 
 const PASSWORDS_IGNORED =
   'passwords are not used: nodeform logs in with keys or the SSH agent and becomes root with sudo -n';
@@ -134,6 +388,7 @@ export const KNOWN_VARIABLES: Record<string, KnownVariable> = {
   nodeform_playbook: {
     schema: { type: 'string', minLength: 1, description: 'The playbook to use when none is given on the command line. Relative to the inventory file. Read from all.vars.' },
   },
+  ...NODE_VARIABLES,
 };
 
 function pathOrPathsVariable(description: string): KnownVariable {
@@ -308,6 +563,12 @@ export const playbookSchema: JsonSchema = {
           errorMessage: 'must be a list of systemd units',
           description: 'systemd units to install, enable and start.',
         },
+        ethereum_node: {
+          type: 'boolean',
+          errorMessage: 'must be true or false',
+          description:
+            'Give every host of the play an Ethereum node (consensus + execution client, JWT, network files, systemd units) built from its network, consensus, execution, ... variables (docs/node.md). Default: false.',
+        },
       },
     },
     playVars: {
@@ -315,7 +576,10 @@ export const playbookSchema: JsonSchema = {
       type: ['object', 'null'],
       errorMessage: 'must be a mapping of variable names to values',
       propertyNames: { $ref: '#/definitions/variableName' },
-      properties: reservedVariables(),
+      properties: {
+        ...Object.fromEntries(Object.entries(NODE_VARIABLES).map(([name, known]) => [name, known.schema])),
+        ...reservedVariables(),
+      },
       patternProperties: { '^(?:ansible|nodeform)_': false },
     },
     user: {

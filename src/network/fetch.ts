@@ -11,20 +11,22 @@ import { Agent, interceptors, request } from 'undici';
 import { NodeformError } from '../errors.js';
 import { RELEASE_FILES, tagOf, verifyRelease, type Release } from './release.js';
 
-export const DEFAULT_RELEASE_URL = 'https://github.com/ephemery-testnet/ephemery-genesis';
 
 export function defaultCacheDir(env: Record<string, string | undefined>): string {
   return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'nodeform');
 }
 
-/** Where "latest" is asked: GitHub's API for github.com repositories, else <url>/releases/latest (JSON with tag_name). */
-export function latestUrl(releaseUrl: string): string {
-  const gh = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)\/?$/.exec(releaseUrl);
-  return gh ? `https://api.github.com/repos/${gh[1]}/${gh[2]}/releases/latest` : `${releaseUrl.replace(/\/$/, '')}/releases/latest`;
+/**
+ * Where "latest" is asked, for a releases URL like https://github.com/OWNER/REPO/releases: GitHub's API
+ * for github.com, else <url>/latest answering JSON with tag_name (as a mirror or a test server does).
+ */
+export function latestUrl(releasesUrl: string): string {
+  const gh = /^https:\/\/github\.com\/([^/]+)\/([^/]+)\/releases\/?$/.exec(releasesUrl);
+  return gh ? `https://api.github.com/repos/${gh[1]}/${gh[2]}/releases/latest` : `${releasesUrl.replace(/\/$/, '')}/latest`;
 }
 
-export function archiveUrl(releaseUrl: string, tag: string): string {
-  return `${releaseUrl.replace(/\/$/, '')}/releases/download/${tag}/testnet-all.tar.gz`;
+export function archiveUrl(releasesUrl: string, tag: string): string {
+  return `${releasesUrl.replace(/\/$/, '')}/download/${tag}/testnet-all.tar.gz`;
 }
 
 // GitHub serves release assets through redirects.

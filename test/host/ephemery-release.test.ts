@@ -13,7 +13,7 @@ const work = mkdtempSync(join(tmpdir(), 'nodeform-release-'));
 
 beforeAll(async () => {
   server = await startReleaseServer();
-  base = server.url;
+  base = `${server.url}/releases`;
   server.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
   server.archives.set('ephemery-162', await releaseArchive(releaseFiles(162)));
   server.archives.set('ephemery-163', await releaseArchive(releaseFiles(163, { 'genesis.json': JSON.stringify({ config: { chainId: 39438162 } }) })));

@@ -77,7 +77,7 @@ describe('playbook parsing', () => {
 
   it('an Ansible play with tasks is refused with the keys nodeform knows', () => {
     expect(heads('- hosts: all\n  tasks:\n    - debug: msg=hi\n')).toEqual([
-      "playbook.yaml:2:3: [0].tasks: unknown key 'tasks'; expected one of: name, hosts, tags, vars, users, directories, files, units",
+      "playbook.yaml:2:3: [0].tasks: unknown key 'tasks'; expected one of: name, hosts, tags, vars, users, directories, files, units, ethereum_node",
     ]);
   });
 });

@@ -1,0 +1,49 @@
+// Problems found per host, reported once per place with the hosts named.
+
+import type { ConfigProblem } from '../errors.js';
+import { listNames } from './text.js';
+
+/**
+ * Problems found per host are reported once per place, naming the hosts: three hosts missing the
+ * same variable make one problem, not three.
+ */
+export class HostProblems {
+  private readonly entries = new Map<string, { problem: ConfigProblem; hosts: string[]; message: (hosts: string) => string }>();
+
+  add(host: string, problem: Omit<ConfigProblem, 'message'>, message: (hosts: string) => string): void {
+    const key = `${problem.position.file}:${problem.position.line}:${problem.position.column}\u0000${problem.field}\u0000${message('')}`;
+    const entry = this.entries.get(key);
+    if (entry) {
+      if (!entry.hosts.includes(host)) entry.hosts.push(host);
+    } else {
+      this.entries.set(key, { problem: { ...problem, message: '' }, hosts: [host], message });
+    }
+  }
+
+  list(): ConfigProblem[] {
+    return [...this.entries.values()].map(({ problem, hosts, message }) => {
+      const named = `${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`;
+      const { excerpt, ...rest } = problem;
+      return { ...rest, message: message(named), ...(excerpt ? { excerpt } : {}) };
+    });
+  }
+}
+
+/** Warnings about hosts, said once per message with the hosts named. */
+export class HostWarnings {
+  private readonly entries = new Map<string, { hosts: string[]; message: (hosts: string) => string }>();
+
+  add(host: string, message: (hosts: string) => string): void {
+    const key = message('');
+    const entry = this.entries.get(key);
+    if (entry) {
+      if (!entry.hosts.includes(host)) entry.hosts.push(host);
+    } else {
+      this.entries.set(key, { hosts: [host], message });
+    }
+  }
+
+  list(): string[] {
+    return [...this.entries.values()].map(({ hosts, message }) => message(`${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`));
+  }
+}

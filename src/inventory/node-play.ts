@@ -1,0 +1,280 @@
+// Plays with `ethereum_node: true`: each host's variables become a NodeSpec (src/node/spec.ts), the
+// client profiles render it and nodeResources turns it into users, directories, files and units.
+// Every problem is placed where the variable was written: inventory, group_vars, host_vars, play
+// vars or -e. Pure.
+
+import { flagName } from '../clients/args.js';
+import { CONSENSUS_PROFILES } from '../clients/consensus.js';
+import { EXECUTION_PROFILES } from '../clients/execution.js';
+import type { ClientProfile, ConsensusClient, ExecutionClient, NodeSpec } from '../clients/types.js';
+import { NodeformError, type ConfigProblem } from '../errors.js';
+import type { Resource } from '../model/types.js';
+import { customNetwork } from '../node/network.js';
+import { nodeResources, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
+import { OLD_NODE_VARIABLES, nodeSpecFor, type ArgOrigin } from '../node/spec.js';
+import { compareVersions } from '../node/version.js';
+import { EPHEMERY_RELEASES_URL } from '../node/defaults.js';
+import type { HostProblems, HostWarnings } from './host-problems.js';
+import { resolveLocalPath, warningText, type Inventory, type VarOrigin } from './inventory.js';
+import type { Play, Playbook } from './playbook.js';
+import { NODE_VARIABLES } from './schema.js';
+import { matchesSchema } from './schema-check.js';
+import type { PathSegment } from './source.js';
+
+export interface NodeProfiles {
+  consensus: Record<ConsensusClient, ClientProfile>;
+  execution: Record<ExecutionClient, ClientProfile>;
+}
+
+export interface NodeInputs {
+  /** templates/systemd/ethereum-client.service.hbs and ethereum-init.service.hbs (the loader reads them). */
+  templates?: NodeTemplates;
+  /**
+   * The files of each network.config_source directory, by the directory's resolved path: file name ->
+   * bytes as base64, or why the directory could not be read.
+   */
+  networkSources?: Record<string, Record<string, string> | string>;
+  /** Client profiles by name. Default: CONSENSUS_PROFILES and EXECUTION_PROFILES. */
+  profiles?: NodeProfiles;
+  /**
+   * Ephemery releases the loader fetched, by releaseKey(url, iteration): the iteration and the
+   * release's files (name -> base64), or why it could not be had.
+   */
+  releases?: Record<string, { iteration: number; files: Record<string, string> } | string>;
+}
+
+export function releaseKey(url: string, iteration: number | 'latest'): string {
+  return `${url}#${iteration}`;
+}
+
+export interface NodePlayContext {
+  inventory: Inventory;
+  playbook: Playbook;
+  inputs: NodeInputs;
+  hostProblems: HostProblems;
+  /** Warnings with their place (old variable names, overridden settings). */
+  warnings: string[];
+  /** Settings a client has no flag for, said once with the hosts named. */
+  notApplicable: HostWarnings;
+}
+
+interface Issue {
+  path: PathSegment[];
+  key?: boolean;
+  column?: number;
+}
+
+const DEFAULT_PROFILES: NodeProfiles = { consensus: CONSENSUS_PROFILES, execution: EXECUTION_PROFILES };
+
+function valueAt(vars: Record<string, unknown>, path: readonly PathSegment[]): unknown {
+  let current: unknown = vars;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+/** Where in a scalar's source text the character `column` of its value is, when the text shows the value as is. */
+function scalarColumn(sourceText: string | undefined, value: unknown, column: number): number | undefined {
+  if (sourceText === undefined || typeof value !== 'string') return undefined;
+  if (sourceText === value) return column;
+  const quoted = /^["']/.test(sourceText) && sourceText.slice(1, -1) === value;
+  return quoted ? column + 1 : undefined;
+}
+
+/** The host's node resources for one play; problems and warnings go to the context. */
+export function nodePlayResources(
+  ctx: NodePlayContext,
+  host: string,
+  play: Play,
+  vars: Record<string, unknown>,
+  origins: Map<string, VarOrigin>,
+): Resource[] {
+  const source = ctx.playbook.source;
+  const playAt: PathSegment[] = [play.index, 'ethereum_node'];
+  const place = (issue: Issue): ConfigProblem => {
+    const name = issue.path[0];
+    const origin = typeof name === 'string' ? origins.get(name) : undefined;
+    if (!origin) return source.problem(playAt, '', { key: true });
+    const path = [...origin.path, ...issue.path.slice(1)];
+    const column = issue.column === undefined ? undefined : scalarColumn(origin.source.sourceText(path), valueAt(vars, issue.path), issue.column);
+    return origin.source.problem(path, '', { ...(issue.key ? { key: true } : {}), ...(column !== undefined ? { column } : {}) });
+  };
+  const problem = (issue: Issue, message: string): void => ctx.hostProblems.add(host, place(issue), (hosts) => `${message} (${hosts})`);
+  const located = (issue: Issue, message: string): string => warningText({ ...place(issue), message });
+
+  // Node variables the schema rejected are reported where they are written; building on them
+  // would only repeat the mistake in other words.
+  const nodeVars = Object.fromEntries(Object.entries(vars).filter(([name]) => Object.prototype.hasOwnProperty.call(NODE_VARIABLES, name)));
+  if (!matchesSchema('inventoryVars', nodeVars)) return [];
+
+  const profiles = ctx.inputs.profiles ?? DEFAULT_PROFILES;
+  const defaultVersions = Object.fromEntries(
+    [...Object.values(profiles.consensus), ...Object.values(profiles.execution)].map((profile) => [profile.name, profile.targetVersion]),
+  );
+  const result = nodeSpecFor(vars, host, { defaultVersions });
+  for (const warning of result.warnings) ctx.warnings.push(located(warning, warning.message));
+  for (const issue of result.problems) problem(issue, issue.message);
+  if (!result.spec) return [];
+  let spec: NodeSpec = result.spec;
+  const selected = { consensus: profiles.consensus[spec.consensus.client], execution: profiles.execution[spec.execution.client] };
+
+  let ok = true;
+  for (const kind of ['consensus', 'execution'] as const) {
+    const { version, client } = spec[kind];
+    const profile = selected[kind];
+    if ((compareVersions(version, profile.minVersion) ?? 0) < 0) {
+      problem(
+        { path: [kind, 'version'] },
+        `${client} ${version} is older than ${profile.minVersion}, the oldest release nodeform's flags work with (they are checked against ${profile.targetVersion}): upgrade it`,
+      );
+      ok = false;
+    }
+  }
+  let networkFiles: NetworkFile[] = [];
+  // Without fetched releases (validate, which downloads nothing) a pinned iteration still renders,
+  // its chain id known, its network files left out.
+  if (result.networkSource?.kind === 'ephemery-release' && ctx.inputs.releases === undefined && result.networkSource.iteration === 'latest') {
+    ctx.warnings.push(`${host}: network: ephemery with iteration latest is checked without its release (nothing is downloaded here)`);
+    return [];
+  }
+  if (result.networkSource?.kind === 'ephemery-release' && ctx.inputs.releases !== undefined) {
+    const { url, iteration } = result.networkSource;
+    const release = ctx.inputs.releases[releaseKey(url, iteration)];
+    if (release === undefined || typeof release === 'string') {
+      problem({ path: ['network'] }, `cannot get the Ephemery release (${url}, iteration ${iteration})${release ? `: ${release}` : ''}`);
+      return [];
+    }
+    const ephemery = customNetwork({ ...spec.network, iteration: release.iteration, chainId: undefined }, release.files);
+    for (const message of ephemery.problems) problem({ path: ['network'] }, `Ephemery release ${release.iteration} ${message}`);
+    if (ephemery.problems.length > 0) return [];
+    spec = { ...spec, network: ephemery.network };
+    // The host records the iteration it runs: a change of it is what triggers a reset of the chain.
+    const dir = spec.network.files?.dir ?? '/etc/ethereum/ephemery';
+    networkFiles = [...ephemery.files, { path: `${dir}/iteration`, base64: Buffer.from(`${release.iteration}\n`).toString('base64') }];
+  }
+  if (result.networkSource?.kind === 'directory') {
+    const dir = resolveLocalPath(result.networkSource.path, ctx.inventory.baseDir, ctx.inventory.homeDir);
+    const files = ctx.inputs.networkSources?.[dir];
+    const at: Issue = { path: ['network', 'config_source'] };
+    if (files === undefined || typeof files === 'string') {
+      problem(at, `cannot read the directory ${dir}${files ? `: ${files}` : ''}`);
+      return [];
+    }
+    const custom = customNetwork(spec.network, files);
+    for (const message of custom.problems) problem(at, `${dir} ${message}`);
+    if (custom.problems.length > 0) return [];
+    spec = { ...spec, network: custom.network };
+    networkFiles = custom.files;
+  }
+  if (!ok) return [];
+
+  const templates = ctx.inputs.templates;
+  if (!templates) throw new Error('the node unit templates were not loaded (templates/systemd/ethereum-*.service.hbs)');
+  let built: NodeResources;
+  try {
+    built = nodeResources(spec, selected, templates, networkFiles, [...new Set([...play.tags, 'node'])]);
+  } catch (error) {
+    if (!(error instanceof NodeformError)) throw error;
+    problem({ path: [] }, error.message);
+    return [];
+  }
+
+  if (result.networkSource?.kind === 'directory') {
+    const copied = new Set(networkFiles.map((file) => file.path));
+    const dir = `${spec.network.files?.dir ?? ''}/`;
+    let complete = true;
+    for (const kind of ['consensus', 'execution'] as const) {
+      const rendering = built[kind];
+      const words = [...rendering.argv, ...(rendering.initArgv ?? [])].map((word) => word.slice(word.indexOf('=') + 1));
+      const missing = [...new Set(words.filter((word) => word.startsWith(dir) && !copied.has(word)))];
+      for (const path of missing) {
+        problem({ path: ['network', 'config_source'] }, `${result.networkSource.path} has no ${path.slice(dir.length)}, which ${spec[kind].client} needs`);
+      }
+      complete &&= missing.length === 0;
+    }
+    if (!complete) return [];
+  }
+
+  let managed = false;
+  for (const kind of ['consensus', 'execution'] as const) {
+    const owners = new Map(Object.entries(built[kind].managedFlags).map(([flag, setting]) => [bare(flag), setting]));
+    spec[kind].extraArgs.forEach((word, index) => {
+      const name = flagName(word);
+      const setting = name === undefined ? undefined : owners.get(bare(name));
+      if (name === undefined || setting === undefined) return;
+      const origin: ArgOrigin = result.extraArgOrigins[kind][index] ?? { path: [] };
+      problem(origin, managedMessage(name, setting, spec));
+      managed = true;
+    });
+  }
+  if (managed) return [];
+
+  for (const kind of ['consensus', 'execution'] as const) {
+    for (const entry of built[kind].notApplicable) {
+      const path = entry.setting.split('.');
+      const old = Object.entries(OLD_NODE_VARIABLES).find(([name, to]) => `${to.variable}.${to.key}` === entry.setting && vars[name] !== undefined);
+      // Only what the operator wrote: a default the client cannot use is no news to them.
+      if (valueAt(vars, path) === undefined && !old) continue;
+      const client = spec[kind].client;
+      ctx.notApplicable.add(host, (hosts) => located({ path: old ? [old[0]] : path }, `${entry.setting} does not apply to ${client} (${hosts}): ${entry.reason}`));
+    }
+  }
+
+  const { file, line, column } = source.problem(playAt, '', { key: true }).position;
+  const origin = `${file}:${line}:${column}`;
+  return built.resources.map((resource) => ({ ...resource, origin }));
+}
+
+/** `--datadir` and `-datadir` are one flag to the Go clients. */
+function bare(flag: string): string {
+  return flag.replace(/^-+/, '');
+}
+
+function managedMessage(flag: string, setting: string, spec: NodeSpec): string {
+  if (setting === 'jwt_path') return `${flag} is set by nodeform: both clients share the JWT at ${spec.jwtPath}; remove it from extra_args`;
+  const variable = setting.startsWith('network.') ? 'network' : setting;
+  if (Object.prototype.hasOwnProperty.call(NODE_VARIABLES, variable.split('.')[0]!)) return `${flag} is set by nodeform from ${variable}; set that instead`;
+  return `${flag} is set by nodeform itself (${setting}); remove it from extra_args`;
+}
+
+/** Every network.config_source any host could use (inventory, play and -e vars), resolved: the loader reads these. */
+export function configSourceDirectories(inventory: Inventory, playbook: Playbook, extraVars: Record<string, unknown>): string[] {
+  const mappings = [
+    ...Object.values(inventory.groups).map((group) => group.vars),
+    ...Object.values(inventory.hosts).map((host) => host.vars),
+    ...playbook.plays.filter((play) => play.ethereumNode).map((play) => play.vars),
+    extraVars,
+  ];
+  const dirs = new Set<string>();
+  for (const vars of mappings) {
+    const source = valueAt(vars, ['network', 'config_source']);
+    if (typeof source === 'string' && source !== '') dirs.add(resolveLocalPath(source, inventory.baseDir, inventory.homeDir));
+  }
+  return [...dirs];
+}
+
+/** Every Ephemery release a node could follow (inventory, play and -e vars): the loader fetches these. */
+export function ephemeryReleases(inventory: Inventory, playbook: Playbook, extraVars: Record<string, unknown>): { url: string; iteration: number | 'latest' }[] {
+  const mappings = [
+    ...Object.values(inventory.groups).map((group) => group.vars),
+    ...Object.values(inventory.hosts).map((host) => host.vars),
+    ...playbook.plays.filter((play) => play.ethereumNode).map((play) => play.vars),
+    extraVars,
+  ];
+  const wanted = new Map<string, { url: string; iteration: number | 'latest' }>();
+  for (const vars of mappings) {
+    const network = valueAt(vars, ['network']);
+    const named = typeof network === 'string' ? network : valueAt(vars, ['network', 'name']);
+    if (named !== 'ephemery') continue;
+    const url = valueAt(vars, ['network', 'release_url']);
+    const iteration = valueAt(vars, ['network', 'iteration']);
+    const entry = {
+      url: (typeof url === 'string' && url !== '' ? url : EPHEMERY_RELEASES_URL).replace(/\/+$/, ''),
+      iteration: typeof iteration === 'number' ? iteration : ('latest' as const),
+    };
+    wanted.set(releaseKey(entry.url, entry.iteration), entry);
+  }
+  return [...wanted.values()];
+}

@@ -1,0 +1,86 @@
+// What a node gets when the operator does not say: per client (ports) and per network (chain id,
+// checkpoint providers, where its files go). Plain data, shared by the schema, nodeSpecFor and docs.
+
+import type { ConsensusClient, ExecutionClient, NetworkFiles, NetworkName } from '../clients/types.js';
+
+export const CONSENSUS_CLIENTS = ['lighthouse', 'prysm', 'teku', 'nimbus', 'lodestar'] as const satisfies readonly ConsensusClient[];
+export const EXECUTION_CLIENTS = ['geth', 'nethermind', 'besu', 'erigon'] as const satisfies readonly ExecutionClient[];
+/** Networks an operator can name; `custom` needs the mapping form with config_source. */
+export const NAMED_NETWORKS = ['ephemery', 'mainnet', 'hoodi', 'sepolia'] as const satisfies readonly NetworkName[];
+export const NETWORK_NAMES = [...NAMED_NETWORKS, 'custom'] as const satisfies readonly NetworkName[];
+
+/** Each client's own default ports (reference/clients.md); nethermind has no default metrics port. */
+export const CONSENSUS_PORTS: Record<ConsensusClient, { p2p: number; http: number; metrics: number }> = {
+  lighthouse: { p2p: 9000, http: 5052, metrics: 5054 },
+  prysm: { p2p: 13000, http: 3500, metrics: 8080 },
+  teku: { p2p: 9000, http: 5051, metrics: 8008 },
+  nimbus: { p2p: 9000, http: 5052, metrics: 8008 },
+  lodestar: { p2p: 9000, http: 9596, metrics: 8008 },
+};
+
+export const EXECUTION_PORTS: Record<ExecutionClient, { p2p: number; http: number; engine: number; metrics: number }> = {
+  geth: { p2p: 30303, http: 8545, engine: 8551, metrics: 6060 },
+  nethermind: { p2p: 30303, http: 8545, engine: 8551, metrics: 6060 },
+  besu: { p2p: 30303, http: 8545, engine: 8551, metrics: 9545 },
+  erigon: { p2p: 30303, http: 8545, engine: 8551, metrics: 6061 },
+};
+
+export const EPHEMERY_BASE_CHAIN_ID = 39438000;
+export const EPHEMERY_RELEASES_URL = 'https://github.com/ephemery-testnet/ephemery-genesis/releases';
+
+/** Chain ids of the networks whose genesis the clients carry built in. */
+export const CHAIN_IDS: Record<Exclude<NetworkName, 'ephemery' | 'custom'>, number> = {
+  mainnet: 1,
+  hoodi: 560048,
+  sepolia: 11155111,
+};
+
+/** Public checkpoint providers (eth-clients/checkpoint-sync-endpoints); the first is used until the providers quorum chooses. */
+export const CHECKPOINT_PROVIDERS: Record<Exclude<NetworkName, 'custom'>, string[]> = {
+  ephemery: [
+    'https://checkpoint-sync.ephemery.ethpandaops.io',
+    'https://ephemery.beaconstate.ethstaker.cc',
+    'https://beaconstate-ephemery.chainsafe.dev',
+    'https://checkpointz.bordel.wtf',
+  ],
+  mainnet: ['https://mainnet.checkpoint.sigp.io', 'https://beaconstate.info', 'https://beaconstate.ethstaker.cc'],
+  hoodi: ['https://hoodi.beaconstate.ethstaker.cc', 'https://checkpoint-sync.hoodi.ethpandaops.io'],
+  sepolia: ['https://sepolia.beaconstate.info', 'https://checkpoint-sync.sepolia.ethpandaops.io', 'https://beaconstate-sepolia.chainsafe.io'],
+};
+
+export const NETWORK_ROOT = '/etc/ethereum';
+export const JWT_PATH = `${NETWORK_ROOT}/jwt.hex`;
+
+/** Where a network's own files sit on the host (Ephemery and custom networks). */
+export function networkFiles(network: 'ephemery' | 'custom'): NetworkFiles {
+  const dir = `${NETWORK_ROOT}/${network}`;
+  return {
+    dir,
+    configYaml: `${dir}/config.yaml`,
+    genesisSsz: `${dir}/genesis.ssz`,
+    genesisJson: `${dir}/genesis.json`,
+    bootEnrYaml: `${dir}/boot_enr.yaml`,
+    depositContractBlock: `${dir}/deposit_contract_block.txt`,
+  };
+}
+
+/**
+ * Files of a config_source directory nodeform copies to the host; the first three must be there,
+ * besu.json (Besu's genesis) and chainspec.json (Nethermind's) when those clients run.
+ */
+export const REQUIRED_NETWORK_FILES = ['config.yaml', 'genesis.ssz', 'genesis.json'] as const;
+export const OPTIONAL_NETWORK_FILES = ['boot_enr.yaml', 'bootstrap_nodes.txt', 'boot_enode.txt', 'deposit_contract_block.txt', 'besu.json', 'chainspec.json'] as const;
+export const NETWORK_SOURCE_FILES: readonly string[] = [...REQUIRED_NETWORK_FILES, ...OPTIONAL_NETWORK_FILES];
+
+export const CACHE_DEFAULTS = { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true } as const;
+
+export const NETWORK_TUNING_DEFAULTS = {
+  maxConcurrentRequests: 8,
+  requestTimeoutSeconds: 30,
+  retries: 3,
+  backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 },
+} as const;
+
+export const MONITORING_DEFAULTS = { metrics: false, metricsAddress: '127.0.0.1' } as const;
+
+export const LISTEN_ADDRESS = '127.0.0.1';
