@@ -121,4 +121,22 @@ describe('nodeform CLI on the local machine', () => {
     expect(r.stderr).toMatch(/bad\.yaml:4:\d+: \[0\]\.files\[0\]\.path: /);
     expect(existsSync(join(dir, 'state'))).toBe(false);
   });
+
+  it('imports an inventory of the old scripts: shows the new form, and rewrites it only with --write', async () => {
+    const old = `# fleet of the old scripts\nall:\n  vars:\n    cl_client_name: lighthouse\n    el_client_name: geth\n    use_checkpoint_sync: true\n    checkpoint_sync_url: https://checkpoint-sync.ephemery.ethpandaops.io\n  hosts:\n    n1: { ansible_connection: local }\n`;
+    const path = write('old-inventory.yaml', old);
+    const shown = await cli(['import', '-i', path]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('# fleet of the old scripts');
+    expect(shown.stdout).toMatch(/consensus:\n\s+client: lighthouse/);
+    expect(shown.stdout).toMatch(/execution:\n\s+client: geth/);
+    expect(shown.stdout).not.toContain('cl_client_name');
+    expect(shown.stderr).toContain('rerun with --write');
+    expect(readFileSync(path, 'utf8')).toBe(old);
+    const written = await cli(['import', '-i', path, '--write']);
+    expect(written.code).toBe(0);
+    expect(readFileSync(`${path}.bak`, 'utf8')).toBe(old);
+    expect(readFileSync(path, 'utf8')).toBe(shown.stdout.replace(`# ${path}\n`, ''));
+    expect((await cli(['import', '-i', path])).stderr).toContain('nothing to import');
+  });
 });
