@@ -4,7 +4,8 @@
 // options/*.java), recorded in flags/besu.json.
 // minVersion 25.3.0: the first tag whose network list has HOODI; every other flag rendered here is older.
 
-import { CommandLine, consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, releaseFile } from './execution-common.js';
+import { CommandLine } from './args.js';
+import { consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, metricsFlags, releaseFile } from './execution-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 /**
@@ -56,11 +57,7 @@ export const besu: ClientProfile = {
     cmd.set('--engine-jwt-secret', node.jwtPath, 'jwt_path');
     cmd.set('--engine-host-allowlist', allowlist(el.listenAddress), 'execution.listen_address');
 
-    if (node.monitoring.metrics) {
-      cmd.on('--metrics-enabled', 'monitoring.metrics');
-      cmd.set('--metrics-host', node.monitoring.metricsAddress, 'monitoring.metrics_address');
-      cmd.set('--metrics-port', el.ports.metrics, 'execution.ports.metrics');
-    }
+    metricsFlags(cmd, node, { on: '--metrics-enabled', address: '--metrics-host', port: '--metrics-port' });
     cmd.append(el.extraArgs);
 
     const notApplicable = consensusCacheSettings(node, 'besu');

@@ -5,7 +5,8 @@
 // cmd/utils/app/init_cmd.go. Recorded in flags/erigon.json.
 // minVersion v3.0.0: Erigon 3 brought `--externalcl` back (Caplin on by default) and Hoodi (#14223, cherry-picked for 3.0).
 
-import { CommandLine, consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork } from './execution-common.js';
+import { CommandLine } from './args.js';
+import { consensusCacheSettings, executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 export const erigon: ClientProfile = {
@@ -22,12 +23,9 @@ export const erigon: ClientProfile = {
     if (isPublicNetwork(network)) {
       cmd.set('--chain', network, 'network.name');
     } else {
-      const custom = customNetwork(node, 'erigon');
       // `erigon init --datadir D genesis.json` (cmd/utils/app/init_cmd.go) stores the genesis; with a
       // non-mainnet --networkid and no --chain, Erigon keeps that stored genesis (SetEthConfig, cmd/utils/flags.go).
-      initArgv = [el.binary, 'init', '--datadir', el.dataDir, custom.files.genesisJson];
-      cmd.set('--networkid', custom.chainId, 'network.chain_id');
-      if (custom.bootnodes.length > 0) cmd.set('--bootnodes', custom.bootnodes.join(','), 'network.bootnodes_el');
+      initArgv = gethCustomNetwork(cmd, node, 'erigon');
     }
 
     // Caplin, the built-in consensus layer, is on unless --externalcl is given (CLI reference: "Default: false,
@@ -41,18 +39,9 @@ export const erigon: ClientProfile = {
     // In 3.4 --maxpeers counts per eth protocol version (68 and 69 each), per the CLI reference.
     if (peers) cmd.set('--maxpeers', peers.value, peers.setting);
 
-    cmd.on('--http', 'execution.ports.http');
-    cmd.set('--http.addr', el.listenAddress, 'execution.listen_address');
-    cmd.set('--http.port', el.ports.http, 'execution.ports.http');
-    cmd.set('--authrpc.addr', el.listenAddress, 'execution.listen_address');
-    cmd.set('--authrpc.port', el.ports.engine, 'execution.ports.engine');
-    cmd.set('--authrpc.jwtsecret', node.jwtPath, 'jwt_path');
+    gethApiFlags(cmd, node);
 
-    if (node.monitoring.metrics) {
-      cmd.on('--metrics', 'monitoring.metrics');
-      cmd.set('--metrics.addr', node.monitoring.metricsAddress, 'monitoring.metrics_address');
-      cmd.set('--metrics.port', el.ports.metrics, 'execution.ports.metrics');
-    }
+    metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.addr', port: '--metrics.port' });
     cmd.append(el.extraArgs);
 
     const notApplicable = consensusCacheSettings(node, 'erigon');

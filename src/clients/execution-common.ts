@@ -1,44 +1,8 @@
 // Helpers the four execution client profiles share. Pure: no I/O, no clock.
 
 import { NodeformError } from '../errors.js';
-import { flag, type FlagStyle } from './args.js';
+import type { CommandLine } from './args.js';
 import type { NetworkFiles, NodeSpec, NotApplicable } from './types.js';
-
-/**
- * Builds a command line and, for every flag it adds, records the NodeSpec setting that owns it
- * (ClientRendering.managedFlags), so argv and managedFlags cannot drift apart.
- */
-export class CommandLine {
-  readonly argv: string[];
-  readonly managed: Record<string, string> = {};
-
-  constructor(
-    binary: string,
-    private readonly style: FlagStyle,
-  ) {
-    this.argv = [binary];
-  }
-
-  /** A flag with a value, in the client's documented style. */
-  set(name: string, value: string | number, setting: string): this {
-    this.argv.push(...flag(this.style, name, value));
-    this.managed[name] = setting;
-    return this;
-  }
-
-  /** A flag without a value. */
-  on(name: string, setting: string): this {
-    this.argv.push(name);
-    this.managed[name] = setting;
-    return this;
-  }
-
-  /** Words nodeform does not own (extra_args), appended as given. */
-  append(words: readonly string[]): this {
-    this.argv.push(...words);
-    return this;
-  }
-}
 
 /** The execution peer target and the setting it comes from: network_tuning.peers_el overrides execution.peers. */
 export function executionPeers(node: NodeSpec): { value: number; setting: string } | undefined {
@@ -90,4 +54,38 @@ export function consensusCacheSettings(node: NodeSpec, client: string): NotAppli
     out.push({ setting: 'cache.block_cache_size', reason: `consensus-side setting (beacon blocks kept in memory); ${client} has no such flag` });
   }
   return out;
+}
+
+/** A metrics switch, listen address and port, when monitoring.metrics is on (geth, Erigon, Besu). */
+export function metricsFlags(cmd: CommandLine, node: NodeSpec, names: { on: string; address: string; port: string }): void {
+  if (!node.monitoring.metrics) return;
+  cmd.on(names.on, 'monitoring.metrics');
+  cmd.set(names.address, node.monitoring.metricsAddress, 'monitoring.metrics_address');
+  cmd.set(names.port, node.execution.ports.metrics, 'execution.ports.metrics');
+}
+
+/**
+ * geth and Erigon (a geth fork: cmd/utils/flags.go in both) name their JSON-RPC and engine API flags alike:
+ * `--http`, `--http.addr`, `--http.port`, `--authrpc.addr`, `--authrpc.port`, `--authrpc.jwtsecret`.
+ */
+export function gethApiFlags(cmd: CommandLine, node: NodeSpec): void {
+  const el = node.execution;
+  cmd.on('--http', 'execution.ports.http');
+  cmd.set('--http.addr', el.listenAddress, 'execution.listen_address');
+  cmd.set('--http.port', el.ports.http, 'execution.ports.http');
+  cmd.set('--authrpc.addr', el.listenAddress, 'execution.listen_address');
+  cmd.set('--authrpc.port', el.ports.engine, 'execution.ports.engine');
+  cmd.set('--authrpc.jwtsecret', node.jwtPath, 'jwt_path');
+}
+
+/**
+ * geth and Erigon on Ephemery or a custom network: `<binary> init --datadir D genesis.json` writes the genesis
+ * into an empty datadir once (the returned init step); the service then runs with the network id and bootnodes.
+ */
+export function gethCustomNetwork(cmd: CommandLine, node: NodeSpec, client: string): string[] {
+  const el = node.execution;
+  const custom = customNetwork(node, client);
+  cmd.set('--networkid', custom.chainId, 'network.chain_id');
+  if (custom.bootnodes.length > 0) cmd.set('--bootnodes', custom.bootnodes.join(','), 'network.bootnodes_el');
+  return [el.binary, 'init', '--datadir', el.dataDir, custom.files.genesisJson];
 }

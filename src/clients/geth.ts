@@ -3,7 +3,8 @@
 // cmd/utils/flags.go and cmd/geth/chaincmd.go (the `init` subcommand), recorded in flags/geth.json.
 // minVersion v1.15.6: the first tag whose cmd/utils/flags.go has `--hoodi`; every other flag rendered here is older.
 
-import { CommandLine, consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork } from './execution-common.js';
+import { CommandLine } from './args.js';
+import { consensusCacheSettings, executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 export const geth: ClientProfile = {
@@ -21,12 +22,9 @@ export const geth: ClientProfile = {
     if (isPublicNetwork(network)) {
       cmd.on(`--${network}`, 'network.name');
     } else {
-      const custom = customNetwork(node, 'geth');
       // A custom genesis is written once into an empty datadir (`geth init`, cmd/geth/chaincmd.go); the
       // service then starts from the stored genesis with the network id and bootnodes given here.
-      initArgv = [el.binary, 'init', '--datadir', el.dataDir, custom.files.genesisJson];
-      cmd.set('--networkid', custom.chainId, 'network.chain_id');
-      if (custom.bootnodes.length > 0) cmd.set('--bootnodes', custom.bootnodes.join(','), 'network.bootnodes_el');
+      initArgv = gethCustomNetwork(cmd, node, 'geth');
     }
 
     cmd.set('--syncmode', 'snap', 'execution.client');
@@ -35,19 +33,10 @@ export const geth: ClientProfile = {
     if (peers) cmd.set('--maxpeers', peers.value, peers.setting);
     if (node.cache.executionCacheMb !== undefined) cmd.set('--cache', node.cache.executionCacheMb, 'cache.execution_cache_mb');
 
-    cmd.on('--http', 'execution.ports.http');
-    cmd.set('--http.addr', el.listenAddress, 'execution.listen_address');
-    cmd.set('--http.port', el.ports.http, 'execution.ports.http');
-    cmd.set('--authrpc.addr', el.listenAddress, 'execution.listen_address');
-    cmd.set('--authrpc.port', el.ports.engine, 'execution.ports.engine');
-    cmd.set('--authrpc.jwtsecret', node.jwtPath, 'jwt_path');
+    gethApiFlags(cmd, node);
 
-    if (node.monitoring.metrics) {
-      // `--metrics` collects; `--metrics.addr` starts the stand-alone HTTP endpoint (cmd/utils/flags.go).
-      cmd.on('--metrics', 'monitoring.metrics');
-      cmd.set('--metrics.addr', node.monitoring.metricsAddress, 'monitoring.metrics_address');
-      cmd.set('--metrics.port', el.ports.metrics, 'execution.ports.metrics');
-    }
+    // `--metrics` collects; `--metrics.addr` starts the stand-alone HTTP endpoint (cmd/utils/flags.go).
+    metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.addr', port: '--metrics.port' });
     cmd.append(el.extraArgs);
 
     return {

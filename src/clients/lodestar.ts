@@ -6,29 +6,9 @@
 // minVersion: 1.5.1. Rows: src/clients/flags/lodestar.json.
 
 import { NodeformError } from '../errors.js';
-import { flag } from './args.js';
+import { CommandLine } from './args.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
-
-class Args {
-  readonly argv: string[];
-  readonly managed: Record<string, string> = {};
-  constructor(first: string[]) {
-    this.argv = [...first];
-  }
-  /**
-   * A flag nodeform owns: always `--name=value`. yargs `array` options (--bootnodes, --execution.urls) would
-   * swallow following words given `--name value`.
-   */
-  set(name: string, owner: string, value?: string | number): void {
-    this.argv.push(...(value === undefined ? [name] : flag('equals', name, value)));
-    this.managed[name] = owner;
-  }
-}
-
-function urlHost(address: string): string {
-  const a = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-  return a.includes(':') ? `[${a}]` : a;
-}
 
 /** Names --network accepts in the pinned release (ephemery is built in there, not in 1.5.1). */
 const BUILT_IN = new Set(['mainnet', 'hoodi', 'sepolia', 'ephemery']);
@@ -37,46 +17,44 @@ function render(node: NodeSpec): ClientRendering {
   const cl = node.consensus;
   const net = node.network;
   const cp = node.checkpointSync;
-  const a = new Args([cl.binary, 'beacon']);
+  // Always `--name=value`: yargs `array` options (--bootnodes, --execution.urls) would swallow following
+  // words given `--name value`.
+  const cmd = new CommandLine([cl.binary, 'beacon'], 'equals');
   const notApplicable: NotApplicable[] = [];
 
-  a.set('--dataDir', 'consensus.data_dir', cl.dataDir);
+  cmd.set('--dataDir', cl.dataDir, 'consensus.data_dir');
   if (net.files) {
     // As the Ephemery scripts run it: no --network (the name comes from CONFIG_NAME in the params file).
     // --genesisStateFile is hidden from 1.5.1's --help but exists there (cmds/beacon/options.ts).
-    a.set('--paramsFile', 'network.files', net.files.configYaml);
-    a.set('--genesisStateFile', 'network.files', net.files.genesisSsz);
+    cmd.set('--paramsFile', net.files.configYaml, 'network.files');
+    cmd.set('--genesisStateFile', net.files.genesisSsz, 'network.files');
   } else if (BUILT_IN.has(net.name)) {
-    a.set('--network', 'network.name', net.name);
+    cmd.set('--network', net.name, 'network.name');
   } else {
     throw new NodeformError('CONFIG', `lodestar: network "${net.name}" has no built-in Lodestar config: set network.files (config.yaml, genesis.ssz)`);
   }
   // network.ts: comma-separated entries are split.
-  if (net.bootnodesCl.length > 0) a.set('--bootnodes', 'network.bootnodes_cl', net.bootnodesCl.join(','));
+  if (net.bootnodesCl.length > 0) cmd.set('--bootnodes', net.bootnodesCl.join(','), 'network.bootnodes_cl');
 
-  a.set('--execution.urls', 'execution.ports.engine', `http://${urlHost(node.execution.listenAddress)}:${node.execution.ports.engine}`);
+  cmd.set('--execution.urls', engineUrl(node), 'execution.ports.engine');
   // 1.5.1 declares `jwt-secret`, v1.12.0+ `jwtSecret`; yargs' camel-case expansion (on by default, yargs 16
   // and 17 in strict mode, tried here) accepts either spelling for either declaration, and only this one is
   // in 1.5.1's --help.
-  a.set('--jwt-secret', 'jwt_path', node.jwtPath);
+  cmd.set('--jwt-secret', node.jwtPath, 'jwt_path');
   // network.ts: --port is TCP, discovery UDP defaults to it.
-  a.set('--port', 'consensus.ports.p2p', cl.ports.p2p);
-  a.set('--rest', 'consensus.ports.http');
-  a.set('--rest.address', 'consensus.listen_address', cl.listenAddress);
-  a.set('--rest.port', 'consensus.ports.http', cl.ports.http);
+  cmd.set('--port', cl.ports.p2p, 'consensus.ports.p2p');
+  cmd.on('--rest', 'consensus.ports.http');
+  cmd.set('--rest.address', cl.listenAddress, 'consensus.listen_address');
+  cmd.set('--rest.port', cl.ports.http, 'consensus.ports.http');
 
-  const peers = node.networkTuning.peersCl ?? cl.peers;
-  if (peers !== undefined) a.set('--targetPeers', node.networkTuning.peersCl !== undefined ? 'network_tuning.peers_cl' : 'consensus.peers', peers);
+  const peers = consensusPeers(node);
+  if (peers) cmd.set('--targetPeers', peers.value, peers.setting);
 
   if (cp.enabled) {
-    if (cp.stateFile) {
-      a.set('--checkpointState', 'checkpoint_sync.state_file', cp.stateFile);
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Lodestar starts from a state alone (--checkpointState); it has no checkpoint block flag' });
-    } else {
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Lodestar starts from a state alone (--checkpointState); it has no checkpoint block flag' });
-      if (cp.url) a.set('--checkpointSyncUrl', 'checkpoint_sync.url', cp.url);
-    }
-    if (cp.alternatives.length > 0) notApplicable.push({ setting: 'checkpoint_sync.alternatives', reason: 'Lodestar takes one --checkpointSyncUrl; the alternatives only feed nodeform\'s provider choice' });
+    notApplicable.push(...blockFileUnused(node, 'Lodestar', '--checkpointState'));
+    if (cp.stateFile) cmd.set('--checkpointState', cp.stateFile, 'checkpoint_sync.state_file');
+    else if (cp.url) cmd.set('--checkpointSyncUrl', cp.url, 'checkpoint_sync.url');
+    notApplicable.push(...alternativesUnused(node, 'Lodestar', '--checkpointSyncUrl'));
     // beacon-node/src/sync/options.ts: backfillBatchSize 0 "would mean backfill sync will be skipped"; the only
     // switch is the hidden, experimental --sync.backfillBatchSize, whose size nodeform has no setting for.
     if (cp.backfill) notApplicable.push({ setting: 'checkpoint_sync.backfill', reason: 'Lodestar skips backfill by default; only the hidden, experimental --sync.backfillBatchSize (a batch size, 0 = off) turns it on: add it to extra_args to try it' });
@@ -84,27 +62,17 @@ function render(node: NodeSpec): ClientRendering {
 
   // Only the hidden --chain.maxBlockStates (since v1.18.0) sizes the state cache; it is not in 1.5.1.
   if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Lodestar\'s only state cache flag is the hidden --chain.maxBlockStates (v1.18.0 and later, not in 1.5.1): add it to extra_args on a release that has it' });
-  if (node.cache.blockCacheSize !== undefined) notApplicable.push({ setting: 'cache.block_cache_size', reason: 'Lodestar has no block cache size flag' });
+  notApplicable.push(...blockCacheUnused(node, 'Lodestar'));
 
-  if (node.monitoring.metrics) {
-    a.set('--metrics', 'monitoring.metrics');
-    a.set('--metrics.address', 'monitoring.metrics_address', node.monitoring.metricsAddress);
-    a.set('--metrics.port', 'consensus.ports.metrics', cl.ports.metrics);
-  }
+  metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.address', port: '--metrics.port' });
 
-  return {
-    argv: [...a.argv, ...cl.extraArgs],
-    files: [],
-    dataDirs: [cl.dataDir],
+  return beaconRendering(node, cmd, notApplicable, {
     // cmds/beacon/initPeerIdAndEnr.ts: with persistNetworkIdentity (default true in current releases) the
     // identity is <dataDir>/peer-id.json and <dataDir>/enr; 1.5.1 made a new one at each start.
     identityPaths: ['peer-id.json', 'enr'],
     // cmds/beacon/paths.ts: dbDir = <dataDir>/chain-db.
     chainDataPaths: ['chain-db'],
-    health: { kind: 'beacon-api', url: `http://${urlHost(cl.listenAddress)}:${cl.ports.http}` },
-    notApplicable,
-    managedFlags: a.managed,
-  };
+  });
 }
 
 export const lodestar: ClientProfile = {

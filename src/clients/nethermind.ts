@@ -4,7 +4,8 @@
 // classes), recorded in flags/nethermind.json. Options are `--Section.Key value` (the docs' CLI form).
 // minVersion 1.34.0: the oldest docs version kept (version-1.34.0) lists every option rendered here, `--data-dir` included.
 
-import { CommandLine, consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, releaseFile } from './execution-common.js';
+import { CommandLine } from './args.js';
+import { consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, releaseFile } from './execution-common.js';
 import type { ClientFile, ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 /**

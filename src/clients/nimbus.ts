@@ -5,27 +5,9 @@
 // trusted-node-sync.md); these options are unchanged since. Rows: src/clients/flags/nimbus.json.
 
 import { NodeformError } from '../errors.js';
-import { flag } from './args.js';
+import { CommandLine } from './args.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
-
-class Args {
-  readonly argv: string[];
-  readonly managed: Record<string, string>;
-  constructor(first: string[], managed: Record<string, string>) {
-    this.argv = [...first];
-    this.managed = managed;
-  }
-  /** A flag nodeform owns: `--name=value` (confutils; the book writes every option so), or a bare switch. */
-  set(name: string, owner: string, value?: string | number): void {
-    this.argv.push(...(value === undefined ? [name] : flag('equals', name, value)));
-    this.managed[name] = owner;
-  }
-}
-
-function urlHost(address: string): string {
-  const a = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-  return a.includes(':') ? `[${a}]` : a;
-}
 
 const BUILT_IN = new Set(['mainnet', 'hoodi', 'sepolia']);
 
@@ -33,8 +15,8 @@ function render(node: NodeSpec): ClientRendering {
   const cl = node.consensus;
   const net = node.network;
   const cp = node.checkpointSync;
-  const managed: Record<string, string> = {};
-  const a = new Args([cl.binary], managed);
+  // `--name=value` (confutils; the book writes every option so).
+  const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
 
   // network_metadata.nim loadEth2NetworkMetadata: a directory holding config.yaml, genesis.ssz,
@@ -44,31 +26,29 @@ function render(node: NodeSpec): ClientRendering {
   else if (BUILT_IN.has(net.name)) network = [net.name, 'network.name'];
   else throw new NodeformError('CONFIG', `nimbus: network "${net.name}" has no built-in Nimbus config: set network.files (a directory with config.yaml, genesis.ssz, ...)`);
 
-  a.set('--network', network[1], network[0]);
-  a.set('--data-dir', 'consensus.data_dir', cl.dataDir);
+  cmd.set('--network', network[0], network[1]);
+  cmd.set('--data-dir', cl.dataDir, 'consensus.data_dir');
   // conf.nim: quit on missing configuration instead of prompting (a service has no terminal).
-  a.set('--non-interactive', 'consensus.client');
-  for (const enr of net.bootnodesCl) a.argv.push(...flag('equals', '--bootstrap-node', enr));
-  if (net.bootnodesCl.length > 0) managed['--bootstrap-node'] = 'network.bootnodes_cl';
+  cmd.on('--non-interactive', 'consensus.client');
+  cmd.repeat('--bootstrap-node', net.bootnodesCl, 'network.bootnodes_cl');
 
-  a.set('--el', 'execution.ports.engine', `http://${urlHost(node.execution.listenAddress)}:${node.execution.ports.engine}`);
-  a.set('--jwt-secret', 'jwt_path', node.jwtPath);
-  a.set('--tcp-port', 'consensus.ports.p2p', cl.ports.p2p);
-  a.set('--udp-port', 'consensus.ports.p2p', cl.ports.p2p);
-  a.set('--rest', 'consensus.ports.http');
-  a.set('--rest-address', 'consensus.listen_address', cl.listenAddress);
-  a.set('--rest-port', 'consensus.ports.http', cl.ports.http);
+  cmd.set('--el', engineUrl(node), 'execution.ports.engine');
+  cmd.set('--jwt-secret', node.jwtPath, 'jwt_path');
+  cmd.set('--tcp-port', cl.ports.p2p, 'consensus.ports.p2p');
+  cmd.set('--udp-port', cl.ports.p2p, 'consensus.ports.p2p');
+  cmd.on('--rest', 'consensus.ports.http');
+  cmd.set('--rest-address', cl.listenAddress, 'consensus.listen_address');
+  cmd.set('--rest-port', cl.ports.http, 'consensus.ports.http');
 
-  const peers = node.networkTuning.peersCl ?? cl.peers;
-  if (peers !== undefined) a.set('--max-peers', node.networkTuning.peersCl !== undefined ? 'network_tuning.peers_cl' : 'consensus.peers', peers);
+  const peers = consensusPeers(node);
+  if (peers) cmd.set('--max-peers', peers.value, peers.setting);
 
   let initArgv: string[] | undefined;
   if (cp.enabled) {
+    notApplicable.push(...blockFileUnused(node, 'Nimbus', '--finalized-checkpoint-state', '--finalized-checkpoint-block is deprecated and ignored'));
     if (cp.stateFile) {
-      a.set('--finalized-checkpoint-state', 'checkpoint_sync.state_file', cp.stateFile);
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Nimbus starts from a state alone (--finalized-checkpoint-state); --finalized-checkpoint-block is deprecated and ignored' });
+      cmd.set('--finalized-checkpoint-state', cp.stateFile, 'checkpoint_sync.state_file');
     } else {
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Nimbus starts from a state alone (--finalized-checkpoint-state); --finalized-checkpoint-block is deprecated and ignored' });
       if (cp.url) {
         // The beacon node's own --external-beacon-api-url ignores the URL unless --trusted-block-root or
         // --trusted-state-root names a root (nimbus_beacon_node.nim), which nodeform does not have. The book
@@ -76,43 +56,34 @@ function render(node: NodeSpec): ClientRendering {
         // dir, then the node as usual; --backfill=false leaves block history to the p2p network, which spares
         // third-party providers (their REST limits).
         notApplicable.push({ setting: 'checkpoint_sync.url', reason: 'the Nimbus beacon node cannot checkpoint-sync from a URL without a trusted root; nodeform runs the one-shot `trustedNodeSync --trusted-node-url` (init step) before the first start instead' });
-        const init = new Args([cl.binary, 'trustedNodeSync'], managed);
-        init.set('--network', network[1], network[0]);
-        init.set('--data-dir', 'consensus.data_dir', cl.dataDir);
-        init.set('--trusted-node-url', 'checkpoint_sync.url', cp.url);
-        init.set('--backfill', 'checkpoint_sync.url', 'false');
+        // Its flags are reported with the service's (one managedFlags record).
+        const init = new CommandLine([cl.binary, 'trustedNodeSync'], 'equals', cmd.managed);
+        init.set('--network', network[0], network[1]);
+        init.set('--data-dir', cl.dataDir, 'consensus.data_dir');
+        init.set('--trusted-node-url', cp.url, 'checkpoint_sync.url');
+        init.set('--backfill', 'false', 'checkpoint_sync.url');
         initArgv = init.argv;
       }
     }
-    if (cp.alternatives.length > 0) notApplicable.push({ setting: 'checkpoint_sync.alternatives', reason: 'Nimbus trustedNodeSync takes one --trusted-node-url; the alternatives only feed nodeform\'s provider choice' });
+    notApplicable.push(...alternativesUnused(node, 'Nimbus trustedNodeSync', '--trusted-node-url'));
     if (cp.backfill) notApplicable.push({ setting: 'checkpoint_sync.backfill', reason: 'Nimbus backfills blocks over p2p only to its --history horizon (prune keeps the spec minimum); history back to genesis needs --history=archive, which also keeps every historical state: add it to extra_args if wanted' });
   }
 
   // conf.nim has only --rest-statecache-size: full states kept for REST requests (default 3), not a chain
   // state cache; sizing it like another client's state cache would hold that many full states in memory.
   if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Nimbus has no chain state cache flag; --rest-statecache-size only sizes the REST API\'s cache of full states (default 3)' });
-  if (node.cache.blockCacheSize !== undefined) notApplicable.push({ setting: 'cache.block_cache_size', reason: 'Nimbus has no block cache size flag' });
+  notApplicable.push(...blockCacheUnused(node, 'Nimbus'));
 
-  if (node.monitoring.metrics) {
-    a.set('--metrics', 'monitoring.metrics');
-    a.set('--metrics-address', 'monitoring.metrics_address', node.monitoring.metricsAddress);
-    a.set('--metrics-port', 'consensus.ports.metrics', cl.ports.metrics);
-  }
+  metricsFlags(cmd, node, { on: '--metrics', address: '--metrics-address', port: '--metrics-port' });
 
-  return {
-    argv: [...a.argv, ...cl.extraArgs],
-    files: [],
-    dataDirs: [cl.dataDir],
+  return beaconRendering(node, cmd, notApplicable, {
     // --netkey-file defaults to `random` (conf.nim; eth2_network.nim getPersistentNetKeys): a new network key
     // at every start, nothing on disk to keep. A persistent key needs a password-protected keystore.
     identityPaths: [],
     // conf.nim databaseDir: <data-dir>/db. First, so an init step can test for it.
     chainDataPaths: ['db'],
-    ...(initArgv ? { initArgv } : {}),
-    health: { kind: 'beacon-api', url: `http://${urlHost(cl.listenAddress)}:${cl.ports.http}` },
-    notApplicable,
-    managedFlags: managed,
-  };
+    initArgv,
+  });
 }
 
 export const nimbus: ClientProfile = {

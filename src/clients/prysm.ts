@@ -7,31 +7,9 @@
 // --enable-backfill `--enable-experimental-backfill`); v6.1.0 also persists the p2p key once Fulu is scheduled.
 
 import { NodeformError } from '../errors.js';
-import { flag } from './args.js';
+import { CommandLine } from './args.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, consensusPeers, engineUrl } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
-
-class Args {
-  readonly argv: string[];
-  readonly managed: Record<string, string> = {};
-  constructor(first: string[]) {
-    this.argv = [...first];
-  }
-  /** A flag nodeform owns: `--name=value` (urfave/cli, as Prysm's docs write it), or a bare switch. */
-  set(name: string, owner: string, value?: string | number): void {
-    this.argv.push(...(value === undefined ? [name] : flag('equals', name, value)));
-    this.managed[name] = owner;
-  }
-  /** A flag given more than once (`--bootstrap-node`: "multiple times but not comma-separated"). */
-  repeat(name: string, owner: string, values: readonly string[]): void {
-    for (const v of values) this.argv.push(...flag('equals', name, v));
-    if (values.length > 0) this.managed[name] = owner;
-  }
-}
-
-function urlHost(address: string): string {
-  const a = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-  return a.includes(':') ? `[${a}]` : a;
-}
 
 /** config/features/flags.go: network selection is a switch per network. */
 const BUILT_IN: Record<string, string> = { mainnet: '--mainnet', hoodi: '--hoodi', sepolia: '--sepolia' };
@@ -40,84 +18,73 @@ function render(node: NodeSpec): ClientRendering {
   const cl = node.consensus;
   const net = node.network;
   const cp = node.checkpointSync;
-  const a = new Args([cl.binary]);
+  // `--name=value` (urfave/cli, as Prysm's docs write it).
+  const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
 
   // cmd/flags.go: without it Prysm prompts for the terms of use and a service cannot answer.
-  a.set('--accept-terms-of-use', 'consensus.client');
-  a.set('--datadir', 'consensus.data_dir', cl.dataDir);
+  cmd.on('--accept-terms-of-use', 'consensus.client');
+  cmd.set('--datadir', cl.dataDir, 'consensus.data_dir');
   const builtIn = BUILT_IN[net.name];
   if (net.files) {
-    a.set('--chain-config-file', 'network.files', net.files.configYaml);
-    a.set('--genesis-state', 'network.files', net.files.genesisSsz);
+    cmd.set('--chain-config-file', net.files.configYaml, 'network.files');
+    cmd.set('--genesis-state', net.files.genesisSsz, 'network.files');
   } else if (builtIn) {
-    a.set(builtIn, 'network.name');
+    cmd.on(builtIn, 'network.name');
   } else {
     throw new NodeformError('CONFIG', `prysm: network "${net.name}" has no built-in Prysm config: set network.files (config.yaml, genesis.ssz)`);
   }
-  a.repeat('--bootstrap-node', 'network.bootnodes_cl', net.bootnodesCl);
+  // `--bootstrap-node`: "multiple times but not comma-separated".
+  cmd.repeat('--bootstrap-node', net.bootnodesCl, 'network.bootnodes_cl');
 
-  a.set('--execution-endpoint', 'execution.ports.engine', `http://${urlHost(node.execution.listenAddress)}:${node.execution.ports.engine}`);
-  a.set('--jwt-secret', 'jwt_path', node.jwtPath);
+  cmd.set('--execution-endpoint', engineUrl(node), 'execution.ports.engine');
+  cmd.set('--jwt-secret', node.jwtPath, 'jwt_path');
   // Defaults are TCP 13000, discv5 UDP 12000, QUIC UDP 13000. nodeform's one p2p port: TCP and discovery UDP
   // on it and QUIC on port + 1, as Lighthouse lays them out (discv5 and QUIC cannot share a UDP port).
-  a.set('--p2p-tcp-port', 'consensus.ports.p2p', cl.ports.p2p);
-  a.set('--p2p-udp-port', 'consensus.ports.p2p', cl.ports.p2p);
-  a.set('--p2p-quic-port', 'consensus.ports.p2p', cl.ports.p2p + 1);
+  cmd.set('--p2p-tcp-port', cl.ports.p2p, 'consensus.ports.p2p');
+  cmd.set('--p2p-udp-port', cl.ports.p2p, 'consensus.ports.p2p');
+  cmd.set('--p2p-quic-port', cl.ports.p2p + 1, 'consensus.ports.p2p');
   // The HTTP (Beacon API) server is always on in v7; these only place it.
-  a.set('--http-host', 'consensus.listen_address', cl.listenAddress);
-  a.set('--http-port', 'consensus.ports.http', cl.ports.http);
+  cmd.set('--http-host', cl.listenAddress, 'consensus.listen_address');
+  cmd.set('--http-port', cl.ports.http, 'consensus.ports.http');
 
-  const peers = node.networkTuning.peersCl ?? cl.peers;
-  if (peers !== undefined) a.set('--p2p-max-peers', node.networkTuning.peersCl !== undefined ? 'network_tuning.peers_cl' : 'consensus.peers', peers);
+  const peers = consensusPeers(node);
+  if (peers) cmd.set('--p2p-max-peers', peers.value, peers.setting);
 
   if (cp.enabled) {
-    if (cp.stateFile && cp.blockFile) {
-      a.set('--checkpoint-state', 'checkpoint_sync.state_file', cp.stateFile);
-      a.set('--checkpoint-block', 'checkpoint_sync.block_file', cp.blockFile);
-    } else {
-      // sync/checkpoint/options.go: "BlockPath is required when using StatePath".
-      if (cp.stateFile) notApplicable.push({ setting: 'checkpoint_sync.state_file', reason: 'Prysm needs --checkpoint-block together with --checkpoint-state; no checkpoint_sync.block_file is declared' });
-      else if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Prysm needs --checkpoint-state together with --checkpoint-block; no checkpoint_sync.state_file is declared' });
-      if (cp.url) {
-        a.set('--checkpoint-sync-url', 'checkpoint_sync.url', cp.url);
-        // Prysm's checkpoint sync docs pair it with --genesis-beacon-api-url; with a genesis file the state is local.
-        if (!net.files) a.set('--genesis-beacon-api-url', 'checkpoint_sync.url', cp.url);
-      }
+    // sync/checkpoint/options.go: "BlockPath is required when using StatePath".
+    if (!checkpointStateAndBlock(cmd, node, 'Prysm', notApplicable) && cp.url) {
+      cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
+      // Prysm's checkpoint sync docs pair it with --genesis-beacon-api-url; with a genesis file the state is local.
+      if (!net.files) cmd.set('--genesis-beacon-api-url', cp.url, 'checkpoint_sync.url');
     }
-    if (cp.alternatives.length > 0) notApplicable.push({ setting: 'checkpoint_sync.alternatives', reason: 'Prysm takes one --checkpoint-sync-url; the alternatives only feed nodeform\'s provider choice' });
+    notApplicable.push(...alternativesUnused(node, 'Prysm', '--checkpoint-sync-url'));
     if (cp.backfill) {
       // backfill/flags/flags.go: backfill runs only with --enable-backfill; das/flags/flags.go: it stops at
       // MIN_EPOCHS_FOR_BLOCK_REQUESTS unless --backfill-oldest-slot is set (IsSet, so 0 means genesis).
-      a.set('--enable-backfill', 'checkpoint_sync.backfill');
-      a.set('--backfill-oldest-slot', 'checkpoint_sync.backfill', 0);
+      cmd.on('--enable-backfill', 'checkpoint_sync.backfill');
+      cmd.set('--backfill-oldest-slot', 0, 'checkpoint_sync.backfill');
     }
   }
 
   if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Prysm has no flag for its state cache size (none in cmd/beacon-chain/flags or config/features)' });
-  if (node.cache.blockCacheSize !== undefined) notApplicable.push({ setting: 'cache.block_cache_size', reason: 'Prysm has no block cache size flag' });
+  notApplicable.push(...blockCacheUnused(node, 'Prysm'));
 
   if (node.monitoring.metrics) {
-    a.set('--monitoring-host', 'monitoring.metrics_address', node.monitoring.metricsAddress);
-    a.set('--monitoring-port', 'consensus.ports.metrics', cl.ports.metrics);
+    cmd.set('--monitoring-host', node.monitoring.metricsAddress, 'monitoring.metrics_address');
+    cmd.set('--monitoring-port', cl.ports.metrics, 'consensus.ports.metrics');
   } else {
     // Prysm serves metrics by default (127.0.0.1:8080): off has to be said.
-    a.set('--disable-monitoring', 'monitoring.metrics');
+    cmd.on('--disable-monitoring', 'monitoring.metrics');
   }
 
-  return {
-    argv: [...a.argv, ...cl.extraArgs],
-    files: [],
-    dataDirs: [cl.dataDir],
+  return beaconRendering(node, cmd, notApplicable, {
     // beacon-chain/p2p/utils.go: the key lives in <datadir>/network-keys and, once Fulu is scheduled (all
     // networks nodeform targets), is written there on first start and reused. Metadata moved into the DB in v7.
     identityPaths: ['network-keys'],
     // db/kv/kv.go: beaconchaindata; cmd/beacon-chain/storage/options.go: blobs and data-columns next to it.
     chainDataPaths: ['beaconchaindata', 'blobs', 'data-columns'],
-    health: { kind: 'beacon-api', url: `http://${urlHost(cl.listenAddress)}:${cl.ports.http}` },
-    notApplicable,
-    managedFlags: a.managed,
-  };
+  });
 }
 
 export const prysm: ClientProfile = {

@@ -5,26 +5,9 @@
 // option classes too, and it is the first tag whose Eth2Network.java knows hoodi (25.2.0 does not).
 
 import { NodeformError } from '../errors.js';
-import { flag } from './args.js';
+import { CommandLine } from './args.js';
+import { alternativesUnused, beaconRendering, blockFileUnused, consensusPeers, engineUrl } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
-
-class Args {
-  readonly argv: string[];
-  readonly managed: Record<string, string> = {};
-  constructor(first: string[]) {
-    this.argv = [...first];
-  }
-  /** A flag nodeform owns: `--name=value`, as Teku's docs write every option. */
-  set(name: string, owner: string, value: string | number): void {
-    this.argv.push(...flag('equals', name, value));
-    this.managed[name] = owner;
-  }
-}
-
-function urlHost(address: string): string {
-  const a = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-  return a.includes(':') ? `[${a}]` : a;
-}
 
 /**
  * Teku answers only requests whose Host header is on its allowlist (default `127.0.0.1, localhost`):
@@ -44,78 +27,68 @@ function render(node: NodeSpec): ClientRendering {
   const cl = node.consensus;
   const net = node.network;
   const cp = node.checkpointSync;
-  const a = new Args([cl.binary]);
+  // `--name=value`, as Teku's docs write every option.
+  const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
 
   if (net.files) {
     // Eth2NetworkOptions: --network takes a name or a config.yaml path; the genesis state comes separately.
-    a.set('--network', 'network.files', net.files.configYaml);
-    a.set('--genesis-state', 'network.files', net.files.genesisSsz);
+    cmd.set('--network', net.files.configYaml, 'network.files');
+    cmd.set('--genesis-state', net.files.genesisSsz, 'network.files');
   } else if (BUILT_IN.has(net.name)) {
-    a.set('--network', 'network.name', net.name);
+    cmd.set('--network', net.name, 'network.name');
   } else {
     throw new NodeformError('CONFIG', `teku: network "${net.name}" has no built-in Teku config: set network.files (config.yaml, genesis.ssz)`);
   }
-  a.set('--data-path', 'consensus.data_dir', cl.dataDir);
-  a.set('--ee-endpoint', 'execution.ports.engine', `http://${urlHost(node.execution.listenAddress)}:${node.execution.ports.engine}`);
-  a.set('--ee-jwt-secret-file', 'jwt_path', node.jwtPath);
+  cmd.set('--data-path', cl.dataDir, 'consensus.data_dir');
+  cmd.set('--ee-endpoint', engineUrl(node), 'execution.ports.engine');
+  cmd.set('--ee-jwt-secret-file', node.jwtPath, 'jwt_path');
   // P2POptions: --p2p-port is TCP, and UDP (discovery) defaults to it.
-  a.set('--p2p-port', 'consensus.ports.p2p', cl.ports.p2p);
-  if (net.bootnodesCl.length > 0) a.set('--p2p-discovery-bootnodes', 'network.bootnodes_cl', net.bootnodesCl.join(','));
+  cmd.set('--p2p-port', cl.ports.p2p, 'consensus.ports.p2p');
+  if (net.bootnodesCl.length > 0) cmd.set('--p2p-discovery-bootnodes', net.bootnodesCl.join(','), 'network.bootnodes_cl');
 
-  a.set('--rest-api-enabled', 'consensus.ports.http', 'true');
-  a.set('--rest-api-interface', 'consensus.listen_address', cl.listenAddress);
-  a.set('--rest-api-port', 'consensus.ports.http', cl.ports.http);
-  a.set('--rest-api-host-allowlist', 'consensus.listen_address', hostAllowlist(cl.listenAddress));
+  cmd.set('--rest-api-enabled', 'true', 'consensus.ports.http');
+  cmd.set('--rest-api-interface', cl.listenAddress, 'consensus.listen_address');
+  cmd.set('--rest-api-port', cl.ports.http, 'consensus.ports.http');
+  cmd.set('--rest-api-host-allowlist', hostAllowlist(cl.listenAddress), 'consensus.listen_address');
 
-  const peers = node.networkTuning.peersCl ?? cl.peers;
-  if (peers !== undefined) {
-    const owner = node.networkTuning.peersCl !== undefined ? 'network_tuning.peers_cl' : 'consensus.peers';
+  const peers = consensusPeers(node);
+  if (peers) {
     // The target is the upper bound; the lower bound keeps Teku's default unless that would exceed it.
-    a.set('--p2p-peer-lower-bound', owner, Math.min(peers, DEFAULT_LOWER_BOUND));
-    a.set('--p2p-peer-upper-bound', owner, peers);
+    cmd.set('--p2p-peer-lower-bound', Math.min(peers.value, DEFAULT_LOWER_BOUND), peers.setting);
+    cmd.set('--p2p-peer-upper-bound', peers.value, peers.setting);
   }
 
   if (cp.enabled) {
-    if (cp.stateFile) {
-      // --initial-state takes a state (file or URL) only.
-      a.set('--initial-state', 'checkpoint_sync.state_file', cp.stateFile);
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Teku starts from a state alone (--initial-state); it has no checkpoint block flag' });
-    } else {
-      if (cp.blockFile) notApplicable.push({ setting: 'checkpoint_sync.block_file', reason: 'Teku starts from a state alone (--initial-state); it has no checkpoint block flag' });
-      if (cp.url) a.set('--checkpoint-sync-url', 'checkpoint_sync.url', cp.url);
-    }
-    if (cp.alternatives.length > 0) notApplicable.push({ setting: 'checkpoint_sync.alternatives', reason: 'Teku takes one --checkpoint-sync-url; the alternatives only feed nodeform\'s provider choice' });
+    // --initial-state takes a state (file or URL) only.
+    notApplicable.push(...blockFileUnused(node, 'Teku', '--initial-state'));
+    if (cp.stateFile) cmd.set('--initial-state', cp.stateFile, 'checkpoint_sync.state_file');
+    else if (cp.url) cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
+    notApplicable.push(...alternativesUnused(node, 'Teku', '--checkpoint-sync-url'));
     // StateStorageMode.java: a new database defaults to MINIMAL (blocks only within the retention period);
     // PRUNE stores all blocks, so historical sync runs back to genesis (states stay pruned). A database keeps
     // the mode it was created with (data-storage-mode.txt).
-    if (cp.backfill) a.set('--data-storage-mode', 'checkpoint_sync.backfill', 'prune');
+    if (cp.backfill) cmd.set('--data-storage-mode', 'prune', 'checkpoint_sync.backfill');
   }
 
   // StoreOptions.java: both are hidden (`hidden = true`) X-options, real in 26.8.0 (defaults: state 8, block 32).
-  if (node.cache.stateCacheSize !== undefined) a.set('--Xstore-state-cache-size', 'cache.state_cache_size', node.cache.stateCacheSize);
-  if (node.cache.blockCacheSize !== undefined) a.set('--Xstore-block-cache-size', 'cache.block_cache_size', node.cache.blockCacheSize);
+  if (node.cache.stateCacheSize !== undefined) cmd.set('--Xstore-state-cache-size', node.cache.stateCacheSize, 'cache.state_cache_size');
+  if (node.cache.blockCacheSize !== undefined) cmd.set('--Xstore-block-cache-size', node.cache.blockCacheSize, 'cache.block_cache_size');
 
   if (node.monitoring.metrics) {
-    a.set('--metrics-enabled', 'monitoring.metrics', 'true');
-    a.set('--metrics-interface', 'monitoring.metrics_address', node.monitoring.metricsAddress);
-    a.set('--metrics-port', 'consensus.ports.metrics', cl.ports.metrics);
-    a.set('--metrics-host-allowlist', 'monitoring.metrics_address', hostAllowlist(node.monitoring.metricsAddress));
+    cmd.set('--metrics-enabled', 'true', 'monitoring.metrics');
+    cmd.set('--metrics-interface', node.monitoring.metricsAddress, 'monitoring.metrics_address');
+    cmd.set('--metrics-port', cl.ports.metrics, 'consensus.ports.metrics');
+    cmd.set('--metrics-host-allowlist', hostAllowlist(node.monitoring.metricsAddress), 'monitoring.metrics_address');
   }
 
-  return {
-    argv: [...a.argv, ...cl.extraArgs],
-    files: [],
-    dataDirs: [cl.dataDir],
+  return beaconRendering(node, cmd, notApplicable, {
     // BeaconChainController.java: the generated p2p key lives in <data-path>/beacon/kvstore
     // (DatabaseMigrater.java carries kvstore over as the node's own state).
     identityPaths: ['beacon/kvstore'],
     // What --force-clear-db removes (BeaconDatabaseReset.clearBeaconDatabase), all under <data-path>/beacon.
     chainDataPaths: ['beacon/db', 'beacon/archive', 'beacon/network.yml', 'beacon/metadata.yml', 'beacon/db.version', 'beacon/data-storage-mode.txt'],
-    health: { kind: 'beacon-api', url: `http://${urlHost(cl.listenAddress)}:${cl.ports.http}` },
-    notApplicable,
-    managedFlags: a.managed,
-  };
+  });
 }
 
 export const teku: ClientProfile = {

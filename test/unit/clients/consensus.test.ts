@@ -1,39 +1,19 @@
 // The consensus client profiles: golden renderings, and every rendered flag checked against the client's
 // flag reference (src/clients/flags/<client>.json).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flagName, flagsOf } from '../../../src/clients/args.js';
 import { CONSENSUS_PROFILES } from '../../../src/clients/consensus.js';
-import type { ClientRendering, ConsensusClient, FlagReference, NetworkName, NodeSpec } from '../../../src/clients/types.js';
+import type { ClientRendering, ConsensusClient, NetworkName, NodeSpec } from '../../../src/clients/types.js';
 import { NodeformError } from '../../../src/errors.js';
 import { expectGolden, formatRendering } from './golden.js';
-import { ephemeryNode, mainnetNode } from './specs.js';
+import { NODES, reference, ROLES, SETTING, valueOf } from './reference.js';
 
 const CLIENTS: ConsensusClient[] = ['lighthouse', 'prysm', 'teku', 'nimbus', 'lodestar'];
-const NODES = { ephemery: ephemeryNode, mainnet: mainnetNode } as const;
-const ROLES = new Set(['http-port', 'http-address', 'engine-port', 'engine-address', 'metrics-port', 'metrics-address', 'p2p-port', 'datadir', 'jwt']);
-const SETTING = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/;
-
-function reference(client: ConsensusClient): FlagReference[] {
-  return JSON.parse(readFileSync(new URL(`../../../src/clients/flags/${client}.json`, import.meta.url), 'utf8')) as FlagReference[];
-}
 
 function node(client: ConsensusClient, network: keyof typeof NODES, edit: (n: NodeSpec) => void = () => {}): NodeSpec {
   const n = NODES[network](client, 'geth');
   edit(n);
   return n;
-}
-
-/** The value a flag was given, in either `--f v` or `--f=v` form; undefined when absent, null for a switch. */
-function valueOf(argv: readonly string[], name: string): string | null | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (flagName(word) !== name) continue;
-    if (word.includes('=')) return word.slice(word.indexOf('=') + 1);
-    const next = argv[i + 1];
-    return next !== undefined && !next.startsWith('-') ? next : null;
-  }
-  return undefined;
 }
 
 /** Every way a node can be declared that changes which flags a profile renders. */

@@ -1,38 +1,19 @@
 // The execution client profiles: golden renderings, and every rendered flag checked against the client's
 // flag reference (src/clients/flags/<client>.json).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { flagName, flagsOf } from '../../../src/clients/args.js';
+import { flagsOf } from '../../../src/clients/args.js';
 import { EXECUTION_PROFILES } from '../../../src/clients/execution.js';
-import type { ExecutionClient, FlagReference, NetworkName, NodeSpec } from '../../../src/clients/types.js';
+import type { ExecutionClient, NetworkName, NodeSpec } from '../../../src/clients/types.js';
 import { NodeformError } from '../../../src/errors.js';
 import { expectGolden, formatRendering } from './golden.js';
-import { ephemeryNode, mainnetNode } from './specs.js';
+import { NODES, reference, ROLES, SETTING, valueOf } from './reference.js';
 
 const CLIENTS: ExecutionClient[] = ['geth', 'nethermind', 'besu', 'erigon'];
-const NODES = { ephemery: ephemeryNode, mainnet: mainnetNode } as const;
-const ROLES = new Set(['http-port', 'http-address', 'engine-port', 'engine-address', 'metrics-port', 'metrics-address', 'p2p-port', 'datadir', 'jwt']);
-
-function reference(client: ExecutionClient): FlagReference[] {
-  return JSON.parse(readFileSync(new URL(`../../../src/clients/flags/${client}.json`, import.meta.url), 'utf8')) as FlagReference[];
-}
 
 function node(client: ExecutionClient, network: keyof typeof NODES, edit: (n: NodeSpec) => void = () => {}): NodeSpec {
   const n = NODES[network]('lighthouse', client);
   edit(n);
   return n;
-}
-
-/** The value a flag was given, in either `--f v` or `--f=v` form; undefined when absent, null for a switch. */
-function valueOf(argv: readonly string[], name: string): string | null | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (flagName(word) !== name) continue;
-    if (word.includes('=')) return word.slice(word.indexOf('=') + 1);
-    const next = argv[i + 1];
-    return next !== undefined && !next.startsWith('-') ? next : null;
-  }
-  return undefined;
 }
 
 describe('execution client profiles', () => {
@@ -77,7 +58,7 @@ describe('execution client profiles', () => {
         for (const f of rendered) expect(known.has(f), `${f} is not in src/clients/flags/${client}.json`).toBe(true);
         // No extra_args here: every flag on the command line is nodeform's, and every managed flag is rendered.
         expect(new Set(Object.keys(rendering.managedFlags))).toEqual(new Set(flagsOf(rendering.argv)));
-        for (const setting of Object.values(rendering.managedFlags)) expect(setting).toMatch(/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/);
+        for (const setting of Object.values(rendering.managedFlags)) expect(setting).toMatch(SETTING);
       });
 
       it('starts with the binary, serves JSON-RPC where health looks, keeps identity out of chain data', () => {
