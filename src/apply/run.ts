@@ -7,7 +7,7 @@ import type { Desired, Facts, HostConnection } from '../model/types.js';
 import type { Transport } from '../transport/types.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { ProbeRequest } from '../facts/probe.js';
-import { planHost, probeRequestFor, type PlanOptions } from '../plan/compute.js';
+import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../plan/compute.js';
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
 import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, type ScriptOptions } from './script.js';
@@ -44,6 +44,10 @@ async function probeEach(
 
 export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions): Promise<Planned[]> {
   return probeEach(desired, connect, forks, probeRequestFor, (d, facts) => planHost(d, facts, options));
+}
+
+export function planWipeDataAll(desired: readonly Desired[], connect: Connector, forks: number): Promise<Planned[]> {
+  return probeEach(desired, connect, forks, probeRequestFor, planWipeData);
 }
 
 export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget): Promise<Planned[]> {

@@ -142,6 +142,7 @@ restore() { tmpfor "$1"; cp "$S/blobs/$5" "$CUR_TMP" || fail "the backup of $1 (
 attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
 del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
+rmtree() { rm -rf -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 rmd() { if rmdir -- "$1" 2>/dev/null; then say "REMOVED$TAB$1"; else printf 'KEPT\t%s\tnot empty\n' "$1"; fi; }
 grp() { getent group "$1" >/dev/null || groupadd $2 -- "$1" || fail "cannot create group $1"; }
 grps() { # comma-separated supplementary groups, each created when missing
@@ -159,6 +160,11 @@ umod() { # name group groups shell home
   if [ -n "$5" ]; then usermod --gid "$2" --groups "$3" --shell "$4" --home "$5" -- "$1"
   else usermod --gid "$2" --groups "$3" --shell "$4" -- "$1"; fi || fail "cannot change user $1"
   say "USER$TAB$1"
+}
+wipe() { # unit... -- path...: stop the units, then remove the paths (chain data; identity lives elsewhere)
+  while [ "$1" != -- ]; do systemctl stop -- "$1" || fail "cannot stop $1 before wiping"; say "STOPPED$TAB$1"; shift; done
+  shift
+  for p in "$@"; do rm -rf -- "$p" || fail "cannot remove $p"; say "WIPED$TAB$p"; done
 }
 udel() { userdel -- "$1" || fail "cannot remove user $1"; printf 'REMOVED\tuser %s\n' "$1"; }
 ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
@@ -225,7 +231,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 1. Preconditions, all checked before anything changes.
   for (const c of plan.changes) {
-    if (c.action === 'restart') continue;
+    if (c.action === 'restart' || c.kind === 'wipe') continue; // a wipe's trigger is checked as the file it is
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
@@ -237,12 +243,16 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
   const tempDirs = new Set<string>();
   for (const c of plan.changes) {
-    if (c.action === 'restart') continue;
+    if (c.action === 'restart' || c.kind === 'wipe') continue;
     const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user' }[c.kind];
     body.push(`${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
+
+  // Wipes first: the clients stop before their chain data goes and before new network files land.
+  const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
+  for (const c of wipes) body.push(`wipe ${q(...c.wipe!.stopUnits, '--', ...c.wipe!.paths)}`);
 
   const users = plan.changes.filter((c) => c.kind === 'user');
   const dirs = plan.changes.filter((c) => c.kind === 'directory');
@@ -308,9 +318,14 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     body.push(`sctl restart -- ${quote(c.target)}`);
     verifyActive.push({ name: c.target, state: 'active' });
   }
+  // What a wipe stopped starts again (a no-op for units a restart already started).
+  for (const unit of new Set(wipes.flatMap((c) => c.wipe!.stopUnits))) {
+    body.push(`sctl start -- ${quote(unit)}`);
+    verifyActive.push({ name: unit, state: 'active' });
+  }
 
   // 7. Removals that need the files gone first: directories deepest first, then users.
-  for (const c of dirs.filter((d) => d.action === 'delete')) body.push(`rmd ${q(c.target)}`);
+  for (const c of dirs.filter((d) => d.action === 'delete')) body.push(`${c.recursive ? 'rmtree' : 'rmd'} ${q(c.target)}`);
   for (const c of users.filter((u) => u.action === 'delete')) body.push(`udel ${q(c.target)}`);
 
   // 8. Read back, record, prune.

@@ -8,6 +8,9 @@ Usage:
   nodeform reset    -i INVENTORY [--to previous|original]
                                               undo the last apply (previous, the default), or put every
                                               touched path back as it was before nodeform (original)
+  nodeform reset    -i INVENTORY [PLAYBOOK] --wipe-data [--force]
+                                              stop each node's clients, wipe chain data keeping node
+                                              identity, start them again (asks unless --force)
   nodeform history  -i INVENTORY              list each host's generations
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (cl_client_name, cl_extra_opts,
                                               use_checkpoint_sync, ...) into nodeform's node settings
@@ -29,6 +32,8 @@ Options:
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
       --known-hosts FILE  another known_hosts file to check host keys against (repeatable)
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config
+      --prune-data        plan/apply: a directory nodeform made that is no longer declared (a replaced
+                          client's data dir) is removed with its contents, not only when empty
       --write             import: rewrite the files in place, keeping FILE.bak
       --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
   -h, --help              this help

@@ -14,7 +14,7 @@ import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
 import { formatPlan, painter } from '../plan/format.js';
-import { applyAll, planAll, planResetAll, type HostResult, type Planned } from '../apply/run.js';
+import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
 import { TransportPool } from '../transport/ssh.js';
 import { HELP } from './help.js';
 import type { CliIO } from './io.js';
@@ -41,6 +41,9 @@ const OPTIONS = {
   to: { type: 'string' },
   'no-color': { type: 'boolean' },
   write: { type: 'boolean' },
+  'wipe-data': { type: 'boolean' },
+  'prune-data': { type: 'boolean' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -162,7 +165,7 @@ async function planSelected(ctx: Context, inputs: Inputs, transports: TransportP
   const desired = await load(ctx, inputs);
   // --tags narrows what is declared, so nothing outside the selection counts as undeclared.
   const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
-  return planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed });
+  return planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed, pruneData: ctx.values['prune-data'] === true });
 }
 
 async function cmdPlan(ctx: Context): Promise<number> {
@@ -239,6 +242,7 @@ async function cmdApplySaved(ctx: Context, file: string): Promise<number> {
 }
 
 async function cmdReset(ctx: Context): Promise<number> {
+  if (ctx.values['wipe-data']) return cmdWipeData(ctx);
   const to = ctx.values.to ?? 'previous';
   if (to !== 'previous' && to !== 'original') throw new NodeformError('USAGE', `--to takes previous or original, not "${to}"`);
   const desired = await loadHosts(ctx);
@@ -246,6 +250,21 @@ async function cmdReset(ctx: Context): Promise<number> {
   try {
     const planned = await planResetAll(desired, (c) => transports.get(c), forks(ctx), to);
     return await applyPlanned(ctx, planned, 'reset', `reset-${to}`, transports);
+  } finally {
+    await transports.closeAll();
+  }
+}
+
+/** reset --wipe-data: the old scripts' `--reset --force`, with a plan shown first. */
+async function cmdWipeData(ctx: Context): Promise<number> {
+  if (ctx.values.to) throw new NodeformError('USAGE', '--wipe-data resets chain data only; it does not take --to');
+  const desired = await load(ctx, inputsOf(ctx));
+  const transports = pool(ctx);
+  try {
+    const planned = await planWipeDataAll(desired, (c) => transports.get(c), forks(ctx));
+    // --force is the old scripts' word for not asking; --yes works too.
+    const asking = { ...ctx, values: { ...ctx.values, yes: ctx.values.yes || ctx.values.force } };
+    return await applyPlanned(asking, planned, 'reset', 'wipe-data', transports);
   } finally {
     await transports.closeAll();
   }

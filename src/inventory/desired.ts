@@ -49,7 +49,7 @@ interface Entry {
   declaration?: Declaration;
 }
 
-const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3 };
+const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4 };
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -383,7 +383,7 @@ function differences(a: Resource, b: Resource): string[] {
 }
 
 function pathOf(resource: Resource): string | undefined {
-  return resource.kind === 'user' ? undefined : resource.path;
+  return resource.kind === 'user' || resource.kind === 'wipe' ? undefined : resource.path;
 }
 
 /**
@@ -404,7 +404,7 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
         earlier.resource.tags = [...new Set([...earlier.resource.tags, ...resource.tags])];
         continue;
       }
-      const what = resource.kind === 'user' || resource.kind === 'unit' ? `${resource.kind} ${resource.name}` : resource.path;
+      const what = resource.kind === 'user' || resource.kind === 'unit' || resource.kind === 'wipe' ? `${resource.kind} ${resource.name}` : resource.path;
       hostProblems.add(
         host,
         place,

@@ -10,7 +10,7 @@ import type { ClientProfile, ConsensusClient, ExecutionClient, NodeSpec } from '
 import { NodeformError, type ConfigProblem } from '../errors.js';
 import type { Resource } from '../model/types.js';
 import { customNetwork } from '../node/network.js';
-import { nodeResources, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
+import { nodeResources, unitName, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
 import { OLD_NODE_VARIABLES, nodeSpecFor, type ArgOrigin } from '../node/spec.js';
 import { compareVersions } from '../node/version.js';
 import { EPHEMERY_RELEASES_URL } from '../node/defaults.js';
@@ -222,9 +222,25 @@ export function nodePlayResources(
     }
   }
 
+  const resources: Resource[] = [...built.resources];
+  // Chain data can be wiped with the node's identity kept: by reset --wipe-data, and on Ephemery when a
+  // new iteration (a new chain) arrives.
+  const iterationFile = spec.network.name === 'ephemery' ? networkFiles.find((f) => f.path.endsWith('/iteration')) : undefined;
+  const chainData = (kind: 'consensus' | 'execution') => built[kind].chainDataPaths.map((p) => `${spec[kind].dataDir}/${p}`.replace(/\/$/, ''));
+  resources.push({
+    kind: 'wipe',
+    id: 'wipe:chain-data',
+    tags: [...new Set([...play.tags, 'node'])],
+    name: 'chain-data',
+    ...(iterationFile ? { trigger: iterationFile.path } : {}),
+    triggerLabel: 'ephemery iteration',
+    stopUnits: [unitName(spec.consensus.client), unitName(spec.execution.client)],
+    paths: [...chainData('consensus'), ...chainData('execution')],
+    summary: `stop clients, wipe chain data keeping node identity, install new config, re-init ${built.execution.initArgv ? 'execution client' : 'clients'}, start`,
+  });
   const { file, line, column } = source.problem(playAt, '', { key: true }).position;
   const origin = `${file}:${line}:${column}`;
-  return built.resources.map((resource) => ({ ...resource, origin }));
+  return resources.map((resource) => ({ ...resource, origin }));
 }
 
 /** `--datadir` and `-datadir` are one flag to the Go clients. */

@@ -3,7 +3,7 @@
 
 import type { ManagedEntry, Mode } from './types.js';
 
-export type ChangeKind = 'file' | 'directory' | 'user' | 'unit';
+export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe';
 export type ChangeAction = 'create' | 'update' | 'delete' | 'restart';
 
 export interface AttributeChange {
@@ -50,6 +50,10 @@ export interface Change {
   user?: { system: boolean; group?: string; groups: string[]; home?: string; shell: string };
   /** For directories being removed: only when empty. */
   onlyIfEmpty?: boolean;
+  /** For directories being removed with --prune-data: with everything in them (not backed up). */
+  recursive?: boolean;
+  /** For wipes: the units stopped (and started again) and the paths removed. */
+  wipe?: { stopUnits: string[]; paths: string[] };
 }
 
 export interface HostPlan {

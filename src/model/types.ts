@@ -92,7 +92,25 @@ export interface UnitResource extends ResourceBase {
   restartOn: string[];
 }
 
-export type Resource = FileResource | DirectoryResource | UserResource | UnitResource;
+/**
+ * A one-shot reset of chain data, run when its trigger file's content changes (an Ephemery iteration):
+ * stop the units, remove the paths (chain data only: node identity is kept), then the units start again.
+ * Not backed up: chain data is re-synced, not restored.
+ */
+export interface WipeResource extends ResourceBase {
+  kind: 'wipe';
+  name: string;
+  /** A file resource of the same host whose change triggers the wipe; without one, only reset --wipe-data wipes. */
+  trigger?: string;
+  /** What the trigger's content means, for the plan: "ephemery iteration". */
+  triggerLabel: string;
+  stopUnits: string[];
+  paths: string[];
+  /** One line for the plan: what the wipe does. */
+  summary: string;
+}
+
+export type Resource = FileResource | DirectoryResource | UserResource | UnitResource | WipeResource;
 
 /** What one host must hold. */
 export interface Desired {

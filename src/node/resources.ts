@@ -67,6 +67,39 @@ function render(template: string, context: Record<string, unknown>, what: string
   return out.text;
 }
 
+/** Which tag a setting's flags belong to: `--tags cache` and `--tags network` apply only those. */
+export function settingArea(setting: string): 'cache' | 'network' | undefined {
+  if (setting.startsWith('cache.')) return 'cache';
+  if (setting.startsWith('network_tuning.') || setting === 'consensus.peers' || setting === 'execution.peers') return 'network';
+  return undefined;
+}
+
+/**
+ * The command line split in three: the flags of cache settings and of network tuning go to environment
+ * files the unit reads (so `--tags cache` changes only the cache file and restarts the client), the rest
+ * stays in the unit. A flag's value word (`--cache 2048`) moves with it.
+ */
+export function splitArgv(argv: readonly string[], managedFlags: Record<string, string>): { base: string[]; cache: string[]; network: string[] } {
+  const out = { base: [] as string[], cache: [] as string[], network: [] as string[] };
+  for (let i = 0; i < argv.length; i += 1) {
+    const word = argv[i]!;
+    const name = word.startsWith('-') ? word.split('=')[0]! : undefined;
+    const owner = name !== undefined ? managedFlags[name] : undefined;
+    const area = owner !== undefined ? settingArea(owner) : undefined;
+    if (area === undefined) {
+      out.base.push(word);
+      continue;
+    }
+    out[area].push(word);
+    const next = argv[i + 1];
+    if (!word.includes('=') && next !== undefined && !next.startsWith('-')) {
+      out[area].push(next);
+      i += 1;
+    }
+  }
+  return out;
+}
+
 export function unitName(client: string): string {
   return `${client}.service`;
 }
@@ -141,6 +174,24 @@ export function nodeResources(
     resources.push(unit(name, content, { enabled: false, active: false, restartOn: [], tags }));
     return [name];
   };
+  /** The client's cache and network environment files, tagged so --tags cache / --tags network pick them. */
+  const envFiles = (client: string, rendering: ClientRendering) => {
+    const split = splitArgv(rendering.argv, rendering.managedFlags);
+    const file = (area: 'cache' | 'network', words: string[]) => {
+      const variable = `NODEFORM_${area.toUpperCase()}_ARGS`;
+      // Words hold no whitespace (numbers and flags): systemd splits an unbraced $VAR on whitespace.
+      const content = `# Written by nodeform: ${client}'s ${area} flags (nodeform apply --tags ${area} changes only these).\n${variable}=${words.join(' ')}\n`;
+      return textFile(`${ETC_DIR}/${client}.${area}.env`, content, '0644', [...new Set([...tags, area])]);
+    };
+    const cache = file('cache', split.cache);
+    const network = file('network', split.network);
+    resources.push(cache, network);
+    return { argv: [...split.base], envFiles: [cache.path, network.path] };
+  };
+  const elEnv = envFiles(el.client, execution);
+  const clEnv = envFiles(cl.client, consensus);
+  const unitTags = [...new Set([...tags, 'cache', 'network'])];
+
   const elUnit = unitName(el.client);
   const elInit = initUnit(el, execution);
   const clInit = initUnit(cl, consensus);
@@ -153,7 +204,8 @@ export function nodeResources(
       client: el.client,
       targetVersion: profiles.execution.targetVersion,
       user: el.user,
-      execStart: execStart(execution.argv),
+      execStart: `${execStart(elEnv.argv)} $NODEFORM_CACHE_ARGS $NODEFORM_NETWORK_ARGS`,
+      environmentFiles: elEnv.envFiles,
       readWritePaths: [el.dataDir],
       timeoutStopSec: 300,
       requires: elInit,
@@ -161,7 +213,7 @@ export function nodeResources(
     },
     elUnit,
   );
-  resources.push(unit(elUnit, elContent, { enabled: true, active: true, restartOn: [...elFiles.map((f) => f.path), ...networkPaths], tags }));
+  resources.push(unit(elUnit, elContent, { enabled: true, active: true, restartOn: [...elFiles.map((f) => f.path), ...elEnv.envFiles, ...networkPaths], tags: unitTags }));
 
   const clUnit = unitName(cl.client);
   const clContent = render(
@@ -172,7 +224,8 @@ export function nodeResources(
       client: cl.client,
       targetVersion: profiles.consensus.targetVersion,
       user: cl.user,
-      execStart: execStart(consensus.argv),
+      execStart: `${execStart(clEnv.argv)} $NODEFORM_CACHE_ARGS $NODEFORM_NETWORK_ARGS`,
+      environmentFiles: clEnv.envFiles,
       readWritePaths: [cl.dataDir],
       timeoutStopSec: 180,
       // Ordered after the execution client: the engine API must be there first.
@@ -182,7 +235,7 @@ export function nodeResources(
     },
     clUnit,
   );
-  resources.push(unit(clUnit, clContent, { enabled: true, active: true, restartOn: [...clFiles.map((f) => f.path), ...networkPaths], tags }));
+  resources.push(unit(clUnit, clContent, { enabled: true, active: true, restartOn: [...clFiles.map((f) => f.path), ...clEnv.envFiles, ...networkPaths], tags: unitTags }));
 
   return { resources, warnings, consensus, execution };
 }

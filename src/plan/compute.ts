@@ -15,6 +15,7 @@ import type {
   Resource,
   UnitResource,
   UserResource,
+  WipeResource,
 } from '../model/types.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
 import { isText, unifiedDiff } from './textdiff.js';
@@ -23,6 +24,8 @@ import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes
 export interface PlanOptions {
   /** Remove what nodeform managed before and is no longer declared. Off when --tags narrows the run. */
   removeUndeclared: boolean;
+  /** Directories nodeform made and no longer declared go with their contents (a switched-away client's data). */
+  pruneData?: boolean;
 }
 
 /** What the probe must gather for these resources. */
@@ -32,6 +35,7 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
     if (r.kind === 'file' && r.generate) request.paths.push({ path: r.path, wantContent: false, noHash: true });
     else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
+    else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
     else if (r.kind === 'unit') {
       request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
       request.units.push(r.name);
@@ -40,7 +44,7 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
   return request;
 }
 
-export function resourceTarget(r: Resource): ManagedEntry {
+export function resourceTarget(r: Exclude<Resource, WipeResource>): ManagedEntry {
   switch (r.kind) {
     case 'file':
     case 'directory':
@@ -240,8 +244,50 @@ function planRestarts(units: UnitResource[], changes: Change[], facts: Facts): C
   return restarts;
 }
 
+/**
+ * A wipe runs when its trigger file exists on the host with other content than declared (a new Ephemery
+ * iteration); a first install has nothing to wipe.
+ */
+function planWipe(w: WipeResource, resources: Resource[], facts: Facts): Change | undefined {
+  if (w.trigger === undefined) return undefined;
+  const trigger = resources.find((r): r is FileResource => r.kind === 'file' && r.path === w.trigger);
+  const fact = facts.paths[w.trigger];
+  if (!trigger || !fact?.exists || fact.sha256 === trigger.sha256) return undefined;
+  const text = (bytes: Buffer) => (bytes.length <= 64 && isText(bytes) ? bytes.toString('utf8').trim() : undefined);
+  const before = fact.content !== undefined ? text(Buffer.from(fact.content, 'base64')) : undefined;
+  const after = text(Buffer.from(trigger.content, trigger.encoding === 'base64' ? 'base64' : 'utf8'));
+  return {
+    kind: 'wipe',
+    action: 'update',
+    target: w.name,
+    reason: `${w.triggerLabel} ${before ?? '?'} -> ${after ?? '?'}: ${w.summary}`,
+    attributes: [],
+    secret: false,
+    precondition: { exists: true, sha256: fact.sha256 },
+    wipe: { stopUnits: w.stopUnits, paths: w.paths },
+  };
+}
+
+/** `reset --wipe-data`: every node's chain data wiped (identity kept) and its clients started again; nothing else. */
+export function planWipeData(desired: Desired, facts: Facts): HostPlan {
+  const changes: Change[] = desired.resources
+    .filter((r): r is WipeResource => r.kind === 'wipe')
+    .map((w) => ({
+      kind: 'wipe',
+      action: 'update',
+      target: w.name,
+      reason: `reset --wipe-data: stop ${w.stopUnits.join(', ')}, wipe chain data keeping node identity, start`,
+      attributes: [],
+      secret: false,
+      precondition: { exists: true },
+      wipe: { stopUnits: w.stopUnits, paths: w.paths },
+    }));
+  const warnings = changes.length === 0 ? ['no Ethereum node is declared for this host: nothing to wipe'] : [];
+  return { host: desired.host, changes, warnings, managedAfter: facts.record.managed };
+}
+
 /** Deletes for what the host's record says nodeform manages and nothing declares any more. */
-function planRemovals(declared: Set<string>, facts: Facts, warnings: string[]): { changes: Change[]; forgotten: ManagedEntry[] } {
+function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], pruneData: boolean): { changes: Change[]; forgotten: ManagedEntry[] } {
   const changes: Change[] = [];
   const forgotten: ManagedEntry[] = [];
   const createdByNodeform = (e: ManagedEntry) =>
@@ -269,8 +315,10 @@ function planRemovals(declared: Set<string>, facts: Facts, warnings: string[]): 
       } else forgotten.push(entry);
     } else if (entry.kind === 'directory') {
       const fact = facts.paths[entry.target];
-      if (fact?.exists && createdByNodeform(entry)) {
-        changes.push({ ...base, reason: 'no longer declared; removed only if empty', attributes: [], precondition: { exists: true }, onlyIfEmpty: true });
+      if (fact?.exists && createdByNodeform(entry) && pruneData) {
+        changes.push({ ...base, reason: 'no longer declared; removed with its contents (--prune-data)', attributes: [], precondition: { exists: true }, recursive: true });
+      } else if (fact?.exists && createdByNodeform(entry)) {
+        changes.push({ ...base, reason: 'no longer declared; removed only if empty (--prune-data removes it with its contents)', attributes: [], precondition: { exists: true }, onlyIfEmpty: true });
       } else forgotten.push(entry);
     } else {
       const fact = facts.users[entry.target];
@@ -296,21 +344,23 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
     .map((r) => planDirectory(r, facts, warnings));
   const files = of('file').map((r) => planFile(r, facts, warnings));
   const units = of('unit').map((r) => planUnit(r, facts));
-  const changes = [...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);
+  const wipes = of('wipe').map((w) => planWipe(w, desired.resources, facts));
+  const changes = [...wipes, ...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);
   changes.push(...planRestarts(of('unit'), changes, facts));
 
-  const declared = new Set(desired.resources.map((r) => entryKey(resourceTarget(r))));
+  const managed = desired.resources.filter((r): r is Exclude<Resource, WipeResource> => r.kind !== 'wipe').map(resourceTarget);
+  const declared = new Set(managed.map(entryKey));
   let managedAfter: ManagedEntry[];
   if (options.removeUndeclared) {
-    const removals = planRemovals(declared, facts, warnings);
+    const removals = planRemovals(declared, facts, warnings, options.pruneData ?? false);
     changes.push(...removals.changes);
-    managedAfter = desired.resources.map(resourceTarget);
+    managedAfter = managed;
   } else {
     const undeclared = facts.record.managed.filter((e) => !declared.has(entryKey(e)));
     if (undeclared.length > 0) {
       warnings.push(`${undeclared.length} managed item(s) not in this run's selection are kept (--tags/--skip-tags narrow the run)`);
     }
-    managedAfter = [...undeclared, ...desired.resources.map(resourceTarget)];
+    managedAfter = [...undeclared, ...managed];
   }
   return { host: desired.host, changes, warnings, managedAfter };
 }

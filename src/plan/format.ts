@@ -34,6 +34,7 @@ function describeAttributes(change: Change): string {
 export function formatChange(change: Change, paint: ReturnType<typeof painter>): string[] {
   const { mark, style } = SYMBOL[change.action];
   const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
+  if (change.kind === 'wipe') return [`  ${paint('red', `! ${change.reason ?? `wipe ${change.target}`}`)}`];
   const details = [describeAttributes(change), change.reason ?? ''].filter(Boolean).join('; ');
   const lines = [`  ${paint(style, `${mark} ${label}`)}${details ? `  (${details})` : ''}`];
   if (change.secret && change.attributes.some((a) => a.name === 'content')) lines.push(paint('dim', '      (content hidden: secret)'));

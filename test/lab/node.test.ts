@@ -102,4 +102,107 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     expect(unit).toContain('PrivateTmp=yes');
     expect(unit).toContain('Restart=on-failure');
   });
+
+  it('--tags cache applies only the cache settings, --tags network only the network tuning', async () => {
+    const h = lab.hosts[0]!;
+    const both = ['-e', '{"cache": {"execution_cache_mb": 1024}, "network_tuning": {"peers_el": 25}}', '--limit', h.name];
+    const sinceBefore = (await unitState(lab, h, 'geth.service')).since;
+    const plan = await nodeform('plan', '-i', inventory, playbook, ...both, '--tags', 'cache');
+    expect(plan.stdout).toContain('~ file /etc/ethereum/geth.cache.env');
+    expect(plan.stdout).toContain('↻ restart unit geth.service');
+    expect(plan.stdout).not.toContain('network.env');
+    const r = await nodeform('apply', '-i', inventory, playbook, ...both, '--tags', 'cache', '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await hostSh(lab, h, 'tail -1 /etc/ethereum/geth.cache.env; tail -1 /etc/ethereum/geth.network.env')).toBe('NODEFORM_CACHE_ARGS=--cache 1024\nNODEFORM_NETWORK_ARGS=\n');
+    const after = await unitState(lab, h, 'geth.service');
+    expect(after.active).toBe('active');
+    expect(Number(after.since)).toBeGreaterThan(Number(sinceBefore));
+    // The running stand-in got the flag from the environment file, and accepted it.
+    expect(await hostSh(lab, h, 'tr "\\0" " " < /proc/$(systemctl show -p MainPID --value geth.service)/cmdline')).toContain('--cache 1024');
+    // The network tuning is still to apply.
+    const rest = await nodeform('plan', '-i', inventory, playbook, ...both);
+    expect(rest.stdout).toContain('~ file /etc/ethereum/geth.network.env');
+    expect(rest.stdout).not.toContain('cache.env');
+    expect((await nodeform('apply', '-i', inventory, playbook, ...both, '--tags', 'network', '--yes')).code).toBe(0);
+    expect(await hostSh(lab, h, 'tail -1 /etc/ethereum/geth.network.env')).toBe('NODEFORM_NETWORK_ARGS=--maxpeers 25\n');
+    // Back to the declared state for the tests that follow.
+    expect((await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h.name)).code).toBe(0);
+  });
+
+  it('an Ephemery iteration change wipes chain data, keeps node identity, re-inits and restarts', async () => {
+    release.archives.set('ephemery-162', await releaseArchive(releaseFiles(162)));
+    release.latest = 'ephemery-162';
+    const identity = 'sha256sum /var/lib/geth/geth/nodekey /var/lib/lighthouse/beacon/network/key';
+    const before = await Promise.all(lab.hosts.map((h) => hostSh(lab, h, identity)));
+    const headBefore = await headSlot(lab.hosts[0]!);
+    expect(headBefore).toBeGreaterThan(3);
+
+    const plan = await nodeform('plan', '-i', inventory, playbook);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const line = '! ephemery iteration 161 -> 162: stop clients, wipe chain data keeping node identity, install new config, re-init execution client, start';
+    expect(plan.stdout.split('\n').filter((l) => l.trim() === line)).toHaveLength(3);
+
+    const r = await nodeform('apply', '-i', inventory, playbook, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const [i, h] of lab.hosts.entries()) {
+      expect(await hostSh(lab, h, identity)).toBe(before[i]);
+      expect(await hostSh(lab, h, 'cat /etc/ethereum/ephemery/iteration')).toBe('162\n');
+      expect(await waitFor(`${h.name} new chain id`, async () => ((await rpc(h, 'eth_chainId')) === `0x${(39438162).toString(16)}` ? true : undefined))).toBe(true);
+      expect(await unitState(lab, h, 'lighthouse.service')).toMatchObject({ active: 'active' });
+    }
+    // The beacon chain started over: its head is below where the old chain's was.
+    expect(await waitFor('beacon API after the reset', () => headSlot(lab.hosts[0]!))).toBeLessThan(headBefore!);
+    expect((await nodeform('plan', '-i', inventory, playbook, '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('reset --wipe-data wipes chain data, keeps identity and starts the clients again; it asks unless --force', async () => {
+    const h = lab.hosts[0]!;
+    const identity = 'sha256sum /var/lib/geth/geth/nodekey /var/lib/lighthouse/beacon/network/key';
+    const before = await hostSh(lab, h, identity);
+    await waitFor('the head to move on', async () => (((await headSlot(h)) ?? 0) > 3 ? true : undefined));
+    const headBefore = (await headSlot(h))!;
+    const refused = await nodeform('reset', '-i', inventory, playbook, '--wipe-data', '--limit', h.name);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refusing to change hosts without --yes');
+    const r = await nodeform('reset', '-i', inventory, playbook, '--wipe-data', '--force', '--limit', h.name);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('! reset --wipe-data: stop lighthouse.service, geth.service, wipe chain data keeping node identity, start');
+    expect(await hostSh(lab, h, identity)).toBe(before);
+    expect(await unitState(lab, h, 'geth.service')).toMatchObject({ active: 'active' });
+    expect(await waitFor('beacon API after the wipe', () => headSlot(h))).toBeLessThan(headBefore);
+  });
+
+  it('switches a host from Lighthouse + Geth to Teku + Nethermind, keeping the old data unless --prune-data', async () => {
+    const h = lab.hosts[2]!;
+    const switched = writeInventory(lab, 'node-switch', {
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      hosts: Object.fromEntries(lab.hosts.map((x) => [x.name, x === h ? nodeVars(x, 'teku', 'nethermind') : nodeVars(x, 'lighthouse', 'geth')])),
+    });
+    const plan = await nodeform('plan', '-i', switched, playbook, '--limit', h.name);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    for (const line of ['- unit lighthouse.service', '- unit geth.service', '+ unit teku.service', '+ unit nethermind.service', '- directory /var/lib/lighthouse']) {
+      expect(plan.stdout).toContain(line);
+    }
+    const r = await nodeform('apply', '-i', switched, playbook, '--yes', '--limit', h.name);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await unitState(lab, h, 'teku.service')).toMatchObject({ enabled: 'enabled', active: 'active' });
+    expect(await unitState(lab, h, 'nethermind.service')).toMatchObject({ enabled: 'enabled', active: 'active' });
+    expect(await unitState(lab, h, 'lighthouse.service')).toMatchObject({ enabled: '', active: 'inactive' });
+    expect(await unitState(lab, h, 'geth.service')).toMatchObject({ enabled: '', active: 'inactive' });
+    expect(await waitFor('nethermind JSON-RPC', () => rpc(h, 'eth_chainId'))).toBe(`0x${(39438162).toString(16)}`);
+    // The old clients' data stays: a switch back would not re-sync from scratch.
+    expect(await hostSh(lab, h, 'test -d /var/lib/lighthouse/beacon && test -d /var/lib/geth/geth && echo kept')).toBe('kept\n');
+    expect((await nodeform('plan', '-i', switched, playbook, '--limit', h.name, '--detailed-exitcode')).code).toBe(0);
+
+    // The same switch on another host with --prune-data takes the old clients' data with it.
+    const other = lab.hosts[1]!;
+    const pruned = writeInventory(lab, 'node-switch-pruned', {
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      hosts: Object.fromEntries(lab.hosts.map((x) => [x.name, x === h || x === other ? nodeVars(x, 'teku', 'nethermind') : nodeVars(x, 'lighthouse', 'geth')])),
+    });
+    const p = await nodeform('apply', '-i', pruned, playbook, '--yes', '--limit', other.name, '--prune-data');
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(p.stdout).toContain('- directory /var/lib/lighthouse  (no longer declared; removed with its contents (--prune-data))');
+    expect(await hostSh(lab, other, 'test -e /var/lib/lighthouse || test -e /var/lib/geth || echo gone')).toBe('gone\n');
+  });
 });

@@ -59,6 +59,8 @@ function describeResource(resource: Resource): string[] {
       if (resource.generate || resource.encoding === 'base64') return [head];
       return [head, ...resource.content.replace(/\n$/, '').split('\n').map((line) => `   | ${line}`)];
     }
+    case 'wipe':
+      return [`== wipe ${resource.name} (when ${resource.trigger ?? 'reset --wipe-data'} asks: stop ${resource.stopUnits.join(', ')}; remove ${resource.paths.join(', ')}; ${tags})`];
     case 'unit':
       return [
         `== unit ${resource.name} (${resource.enabled ? 'enabled' : 'not enabled'}, ${resource.active ? 'active' : 'inactive'}; restart on: ${resource.restartOn.join(', ') || 'nothing'}; ${tags})`,

@@ -6,14 +6,23 @@ import { BASE_DIR, NODE_TEMPLATES, buildNode, heads, nodeHost } from './helpers.
 const ids = (result: ReturnType<typeof buildNode>, host = 0) => result.desired[host]!.resources.map((r) => r.id);
 
 describe('a node play', () => {
-  it('tags every resource with the play\'s tags and node', () => {
+  it('tags every resource with the play\'s tags and node; cache and network files and the units also with cache and network', () => {
     const result = buildNode({ inventory: nodeHost(), playbook: '- hosts: all\n  tags: [eth, ephemery]\n  ethereum_node: true\n' });
-    expect(new Set(result.desired[0]!.resources.map((r) => r.tags.join(',')))).toEqual(new Set(['eth,ephemery,node']));
+    const tagsOf = (id: string) => result.desired[0]!.resources.find((r) => r.id === id)!.tags.join(',');
+    expect(new Set(result.desired[0]!.resources.map((r) => r.tags.join(',')))).toEqual(
+      new Set(['eth,ephemery,node', 'eth,ephemery,node,cache', 'eth,ephemery,node,network', 'eth,ephemery,node,cache,network']),
+    );
+    expect(tagsOf('file:/etc/ethereum/geth.cache.env')).toBe('eth,ephemery,node,cache');
+    expect(tagsOf('file:/etc/ethereum/lighthouse.network.env')).toBe('eth,ephemery,node,network');
+    expect(tagsOf('unit:geth.service')).toBe('eth,ephemery,node,cache,network');
+    expect(tagsOf('dir:/var/lib/geth')).toBe('eth,ephemery,node');
     expect(result.desired[0]!.resources.every((r) => r.origin === 'playbook.yaml:3:3')).toBe(true);
   });
 
   it.each([
-    [['node'], 10],
+    [['node'], 15],
+    [['cache'], 4],
+    [['network'], 4],
     [['other'], 0],
   ])('--tags %j selects %i resources', (tags, count) => {
     const result = buildProject(
@@ -64,14 +73,15 @@ describe('a node play', () => {
     const playbook = '- hosts: all\n  tags: [a]\n  ethereum_node: true\n- hosts: lab1\n  tags: [b]\n  ethereum_node: true\n';
     const result = buildNode({ inventory: nodeHost(), playbook });
     expect(heads(result.problems)).toEqual([]);
-    expect(result.desired[0]!.resources.find((r) => r.id === 'unit:geth.service')!.tags).toEqual(['a', 'node', 'b']);
+    expect(result.desired[0]!.resources.find((r) => r.id === 'unit:geth.service')!.tags).toEqual(['a', 'node', 'cache', 'network', 'b']);
   });
 
   it.each([
     [
       'two node plays giving a host different nodes',
       '- hosts: all\n  ethereum_node: true\n- hosts: all\n  ethereum_node: true\n  vars:\n    consensus: { client: lighthouse, peers: 5 }\n',
-      ['playbook.yaml:4:3: [1].ethereum_node: unit lighthouse.service is declared twice for host lab1 with different content (first at playbook.yaml:2:3)'],
+      // The peers flag lives in lighthouse's network environment file.
+      ['playbook.yaml:4:3: [1].ethereum_node: /etc/ethereum/lighthouse.network.env is declared twice for host lab1 with different content (first at playbook.yaml:2:3)'],
     ],
     [
       'a play declaring a path the node owns',

@@ -122,7 +122,7 @@ describe('planHost', () => {
         f.paths['/srv/made'] = { path: '/srv/made', exists: true, type: 'directory', mode: '0755', owner: 'root', group: 'root' };
         f.users.olduser = { name: 'olduser', exists: true };
       }),
-      expected: ['delete directory /srv/made (no longer declared; removed only if empty)'],
+      expected: ['delete directory /srv/made (no longer declared; removed only if empty (--prune-data removes it with its contents))'],
     },
   ];
   it.each(cases)('$name', ({ resources, facts, expected, removeUndeclared }) => {
