@@ -1,7 +1,7 @@
 // Downloads an Ephemery release once per controller, verifies it and caches it on disk.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -87,9 +87,9 @@ export async function fetchRelease(options: FetchOptions): Promise<Release> {
     res.body.resume();
     throw new NodeformError('CONFIG', `${url} answered ${res.status}: is ${tag} released?`);
   }
-  const staging = `${dir}.tmp-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  // A staging dir of its own: several runs (or several loads in one process) may fetch at once.
+  await mkdir(join(options.cacheDir, 'ephemery'), { recursive: true });
+  const staging = await mkdtemp(`${dir}.tmp-`);
   const wanted = new Set<string>(RELEASE_FILES);
   try {
     // Only top-level files the clients need; nothing else in the archive is written anywhere.
@@ -103,7 +103,15 @@ export async function fetchRelease(options: FetchOptions): Promise<Release> {
   const release = verifyRelease(tag, files);
   const manifest = Object.fromEntries([...files].map(([name, bytes]) => [name, createHash('sha256').update(bytes).digest('hex')]));
   await writeFile(join(staging, '.verified'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (await readCached(dir)) {
+    await rm(staging, { recursive: true, force: true }); // another run cached it meanwhile
+    return release;
+  }
   await rm(dir, { recursive: true, force: true });
-  await rename(staging, dir);
+  try {
+    await rename(staging, dir);
+  } catch {
+    await rm(staging, { recursive: true, force: true }); // lost a race to another run's rename: its copy is as good
+  }
   return release;
 }

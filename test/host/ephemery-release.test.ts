@@ -86,3 +86,13 @@ describe('verifyRelease and bootnodes (pure)', () => {
     expect(parseBootnodes(f)).toEqual({ cl: ['enr:-A'], el: [] });
   });
 });
+
+describe('Ephemery releases fetched by several runs at once', () => {
+  it('share one cache without tripping over each other', async () => {
+    const cacheDir = join(work, 'cache-parallel');
+    const releases = await Promise.all(Array.from({ length: 4 }, () => fetchRelease({ releaseUrl: base, iteration: 161, cacheDir })));
+    expect(releases.map((r) => r.iteration)).toEqual([161, 161, 161, 161]);
+    const again = await fetchRelease({ releaseUrl: base, iteration: 161, cacheDir });
+    expect(again.files.get('genesis.ssz')?.toString()).toBe('ssz-state-of-161');
+  });
+});

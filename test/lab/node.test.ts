@@ -1,5 +1,7 @@
 // Ethereum nodes on real hosts: Lighthouse + Geth on Ephemery across 3 lab hosts, with stand-in clients
 // that accept exactly the flags of each client's reference and serve its API.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
@@ -127,6 +129,30 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     expect(await hostSh(lab, h, 'tail -1 /etc/ethereum/geth.network.env')).toBe('NODEFORM_NETWORK_ARGS=--maxpeers 25\n');
     // Back to the declared state for the tests that follow.
     expect((await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h.name)).code).toBe(0);
+  });
+
+  it('an inventory of the old scripts plans the same as its imported form', async () => {
+    const oldStyle = writeInventory(lab, 'node-old', {
+      vars: {
+        network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` },
+        cl_client_name: 'lighthouse',
+        el_client_name: 'geth',
+        use_checkpoint_sync: true,
+        checkpoint_sync_url: 'https://checkpoint-sync.ephemery.ethpandaops.io',
+        cl_extra_opts: '--target-peers=60',
+        el_extra_opts: '--maxpeers=30',
+      },
+    });
+    const imported = join(lab.dir, 'node-old', 'imported.yaml');
+    const shown = await nodeform('import', '-i', oldStyle);
+    writeFileSync(imported, shown.stdout.replace(/^# .*\n/, ''));
+    const plans = await Promise.all([oldStyle, imported].map((inv) => nodeform('plan', '-i', inv, playbook, '--json')));
+    for (const p of plans) expect(p.code, p.stdout + p.stderr).toBe(0);
+    const [before, after] = plans.map((p) => JSON.parse(p.stdout) as unknown);
+    expect(after).toEqual(before);
+    // And it is a real plan: these hosts listen on 127.0.0.1 now, so units and env files change.
+    expect(JSON.stringify(before)).toContain('lighthouse.network.env');
+    expect(plans[0]!.stderr).toMatch(/cl_client_name.*consensus/);
   });
 
   it('an Ephemery iteration change wipes chain data, keeps node identity, re-inits and restarts', async () => {
