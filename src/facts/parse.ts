@@ -169,6 +169,13 @@ export function parseFacts(host: string, output: string): Facts {
       case 'L':
         facts.record.lock = parseLock(fields);
         break;
+      case 'V': {
+        const [path, state, output] = fields;
+        if (!path) break;
+        facts.binaries ??= {};
+        facts.binaries[path] = state === 'present' ? { path, present: true, versionOutput: (output ?? '').trim() } : { path, present: false };
+        break;
+      }
       case 'END':
         complete = true;
         break;

@@ -12,6 +12,8 @@ export interface ProbeRequest {
   paths: { path: string; wantSha?: string; wantContent: boolean; noHash?: boolean }[];
   units: string[];
   users: string[];
+  /** Programs to look for, and ask for their version. */
+  binaries?: string[];
 }
 
 /** Largest file whose current bytes the probe returns for a diff. */
@@ -51,6 +53,12 @@ w() {
     printf 'W\t%s\t%s\t%s\t%s\n' "$1" "$l" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
   else printf 'W\t%s\tmissing\n' "$1"; fi
 }
+v() { # a program: present and executable, and the first lines of its --version (bounded in time)
+  if [ -x "$1" ] && [ -f "$1" ]; then
+    o=$(timeout 20 "$1" --version 2>&1 | head -n 3 | tr '\t\n' '  ')
+    printf 'V\t%s\tpresent\t%s\n' "$1" "$o"
+  else printf 'V\t%s\tmissing\n' "$1"; fi
+}
 t() { # stat every target named on stdin (lines of kind TAB target ...)
   while IFS="$TAB" read -r k n rest; do
     case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; esac
@@ -86,6 +94,7 @@ export function buildProbe(request: ProbeRequest): { command: string; script: st
   }
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);
+  for (const binary of request.binaries ?? []) lines.push(`v ${quote(binary)}`);
   lines.push(EPILOGUE);
   return { command: `sh -s -- ${quote(request.stateDir)}`, script: lines.join('\n') };
 }

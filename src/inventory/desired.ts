@@ -49,7 +49,7 @@ interface Entry {
   declaration?: Declaration;
 }
 
-const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4 };
+const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4, binary: 5 };
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -383,7 +383,7 @@ function differences(a: Resource, b: Resource): string[] {
 }
 
 function pathOf(resource: Resource): string | undefined {
-  return resource.kind === 'user' || resource.kind === 'wipe' ? undefined : resource.path;
+  return resource.kind === 'user' || resource.kind === 'wipe' || resource.kind === 'binary' ? undefined : resource.path;
 }
 
 /**

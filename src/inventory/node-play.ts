@@ -223,6 +223,18 @@ export function nodePlayResources(
   }
 
   const resources: Resource[] = [...built.resources];
+  for (const kind of ['consensus', 'execution'] as const) {
+    const profile = selected[kind];
+    resources.push({
+      kind: 'binary',
+      id: `binary:${spec[kind].binary}`,
+      tags: [...new Set([...play.tags, 'node'])],
+      path: spec[kind].binary,
+      name: spec[kind].client,
+      minVersion: profile.minVersion,
+      targetVersion: profile.targetVersion,
+    });
+  }
   // Chain data can be wiped with the node's identity kept: by reset --wipe-data, and on Ephemery when a
   // new iteration (a new chain) arrives.
   const iterationFile = spec.network.name === 'ephemery' ? networkFiles.find((f) => f.path.endsWith('/iteration')) : undefined;

@@ -110,7 +110,18 @@ export interface WipeResource extends ResourceBase {
   summary: string;
 }
 
-export type Resource = FileResource | DirectoryResource | UserResource | UnitResource | WipeResource;
+/** A program that must be on the host (a client binary): checked, never changed; the plan warns. */
+export interface BinaryResource extends ResourceBase {
+  kind: 'binary';
+  path: string;
+  /** What it is, for messages: "geth". */
+  name: string;
+  /** Oldest release that works, and the release flags were checked against. */
+  minVersion: string;
+  targetVersion: string;
+}
+
+export type Resource = FileResource | DirectoryResource | UserResource | UnitResource | WipeResource | BinaryResource;
 
 /** What one host must hold. */
 export interface Desired {
@@ -180,8 +191,16 @@ export interface GenerationSummary {
   controller: string;
 }
 
+export interface BinaryFact {
+  path: string;
+  present: boolean;
+  /** First lines of `PATH --version`, when present. */
+  versionOutput?: string;
+}
+
 export interface Facts {
   host: string;
+  binaries?: Record<string, BinaryFact>;
   paths: Record<string, PathFact>;
   units: Record<string, UnitFact>;
   users: Record<string, UserFact>;

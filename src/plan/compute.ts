@@ -16,6 +16,7 @@ import type {
   UnitResource,
   UserResource,
   WipeResource,
+  BinaryResource,
 } from '../model/types.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
 import { isText, unifiedDiff } from './textdiff.js';
@@ -36,6 +37,7 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
     else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
     else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
+    else if (r.kind === 'binary') (request.binaries ??= []).push(r.path);
     else if (r.kind === 'unit') {
       request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
       request.units.push(r.name);
@@ -44,7 +46,7 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
   return request;
 }
 
-export function resourceTarget(r: Exclude<Resource, WipeResource>): ManagedEntry {
+export function resourceTarget(r: Exclude<Resource, WipeResource | BinaryResource>): ManagedEntry {
   switch (r.kind) {
     case 'file':
     case 'directory':
@@ -268,6 +270,37 @@ function planWipe(w: WipeResource, resources: Resource[], facts: Facts): Change 
   };
 }
 
+/** The first x.y.z in a program's --version text. */
+export function versionIn(output: string): string | undefined {
+  return /(\d+\.\d+\.\d+)/.exec(output)?.[1];
+}
+
+function compareDotted(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split('.').map(Number);
+  const pb = b.replace(/^v/, '').split('.').map(Number);
+  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** Warnings for programs missing on the host or older than nodeform's flags need. */
+function binaryWarnings(binaries: BinaryResource[], facts: Facts): string[] {
+  const warnings: string[] = [];
+  for (const b of binaries) {
+    const fact = facts.binaries?.[b.path];
+    if (!fact) continue;
+    if (!fact.present) {
+      warnings.push(`${b.name} is not installed at ${b.path}: install ${b.name} ${b.targetVersion} (${b.minVersion} or newer) there, or point the node's binary setting at it`);
+      continue;
+    }
+    const version = versionIn(fact.versionOutput ?? '');
+    if (!version) warnings.push(`${b.name} at ${b.path} did not say its version (--version printed "${fact.versionOutput ?? ''}")`);
+    else if (compareDotted(version, b.minVersion) < 0) {
+      warnings.push(`${b.name} at ${b.path} is ${version}, older than ${b.minVersion}, the oldest release nodeform's flags work with: upgrade it to ${b.targetVersion}`);
+    }
+  }
+  return warnings;
+}
+
 /** `reset --wipe-data`: every node's chain data wiped (identity kept) and its clients started again; nothing else. */
 export function planWipeData(desired: Desired, facts: Facts): HostPlan {
   const changes: Change[] = desired.resources
@@ -348,7 +381,10 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
   const changes = [...wipes, ...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);
   changes.push(...planRestarts(of('unit'), changes, facts));
 
-  const managed = desired.resources.filter((r): r is Exclude<Resource, WipeResource> => r.kind !== 'wipe').map(resourceTarget);
+  warnings.push(...binaryWarnings(of('binary'), facts));
+  const managed = desired.resources
+    .filter((r): r is Exclude<Resource, WipeResource | BinaryResource> => r.kind !== 'wipe' && r.kind !== 'binary')
+    .map(resourceTarget);
   const declared = new Set(managed.map(entryKey));
   let managedAfter: ManagedEntry[];
   if (options.removeUndeclared) {

@@ -131,6 +131,27 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     expect((await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h.name)).code).toBe(0);
   });
 
+  it('warns when a client binary is missing, or older than its profile supports', async () => {
+    const h = lab.hosts[0]!;
+    await hostSh(lab, h, "printf '#!/bin/sh\\necho Geth version 1.10.26-stable\\n' > /usr/local/bin/geth-old && chmod 755 /usr/local/bin/geth-old");
+    const inv = writeInventory(lab, 'node-binaries', {
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      hosts: {
+        [h.name]: {
+          consensus: { client: 'lighthouse', listen_address: h.address, binary: '/opt/nowhere/lighthouse' },
+          execution: { client: 'geth', listen_address: h.address, binary: '/usr/local/bin/geth-old' },
+        },
+      },
+      only: [h],
+    });
+    const plan = await nodeform('plan', '-i', inv, playbook);
+    expect(plan.stdout).toContain('warning: lighthouse is not installed at /opt/nowhere/lighthouse: install lighthouse v8.2.2');
+    expect(plan.stdout).toContain('warning: geth at /usr/local/bin/geth-old is 1.10.26, older than v1.15.6');
+    // The stand-ins at the default paths report the pinned releases: no warning.
+    const ok = await nodeform('plan', '-i', inventory, playbook, '--limit', h.name);
+    expect(ok.stdout).not.toContain('warning:');
+  });
+
   it('an inventory of the old scripts plans the same as its imported form', async () => {
     const oldStyle = writeInventory(lab, 'node-old', {
       vars: {

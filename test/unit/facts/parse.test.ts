@@ -23,6 +23,8 @@ describe('parseFacts', () => {
     line('E', 'unit', 'demo.service', '1', 'b'.repeat(64), '644', 'root', 'root', 'enabled', 'active'),
     line('Q', 'file', '/etc/a'),
     line('L', 'r1', 'me@ctl', '123', 'boot', '2026-01-02T00:00:00Z'),
+    line('V', '/usr/local/bin/geth', 'present', 'geth version 1.17.5-stable-abc  '),
+    line('V', '/usr/local/bin/teku', 'missing'),
     'Welcome to a chatty login banner',
     'END',
   ].join('\n');
@@ -40,6 +42,7 @@ describe('parseFacts', () => {
     ['originals', facts.record.original, [{ kind: 'file', target: '/etc/a', existed: false }]],
     ['last generation', facts.record.last, { id: 2, entries: [{ kind: 'unit', target: 'demo.service', existed: true, sha256: 'b'.repeat(64), mode: '0644', owner: 'root', group: 'root', enabled: 'enabled', active: 'active' }], managedBefore: [{ kind: 'file', target: '/etc/a' }] }],
     ['lock holder', facts.record.lock, { holder: 'me@ctl (run r1, pid 123)', since: '2026-01-02T00:00:00Z' }],
+    ['binaries', facts.binaries, { '/usr/local/bin/geth': { path: '/usr/local/bin/geth', present: true, versionOutput: 'geth version 1.17.5-stable-abc' }, '/usr/local/bin/teku': { path: '/usr/local/bin/teku', present: false } }],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
   });

@@ -59,6 +59,8 @@ function describeResource(resource: Resource): string[] {
       if (resource.generate || resource.encoding === 'base64') return [head];
       return [head, ...resource.content.replace(/\n$/, '').split('\n').map((line) => `   | ${line}`)];
     }
+    case 'binary':
+      return [`== binary ${resource.path} (${resource.name} ${resource.minVersion} or newer, flags checked against ${resource.targetVersion}; ${tags})`];
     case 'wipe':
       return [`== wipe ${resource.name} (when ${resource.trigger ?? 'reset --wipe-data'} asks: stop ${resource.stopUnits.join(', ')}; remove ${resource.paths.join(', ')}; ${tags})`];
     case 'unit':

@@ -20,7 +20,7 @@ describe('a node play', () => {
   });
 
   it.each([
-    [['node'], 15],
+    [['node'], 17],
     [['cache'], 4],
     [['network'], 4],
     [['other'], 0],

@@ -168,3 +168,22 @@ describe('probeRequestFor', () => {
     expect(req.units).toEqual(['u.service']);
   });
 });
+
+describe('client binaries', () => {
+  const binary = (path: string): Resource => ({ kind: 'binary', id: `binary:${path}`, tags: [], path, name: 'geth', minVersion: 'v1.15.6', targetVersion: 'v1.17.5' });
+  it.each([
+    ['missing', { path: '/b', present: false }, ['geth is not installed at /b: install geth v1.17.5 (v1.15.6 or newer) there, or point the node\'s binary setting at it']],
+    ['older', { path: '/b', present: true, versionOutput: 'Geth version 1.10.26-stable' }, ['geth at /b is 1.10.26, older than v1.15.6, the oldest release nodeform\'s flags work with: upgrade it to v1.17.5']],
+    ['new enough', { path: '/b', present: true, versionOutput: 'geth version 1.17.5-stable' }, []],
+    ['silent', { path: '/b', present: true, versionOutput: '' }, ['geth at /b did not say its version (--version printed "")']],
+  ])('%s: the plan warns, and changes nothing', (_name, fact, expected) => {
+    const facts = withFacts((f) => (f.binaries = { '/b': fact }));
+    const plan = planHost(desired([binary('/b')]), facts, { removeUndeclared: true });
+    expect(plan.warnings).toEqual(expected);
+    expect(plan.changes).toEqual([]);
+    expect(plan.managedAfter).toEqual([]);
+  });
+  it('asks the probe for the version', () => {
+    expect(probeRequestFor(desired([binary('/b')])).binaries).toEqual(['/b']);
+  });
+});
