@@ -10,7 +10,7 @@ import type { ProbeRequest } from '../facts/probe.js';
 import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../plan/compute.js';
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, type ScriptOptions } from './script.js';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, stageCommand, stagedContent, type ScriptOptions } from './script.js';
 
 export type Connector = (connection: HostConnection) => Promise<Transport>;
 
@@ -110,6 +110,13 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
     keepGenerations: planned.desired.settings.keepGenerations,
     action: options.action,
   };
+  // Large files go first, raw, one upload exec each: the apply script then only copies them into place.
+  for (const [sha256, bytes] of stagedContent(planned.plan, planned.desired)) {
+    const upload = await transport.exec(stageCommand(scriptOptions.stateDir, sha256), { stdin: bytes });
+    if (upload.exitCode !== 0) {
+      return { host, status: 'failed', events: [], error: `upload of a ${bytes.length}-byte file failed: ${upload.stderr.trim() || `exit ${upload.exitCode}`}`, durationMs: Date.now() - started };
+    }
+  }
   const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions);
   let buffered = '';
   const result = await transport.exec(command, {

@@ -13,6 +13,35 @@ import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model
 import { quote } from '../transport/quote.js';
 import { UNIT_DIR } from '../facts/probe.js';
 
+/**
+ * Files larger than this cross the wire raw in an upload exec of their own before the apply script
+ * (content-addressed in STATE/staging), instead of base64 inside the script.
+ */
+export const STAGE_THRESHOLD = 512 * 1024;
+
+/** Content the apply must upload first: declared files and unit files over STAGE_THRESHOLD, by sha256. */
+export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map<string, Buffer> {
+  const staged = new Map<string, Buffer>();
+  const byPath = new Map<string, FileResource | UnitResource>();
+  for (const r of desired?.resources ?? []) if (r.kind === 'file' || r.kind === 'unit') byPath.set(r.path, r);
+  for (const c of plan.changes) {
+    if (c.content?.from !== 'desired' || !c.after || !c.attributes.some((a) => a.name === 'content')) continue;
+    const resource = byPath.get(filePath(c));
+    if (!resource) continue;
+    const bytes = bytesOf(resource);
+    if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, bytes);
+  }
+  return staged;
+}
+
+/** The upload exec for one staged file: raw bytes on stdin, checked, renamed into STATE/staging/SHA. */
+export function stageCommand(stateDir: string, sha256: string): string {
+  const script =
+    'set -e; umask 077; d="$1/staging"; mkdir -p "$d"; t="$d/.in.$$"; cat > "$t"; ' +
+    '[ "$(sha256sum < "$t" | cut -c1-64)" = "$2" ] || { rm -f "$t"; echo "upload of $2 arrived damaged" >&2; exit 1; }; mv -f "$t" "$d/$2"';
+  return `sh -c ${quote(script)} sh ${quote(stateDir)} ${quote(sha256)}`;
+}
+
 export interface ScriptOptions {
   stateDir: string;
   runId: string;
@@ -128,6 +157,7 @@ inst() {
   say "WROTE$TAB$1"
 }
 put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
+stage() { tmpfor "$1"; cp "$S/staging/$5" "$CUR_TMP" || fail "the upload of $1 (sha256 $5) is missing from $S/staging"; inst "$@"; }
 gen() { # path mode owner group: 32 random bytes as hex, made here and never sent anywhere
   tmpfor "$1"
   od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$CUR_TMP" || fail "cannot generate $1"
@@ -222,6 +252,7 @@ function filePath(c: Change): string {
 }
 
 export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
+  const staged = stagedContent(plan, desired);
   const contentOf = new Map<string, FileResource | UnitResource>();
   for (const r of desired?.resources ?? []) {
     if (r.kind === 'file') contentOf.set(r.path, r);
@@ -293,6 +324,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
       } else if (c.content?.from === 'generate') {
         body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
         continue; // never read back, not even to verify
+      } else if (staged.has(a.sha256)) {
+        body.push(`stage ${q(path, a.mode, a.owner, a.group, a.sha256)}`);
       } else {
         const resource = contentOf.get(path);
         if (!resource) throw new NodeformError('INTERNAL', `no declared content for ${path}`);
@@ -332,6 +365,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   body.push(`finish ${heredoc(managedLines(plan.managedAfter))}`);
+  if (staged.size > 0) body.push('rm -rf "$S/staging"');
 
   // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.
   const script = ['main() {', PRELUDE, ...body.map((l) => `  ${l}`), '}', 'main "$@"', ''].join('\n');

@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED } from '../../src/apply/script.js';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
+import { applyOne } from '../../src/apply/run.js';
+import { openLocal } from '../../src/transport/local.js';
 import { buildProbe } from '../../src/facts/probe.js';
 import { parseFacts } from '../../src/facts/parse.js';
 import { planHost, probeRequestFor } from '../../src/plan/compute.js';
@@ -151,5 +153,22 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(out).not.toContain(sha(secret));
     expect(planHost(d(), probe(d()), { removeUndeclared: true }).changes).toEqual([]);
     expect(readFileSync(jwt, 'utf8')).toBe(secret);
+  });
+
+  it('uploads a large file raw in an exec of its own, then installs it from staging', async () => {
+    const big = join(root, 'big.bin');
+    const content = Buffer.alloc(STAGE_THRESHOLD + 4096, 7).toString('base64');
+    const d = desired([file(big, content, { encoding: 'base64', sha256: sha(Buffer.from(content, 'base64')), mode: '0755' })], state);
+    const transport = openLocal(d.connection);
+    const facts = probe(d);
+    const plan = planHost(d, facts, { removeUndeclared: true });
+    const script = buildApplyScript(plan, d, opts()).script;
+    expect(script.length).toBeLessThan(20_000); // the bytes are not in the script
+    const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
+    expect(result.status, result.error).toBe('applied');
+    expect(transport.stats.execs).toBe(2);
+    expect(readFileSync(big).equals(Buffer.from(content, 'base64'))).toBe(true);
+    expect(statSync(big).mode & 0o777).toBe(0o755);
+    expect(existsSync(join(state, 'staging'))).toBe(false);
   });
 });
