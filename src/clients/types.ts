@@ -48,6 +48,16 @@ export interface ClientCommon {
   peers?: number;
   /** Extra arguments, already split (strings are split with shell-word rules by the loader). */
   extraArgs: string[];
+  /** Where the controller gets the binary from, to install it on hosts that lack it. */
+  install?: InstallSpec;
+}
+
+export interface InstallSpec {
+  url: string;
+  /** sha256 of what the URL serves (the archive, when archivePath is set). */
+  sha256: string;
+  /** The executable's path inside a .tar.gz the URL serves; absent when the URL serves the executable itself. */
+  archivePath?: string;
 }
 
 export interface ConsensusSpec extends ClientCommon {

@@ -15,7 +15,8 @@ import { templateCandidates } from '../render/templates.js';
 import type { InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences, parseExtraVars } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
-import { configSourceDirectories, ephemeryReleases, releaseKey, type NodeInputs } from './node-play.js';
+import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
+import { fetchBinary } from '../network/binaries.js';
 import { defaultCacheDir, fetchRelease } from '../network/fetch.js';
 import { parsePlaybook, templateReferences } from './playbook.js';
 import { buildInventory, buildProject, type ProjectSources } from './project.js';
@@ -166,7 +167,12 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     node = {
       templates: await readNodeTemplates(builtinTemplates),
       networkSources: await readNetworkSources(configSourceDirectories(parsedInventory.inventory, parsedPlaybook, extraVars)),
-      ...(options.offline ? {} : { releases: await readEphemeryReleases(ephemeryReleases(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir) }),
+      ...(options.offline
+        ? {}
+        : {
+            releases: await readEphemeryReleases(ephemeryReleases(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir),
+            binaries: await readClientBinaries(clientInstalls(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir),
+          }),
     };
   }
   const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
@@ -199,6 +205,22 @@ async function readEphemeryReleases(
     }
   }
   return releases;
+}
+
+/** Each client binary an `install` names, downloaded once and checked. */
+async function readClientBinaries(
+  wanted: { url: string; sha256: string; archivePath?: string }[],
+  cacheDir: string | undefined,
+): Promise<NonNullable<NodeInputs['binaries']>> {
+  const binaries: NonNullable<NodeInputs['binaries']> = {};
+  for (const install of wanted) {
+    try {
+      binaries[installKey(install)] = (await fetchBinary(install, cacheDir ?? defaultCacheDir(process.env))).toString('base64');
+    } catch (error) {
+      binaries[installKey(install)] = { error: (error as Error).message };
+    }
+  }
+  return binaries;
 }
 
 /** The unit templates of ethereum_node plays, from nodeform's own templates/systemd/. */

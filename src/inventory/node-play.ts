@@ -3,12 +3,13 @@
 // Every problem is placed where the variable was written: inventory, group_vars, host_vars, play
 // vars or -e. Pure.
 
+import { createHash } from 'node:crypto';
 import { flagName } from '../clients/args.js';
 import { CONSENSUS_PROFILES } from '../clients/consensus.js';
 import { EXECUTION_PROFILES } from '../clients/execution.js';
 import type { ClientProfile, ConsensusClient, ExecutionClient, NodeSpec } from '../clients/types.js';
 import { NodeformError, type ConfigProblem } from '../errors.js';
-import type { Resource } from '../model/types.js';
+import type { Resource, UnitResource } from '../model/types.js';
 import { customNetwork } from '../node/network.js';
 import { nodeResources, unitName, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
 import { OLD_NODE_VARIABLES, nodeSpecFor, type ArgOrigin } from '../node/spec.js';
@@ -41,6 +42,12 @@ export interface NodeInputs {
    * release's files (name -> base64), or why it could not be had.
    */
   releases?: Record<string, { iteration: number; files: Record<string, string> } | string>;
+  /** Client binaries the loader downloaded for `install`, by installKey: the executable as base64, or why not. */
+  binaries?: Record<string, string | { error: string }>;
+}
+
+export function installKey(install: { sha256: string; archivePath?: string }): string {
+  return `${install.sha256}:${install.archivePath ?? ''}`;
 }
 
 export function releaseKey(url: string, iteration: number | 'latest'): string {
@@ -224,6 +231,20 @@ export function nodePlayResources(
 
   const resources: Resource[] = [...built.resources];
   for (const kind of ['consensus', 'execution'] as const) {
+    const install = spec[kind].install;
+    if (!install || ctx.inputs.binaries === undefined) continue; // validate downloads nothing
+    const bytes = ctx.inputs.binaries[installKey(install)];
+    if (bytes === undefined || typeof bytes !== 'string') {
+      problem({ path: [kind, 'install'] }, `cannot install ${spec[kind].client}: ${bytes?.error ?? 'it was not downloaded'}`);
+      return [];
+    }
+    const sha = createHash('sha256').update(Buffer.from(bytes, 'base64')).digest('hex');
+    resources.push({ kind: 'file', id: `file:${spec[kind].binary}`, tags: [...new Set([...play.tags, 'node'])], path: spec[kind].binary, content: bytes, encoding: 'base64', sha256: sha, mode: '0755', owner: 'root', group: 'root', secret: false });
+    // A new binary is a new release of the client: its service restarts onto it.
+    const service = resources.find((r): r is UnitResource => r.kind === 'unit' && r.name === unitName(spec[kind].client));
+    if (service) service.restartOn = [...service.restartOn, spec[kind].binary].sort();
+  }
+  for (const kind of ['consensus', 'execution'] as const) {
     const profile = selected[kind];
     resources.push({
       kind: 'binary',
@@ -303,6 +324,28 @@ export function ephemeryReleases(inventory: Inventory, playbook: Playbook, extra
       iteration: typeof iteration === 'number' ? iteration : ('latest' as const),
     };
     wanted.set(releaseKey(entry.url, entry.iteration), entry);
+  }
+  return [...wanted.values()];
+}
+
+/** Every client `install` any host could use (inventory, play and -e vars): the loader downloads these. */
+export function clientInstalls(inventory: Inventory, playbook: Playbook, extraVars: Record<string, unknown>): { url: string; sha256: string; archivePath?: string }[] {
+  const mappings = [
+    ...Object.values(inventory.groups).map((group) => group.vars),
+    ...Object.values(inventory.hosts).map((host) => host.vars),
+    ...playbook.plays.filter((play) => play.ethereumNode).map((play) => play.vars),
+    extraVars,
+  ];
+  const wanted = new Map<string, { url: string; sha256: string; archivePath?: string }>();
+  for (const vars of mappings) {
+    for (const kind of ['consensus', 'execution']) {
+      const url = valueAt(vars, [kind, 'install', 'url']);
+      const sha256 = valueAt(vars, [kind, 'install', 'sha256']);
+      const archivePath = valueAt(vars, [kind, 'install', 'archive_path']);
+      if (typeof url !== 'string' || typeof sha256 !== 'string') continue;
+      const entry = { url, sha256, ...(typeof archivePath === 'string' ? { archivePath } : {}) };
+      wanted.set(installKey(entry), entry);
+    }
   }
   return [...wanted.values()];
 }

@@ -149,6 +149,18 @@ function clientSchema(kind: 'consensus' | 'execution'): JsonSchema {
         description: 'The release installed on the host. Default: the release nodeform\'s flags were checked against.',
       },
       binary: hostPath('The executable. Default: /usr/local/bin/<client>.'),
+      install: {
+        description: 'Install the binary from here on hosts that lack it: the controller downloads it once, checks the sha256, and uploads it only where the host\'s copy differs.',
+        type: 'object',
+        errorMessage: 'must be a mapping like { url: https://..., sha256: <64 hex digits> }',
+        required: ['url', 'sha256'],
+        additionalProperties: false,
+        properties: {
+          url: { type: 'string', pattern: '^https?://\\S+$', errorMessage: 'must be an http(s) URL', description: 'Where the release is downloaded from.' },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', errorMessage: 'must be 64 lower-case hex digits', description: 'sha256 of what the URL serves.' },
+          archive_path: { type: 'string', minLength: 1, description: 'Path of the executable inside a .tar.gz the URL serves.' },
+        },
+      },
       data_dir: hostPath('Chain data directory. Default: /var/lib/<client>.'),
       user: { ...posixName, description: 'System user the service runs as. Default: the client name.' },
       listen_address: ipAddress(`Address the client's APIs listen on. Default: ${LISTEN_ADDRESS}.`),

@@ -32,7 +32,7 @@ export function archiveUrl(releasesUrl: string, tag: string): string {
 // GitHub serves release assets through redirects.
 const dispatcher = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
 
-async function get(url: string, timeoutMs: number): Promise<{ body: Readable; status: number }> {
+export async function get(url: string, timeoutMs: number): Promise<{ body: Readable; status: number }> {
   try {
     const res = await request(url, { dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, headers: { 'user-agent': 'nodeform' } });
     return { body: res.body as unknown as Readable, status: res.statusCode };

@@ -312,6 +312,15 @@ function readClient(vars: Vars, kind: 'consensus' | 'execution', out: Collector,
     listenAddress: text(mapping.listen_address) ?? LISTEN_ADDRESS,
     ...(peers !== undefined ? { peers } : {}),
     extraArgs: extra.words,
+    ...(isRecord(mapping.install) && typeof mapping.install.url === 'string' && typeof mapping.install.sha256 === 'string'
+      ? {
+          install: {
+            url: mapping.install.url,
+            sha256: mapping.install.sha256,
+            ...(typeof mapping.install.archive_path === 'string' ? { archivePath: mapping.install.archive_path } : {}),
+          },
+        }
+      : {}),
   };
   const spec =
     kind === 'consensus'

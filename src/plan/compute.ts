@@ -333,7 +333,24 @@ function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], p
     const base = { kind: entry.kind, action: 'delete' as const, target: entry.target, reason: 'no longer declared', secret: false };
     if (entry.kind === 'file') {
       const fact = facts.paths[entry.target];
-      if (fact?.exists && fact.type === 'file') {
+      const original = facts.record.original.find((o) => o.kind === 'file' && o.target === entry.target);
+      if (original?.existed && original.sha256 && fact?.exists && fact.type === 'file') {
+        // It was there before nodeform took it over: put back what was there, rather than delete it.
+        const want = { mode: original.mode ?? '0644', owner: original.owner ?? 'root', group: original.group ?? 'root' };
+        const attributes = [...(fact.sha256 !== original.sha256 ? [attr('content', short(fact.sha256), short(original.sha256))] : []), ...ownershipChanges(fact, want)];
+        if (attributes.length === 0) forgotten.push(entry);
+        else {
+          changes.push({
+            ...base,
+            action: 'update',
+            reason: 'no longer declared; restored as it was before nodeform',
+            attributes,
+            precondition: { exists: true, sha256: fact.sha256 },
+            after: { sha256: original.sha256, ...want },
+            content: { from: 'backup', sha256: original.sha256 },
+          });
+        }
+      } else if (fact?.exists && fact.type === 'file') {
         changes.push({ ...base, attributes: [attr('content', short(fact.sha256), null)], precondition: { exists: true, sha256: fact.sha256 } });
       } else forgotten.push(entry);
     } else if (entry.kind === 'unit') {

@@ -1,9 +1,13 @@
 // Ethereum nodes on real hosts: Lighthouse + Geth on Ephemery across 3 lab hosts, with stand-in clients
 // that accept exactly the flags of each client's reference and serve its API.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import { sshArgs, startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, unitState, writeInventory, writePlaybook } from './support.js';
 import { releaseArchive, releaseFiles, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
@@ -129,6 +133,47 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     expect(await hostSh(lab, h, 'tail -1 /etc/ethereum/geth.network.env')).toBe('NODEFORM_NETWORK_ARGS=--maxpeers 25\n');
     // Back to the declared state for the tests that follow.
     expect((await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h.name)).code).toBe(0);
+  });
+
+  it('installs a client binary from a release: downloaded once, checked, uploaded only where it differs', async () => {
+    // The "release": geth's stand-in wrapper, padded past the size that travels in an upload exec of its own.
+    const wrapper = await hostSh(lab, lab.hosts[0]!, 'cat /usr/local/bin/geth');
+    const binary = `${wrapper}${'# padding to make a binary-sized release\n'.repeat(16_000)}`;
+    const archive = await releaseArchive({ 'geth-linux-amd64/geth': binary });
+    const sha = createHash('sha256').update(archive).digest('hex');
+    const served: string[] = [];
+    const server = createServer((req, res) => {
+      served.push(req.url ?? '');
+      res.end(archive);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.8.2', r));
+    try {
+      const url = `http://127.0.8.2:${(server.address() as AddressInfo).port}/geth-linux-amd64.tar.gz`;
+      // One host already has this release: it gets nothing.
+      const placed = spawnSync('ssh', [...sshArgs(lab, lab.hosts[1]!), 'cat > /usr/local/bin/geth'], { input: binary });
+      expect(placed.status, placed.stderr.toString()).toBe(0);
+      const inv = writeInventory(lab, 'node-install', {
+        vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+        hosts: Object.fromEntries(
+          lab.hosts.map((h) => [h.name, { ...nodeVars(h, 'lighthouse', 'geth'), execution: { client: 'geth', listen_address: h.address, install: { url, sha256: sha, archive_path: 'geth-linux-amd64/geth' } } }]),
+        ),
+      });
+      const plan = await nodeform('plan', '-i', inv, playbook);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      const updated = plan.stdout.split('\n\n').filter((block) => block.includes('~ file /usr/local/bin/geth')).map((block) => block.split('\n')[0]);
+      expect(updated).toEqual([lab.hosts[0]!.name, lab.hosts[2]!.name]);
+      const r = await nodeform('apply', '-i', inv, playbook, '--yes');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const want = createHash('sha256').update(binary).digest('hex');
+      for (const h of lab.hosts) {
+        expect((await hostSh(lab, h, 'sha256sum < /usr/local/bin/geth; stat -c %a /usr/local/bin/geth')).replace(/ +-/, '')).toBe(`${want}\n755\n`);
+        expect(await unitState(lab, h, 'geth.service')).toMatchObject({ active: 'active' });
+      }
+      expect((await nodeform('plan', '-i', inv, playbook, '--detailed-exitcode')).code).toBe(0);
+      expect(served).toHaveLength(1);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('warns when a client binary is missing, or older than its profile supports', async () => {

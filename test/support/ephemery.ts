@@ -1,9 +1,9 @@
 // A local Ephemery release server in GitHub's layout (/releases/latest, /releases/download/TAG/testnet-all.tar.gz),
 // serving real tar.gz archives built from small release files, and counting requests.
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as tar from 'tar';
 
@@ -26,8 +26,11 @@ export function releaseFiles(iteration: number, overrides: Record<string, string
 
 export async function releaseArchive(files: Record<string, string>): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'nodeform-release-src-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const out = join(dir, 'testnet-all.tar.gz');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const out = join(mkdtempSync(join(tmpdir(), 'nodeform-release-')), 'release.tar.gz');
   await tar.c({ gzip: true, file: out, cwd: dir }, Object.keys(files));
   return readFileSync(out);
 }

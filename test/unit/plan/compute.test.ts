@@ -187,3 +187,22 @@ describe('client binaries', () => {
     expect(probeRequestFor(desired([binary('/b')])).binaries).toEqual(['/b']);
   });
 });
+
+describe('a file no longer declared that existed before nodeform', () => {
+  it('is put back as it was, not deleted', () => {
+    const facts = withFacts((f) => {
+      f.record.managed = [{ kind: 'file', target: '/etc/pre' }];
+      f.record.original = [{ kind: 'file', target: '/etc/pre', existed: true, sha256: sha('before\n'), mode: '0600', owner: 'root', group: 'root' }];
+      f.paths['/etc/pre'] = present('/etc/pre', 'managed\n');
+    });
+    const [change] = planHost(desired([]), facts, { removeUndeclared: true }).changes;
+    expect(change).toMatchObject({
+      kind: 'file',
+      action: 'update',
+      target: '/etc/pre',
+      reason: 'no longer declared; restored as it was before nodeform',
+      content: { from: 'backup', sha256: sha('before\n') },
+      after: { sha256: sha('before\n'), mode: '0600', owner: 'root', group: 'root' },
+    });
+  });
+});
