@@ -33,6 +33,8 @@ export interface StartLabOptions {
   inventoryExtra?: Record<string, unknown>;
   /** Hosts outlive this process (the CLI's `up`); stop them with stopLabProcesses or `npm run lab -- down`. */
   detach?: boolean;
+  /** Extra read-only bind mounts into every host (nspawn --bind-ro=SOURCE:TARGET); neither path may contain ":". */
+  binds?: { source: string; target: string }[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,7 +131,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   if (!opts.detach) watchProcessExit(cleanupSync);
 
   try {
-    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, opts.detach ?? false));
+    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, opts.detach ?? false, opts.binds ?? []));
     writePids(dir, opts, running);
     const deadline = Date.now() + 60_000 + hosts.length * 1_000;
     const limit = semaphore(16);
@@ -259,7 +261,7 @@ function inventoryYaml(hosts: LabHost[], files: { clientKey: string; knownHosts:
   return doc.toString();
 }
 
-function boot(rootfs: string, dir: string, host: LabHost, detach: boolean): Running {
+function boot(rootfs: string, dir: string, host: LabHost, detach: boolean, binds: { source: string; target: string }[]): Running {
   const hdir = join(dir, 'hosts', host.machine);
   const ak = join(dir, 'authorized_keys');
   const nspawn = [
@@ -270,6 +272,7 @@ function boot(rootfs: string, dir: string, host: LabHost, detach: boolean): Runn
     `--bind-ro=${hdir}/sshd.conf:/etc/ssh/sshd_config.d/nodeform-lab.conf`,
     `--bind-ro=${ak}:/root/.ssh/authorized_keys`,
     `--bind-ro=${ak}:/home/deploy/.ssh/authorized_keys`,
+    ...binds.map((b) => `--bind-ro=${b.source}:${b.target}`),
   ];
   // Attached hosts die with this process even on SIGKILL: nspawn gets SIGTERM and powers its container off.
   const argv = detach ? nspawn : ['setpriv', '--pdeathsig', 'TERM', ...nspawn];

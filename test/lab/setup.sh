@@ -25,3 +25,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 npm run --silent build
 bash test/lab/build-image.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
+bash test/lab/lodestar.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
