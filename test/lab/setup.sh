@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for the demo and the tests: Debian packages, npm dependencies,
-# the build, and the cached lab image. Idempotent: a second run takes seconds. Needs root (the lab boots
-# systemd-nspawn containers).
+# the build, the cached lab image and (unless --no-lodestar) the real Lodestar 1.5.1 the tests run.
+# Idempotent: a second run takes seconds. Needs root (the lab boots systemd-nspawn containers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then echo "setup: run as root (the lab boots containers with systemd-nspawn)" >&2; exit 1; fi
@@ -25,4 +25,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 npm run --silent build
 bash test/lab/build-image.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
-bash test/lab/lodestar.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
+# The real Lodestar 1.5.1 the tests run (npm, ~240 MB, once); the demo does not need it.
+[ "${1:-}" = --no-lodestar ] || bash test/lab/lodestar.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
