@@ -1,0 +1,198 @@
+// The benchmark's result shape and its Markdown report (pure: takes the results, returns text).
+import { mean, median } from './measure.js';
+
+export type Tool = 'nodeform' | 'ansible' | 'ansible-tuned';
+type Step = 'first' | 'noop' | 'plan' | 'change';
+
+interface Measured {
+  wallMs: number;
+  cpuS: number;
+  maxRssKb: number;
+}
+
+export interface StepResult {
+  tool: Tool;
+  step: Step;
+  hosts: number;
+  latencyMs: number;
+  samples: Measured[];
+  /** Per command, from the delay proxies (only when latency was added). */
+  wire: { upPerHost: number; downPerHost: number; connectionsPerHost: number }[];
+}
+
+export interface Results {
+  command: string;
+  started: string;
+  finished?: string;
+  machine: { hostname: string; cores: number; cpu: string; memoryGiB: number; kernel: string; node: string; ansible?: string | undefined; nodeform?: string | undefined };
+  options: unknown;
+  steps: StepResult[];
+  floor: { hosts: number; latencyMs: number; samplesMs: number[]; medianMs: number }[];
+  counts: { hosts: number; step: Step; contentSent: string[]; execsPerHost: number; bytesSentPerHost: number; bytesReceivedPerHost: number }[];
+  equivalence: { hosts: number; latencyMs: number; identical: boolean; states: Record<string, string> }[];
+  fileBytes: Record<string, number>;
+  scale?: { hosts: number; bootS: number; firstApply: Measured; plan: Measured[]; noop: Measured[]; floorMs: number[] };
+}
+
+const STEP_NAMES: Record<Step, string> = {
+  plan: 'plan (Ansible: --check --diff), one change pending',
+  first: 'first apply',
+  noop: 'no-op apply',
+  change: 'apply after one file changed',
+};
+const STEP_ORDER: Step[] = ['plan', 'first', 'noop', 'change'];
+const TOOLS: Tool[] = ['nodeform', 'ansible', 'ansible-tuned'];
+
+const s = (ms: number): string => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
+const x = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : '–');
+const mb = (kb: number): string => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : '–');
+const kib = (b: number): string => (Number.isFinite(b) ? (b / 1024).toFixed(1) : '–');
+
+function find(r: Results, tool: Tool, step: Step, hosts: number, latencyMs: number): StepResult | undefined {
+  return r.steps.find((e) => e.tool === tool && e.step === step && e.hosts === hosts && e.latencyMs === latencyMs);
+}
+const wall = (e?: StepResult): number => (e ? median(e.samples.map((v) => v.wallMs)) : NaN);
+const cpu = (e?: StepResult): number => (e ? median(e.samples.map((v) => v.cpuS)) : NaN);
+const rss = (e?: StepResult): number => (e ? Math.max(...e.samples.map((v) => v.maxRssKb)) : NaN);
+
+export function renderMarkdown(r: Results): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push('# nodeform benchmark', '');
+  out.push(`Command: \`${r.command}\` (from the repository root, as root)  `);
+  out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.ansible ?? 'no Ansible'}, nodeform ${m.nodeform ?? '?'} (+ working tree)  `);
+  out.push(`Run: ${r.started} – ${r.finished ?? '?'}`, '');
+  out.push(
+    'Medians of the runs, wall-clock seconds of the command as a user runs it (`node bin/nodeform.js …`, `ansible-playbook …`, each a child',
+    'process). Ansible "stock" is as shipped (forks 5, no pipelining, ControlPersist 60s, interpreter discovery); "tuned" adds',
+    'pipelining, forks = hosts and interpreter_python. Both with gather_facts: false (no task needs facts). Floor: TCP connect, SSH',
+    'handshake and login, one `true` exec per host, all in parallel, in-process (ssh2). The plan runs on converged hosts with one',
+    'pending change (bench.conf), the change apply then makes it.',
+    '',
+  );
+
+  const latencies = [...new Set(r.steps.map((e) => e.latencyMs))].sort((a, b) => a - b);
+  const hostCounts = [...new Set(r.steps.map((e) => e.hosts))].sort((a, b) => a - b);
+  out.push('## Time', '');
+  out.push('| +RTT | hosts | step | nodeform s | stock s | tuned s | floor s | stock ÷ nodeform | tuned ÷ nodeform | nodeform ÷ floor |');
+  out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const l of latencies) {
+    for (const h of hostCounts) {
+      const floor = r.floor.find((f) => f.hosts === h && f.latencyMs === l)?.medianMs ?? NaN;
+      for (const step of STEP_ORDER) {
+        const [nf, st, tu] = TOOLS.map((t) => wall(find(r, t, step, h, l)));
+        out.push(`| ${l} ms | ${h} | ${STEP_NAMES[step]} | ${s(nf!)} | ${s(st!)} | ${s(tu!)} | ${step === 'plan' ? s(floor) : ''} | ${x(st!, nf!)} | ${x(tu!, nf!)} | ${step === 'plan' ? x(nf!, floor) : ''} |`);
+      }
+    }
+  }
+  out.push('');
+
+  out.push('## Controller CPU and memory', '');
+  out.push('CPU: user+sys seconds of the command and every process it waited for (for Ansible, plus its ControlPersist masters, read before');
+  out.push('they are closed). Peak memory: max RSS of the largest single process (getrusage), MiB; Ansible\'s forks each have their own.', '');
+  out.push('| +RTT | hosts | step | nodeform CPU s | stock CPU s | tuned CPU s | nodeform MiB | stock MiB | tuned MiB |');
+  out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const l of latencies) {
+    for (const h of hostCounts) {
+      for (const step of STEP_ORDER) {
+        const es = TOOLS.map((t) => find(r, t, step, h, l));
+        out.push(`| ${l} ms | ${h} | ${step} | ${es.map((e) => (e ? cpu(e).toFixed(2) : '–')).join(' | ')} | ${es.map((e) => mb(rss(e))).join(' | ')} |`);
+      }
+    }
+  }
+  out.push('');
+
+  const wired = r.steps.filter((e) => e.wire.length > 0);
+  if (wired.length > 0) {
+    out.push('## Bytes on the wire, per host', '');
+    out.push('From the delay proxies (SSH handshake and encryption included), mean over runs; KiB up (to the host) / down, and TCP connections.', '');
+    out.push('| +RTT | hosts | step | nodeform up/down KiB, conns | stock | tuned |');
+    out.push('| ---: | ---: | --- | --- | --- | --- |');
+    for (const l of latencies.filter((v) => v > 0)) {
+      for (const h of hostCounts) {
+        for (const step of STEP_ORDER) {
+          const cells = TOOLS.map((t) => {
+            const e = find(r, t, step, h, l);
+            if (!e || e.wire.length === 0) return '–';
+            return `${kib(mean(e.wire.map((w) => w.upPerHost)))} / ${kib(mean(e.wire.map((w) => w.downPerHost)))}, ${mean(e.wire.map((w) => w.connectionsPerHost)).toFixed(1)}`;
+          });
+          out.push(`| ${l} ms | ${h} | ${step} | ${cells.join(' | ')} |`);
+        }
+      }
+    }
+    out.push('');
+  }
+
+  if (r.counts.length > 0) {
+    out.push('## nodeform SSH execs and payload, per host', '');
+    out.push('Counted once per host count with nodeform run in-process (transport stats: exec requests; bytes of command lines and');
+    out.push(`stdin sent; stdout+stderr received). Host files: ${Object.entries(r.fileBytes).map(([f, b]) => `${f} ${b} B`).join(', ')}.`, '');
+    out.push('| hosts | step | execs | bytes sent | bytes received | file content sent |');
+    out.push('| ---: | --- | ---: | ---: | ---: | --- |');
+    for (const c of r.counts) {
+      out.push(`| ${c.hosts} | ${c.step} | ${c.execsPerHost.toFixed(1)} | ${c.bytesSentPerHost.toFixed(0)} | ${c.bytesReceivedPerHost.toFixed(0)} | ${c.contentSent.join(', ') || 'none'} |`);
+    }
+    out.push('');
+  }
+
+  if (r.scale) {
+    const sc = r.scale;
+    out.push(`## Scale: nodeform alone on ${sc.hosts} hosts`, '');
+    out.push('| boot s | first apply s | plan s (median) | no-op apply s | floor s | plan ÷ floor | plan CPU s | plan MiB |');
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const plan = median(sc.plan.map((v) => v.wallMs));
+    const fl = median(sc.floorMs);
+    out.push(
+      `| ${sc.bootS.toFixed(1)} | ${s(sc.firstApply.wallMs)} | ${s(plan)} | ${s(median(sc.noop.map((v) => v.wallMs)))} | ${s(fl)} | ${x(plan, fl)} | ${median(sc.plan.map((v) => v.cpuS)).toFixed(2)} | ${mb(Math.max(...sc.plan.map((v) => v.maxRssKb)))} |`,
+      '',
+    );
+  }
+
+  if (r.equivalence.length > 0) {
+    const same = r.equivalence.every((e) => e.identical);
+    out.push('## Same result', '');
+    out.push(same
+      ? 'After the first apply, each tool left the first host with identical paths, modes, owners, contents (sha256) and unit state.'
+      : `The tools left DIFFERENT states (see "equivalence" in the JSON): ${r.equivalence.filter((e) => !e.identical).map((e) => `${e.hosts} hosts +${e.latencyMs} ms`).join(', ')}.`, '');
+  }
+
+  out.push('## Targets', '');
+  out.push(...targets(r), '');
+  return out.join('\n');
+}
+
+function targets(r: Results): string[] {
+  const lines: string[] = [];
+  const check = (ok: boolean | undefined, text: string): void => {
+    lines.push(`- ${ok === undefined ? '(not measured)' : ok ? 'met' : '**not met**'}: ${text}`);
+  };
+  const l0 = Math.min(...r.steps.map((e) => e.latencyMs));
+  for (const h of [3, 10]) {
+    for (const step of ['plan', 'noop'] as const) {
+      const nf = wall(find(r, 'nodeform', step, h, l0));
+      const st = wall(find(r, 'ansible', step, h, l0));
+      const ratio = st / nf;
+      check(Number.isFinite(ratio) ? ratio >= 30 : undefined, `${step} ≥30× faster than stock Ansible at ${h} hosts (+${l0} ms): ${x(st, nf)}`);
+    }
+  }
+  for (const f of r.floor) {
+    const nf = wall(find(r, 'nodeform', 'plan', f.hosts, f.latencyMs));
+    check(Number.isFinite(nf) ? nf <= 2 * f.medianMs : undefined, `plan within 2× the floor at ${f.hosts} hosts +${f.latencyMs} ms: ${x(nf, f.medianMs)}`);
+  }
+  const counted = (step: Step) => r.counts.filter((c) => c.step === step);
+  const plans = counted('plan');
+  check(plans.length ? plans.every((c) => c.execsPerHost === 1) : undefined, `one exec per host for a plan: ${plans.map((c) => c.execsPerHost).join(', ')}`);
+  const total = Object.values(r.fileBytes).reduce((a, b) => a + b, 0);
+  const biggest = Math.max(...Object.values(r.fileBytes));
+  const noops = counted('noop');
+  check(noops.length ? noops.every((c) => c.contentSent.length === 0) : undefined,
+    `no-op apply sends no file content: content of ${[...new Set(noops.flatMap((c) => c.contentSent))].join(', ') || 'no file'} sent; ${noops.map((c) => `${c.bytesSentPerHost.toFixed(0)} B`).join(', ')} sent per host (all files ${total} B, largest ${biggest} B)`);
+  const changes = counted('change');
+  check(changes.length ? changes.every((c) => c.contentSent.join() === 'bench.conf.hbs') : undefined,
+    `one-file change sends only that file (bench.conf): content of ${[...new Set(changes.flatMap((c) => c.contentSent))].join(', ') || 'no file'} sent; ${changes.map((c) => `${c.bytesSentPerHost.toFixed(0)} B`).join(', ')} sent per host (a no-op sends ${noops.map((n) => n.bytesSentPerHost.toFixed(0)).join(', ')} B: the probe)`);
+  if (r.scale) {
+    const plan = median(r.scale.plan.map((v) => v.wallMs));
+    check(r.scale.hosts >= 100 ? plan < 3000 : undefined, `${r.scale.hosts}-host plan under 3 s: ${s(plan)} s`);
+  } else check(undefined, '100-host plan under 3 s');
+  return lines;
+}

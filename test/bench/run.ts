@@ -1,0 +1,466 @@
+// The benchmark: nodeform against ansible-playbook (as shipped and tuned) and against the SSH floor, on real lab
+// hosts, with and without added latency. `npm run bench -- --help`. Writes bench-results/bench-<stamp>.{json,md}.
+// Not part of `npm test`; it asserts nothing about time.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { startLab, type Lab, type LabHost } from '../lab/lab.js';
+import { startProxy, type Proxy } from '../lab/proxy.js';
+import { countExecs, median, sshFloor, timed, TIME_BIN, type Sample, type Target, type TransportCount } from './measure.js';
+import { renderMarkdown, type Results, type StepResult, type Tool } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const PLAYBOOK = join(here, 'playbook.yaml');
+const ANSIBLE_PLAYBOOK = join(here, 'ansible', 'playbook.yml');
+const STEPS = ['first', 'noop', 'plan', 'change'] as const;
+export type Step = (typeof STEPS)[number];
+const LAB_SLOT = 20;
+const SCALE_SLOT = 21;
+// Everything either tool creates on a host, removed between first-apply runs (through nsenter, not SSH).
+const RESET_SCRIPT = [
+  'systemctl disable --now bench.service >/dev/null 2>&1',
+  'rm -f /etc/systemd/system/bench.service /etc/systemd/system/multi-user.target.wants/bench.service',
+  'systemctl daemon-reload',
+  'systemctl reset-failed bench.service >/dev/null 2>&1',
+  'rm -rf /etc/bench /var/lib/bench /var/log/bench /var/lib/nodeform /root/.ansible',
+  'true',
+].join('; ');
+const STATE_PATHS = [
+  '/etc/bench', '/var/lib/bench', '/var/log/bench', '/etc/bench/bench.conf', '/etc/bench/peers.conf', '/etc/bench/limits.conf',
+  '/etc/bench/env', '/var/lib/bench/node-id', '/etc/bench/data.txt', '/etc/systemd/system/bench.service',
+];
+
+const HELP = `npm run bench -- [options]     (as root: boots lab hosts; node --import tsx test/bench/run.ts)
+
+  --hosts 1,3,10,30     host counts for the comparison (default 1,3,10,30)
+  --runs 3              repetitions of every step; medians are reported (default 3)
+  --ansible-runs N      repetitions for Ansible (default: --runs)
+  --latency 0,50        added round trip in ms, put in front of every sshd by a delay proxy (default 0,50)
+  --scale 100           nodeform alone on this many hosts: plan time (default 100; 0 skips)
+  --tools nodeform,ansible,ansible-tuned   which tools to run (default all three)
+  --out bench-results   where the JSON and Markdown go
+  --no-build            use dist/ as it is (default: npm run build first)
+
+Ansible comes from Debian: apt-get install ansible-core. /usr/bin/time from: apt-get install time.`;
+
+interface Options {
+  hosts: number[];
+  runs: number;
+  ansibleRuns: number;
+  latency: number[];
+  scale: number;
+  tools: Tool[];
+  out: string;
+  build: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hosts: { type: 'string', default: '1,3,10,30' },
+      runs: { type: 'string', default: '3' },
+      'ansible-runs': { type: 'string' },
+      latency: { type: 'string', default: '0,50' },
+      scale: { type: 'string', default: '100' },
+      tools: { type: 'string', default: 'nodeform,ansible,ansible-tuned' },
+      out: { type: 'string', default: 'bench-results' },
+      'no-build': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const ints = (s: string, what: string, min: number): number[] =>
+    s.split(',').map((x) => {
+      const n = Number(x.trim());
+      if (!Number.isInteger(n) || n < min) throw new Error(`--${what}: "${x}" is not an integer >= ${min}`);
+      return n;
+    });
+  const tools = values.tools.split(',').map((t) => t.trim());
+  for (const t of tools) if (!['nodeform', 'ansible', 'ansible-tuned'].includes(t)) throw new Error(`--tools: unknown tool "${t}"`);
+  const runs = ints(values.runs, 'runs', 1)[0]!;
+  const hosts = ints(values.hosts, 'hosts', 1);
+  if (Math.max(...hosts) > 89) throw new Error('--hosts: at most 89 for the comparison (use --scale for more)');
+  const scale = ints(values.scale, 'scale', 0)[0]!;
+  if (scale > 245) throw new Error('--scale: at most 245');
+  return {
+    hosts,
+    runs,
+    ansibleRuns: values['ansible-runs'] === undefined ? runs : ints(values['ansible-runs'], 'ansible-runs', 1)[0]!,
+    latency: ints(values.latency, 'latency', 0),
+    scale,
+    tools: tools as Tool[],
+    out: resolve(root, values.out),
+    build: !values['no-build'],
+  };
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => existsSync(join(d, cmd)));
+}
+
+function preflight(opts: Options): void {
+  const problems: string[] = [];
+  if (process.getuid?.() !== 0) problems.push('run as root: the benchmark boots lab hosts (systemd-nspawn)');
+  if (!existsSync(TIME_BIN)) problems.push(`${TIME_BIN} is missing (it measures CPU and peak memory of each command): apt-get install time`);
+  if (opts.tools.some((t) => t !== 'nodeform') && !onPath('ansible-playbook')) {
+    problems.push('ansible-playbook is not installed: apt-get install ansible-core (or run nodeform alone: --tools nodeform)');
+  }
+  if (problems.length > 0) {
+    console.error(`bench: cannot run:\n  - ${problems.join('\n  - ')}`);
+    process.exit(1);
+  }
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- inventories, configs, hosts
+
+interface Endpoint {
+  host: LabHost;
+  address: string;
+  port: number;
+}
+
+/** One inventory both tools read: Ansible's shape, nodeform's known_hosts var, OpenSSH's via ssh_common_args. */
+function writeInventory(dir: string, lab: Lab, endpoints: Endpoint[], knownHosts: string): string {
+  const inventory = {
+    all: {
+      vars: {
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: lab.clientKey,
+        ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+        nodeform_known_hosts_file: knownHosts,
+        bench_greeting: 'hello',
+      },
+      hosts: Object.fromEntries(endpoints.map((e) => [e.host.name, { ansible_host: e.address, ansible_port: e.port }])),
+    },
+  };
+  const path = join(dir, 'inventory.yaml');
+  writeFileSync(path, YAML.stringify(inventory));
+  return path;
+}
+
+/** known_hosts for the endpoints: the lab's keys, listed under the proxy's [address]:port where there is one. */
+function writeKnownHosts(dir: string, lab: Lab, endpoints: Endpoint[]): string {
+  const keys = new Map<string, string>();
+  for (const line of readFileSync(lab.knownHosts, 'utf8').split('\n')) {
+    const [name, ...rest] = line.split(' ');
+    if (name) keys.set(name, rest.join(' '));
+  }
+  const lines = endpoints.map((e) => {
+    const name = e.port === 22 ? e.address : `[${e.address}]:${e.port}`;
+    return `${name} ${keys.get(e.host.address)}`;
+  });
+  const path = join(dir, 'known_hosts');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+function ansibleCfg(dir: string, tool: 'ansible' | 'ansible-tuned', hosts: number): string {
+  const cp = join(dir, 'cp');
+  mkdirSync(cp, { recursive: true });
+  // As shipped: only control_path_dir is set, to a directory of this command's own, so each command starts
+  // cold (as nodeform does) and its ControlPersist masters can be found and closed afterwards.
+  const lines =
+    tool === 'ansible'
+      ? ['[defaults]', 'nocolor = True', '', '[ssh_connection]', `control_path_dir = ${cp}`]
+      : [
+          '[defaults]',
+          'nocolor = True',
+          `forks = ${hosts}`,
+          'interpreter_python = /usr/bin/python3',
+          '',
+          '[ssh_connection]',
+          'pipelining = True',
+          'ssh_args = -C -o ControlMaster=auto -o ControlPersist=600s',
+          `control_path_dir = ${cp}`,
+        ];
+  const path = join(dir, 'ansible.cfg');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** Closes the ControlPersist masters a command left behind, adding their CPU time (they are not waited for). */
+function closeMasters(cpDir: string): number {
+  let cpuS = 0;
+  if (!existsSync(cpDir)) return 0;
+  const tick = 100; // USER_HZ
+  for (const sock of readdirSync(cpDir)) {
+    const path = join(cpDir, sock);
+    const check = spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${path}`, '-O', 'check', 'x'], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(check.stderr)?.[1];
+    if (pid) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
+        cpuS += (Number(fields[11]) + Number(fields[12])) / tick;
+      } catch {
+        // Gone already.
+      }
+    }
+    spawnSync('ssh', ['-F', '/dev/null', '-o', `ControlPath=${path}`, '-O', 'exit', 'x'], { encoding: 'utf8' });
+  }
+  rmSync(cpDir, { recursive: true, force: true });
+  return cpuS;
+}
+
+async function resetHosts(lab: Lab, hosts: LabHost[]): Promise<void> {
+  const results = await Promise.all(hosts.map((h) => lab.sh(h, RESET_SCRIPT)));
+  const bad = results.findIndex((r) => r.code !== 0);
+  if (bad >= 0) throw new Error(`reset of ${hosts[bad]!.name} failed: ${results[bad]!.stderr}`);
+}
+
+async function hostState(lab: Lab, host: LabHost): Promise<string> {
+  const script =
+    STATE_PATHS.map((p) => `printf '%s %s %s\\n' '${p}' "$(stat -c '%a %U %G %F' '${p}' 2>&1)" "$( [ -f '${p}' ] && sha256sum < '${p}' | cut -c1-16)"`).join('; ') +
+    '; echo "unit $(systemctl is-enabled bench.service) $(systemctl is-active bench.service)"';
+  return (await lab.sh(host, script)).stdout;
+}
+
+// ---------------------------------------------------------------- the comparison
+
+interface Ctx {
+  opts: Options;
+  lab: Lab;
+  home: string;
+  work: string;
+  results: Results;
+}
+
+function commandFor(tool: Tool, step: Step, inv: string, hosts: number, greeting: string): string[] {
+  const extra = step === 'plan' || step === 'change' ? ['-e', `bench_greeting=${greeting}`] : [];
+  if (tool === 'nodeform') {
+    const forks = ['-f', String(Math.max(20, hosts))];
+    return step === 'plan'
+      ? ['node', 'bin/nodeform.js', 'plan', '-i', inv, PLAYBOOK, ...forks, ...extra]
+      : ['node', 'bin/nodeform.js', 'apply', '-i', inv, PLAYBOOK, '--yes', ...forks, ...extra];
+  }
+  return ['ansible-playbook', '-i', inv, ANSIBLE_PLAYBOOK, ...(step === 'plan' ? ['--check', '--diff'] : []), ...extra];
+}
+
+function wire(proxies: Proxy[]): { up: number; down: number; connections: number } {
+  return proxies.reduce((a, p) => ({ up: a.up + p.bytesUp, down: a.down + p.bytesDown, connections: a.connections + p.connections }), {
+    up: 0,
+    down: 0,
+    connections: 0,
+  });
+}
+
+async function runTool(ctx: Ctx, tool: Tool, step: Step, inv: string, hosts: number, greeting: string, proxies: Proxy[]): Promise<{ sample: Sample; wire: ReturnType<typeof wire> }> {
+  const dir = mkdtempSync(join(ctx.work, `${tool}-${step}-`));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: ctx.home, LANG: 'C.UTF-8', NO_COLOR: '1' };
+  if (tool !== 'nodeform') env.ANSIBLE_CONFIG = ansibleCfg(dir, tool, hosts);
+  const before = wire(proxies);
+  const sample = await timed(commandFor(tool, step, inv, hosts, greeting), { env, cwd: root });
+  if (tool !== 'nodeform') sample.cpuS += closeMasters(join(dir, 'cp'));
+  const after = wire(proxies);
+  rmSync(dir, { recursive: true, force: true });
+  if (sample.code !== 0) {
+    throw new Error(`${tool} ${step} on ${hosts} host(s) exited ${sample.code}:\n${sample.stdout.slice(-3000)}\n${sample.stderr.slice(-3000)}`);
+  }
+  if (tool !== 'nodeform' && step === 'noop' && /changed=[1-9]/.test(sample.stdout)) {
+    throw new Error(`${tool}: the no-op apply changed something:\n${sample.stdout.slice(-3000)}`);
+  }
+  return { sample, wire: { up: after.up - before.up, down: after.down - before.down, connections: after.connections - before.connections } };
+}
+
+async function compare(ctx: Ctx, hosts: number, latencyMs: number): Promise<void> {
+  const { lab, opts } = ctx;
+  const used = lab.hosts.slice(0, hosts);
+  const dir = mkdtempSync(join(ctx.work, `h${hosts}-l${latencyMs}-`));
+  const proxies: Proxy[] = [];
+  try {
+    for (const h of used) {
+      if (latencyMs > 0) {
+        proxies.push(await startProxy({ target: { host: h.address, port: h.port }, listen: { host: `127.0.${LAB_SLOT}.1` }, delayMs: latencyMs / 2 }));
+      }
+    }
+    const endpoints: Endpoint[] = used.map((h, i) => (latencyMs > 0 ? { host: h, address: proxies[i]!.address, port: proxies[i]!.port } : { host: h, address: h.address, port: h.port }));
+    const inv = writeInventory(dir, lab, endpoints, writeKnownHosts(dir, lab, endpoints));
+    const key = readFileSync(lab.clientKey);
+    const targets: Target[] = endpoints.map((e) => ({ host: e.address, port: e.port }));
+
+    // The floor, in-process.
+    const floor: number[] = [];
+    for (let r = 0; r < Math.max(3, opts.runs); r++) floor.push(await sshFloor(targets, key));
+    ctx.results.floor.push({ hosts, latencyMs, samplesMs: floor, medianMs: median(floor) });
+    log(`${hosts} host(s), +${latencyMs} ms: floor ${median(floor).toFixed(0)} ms`);
+
+    // Execs and payload bytes of nodeform, counted in-process once (never timed), at the first latency only.
+    if (opts.tools.includes('nodeform') && latencyMs === opts.latency[0]) {
+      await resetHosts(lab, used);
+      for (const step of STEPS) {
+        const argv = commandFor('nodeform', step, inv, hosts, 'counted').slice(2);
+        const { code, output, count } = await countExecs(argv, ctx.home, root);
+        if (code !== 0) throw new Error(`nodeform ${step} (in-process count) exited ${code}:\n${output.slice(-3000)}`);
+        ctx.results.counts.push({ hosts, step, ...perHost(count) });
+      }
+    }
+
+    const states = new Map<Tool, string>();
+    for (let r = 0; r < Math.max(opts.runs, opts.ansibleRuns); r++) {
+      for (const tool of opts.tools) {
+        if (tool !== 'nodeform' && r >= opts.ansibleRuns) continue;
+        if (tool === 'nodeform' && r >= opts.runs) continue;
+        await resetHosts(lab, used);
+        const greeting = `changed-${r}`;
+        for (const step of STEPS) {
+          const { sample, wire: w } = await runTool(ctx, tool, step, inv, hosts, greeting, proxies);
+          record(ctx.results, { tool, step, hosts, latencyMs }, sample, latencyMs > 0 ? w : undefined);
+          if (step === 'first' && r === 0) states.set(tool, await hostState(lab, used[0]!));
+        }
+        const last = ctx.results.steps.filter((s) => s.tool === tool && s.hosts === hosts && s.latencyMs === latencyMs);
+        log(`${hosts} host(s), +${latencyMs} ms, ${tool} run ${r + 1}: ${last.map((s) => `${s.step} ${(s.samples.at(-1)!.wallMs / 1000).toFixed(2)}s`).join(', ')}`);
+      }
+    }
+    // Both tools must have produced the same host: same paths, modes, owners, contents, unit state.
+    const distinct = new Set(states.values());
+    ctx.results.equivalence.push({ hosts, latencyMs, identical: distinct.size <= 1, states: Object.fromEntries(states) });
+    if (distinct.size > 1) log(`WARNING: the tools left different states on ${used[0]!.name}; see equivalence in the JSON`);
+  } finally {
+    await Promise.all(proxies.map((p) => p.close()));
+  }
+}
+
+function perHost(c: TransportCount): { contentSent: string[]; execsPerHost: number; bytesSentPerHost: number; bytesReceivedPerHost: number } {
+  const n = Math.max(1, c.hosts);
+  return { contentSent: c.contentSent, execsPerHost: c.execs / n, bytesSentPerHost: c.bytesSent / n, bytesReceivedPerHost: c.bytesReceived / n };
+}
+
+function record(results: Results, key: Pick<StepResult, 'tool' | 'step' | 'hosts' | 'latencyMs'>, sample: Sample, w?: { up: number; down: number; connections: number }): void {
+  let entry = results.steps.find((s) => s.tool === key.tool && s.step === key.step && s.hosts === key.hosts && s.latencyMs === key.latencyMs);
+  if (!entry) {
+    entry = { ...key, samples: [], wire: [] };
+    results.steps.push(entry);
+  }
+  entry.samples.push({ wallMs: sample.wallMs, cpuS: sample.cpuS, maxRssKb: sample.maxRssKb });
+  if (w) entry.wire.push({ upPerHost: w.up / key.hosts, downPerHost: w.down / key.hosts, connectionsPerHost: w.connections / key.hosts });
+}
+
+// ---------------------------------------------------------------- the scale run
+
+async function scaleRun(ctx: Ctx, count: number): Promise<void> {
+  log(`scale: booting ${count} hosts`);
+  const bootStart = Date.now();
+  const lab = await startLab({ name: 'bench-scale', count, slot: SCALE_SLOT });
+  try {
+    const bootS = (Date.now() - bootStart) / 1000;
+    const dir = mkdtempSync(join(ctx.work, 'scale-'));
+    const endpoints = lab.hosts.map((h) => ({ host: h, address: h.address, port: h.port }));
+    const inv = writeInventory(dir, lab, endpoints, writeKnownHosts(dir, lab, endpoints));
+    const scaleCtx = { ...ctx, lab };
+    const first = await runTool(scaleCtx, 'nodeform', 'first', inv, count, 'x', []);
+    const plans: Sample[] = [];
+    for (let r = 0; r < ctx.opts.runs; r++) plans.push((await runTool(scaleCtx, 'nodeform', 'plan', inv, count, `changed-${r}`, [])).sample);
+    const noops: Sample[] = [];
+    for (let r = 0; r < ctx.opts.runs; r++) noops.push((await runTool(scaleCtx, 'nodeform', 'noop', inv, count, 'x', [])).sample);
+    const key = readFileSync(lab.clientKey);
+    const floor: number[] = [];
+    for (let r = 0; r < Math.max(3, ctx.opts.runs); r++) floor.push(await sshFloor(endpoints.map((e) => ({ host: e.address, port: e.port })), key));
+    ctx.results.scale = {
+      hosts: count,
+      bootS,
+      firstApply: { wallMs: first.sample.wallMs, cpuS: first.sample.cpuS, maxRssKb: first.sample.maxRssKb },
+      plan: plans.map((s) => ({ wallMs: s.wallMs, cpuS: s.cpuS, maxRssKb: s.maxRssKb })),
+      noop: noops.map((s) => ({ wallMs: s.wallMs, cpuS: s.cpuS, maxRssKb: s.maxRssKb })),
+      floorMs: floor,
+    };
+    log(`scale: ${count} hosts: plan ${(median(plans.map((s) => s.wallMs)) / 1000).toFixed(2)} s, floor ${(median(floor) / 1000).toFixed(2)} s`);
+  } finally {
+    await lab.stop();
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+function machine(): Results['machine'] {
+  const version = (cmd: string, args: string[]): string | undefined => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]?.trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    hostname: hostname(),
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    ansible: version('ansible-playbook', ['--version']),
+    nodeform: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  preflight(opts);
+  const started = new Date();
+  if (opts.build && opts.tools.includes('nodeform')) {
+    log('npm run build');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+    if (b.status !== 0) {
+      console.error(`bench: npm run build failed (use --no-build to bench the dist/ there is):\n${b.stdout}\n${b.stderr}`);
+      process.exit(1);
+    }
+  }
+  const work = mkdtempSync(join(tmpdir(), 'nodeform-bench-'));
+  const home = join(work, 'home');
+  mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+  const results: Results = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    started: started.toISOString(),
+    machine: machine(),
+    options: { ...opts, out: undefined },
+    steps: [],
+    floor: [],
+    counts: [],
+    equivalence: [],
+    fileBytes: fileBytes(),
+  };
+  try {
+    const max = Math.max(...opts.hosts);
+    log(`booting ${max} lab host(s)`);
+    const lab = await startLab({ name: 'bench', count: max, slot: LAB_SLOT });
+    const ctx: Ctx = { opts, lab, home, work, results };
+    try {
+      for (const latencyMs of opts.latency) for (const hosts of opts.hosts) await compare(ctx, hosts, latencyMs);
+    } finally {
+      await lab.stop();
+    }
+    if (opts.scale > 0 && opts.tools.includes('nodeform')) await scaleRun(ctx, opts.scale);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  results.finished = new Date().toISOString();
+  mkdirSync(opts.out, { recursive: true });
+  const stamp = started.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
+  const md = renderMarkdown(results);
+  writeFileSync(join(opts.out, `bench-${stamp}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(opts.out, `bench-${stamp}.md`), md);
+  console.log(md);
+  log(`wrote ${join(opts.out, `bench-${stamp}.json`)} and .md`);
+  // The lab's hosts and the proxies are gone; nothing else holds the event loop but stray ssh2 sockets.
+  process.exit(0);
+}
+
+function fileBytes(): Results['fileBytes'] {
+  const dir = join(here, 'templates', 'bench');
+  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).length]));
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${(err as Error)?.stack ?? String(err)}`);
+  process.exit(1);
+});
