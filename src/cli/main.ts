@@ -8,14 +8,14 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, NodeformError } from '../errors.js';
 import { importInventory, importVars } from '../inventory/import.js';
-import { defaultCacheDir } from '../network/fetch.js';
+import { defaultCacheDir } from '../network/cache.js';
 import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
 import { formatPlan, painter } from '../plan/format.js';
 import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
-import { TransportPool } from '../transport/ssh.js';
+import type { TransportPool } from '../transport/ssh.js';
 import { HELP } from './help.js';
 import type { CliIO } from './io.js';
 import { readSavedPlan, savedPlanMismatches, type Inputs, type SavedPlan } from './saved-plan.js';
@@ -100,7 +100,9 @@ async function loadHosts(ctx: Context): Promise<Desired[]> {
   return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
 }
 
-function pool(ctx: Context): TransportPool {
+/** The run's SSH connections; ssh2 is loaded only by commands that connect. */
+async function pool(ctx: Context): Promise<TransportPool> {
+  const { TransportPool } = await import('../transport/ssh.js');
   const knownHosts = (ctx.values['known-hosts'] ?? []).map((f) => resolve(ctx.io.cwd, f));
   const options: ConstructorParameters<typeof TransportPool>[0] = { acceptNew: ctx.values['accept-new'] === true };
   if (ctx.values['ssh-config']) options.sshConfigPath = resolve(ctx.io.cwd, ctx.values['ssh-config']);
@@ -170,7 +172,7 @@ async function planSelected(ctx: Context, inputs: Inputs, transports: TransportP
 
 async function cmdPlan(ctx: Context): Promise<number> {
   const inputs = inputsOf(ctx);
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     const plan = planOf(await planSelected(ctx, inputs, transports), 'apply');
     printPlan(ctx, plan);
@@ -210,7 +212,7 @@ function applyOptions(ctx: Context, action: string) {
 
 async function cmdApply(ctx: Context): Promise<number> {
   if (ctx.values.plan) return cmdApplySaved(ctx, resolve(ctx.io.cwd, ctx.values.plan));
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     return await applyPlanned(ctx, await planSelected(ctx, inputsOf(ctx), transports), 'apply', 'apply', transports);
   } finally {
@@ -233,7 +235,7 @@ async function cmdApplySaved(ctx: Context, file: string): Promise<number> {
     }
     planned.push({ desired: d, plan: host });
   }
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     return await applyPlanned(ctx, planned, 'apply', 'apply', transports);
   } finally {
@@ -246,7 +248,7 @@ async function cmdReset(ctx: Context): Promise<number> {
   const to = ctx.values.to ?? 'previous';
   if (to !== 'previous' && to !== 'original') throw new NodeformError('USAGE', `--to takes previous or original, not "${to}"`);
   const desired = await loadHosts(ctx);
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     const planned = await planResetAll(desired, (c) => transports.get(c), forks(ctx), to);
     return await applyPlanned(ctx, planned, 'reset', `reset-${to}`, transports);
@@ -259,7 +261,7 @@ async function cmdReset(ctx: Context): Promise<number> {
 async function cmdWipeData(ctx: Context): Promise<number> {
   if (ctx.values.to) throw new NodeformError('USAGE', '--wipe-data resets chain data only; it does not take --to');
   const desired = await load(ctx, inputsOf(ctx));
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     const planned = await planWipeDataAll(desired, (c) => transports.get(c), forks(ctx));
     // --force is the old scripts' word for not asking; --yes works too.
@@ -272,7 +274,7 @@ async function cmdWipeData(ctx: Context): Promise<number> {
 
 async function cmdHistory(ctx: Context): Promise<number> {
   const desired = await loadHosts(ctx);
-  const transports = pool(ctx);
+  const transports = await pool(ctx);
   try {
     const planned = await planResetAll(desired, (c) => transports.get(c), forks(ctx), 'previous');
     const rows = planned.map((p) => ({ host: p.desired.host, error: p.plan.error, generations: p.facts?.record.generations ?? [] }));

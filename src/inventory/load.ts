@@ -16,8 +16,7 @@ import type { InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences, parseExtraVars } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
 import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
-import { fetchBinary } from '../network/binaries.js';
-import { defaultCacheDir, fetchRelease } from '../network/fetch.js';
+import { defaultCacheDir } from '../network/cache.js';
 import { parsePlaybook, templateReferences } from './playbook.js';
 import { buildInventory, buildProject, type ProjectSources } from './project.js';
 import { problemInText, type SourceFile } from './source.js';
@@ -193,6 +192,9 @@ async function readEphemeryReleases(
   cacheDir: string | undefined,
 ): Promise<NonNullable<NodeInputs['releases']>> {
   const releases: NonNullable<NodeInputs['releases']> = {};
+  if (wanted.length === 0) return releases;
+  // Loaded only when a release is wanted: the HTTP and tar code is a large part of start-up.
+  const { fetchRelease } = await import('../network/fetch.js');
   for (const { url, iteration } of wanted) {
     try {
       const release = await fetchRelease({ releaseUrl: url, iteration, cacheDir: cacheDir ?? defaultCacheDir(process.env) });
@@ -213,6 +215,8 @@ async function readClientBinaries(
   cacheDir: string | undefined,
 ): Promise<NonNullable<NodeInputs['binaries']>> {
   const binaries: NonNullable<NodeInputs['binaries']> = {};
+  if (wanted.length === 0) return binaries;
+  const { fetchBinary } = await import('../network/binaries.js');
   for (const install of wanted) {
     try {
       binaries[installKey(install)] = (await fetchBinary(install, cacheDir ?? defaultCacheDir(process.env))).toString('base64');

@@ -2,7 +2,6 @@
 
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,10 +10,6 @@ import { Agent, interceptors, request } from 'undici';
 import { NodeformError } from '../errors.js';
 import { RELEASE_FILES, tagOf, verifyRelease, type Release } from './release.js';
 
-
-export function defaultCacheDir(env: Record<string, string | undefined>): string {
-  return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'nodeform');
-}
 
 /**
  * Where "latest" is asked, for a releases URL like https://github.com/OWNER/REPO/releases: GitHub's API
