@@ -1,6 +1,7 @@
-// What the ssh and local transports share: become wrapping, sudo refusals, exit codes, stats.
+// What the ssh and local transports share: become wrapping, sudo refusals, exit codes, stats and output.
 
 import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
 import { command } from './quote.js';
@@ -49,4 +50,46 @@ export function newStats(): TransportStats {
 
 export function toBuffer(data: string | Buffer | undefined): Buffer | undefined {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/**
+ * One command's accounting, the same over SSH and locally: the exec and the bytes sent are counted
+ * when it starts, output is collected (and counted, and stdout passed on as it arrives), and the
+ * result is built once it exits.
+ */
+export class ExecRecord {
+  private readonly stdout: Buffer[] = [];
+  private readonly stderr: Buffer[] = [];
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly stats: TransportStats,
+    line: string,
+    stdin: Buffer | undefined,
+    private readonly onStdout?: (chunk: Buffer) => void,
+  ) {
+    stats.execs++;
+    stats.bytesSent += Buffer.byteLength(line) + (stdin?.length ?? 0);
+  }
+
+  readonly out = (chunk: Buffer): void => {
+    this.stdout.push(chunk);
+    this.stats.bytesReceived += chunk.length;
+    this.onStdout?.(chunk);
+  };
+
+  readonly err = (chunk: Buffer): void => {
+    this.stderr.push(chunk);
+    this.stats.bytesReceived += chunk.length;
+  };
+
+  result(commandLine: string, exitCode: number): ExecResult {
+    return {
+      command: commandLine,
+      exitCode,
+      stdout: Buffer.concat(this.stdout).toString('utf8'),
+      stderr: Buffer.concat(this.stderr).toString('utf8'),
+      durationMs: performance.now() - this.started,
+    };
+  }
 }

@@ -3,10 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
-import { becomeCommand, checkBecome, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
+import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.js';
 
 export function openLocal(conn: HostConnection): Transport {
@@ -32,14 +31,10 @@ class LocalTransport implements Transport {
 
   private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const stdin = toBuffer(options.stdin);
-    this.stats.execs++;
-    this.stats.bytesSent += Buffer.byteLength(line) + (stdin?.length ?? 0);
-    const started = performance.now();
+    const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
     return new Promise((resolve, reject) => {
       // Its own process group, so a timeout kills everything the command started.
       const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       const fail = (message: string, cause?: unknown): void => {
@@ -48,27 +43,14 @@ class LocalTransport implements Transport {
         clearTimeout(timer);
         reject(new TransportError(this.host, message, { command: shown, cause }));
       };
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout.push(chunk);
-        this.stats.bytesReceived += chunk.length;
-        options.onStdout?.(chunk);
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr.push(chunk);
-        this.stats.bytesReceived += chunk.length;
-      });
+      child.stdout.on('data', record.out);
+      child.stderr.on('data', record.err);
       child.on('error', (err) => fail(`cannot run /bin/sh: ${err.message}`, err));
       child.on('close', (code, signal) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({
-          command: commandLine,
-          exitCode: code ?? signalExitCode(signal ?? 'SIGKILL'),
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: Buffer.concat(stderr).toString('utf8'),
-          durationMs: performance.now() - started,
-        });
+        resolve(record.result(commandLine, code ?? signalExitCode(signal ?? 'SIGKILL')));
       });
       // A command that exits without reading its input closes the pipe; like ssh, that is not an error.
       child.stdin.on('error', () => {});

@@ -4,13 +4,12 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, ClientChannel, Client as SshClient, ParsedKey } from 'ssh2';
 import { NodeformError, TransportError, type ErrorCode } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
-import { becomeCommand, checkBecome, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
+import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
 import {
   blobKeyType,
   checkHostKey,
@@ -572,9 +571,7 @@ class SshTransport implements Transport {
 
   private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const stdin = toBuffer(options.stdin);
-    this.stats.execs++;
-    this.stats.bytesSent += Buffer.byteLength(line) + (stdin?.length ?? 0);
-    const started = performance.now();
+    const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
     return new Promise((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let settled = false;
@@ -595,8 +592,6 @@ class SshTransport implements Transport {
         if (err) return fail(this.lost ? `connection lost: ${this.lost}` : `cannot start the command: ${err.message}`, this.lostCause ?? err);
         if (settled) return void stream.close();
         channel = stream;
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
         let exitCode: number | undefined;
         let closed = false;
         let stderrEnded = false;
@@ -610,23 +605,10 @@ class SshTransport implements Transport {
           }
           settled = true;
           clearTimeout(timer);
-          resolve({
-            command: commandLine,
-            exitCode,
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: performance.now() - started,
-          });
+          resolve(record.result(commandLine, exitCode));
         };
-        stream.on('data', (chunk: Buffer) => {
-          stdout.push(chunk);
-          this.stats.bytesReceived += chunk.length;
-          options.onStdout?.(chunk);
-        });
-        stream.stderr.on('data', (chunk: Buffer) => {
-          stderr.push(chunk);
-          this.stats.bytesReceived += chunk.length;
-        });
+        stream.on('data', record.out);
+        stream.stderr.on('data', record.err);
         stream.stderr.on('end', () => {
           stderrEnded = true;
           finish();
