@@ -11,6 +11,8 @@ Usage:
   nodeform reset    -i INVENTORY [PLAYBOOK] --wipe-data [--force]
                                               stop each node's clients, wipe chain data keeping node
                                               identity, start them again (asks unless --force)
+  nodeform providers -i INVENTORY [PLAYBOOK]    ask each node's checkpoint providers, cross-check them and show
+                                              the trusted checkpoint and the choice (exit 1 if a node has none)
   nodeform history  -i INVENTORY              list each host's generations
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (cl_client_name, cl_extra_opts,
                                               use_checkpoint_sync, ...) into nodeform's node settings
@@ -23,8 +25,8 @@ Options:
   -l, --limit PATTERN     only hosts matching an Ansible host pattern (a:b, a:&b, a:!b, globs)
   -t, --tags LIST         only resources with one of these tags (comma-separated)
       --skip-tags LIST    leave out resources with these tags
-  -f, --forks N           hosts handled at once (default 20)
-      --json              machine-readable output (plan: schemas/plan.schema.json)
+  -f, --forks N           hosts handled at once (default 100)
+      --json              machine-readable output (plan: schemas/plan.schema.json; providers, history)
       --out FILE          plan: save the plan, with each change's precondition, for apply --plan
       --detailed-exitcode plan: exit 0 with no changes, 2 with changes, 1 on error
   -y, --yes               apply/reset without asking (required when there is no terminal)

@@ -14,6 +14,7 @@ import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
 import { formatPlan, painter } from '../plan/format.js';
+import { formatProviderGroups, providerGroups } from '../plan/providers-table.js';
 import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
 import type { TransportPool } from '../transport/ssh.js';
 import { HELP } from './help.js';
@@ -116,7 +117,7 @@ async function pool(ctx: Context): Promise<TransportPool> {
 }
 
 function forks(ctx: Context): number {
-  return Math.max(1, positiveInt(ctx.values.forks, 'forks', 20));
+  return Math.max(1, positiveInt(ctx.values.forks, 'forks', 100));
 }
 
 function planOf(planned: Planned[], kind: Plan['kind']): Plan {
@@ -191,6 +192,15 @@ async function cmdPlan(ctx: Context): Promise<number> {
 async function applyPlanned(ctx: Context, planned: Planned[], kind: Plan['kind'], action: string, transports: TransportPool): Promise<number> {
   const plan = planOf(planned, kind);
   printPlan(ctx, plan);
+  const code = await applyShown(ctx, planned, plan, action, transports);
+  // Held items are not converged: a pipeline must see that, though everything else was applied.
+  const holding = plan.hosts.filter((h) => h.held?.length).map((h) => h.host);
+  if (holding.length === 0) return code;
+  ctx.io.stderr(`${holding.length} host(s) held items back (${holding.join(', ')}): see "held" in the plan above; run again once the checkpoint providers agree\n`);
+  return code === 0 ? 1 : code;
+}
+
+async function applyShown(ctx: Context, planned: Planned[], plan: Plan, action: string, transports: TransportPool): Promise<number> {
   const unreachable = planned.filter((p) => p.plan.error).length;
   if (!hasChanges(plan)) return unreachable ? reportResults(ctx, await applyAll(planned, (c) => transports.get(c), applyOptions(ctx, action))) : 0;
   const hosts = planned.filter((p) => p.plan.changes.length > 0).length;
@@ -331,8 +341,21 @@ async function cmdImport(ctx: Context): Promise<number> {
   return 0;
 }
 
+/** Asks every checkpoint provider the selected nodes use, cross-checks them, and shows the choice. */
+async function cmdProviders(ctx: Context): Promise<number> {
+  const desired = await load(ctx, inputsOf(ctx));
+  const groups = providerGroups(desired);
+  if (groups.length === 0) {
+    throw new NodeformError('USAGE', 'no selected host checkpoint-syncs from providers: nothing to ask (see checkpoint_sync in docs/node.md)');
+  }
+  if (ctx.values.json) ctx.io.stdout(`${JSON.stringify(groups, null, 2)}\n`);
+  else ctx.io.stdout(formatProviderGroups(groups, { color: ctx.color }));
+  return groups.every((g) => g.decision.chosen) ? 0 : 1;
+}
+
 const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
   import: cmdImport,
+  providers: cmdProviders,
   validate: cmdValidate,
   plan: cmdPlan,
   apply: cmdApply,

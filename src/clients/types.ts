@@ -31,6 +31,13 @@ export interface NetworkSpec {
   /** Consensus bootnodes (ENRs) and execution bootnodes (enodes). */
   bootnodesCl: string[];
   bootnodesEl: string[];
+  /**
+   * The chain's genesis, to tell a provider on another chain (a stale Ephemery iteration) from one on this:
+   * built in for named networks, read from genesis.ssz for Ephemery and custom networks.
+   */
+  genesis?: { validatorsRoot: string; time?: string };
+  /** The consensus preset (config.yaml's PRESET_BASE): how SSZ states and blocks of this chain are shaped. */
+  preset?: 'mainnet' | 'minimal';
 }
 
 export interface ClientCommon {
@@ -72,10 +79,23 @@ export interface ExecutionSpec extends ClientCommon {
 
 export interface CheckpointSyncSpec {
   enabled: boolean;
-  /** The provider to sync from (the providers issue chooses it from a quorum; until then the first declared). */
+  /**
+   * The provider to sync from: the first declared until the providers are probed, then the first agreeing
+   * provider that serves states (src/node/checkpoint.ts).
+   */
   url?: string;
   /** Ordered alternatives, for clients or services that can use more than one. */
   alternatives: string[];
+  /** Every provider declared (url first when given), most preferred first: what is probed and cross-checked. */
+  providers: string[];
+  /** A finalized checkpoint is trusted when more than this fraction of the answering providers agree. */
+  quorum: number;
+  /** provider: clients start from the chosen provider's URL; fleet-cache: from files the controller downloaded once. */
+  source: 'provider' | 'fleet-cache';
+  /** Install the on-host fallback service that switches a not-yet-synced client to another agreeing provider. */
+  fallback: boolean;
+  /** The finalized checkpoint the providers agreed on, once they were probed and cross-checked. */
+  quorumCheckpoint?: { epoch: number; root: string };
   /** Start from files instead of a URL (the fleet cache). */
   stateFile?: string;
   blockFile?: string;

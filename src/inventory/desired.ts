@@ -2,6 +2,8 @@
 // variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
 
 import { createHash } from 'node:crypto';
+import type { NetworkTuningSpec } from '../clients/types.js';
+import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
@@ -35,6 +37,10 @@ export interface BuildResult {
   desired: Desired[];
   problems: ConfigProblem[];
   warnings: string[];
+  /** Checkpoint providers the nodes need probed and not given in node.providers (with the tuning to probe them with). */
+  providersToProbe: { url: string; tuning: NetworkTuningSpec }[];
+  /** Fleet-cache checkpoint files the nodes need and node.checkpointFiles does not have. */
+  checkpointFilesToFetch: CheckpointFilesRequest[];
 }
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
@@ -92,7 +98,17 @@ export function buildDesired(input: BuildInput): BuildResult {
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
-  const nodes: NodePlayContext = { inventory, playbook, inputs: input.node ?? {}, hostProblems, warnings, notApplicable: new HostWarnings() };
+  const nodes: NodePlayContext = {
+    inventory,
+    playbook,
+    inputs: input.node ?? {},
+    hostProblems,
+    warnings,
+    notApplicable: new HostWarnings(),
+    providersToProbe: new Map(),
+    checkpoints: new Map(),
+    checkpointFilesToFetch: new Map(),
+  };
   const desired: Desired[] = [];
   for (const host of selected) {
     const vars = hostVariables(inventory, host, extraVars);
@@ -126,11 +142,13 @@ export function buildDesired(input: BuildInput): BuildResult {
     }
     const merged = mergeDeclarations(resources, host, source, hostProblems);
     checkRestartOn(merged, declaredFiles, host, source, hostProblems);
+    const checkpoint = nodes.checkpoints.get(host);
     desired.push({
       host,
       connection: hostConnection(host, vars, inventory),
       settings: hostSettings(vars),
       vars,
+      ...(checkpoint ? { checkpoint: checkpoint.decision, notes: checkpoint.notes } : {}),
       resources: merged
         .map((entry) => entry.resource)
         .filter((resource) => isSelectedByTags(resource.tags, { tags: input.tags, skipTags: input.skipTags }))
@@ -139,7 +157,13 @@ export function buildDesired(input: BuildInput): BuildResult {
   }
   problems.push(...hostProblems.list());
   warnings.push(...nodes.notApplicable.list());
-  return { desired, problems, warnings };
+  return {
+    desired,
+    problems,
+    warnings,
+    providersToProbe: [...nodes.providersToProbe.entries()].map(([url, tuning]) => ({ url, tuning })),
+    checkpointFilesToFetch: [...nodes.checkpointFilesToFetch.values()],
+  };
 }
 
 /** Hosts matching --limit; unknown names are problems pointing into the argument. */

@@ -8,7 +8,11 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { NetworkTuningSpec } from '../clients/types.js';
 import type { Desired } from '../model/types.js';
+import type { CheckpointFiles, CheckpointFilesRequest } from '../node/checkpoint.js';
+import type { ProviderResult } from '../providers/quorum.js';
+import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { templateCandidates } from '../render/templates.js';
@@ -175,15 +179,57 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     };
   }
   const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
-  const result = buildProject(sources, {
+  const projectOptions = {
     baseDir,
     homeDir,
     extraVars: options.extraVars ?? [],
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.tags !== undefined ? { tags: options.tags } : {}),
     ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
-  });
+  };
+  let result = buildProject(sources, projectOptions);
+  // Which providers the selected nodes use is known once their variables are resolved: probe exactly those
+  // (once each, all at once), then build again with the answers. validate probes nothing.
+  if (!options.offline && node && result.problems.length === 0 && result.providersToProbe.length > 0) {
+    node.providers = await probeCheckpointProviders(result.providersToProbe);
+    result = buildProject(sources, projectOptions);
+  }
+  // Fleet-cache nodes start from files: one verified download per network serves them all.
+  if (!options.offline && node && result.problems.length === 0 && result.checkpointFilesToFetch.length > 0) {
+    node.checkpointFiles = await fetchCheckpointFiles(result.checkpointFilesToFetch, options.cacheDir ?? defaultCacheDir(process.env));
+    result = buildProject(sources, projectOptions);
+  }
   return { ...result, playbookPath };
+}
+
+/** The fleet cache's checkpoint files per network, from the controller's cache or downloaded and verified now. */
+async function fetchCheckpointFiles(wanted: CheckpointFilesRequest[], cacheDir: string): Promise<Record<string, CheckpointFiles>> {
+  const { cachedCheckpoint } = await import('../providers/checkpoint-cache.js');
+  const files: Record<string, CheckpointFiles> = {};
+  for (const request of wanted) {
+    try {
+      const got = await cachedCheckpoint({ cacheDir, ...request });
+      const read = async (file: { path: string; sha256: string }) => ({ base64: (await readFile(file.path)).toString('base64'), sha256: file.sha256 });
+      files[request.networkKey] = { checkpoint: got.checkpoint, source: got.source, state: await read(got.state), block: await read(got.block) };
+    } catch (error) {
+      files[request.networkKey] = { error: (error as Error).message };
+    }
+  }
+  return files;
+}
+
+/** Every provider once; providers wanted with different network_tuning are probed in separate rounds. */
+async function probeCheckpointProviders(wanted: { url: string; tuning: NetworkTuningSpec }[]): Promise<Record<string, ProviderResult>> {
+  const { probeProviders } = await import('../providers/probe.js');
+  const rounds = new Map<string, { tuning: NetworkTuningSpec; urls: string[] }>();
+  for (const { url, tuning } of wanted) {
+    const key = JSON.stringify(tuning);
+    const round = rounds.get(key) ?? { tuning, urls: [] };
+    round.urls.push(url);
+    rounds.set(key, round);
+  }
+  const answers = await Promise.all([...rounds.values()].map(({ tuning, urls }) => probeProviders(urls, {}, tuning)));
+  return Object.fromEntries(answers.flat().map((result) => [result.url, result]));
 }
 
 /** Each Ephemery release any host follows, fetched once (the cache makes later runs free of downloads). */
@@ -230,12 +276,20 @@ async function readClientBinaries(
 /** The unit templates of ethereum_node plays, from nodeform's own templates/systemd/. */
 async function readNodeTemplates(builtinTemplates: string): Promise<NodeTemplates> {
   const read = async (name: string): Promise<string> => {
-    const path = join(builtinTemplates, 'systemd', name);
+    const path = join(builtinTemplates, name);
     const text = await readText(path);
     if (typeof text !== 'string') throw new Error(`nodeform's own template ${path} is missing (${text.reason}): the installation is broken`);
     return text;
   };
-  return { client: await read('ethereum-client.service.hbs'), init: await read('ethereum-init.service.hbs') };
+  return {
+    client: await read('systemd/ethereum-client.service.hbs'),
+    init: await read('systemd/ethereum-init.service.hbs'),
+    fallback: {
+      script: await read(FALLBACK_TEMPLATE_FILES.script),
+      service: await read(FALLBACK_TEMPLATE_FILES.service),
+      timer: await read(FALLBACK_TEMPLATE_FILES.timer),
+    },
+  };
 }
 
 /** The files nodeform knows in each config_source directory, as base64; a string says why a directory could not be read. */

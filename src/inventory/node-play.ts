@@ -7,11 +7,23 @@ import { createHash } from 'node:crypto';
 import { flagName } from '../clients/args.js';
 import { CONSENSUS_PROFILES } from '../clients/consensus.js';
 import { EXECUTION_PROFILES } from '../clients/execution.js';
-import type { ClientProfile, ConsensusClient, ExecutionClient, NodeSpec } from '../clients/types.js';
+import type { ClientProfile, ConsensusClient, ExecutionClient, NetworkTuningSpec, NodeSpec } from '../clients/types.js';
+import {
+  checkpointNetworkKey,
+  decideCheckpoint,
+  describeDecision,
+  fleetCachePaths,
+  needsProviderChoice,
+  type CheckpointDecision,
+  type CheckpointFiles,
+  type CheckpointFilesRequest,
+} from '../node/checkpoint.js';
+import type { ProviderResult } from '../providers/quorum.js';
 import { NodeformError, type ConfigProblem } from '../errors.js';
-import type { Resource, UnitResource } from '../model/types.js';
+import type { FileResource, Resource, UnitResource } from '../model/types.js';
+import { FALLBACK_CONFIG, SWITCH_NOTE_PREFIX, checkpointFallbackResources } from '../node/checkpoint-fallback.js';
 import { customNetwork } from '../node/network.js';
-import { nodeResources, unitName, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
+import { ETC_DIR, initUnitName, nodeResources, unitName, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
 import { OLD_NODE_VARIABLES, nodeSpecFor, type ArgOrigin } from '../node/spec.js';
 import { compareVersions } from '../node/version.js';
 import { EPHEMERY_RELEASES_URL } from '../node/defaults.js';
@@ -44,6 +56,13 @@ export interface NodeInputs {
   releases?: Record<string, { iteration: number; files: Record<string, string> } | string>;
   /** Client binaries the loader downloaded for `install`, by installKey: the executable as base64, or why not. */
   binaries?: Record<string, string | { error: string }>;
+  /**
+   * What each checkpoint provider answered (the loader probes every provider any node needs, once per run),
+   * by URL. Absent when nothing is probed (validate): nodes then start from the first declared provider.
+   */
+  providers?: Record<string, ProviderResult>;
+  /** The fleet checkpoint cache's files, by checkpointNetworkKey (the loader gets them once per network). */
+  checkpointFiles?: Record<string, CheckpointFiles>;
 }
 
 export function installKey(install: { sha256: string; archivePath?: string }): string {
@@ -63,6 +82,12 @@ export interface NodePlayContext {
   warnings: string[];
   /** Settings a client has no flag for, said once with the hosts named. */
   notApplicable: HostWarnings;
+  /** Providers a node needs probed that inputs.providers does not have, with the tuning to probe them with. */
+  providersToProbe: Map<string, NetworkTuningSpec>;
+  /** Each host's checkpoint provider decision and what the plan says about it. */
+  checkpoints: Map<string, { decision: CheckpointDecision; notes: string[] }>;
+  /** Fleet-cache files a node needs that inputs.checkpointFiles does not have, by network key. */
+  checkpointFilesToFetch: Map<string, CheckpointFilesRequest>;
 }
 
 interface Issue {
@@ -177,6 +202,58 @@ export function nodePlayResources(
   }
   if (!ok) return [];
 
+  // The provider is chosen on the host's own network (its genesis is known only now, from the release).
+  let held: string | undefined;
+  let fleetFiles: Exclude<CheckpointFiles, { error: string }> | undefined;
+  if (needsProviderChoice(spec)) {
+    const probed = ctx.inputs.providers;
+    if (probed === undefined || spec.checkpointSync.providers.some((url) => probed[url] === undefined)) {
+      for (const url of spec.checkpointSync.providers) if (probed?.[url] === undefined) ctx.providersToProbe.set(url, spec.networkTuning);
+    } else {
+      const decision = decideCheckpoint(spec, probed);
+      const notes = describeDecision(decision);
+      if (decision.chosen) {
+        spec = {
+          ...spec,
+          checkpointSync: { ...spec.checkpointSync, url: decision.chosen, alternatives: decision.alternatives, ...(decision.checkpoint ? { quorumCheckpoint: decision.checkpoint } : {}) },
+        };
+        if (spec.checkpointSync.source === 'fleet-cache' && decision.checkpoint) {
+          const key = checkpointNetworkKey(spec.network);
+          const got = ctx.inputs.checkpointFiles?.[key];
+          if (got === undefined) {
+            ctx.checkpointFilesToFetch.set(key, {
+              networkKey: key,
+              quorum: decision.checkpoint,
+              providers: [decision.chosen, ...decision.alternatives],
+              preset: spec.network.preset ?? 'mainnet',
+              expiryHours: spec.cache.expiryHours,
+              maxSizeMb: spec.cache.maxSizeMb,
+              compression: spec.cache.compression,
+              requestTimeoutSeconds: spec.networkTuning.requestTimeoutSeconds,
+              ...(spec.network.genesis ? { genesisValidatorsRoot: spec.network.genesis.validatorsRoot } : {}),
+            });
+          } else if ('error' in got) {
+            held = `no checkpoint files: ${got.error}`;
+            notes.push(`held: ${spec.consensus.client} and its checkpoint files are left as they are until the fleet cache has a verified checkpoint`);
+          } else {
+            fleetFiles = got;
+            const paths = fleetCachePaths(spec.cache.directory);
+            // Lighthouse and Prysm take the block with the state; the others start from the state alone.
+            const withBlock = spec.consensus.client === 'lighthouse' || spec.consensus.client === 'prysm';
+            spec = { ...spec, checkpointSync: { ...spec.checkpointSync, stateFile: paths.state, ...(withBlock ? { blockFile: paths.block } : {}) } };
+            notes.push(
+              `checkpoint files: finalized epoch ${got.checkpoint.epoch} root ${got.checkpoint.root} from the fleet cache (${got.source === 'download' ? 'downloaded this run' : 'cached on the controller'}), verified against the quorum`,
+            );
+          }
+        }
+      } else {
+        held = `no trusted checkpoint: ${decision.reason ?? 'no quorum'}`;
+        notes.push(`held: ${spec.consensus.client} and its checkpoint files are left as they are until the providers agree`);
+      }
+      ctx.checkpoints.set(host, { decision, notes });
+    }
+  }
+
   const templates = ctx.inputs.templates;
   if (!templates) throw new Error('the node unit templates were not loaded (templates/systemd/ethereum-*.service.hbs)');
   let built: NodeResources;
@@ -271,9 +348,92 @@ export function nodePlayResources(
     paths: [...chainData('consensus'), ...chainData('execution')],
     summary: `stop clients, wipe chain data keeping node identity, install new config, re-init ${built.execution.initArgv ? 'execution client' : 'clients'}, start`,
   });
+  const fallback = checkpointFallback(spec, built, templates, held, [...new Set([...play.tags, 'node', 'checkpoint'])]);
+  resources.push(...fallback);
+  const cacheFiles = spec.checkpointSync.source === 'fleet-cache' && spec.checkpointSync.enabled ? fleetCacheResources(spec, fleetFiles, [...new Set([...play.tags, 'node', 'checkpoint'])]) : [];
+  resources.push(...cacheFiles);
+
+  if (held !== undefined) {
+    // What the provider choice feeds: the checkpoint file and the consensus client's units (started without
+    // a trusted checkpoint, it would sync from a provider nobody vouched for, or from genesis).
+    const dependent = new Set([
+      `${ETC_DIR}/${spec.consensus.client}.checkpoint.env`,
+      unitName(spec.consensus.client),
+      initUnitName(spec.consensus.client),
+      ...[...fallback, ...cacheFiles].map((r) => (r.kind === 'file' || r.kind === 'directory' ? r.path : r.kind === 'unit' ? r.name : '')),
+    ]);
+    for (const [index, resource] of resources.entries()) {
+      const key = resource.kind === 'file' || resource.kind === 'directory' ? resource.path : resource.kind === 'unit' ? resource.name : undefined;
+      if (key !== undefined && dependent.has(key)) resources[index] = { ...resource, held };
+    }
+  }
   const { file, line, column } = source.problem(playAt, '', { key: true }).position;
   const origin = `${file}:${line}:${column}`;
   return resources.map((resource) => ({ ...resource, origin }));
+}
+
+/**
+ * The on-host fallback, for a node that starts from a provider and has more than one agreeing provider; its
+ * config records the quorum (volatile: refreshed only when something else in it changes, so a finality that
+ * moved on is not drift). Without a quorum it is still declared (held), so it is neither changed nor removed.
+ */
+function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: NodeTemplates, held: string | undefined, tags: string[]): Resource[] {
+  const cp = spec.checkpointSync;
+  const envFile = `${ETC_DIR}/${spec.consensus.client}.checkpoint.env`;
+  const env = built.resources.find((r): r is FileResource => r.kind === 'file' && r.path === envFile);
+  if (env) env.hostNotes = [SWITCH_NOTE_PREFIX];
+  if (!env || !templates.fallback || !cp.fallback || cp.source !== 'provider' || cp.url === undefined) return [];
+  if (held === undefined && (cp.alternatives.length === 0 || cp.quorumCheckpoint === undefined)) return [];
+  const cl = spec.consensus;
+  const address = cl.listenAddress === '0.0.0.0' ? '127.0.0.1' : cl.listenAddress;
+  const resources = checkpointFallbackResources(
+    {
+      consensusClient: cl.client,
+      consensusUnit: unitName(cl.client),
+      beaconApiUrl: `http://${address}:${cl.ports.http}`,
+      envFile,
+      providers: [cp.url, ...cp.alternatives],
+      quorum: cp.quorumCheckpoint ?? { epoch: 0, root: `0x${'0'.repeat(64)}` },
+      ...(spec.network.genesis ? { genesisValidatorsRoot: spec.network.genesis.validatorsRoot } : {}),
+      requestTimeoutSeconds: spec.networkTuning.requestTimeoutSeconds,
+    },
+    templates.fallback,
+    tags,
+  );
+  for (const r of resources) if (r.kind === 'file' && r.path === FALLBACK_CONFIG) r.volatileLines = ['QUORUM_EPOCH=', 'QUORUM_ROOT=', '# Sourced by sh.'];
+  return resources;
+}
+
+/**
+ * The fleet cache on a host: cache.directory, the verified state (and block) the client starts from, and a
+ * systemd-tmpfiles rule that removes them once they are older than cache.expiry_hours (by modification time:
+ * when nodeform wrote them). Without files (held, or not fetched yet) the same resources are declared with
+ * empty content, so a hold keeps what the host has.
+ */
+function fleetCacheResources(spec: NodeSpec, files: Exclude<CheckpointFiles, { error: string }> | undefined, tags: string[]): Resource[] {
+  const dir = spec.cache.directory;
+  const paths = fleetCachePaths(dir);
+  const withBlock = spec.consensus.client === 'lighthouse' || spec.consensus.client === 'prysm';
+  const data = (path: string, bytes: { base64: string; sha256: string } | undefined): FileResource => ({
+    kind: 'file',
+    id: `file:${path}`,
+    tags,
+    path,
+    content: bytes?.base64 ?? '',
+    encoding: 'base64',
+    sha256: bytes?.sha256 ?? '',
+    mode: '0644',
+    owner: 'root',
+    group: 'root',
+    secret: false,
+  });
+  const rule = `# Written by nodeform: checkpoint files of the fleet cache expire ${spec.cache.expiryHours}h after nodeform wrote them\n# (systemd-tmpfiles --clean; the next apply uploads a fresh one).\ne ${dir} - - - m:${spec.cache.expiryHours}h\n`;
+  return [
+    { kind: 'directory', id: `dir:${dir}`, tags, path: dir, mode: '0755', owner: 'root', group: 'root' },
+    data(paths.state, files?.state),
+    ...(withBlock ? [data(paths.block, files?.block)] : []),
+    { kind: 'file', id: `file:${paths.tmpfiles}`, tags, path: paths.tmpfiles, content: rule, encoding: 'utf8', sha256: createHash('sha256').update(rule).digest('hex'), mode: '0644', owner: 'root', group: 'root', secret: false },
+  ];
 }
 
 /** `--datadir` and `-datadir` are one flag to the Go clients. */

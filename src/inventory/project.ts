@@ -1,6 +1,8 @@
 // The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates.
 // load.ts reads the files and calls this; tests call it with in-memory sources.
 
+import type { NetworkTuningSpec } from '../clients/types.js';
+import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired } from '../model/types.js';
 import { buildDesired, selectInventoryHosts, type InventoryHostEntry } from './desired.js';
@@ -42,6 +44,10 @@ export interface ProjectResult {
   inventory: Inventory;
   problems: ConfigProblem[];
   warnings: string[];
+  /** Checkpoint providers to probe before the nodes can be built for a plan (see node-play.ts). */
+  providersToProbe: { url: string; tuning: NetworkTuningSpec }[];
+  /** Fleet-cache checkpoint files to get before the nodes can be built for a plan. */
+  checkpointFilesToFetch: CheckpointFilesRequest[];
 }
 
 export function buildProject(sources: ProjectSources, options: ProjectOptions): ProjectResult {
@@ -52,7 +58,7 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions): 
   // echo the syntax error: report that first.
   const built =
     parsedInventory.fatal || extra.fatal
-      ? { desired: [], problems: [], warnings: [] }
+      ? { desired: [], problems: [], warnings: [], providersToProbe: [], checkpointFilesToFetch: [] }
       : buildDesired({
           inventory: parsedInventory.inventory,
           playbook: parsedPlaybook.playbook,
@@ -69,6 +75,8 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions): 
     inventory: parsedInventory.inventory,
     problems: dedupe([...parsedInventory.problems, ...extra.problems, ...parsedPlaybook.problems, ...built.problems]),
     warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...built.warnings])],
+    providersToProbe: built.providersToProbe,
+    checkpointFilesToFetch: built.checkpointFilesToFetch,
   };
 }
 

@@ -247,7 +247,21 @@ export const NODE_VARIABLES: Record<string, KnownVariable> = {
           errorMessage: 'must be a list of provider URLs',
           description: 'Checkpoint providers, most preferred first. Default: the public providers of the network.',
         },
-        url: url('The provider to sync from. Default: the first of providers.'),
+        url: url('The preferred provider: tried first, still cross-checked with the others. Default: the first of providers.'),
+        quorum: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          errorMessage: 'must be a fraction between 0 and 1, like 0.67',
+          description: 'A finalized checkpoint is trusted when more than this fraction of the providers that answered agree on it. Default: 2/3.',
+        },
+        source: {
+          enum: ['provider', 'fleet-cache'],
+          errorMessage: 'must be provider or fleet-cache',
+          description:
+            'provider: the client starts from the chosen provider. fleet-cache: the controller downloads the finalized state and block once, checks them against the quorum and uploads them to each host (under cache.directory); the client starts from the files. Default: provider.',
+        },
+        fallback: nodeBoolean('Install the on-host fallback (a systemd timer) that moves a consensus client that has not synced yet to the next agreeing provider. Default: true.'),
         state_file: hostPath('Start from this SSZ state file on the host instead of a provider.'),
         block_file: hostPath('The SSZ block matching state_file (clients that need one).'),
         backfill: nodeBoolean('Fill history back to genesis after a checkpoint start. Default: false.'),
@@ -279,7 +293,7 @@ export const NODE_VARIABLES: Record<string, KnownVariable> = {
       errorMessage: 'must be a mapping like { retries: 3 }',
       additionalProperties: false,
       properties: {
-        max_concurrent_requests: count(1, 1000, `Default: ${NETWORK_TUNING_DEFAULTS.maxConcurrentRequests}.`),
+        max_concurrent_requests: count(1, 1000, `Requests in flight to any one checkpoint provider (all providers are asked at once). Default: ${NETWORK_TUNING_DEFAULTS.maxConcurrentRequests}.`),
         request_timeout_seconds: count(1, 86400, `Default: ${NETWORK_TUNING_DEFAULTS.requestTimeoutSeconds}.`),
         retries: count(0, 100, `Default: ${NETWORK_TUNING_DEFAULTS.retries}.`),
         backoff: {

@@ -1,6 +1,7 @@
 // The plan: what differs on each host, with the preconditions each change was computed from.
 // JSON-safe and free of file content (content is taken from Desired, or from backups, at apply).
 
+import type { CheckpointDecision } from '../node/checkpoint.js';
 import type { ManagedEntry, Mode } from './types.js';
 
 export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe';
@@ -67,6 +68,12 @@ export interface HostPlan {
   resetTo?: string;
   /** What nodeform will manage on the host once these changes are applied (its record). */
   managedAfter: ManagedEntry[];
+  /** What the plan says about the host beyond its changes (the checkpoint provider choice, and why). */
+  notes?: string[];
+  /** Resources left as they are in this run, and why (no checkpoint quorum). */
+  held?: { target: string; reason: string }[];
+  /** The checkpoint provider decision, for machines (nodeform plan --json). */
+  checkpoint?: CheckpointDecision;
 }
 
 export interface Plan {

@@ -1,3 +1,5 @@
+import type { CheckpointDecision } from '../node/checkpoint.js';
+
 // Plain, JSON-serialisable data that flows one way:
 // Inventory+Playbook -> Desired -> Resources; Resources x Facts -> Plan -> apply -> Generation.
 
@@ -37,6 +39,11 @@ interface ResourceBase {
   tags: string[];
   /** Where it was declared, for messages: "playbooks/demo.yaml:12:5". */
   origin?: string;
+  /**
+   * Why this resource must not change in this run (no checkpoint quorum: what depends on the provider
+   * choice stays as it is). The plan shows it and leaves it alone; it is neither created, changed nor removed.
+   */
+  held?: string;
 }
 
 export interface FileResource extends ResourceBase {
@@ -57,6 +64,13 @@ export interface FileResource extends ResourceBase {
    * never knows the bytes; content and sha256 are empty and only mode, owner and group are managed.
    */
   generate?: 'hex32';
+  /**
+   * Line prefixes whose lines may differ on the host without it being drift (a value recorded at the apply
+   * that wrote the file, like the checkpoint quorum): they are rewritten only when the rest of the file changes.
+   */
+  volatileLines?: string[];
+  /** Line prefixes of notes another program leaves in the host's copy; the plan quotes them to explain the drift. */
+  hostNotes?: string[];
 }
 
 export interface DirectoryResource extends ResourceBase {
@@ -131,6 +145,10 @@ export interface Desired {
   /** The host's resolved variables (secrets masked out of any output by the formatter). */
   vars: Record<string, unknown>;
   resources: Resource[];
+  /** What the plan should say about the host beyond its changes (the checkpoint provider choice). */
+  notes?: string[];
+  /** The checkpoint provider decision of an ethereum_node host whose providers were probed. */
+  checkpoint?: CheckpointDecision;
 }
 
 // ---------------------------------------------------------------- facts

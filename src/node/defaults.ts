@@ -48,6 +48,19 @@ export const CHECKPOINT_PROVIDERS: Record<Exclude<NetworkName, 'custom'>, string
   sepolia: ['https://sepolia.beaconstate.info', 'https://checkpoint-sync.sepolia.ethpandaops.io', 'https://beaconstate-sepolia.chainsafe.io'],
 };
 
+/**
+ * Genesis validators roots of the networks whose genesis the clients carry built in (each network's
+ * metadata/genesis_validators_root.txt in eth-clients/<network>): a provider answering another is on another chain.
+ */
+export const GENESIS_VALIDATORS_ROOTS: Record<Exclude<NetworkName, 'ephemery' | 'custom'>, string> = {
+  mainnet: '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95',
+  sepolia: '0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078',
+  hoodi: '0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f',
+};
+
+/** checkpointq's rule: more than 2/3 of the answering providers must agree on the finalized checkpoint. */
+export const CHECKPOINT_QUORUM = 2 / 3;
+
 export const NETWORK_ROOT = '/etc/ethereum';
 export const JWT_PATH = `${NETWORK_ROOT}/jwt.hex`;
 

@@ -72,7 +72,27 @@ export function customNetwork(spec: NetworkSpec, files: Record<string, string>):
   const enodes = files['boot_enode.txt'];
   if (network.bootnodesEl.length === 0 && enodes !== undefined) network.bootnodesEl = entries(decode(enodes));
 
+  const config = files['config.yaml'];
+  const preset = config === undefined ? undefined : /^PRESET_BASE:\s*['"]?(mainnet|minimal)['"]?\s*$/m.exec(decode(config))?.[1];
+  if (preset === 'mainnet' || preset === 'minimal') network.preset = preset;
+
+  const genesisState = files['genesis.ssz'];
+  if (genesisState !== undefined) {
+    // Too short to be a state: the clients will say so; providers are then not compared by genesis.
+    const genesis = genesisOfState(Buffer.from(genesisState, 'base64'));
+    if (genesis) network.genesis = genesis;
+  }
+
   const dir = network.files?.dir ?? '';
   const copied = NETWORK_SOURCE_FILES.filter((name) => files[name] !== undefined).map((name) => ({ path: `${dir}/${name}`, base64: files[name]! }));
   return { network, files: copied, problems };
+}
+
+/**
+ * Genesis time and validators root of a genesis BeaconState in SSZ: every fork's state starts with
+ * genesis_time (uint64, little-endian) and genesis_validators_root (32 bytes), so no types are needed.
+ */
+export function genesisOfState(ssz: Buffer): { time: string; validatorsRoot: string } | undefined {
+  if (ssz.length < 40) return undefined;
+  return { time: ssz.readBigUInt64LE(0).toString(), validatorsRoot: `0x${ssz.subarray(8, 40).toString('hex')}` };
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ClientProfile, ClientRendering, NodeSpec } from '../clients/types.js';
 import type { DirectoryResource, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { renderString } from '../render/handlebars.js';
+import type { FallbackTemplates } from './checkpoint-fallback.js';
 import { execStart } from './systemd.js';
 
 /** The group both clients' users belong to, so each can read the shared JWT. */
@@ -16,6 +17,8 @@ export interface NodeTemplates {
   client: string;
   /** templates/systemd/ethereum-init.service.hbs */
   init: string;
+  /** The on-host checkpoint fallback's script, service and timer (src/node/checkpoint-fallback.ts). */
+  fallback?: FallbackTemplates;
 }
 
 /** A network file fetched by the controller (Ephemery release, custom network), bytes as base64. */
@@ -38,15 +41,15 @@ function user(name: string, home: string, tags: string[]): UserResource {
   return { kind: 'user', id: `user:${name}`, tags, name, system: true, group: name, groups: [ETHEREUM_GROUP], home, shell: '/usr/sbin/nologin' };
 }
 
-function directory(path: string, owner: string, mode: string, tags: string[]): DirectoryResource {
+export function directory(path: string, owner: string, mode: string, tags: string[]): DirectoryResource {
   return { kind: 'directory', id: `dir:${path}`, tags, path, mode, owner, group: owner === 'root' ? 'root' : owner };
 }
 
-function textFile(path: string, content: string, mode: string, tags: string[]): FileResource {
+export function textFile(path: string, content: string, mode: string, tags: string[]): FileResource {
   return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256(content), mode, owner: 'root', group: 'root', secret: false };
 }
 
-function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {
+export function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {
   return {
     kind: 'unit',
     id: `unit:${name}`,
@@ -61,26 +64,32 @@ function unit(name: string, content: string, options: { enabled: boolean; active
   };
 }
 
-function render(template: string, context: Record<string, unknown>, what: string): string {
+export function render(template: string, context: Record<string, unknown>, what: string): string {
   const out = renderString(template, context);
   if (!out.ok) throw new Error(`built-in template for ${what}: ${out.failure.message}`);
   return out.text;
 }
 
-/** Which tag a setting's flags belong to: `--tags cache` and `--tags network` apply only those. */
-export function settingArea(setting: string): 'cache' | 'network' | undefined {
+type Area = 'cache' | 'network' | 'checkpoint';
+
+/**
+ * Which environment file a setting's flags go to: `--tags cache` and `--tags network` apply only those; the
+ * checkpoint provider's file is what the on-host fallback rewrites (and it restarts nothing by itself).
+ */
+export function settingArea(setting: string): Area | undefined {
+  if (setting === 'checkpoint_sync.url') return 'checkpoint';
   if (setting.startsWith('cache.')) return 'cache';
   if (setting.startsWith('network_tuning.') || setting === 'consensus.peers' || setting === 'execution.peers') return 'network';
   return undefined;
 }
 
 /**
- * The command line split in three: the flags of cache settings and of network tuning go to environment
- * files the unit reads (so `--tags cache` changes only the cache file and restarts the client), the rest
- * stays in the unit. A flag's value word (`--cache 2048`) moves with it.
+ * The command line split: the flags of cache settings, of network tuning and the checkpoint provider go to
+ * environment files the unit reads (so `--tags cache` changes only the cache file and restarts the client),
+ * the rest stays in the unit. A flag's value word (`--cache 2048`) moves with it.
  */
-export function splitArgv(argv: readonly string[], managedFlags: Record<string, string>): { base: string[]; cache: string[]; network: string[] } {
-  const out = { base: [] as string[], cache: [] as string[], network: [] as string[] };
+export function splitArgv(argv: readonly string[], managedFlags: Record<string, string>): Record<'base' | Area, string[]> {
+  const out: Record<'base' | Area, string[]> = { base: [], cache: [], network: [], checkpoint: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i]!;
     const name = word.startsWith('-') ? word.split('=')[0]! : undefined;
@@ -164,37 +173,59 @@ export function nodeResources(
   const clFiles = clientFiles(consensus);
   resources.push(...elFiles, ...clFiles);
 
+  /**
+   * The client's cache, network and (consensus) checkpoint environment files, tagged so --tags cache /
+   * network / checkpoint pick them. The checkpoint file is not a restart trigger: a provider matters only
+   * when the client starts from an empty database, so a changed choice waits for the next start.
+   */
+  const envFiles = (client: string, rendering: ClientRendering, withCheckpoint: boolean) => {
+    const split = splitArgv(rendering.argv, rendering.managedFlags);
+    const initSplit = rendering.initArgv ? splitArgv(rendering.initArgv, rendering.managedFlags) : undefined;
+    const file = (area: 'cache' | 'network' | 'checkpoint', words: string[], what: string) => {
+      const variable = `NODEFORM_${area.toUpperCase()}_ARGS`;
+      // Words hold no whitespace (numbers, flags and URLs): systemd splits an unbraced $VAR on whitespace.
+      const content = `# Written by nodeform: ${client}'s ${what}.\n${variable}=${words.join(' ')}\n`;
+      return textFile(`${ETC_DIR}/${client}.${area}.env`, content, '0644', [...new Set([...tags, area])]);
+    };
+    const cache = file('cache', split.cache, 'cache flags (nodeform apply --tags cache changes only these)');
+    const network = file('network', split.network, 'network flags (nodeform apply --tags network changes only these)');
+    const checkpointWords = [...split.checkpoint, ...(initSplit?.checkpoint ?? [])];
+    const checkpoint = withCheckpoint && checkpointWords.length > 0
+      ? file('checkpoint', checkpointWords, 'checkpoint provider (the on-host fallback, nodeform-checkpoint-fallback, may switch it)')
+      : undefined;
+    resources.push(cache, network, ...(checkpoint ? [checkpoint] : []));
+    return {
+      argv: split.base,
+      initArgv: initSplit ? [...initSplit.base, ...initSplit.cache, ...initSplit.network] : undefined,
+      initEnv: initSplit && initSplit.checkpoint.length > 0 && checkpoint ? checkpoint.path : undefined,
+      envFiles: [cache.path, network.path],
+      checkpointFile: checkpoint?.path,
+      hasCheckpointArgs: split.checkpoint.length > 0,
+    };
+  };
+  const elEnv = envFiles(el.client, execution, false);
+  const clEnv = envFiles(cl.client, consensus, true);
+
   /** A one-shot init (geth/erigon genesis init, Nimbus trustedNodeSync) run only while chain data is absent. */
-  const initUnit = (spec: typeof cl | typeof el, rendering: ClientRendering): string[] => {
-    if (!rendering.initArgv) return [];
+  const initUnit = (spec: typeof cl | typeof el, rendering: ClientRendering, env: typeof clEnv): string[] => {
+    if (!rendering.initArgv || !env.initArgv) return [];
     const name = initUnitName(spec.client);
     const chainData = `${spec.dataDir}/${rendering.chainDataPaths[0] ?? ''}`.replace(/\/$/, '');
-    const content = render(templates.init, { client: spec.client, user: spec.user, dataDir: spec.dataDir, chainData, execStart: execStart(rendering.initArgv) }, name);
+    const execLine = env.initEnv ? `${execStart(env.initArgv)} $NODEFORM_CHECKPOINT_ARGS` : execStart(env.initArgv);
+    const content = render(
+      templates.init,
+      { client: spec.client, user: spec.user, dataDir: spec.dataDir, chainData, execStart: execLine, environmentFiles: env.initEnv ? [env.initEnv] : [] },
+      name,
+    );
     // Static and oneshot: never enabled, inactive between runs; the client's unit pulls it in.
     resources.push(unit(name, content, { enabled: false, active: false, restartOn: [], tags }));
     return [name];
   };
-  /** The client's cache and network environment files, tagged so --tags cache / --tags network pick them. */
-  const envFiles = (client: string, rendering: ClientRendering) => {
-    const split = splitArgv(rendering.argv, rendering.managedFlags);
-    const file = (area: 'cache' | 'network', words: string[]) => {
-      const variable = `NODEFORM_${area.toUpperCase()}_ARGS`;
-      // Words hold no whitespace (numbers and flags): systemd splits an unbraced $VAR on whitespace.
-      const content = `# Written by nodeform: ${client}'s ${area} flags (nodeform apply --tags ${area} changes only these).\n${variable}=${words.join(' ')}\n`;
-      return textFile(`${ETC_DIR}/${client}.${area}.env`, content, '0644', [...new Set([...tags, area])]);
-    };
-    const cache = file('cache', split.cache);
-    const network = file('network', split.network);
-    resources.push(cache, network);
-    return { argv: [...split.base], envFiles: [cache.path, network.path] };
-  };
-  const elEnv = envFiles(el.client, execution);
-  const clEnv = envFiles(cl.client, consensus);
   const unitTags = [...new Set([...tags, 'cache', 'network'])];
 
   const elUnit = unitName(el.client);
-  const elInit = initUnit(el, execution);
-  const clInit = initUnit(cl, consensus);
+  const elInit = initUnit(el, execution, elEnv);
+  const clInit = initUnit(cl, consensus, clEnv);
   const base = { targetVersion: '', wants: [] as string[], after: [] as string[], requires: [] as string[] };
   const elContent = render(
     templates.client,
@@ -224,8 +255,8 @@ export function nodeResources(
       client: cl.client,
       targetVersion: profiles.consensus.targetVersion,
       user: cl.user,
-      execStart: `${execStart(clEnv.argv)} $NODEFORM_CACHE_ARGS $NODEFORM_NETWORK_ARGS`,
-      environmentFiles: clEnv.envFiles,
+      execStart: `${execStart(clEnv.argv)} $NODEFORM_CACHE_ARGS $NODEFORM_NETWORK_ARGS${clEnv.hasCheckpointArgs ? ' $NODEFORM_CHECKPOINT_ARGS' : ''}`,
+      environmentFiles: [...clEnv.envFiles, ...(clEnv.hasCheckpointArgs && clEnv.checkpointFile ? [clEnv.checkpointFile] : [])],
       readWritePaths: [cl.dataDir],
       timeoutStopSec: 180,
       // Ordered after the execution client: the engine API must be there first.

@@ -23,6 +23,8 @@ import {
   CACHE_DEFAULTS,
   CHAIN_IDS,
   CHECKPOINT_PROVIDERS,
+  CHECKPOINT_QUORUM,
+  GENESIS_VALIDATORS_ROOTS,
   CONSENSUS_CLIENTS,
   CONSENSUS_PORTS,
   EPHEMERY_BASE_CHAIN_ID,
@@ -263,6 +265,7 @@ function readNetwork(vars: Vars, out: Collector): { spec: NetworkSpec; source?: 
     spec.files = networkFiles('custom');
   } else {
     spec.chainId = CHAIN_IDS[name];
+    spec.genesis = { validatorsRoot: GENESIS_VALIDATORS_ROOTS[name] };
     if (chainId !== undefined && chainId !== spec.chainId) out.problem(at('chain_id'), `${name}'s chain id is ${spec.chainId}: remove chain_id`);
   }
   return { spec, ...(source ? { source } : {}) };
@@ -388,21 +391,32 @@ function readCheckpointSync(vars: Vars, network: NetworkName | undefined, out: C
   const declaredUrl = typeof urlSetting?.value === 'string' ? trimSlash(urlSetting.value) : undefined;
   const declaredProviders = Array.isArray(mapping.providers) ? mapping.providers.filter((p): p is string => typeof p === 'string').map(trimSlash) : undefined;
   // A URL given alone means that provider only; the network's public ones are the default otherwise.
-  const providers = declaredProviders ?? (declaredUrl !== undefined || network === undefined || network === 'custom' ? [] : CHECKPOINT_PROVIDERS[network]);
-  const url = declaredUrl ?? providers[0];
+  const listed = declaredProviders ?? (declaredUrl !== undefined || network === undefined || network === 'custom' ? [] : CHECKPOINT_PROVIDERS[network]);
+  // A declared url is the preferred provider: first in the list, still cross-checked with the others.
+  const providers = [...new Set([...(declaredUrl !== undefined ? [declaredUrl] : []), ...listed])];
+  const url = providers[0];
+  const source = mapping.source === 'fleet-cache' ? 'fleet-cache' : 'provider';
   const stateFile = mapping.state_file === undefined ? undefined : out.hostPath(at('state_file'), mapping.state_file, '');
   const blockFile = mapping.block_file === undefined ? undefined : out.hostPath(at('block_file'), mapping.block_file, '');
   if (blockFile !== undefined && mapping.state_file === undefined) out.problem(at('block_file'), 'block_file needs state_file: the state it belongs to', { key: true });
+  if (source === 'fleet-cache' && mapping.state_file !== undefined) {
+    out.problem(at('state_file'), 'state_file and source: fleet-cache both say where the client starts from: keep one', { key: true });
+  }
 
   const enabled = nodeBoolean(enabledSetting?.value) ?? (url !== undefined || Boolean(stateFile));
   if (enabled && url === undefined && !stateFile) {
     out.problem(enabledSetting?.path ?? ['checkpoint_sync'], 'checkpoint sync needs somewhere to start from: set checkpoint_sync.providers (or url), or state_file');
     return undefined;
   }
+  const quorum = typeof mapping.quorum === 'number' ? mapping.quorum : CHECKPOINT_QUORUM;
   return {
     enabled,
     ...(url !== undefined ? { url } : {}),
     alternatives: providers.filter((p) => p !== url),
+    providers,
+    quorum,
+    source,
+    fallback: nodeBoolean(mapping.fallback) ?? true,
     ...(stateFile ? { stateFile } : {}),
     ...(blockFile ? { blockFile } : {}),
     backfill: nodeBoolean(mapping.backfill) ?? false,

@@ -100,7 +100,7 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
   }
   const exists = fact?.exists === true;
   if (r.generate) return planGenerated(r, fact);
-  const attributes = fileAttributes(fact, r, r.secret);
+  const attributes = fileAttributes(fact, r, r.secret).filter((a) => a.name !== 'content' || !onlyVolatileDiffers(fact, r));
   if (attributes.length === 0) return undefined;
   const change: Change = {
     kind: 'file',
@@ -115,8 +115,29 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
   if (attributes.some((a) => a.name === 'content')) {
     const diff = contentDiff(fact, r);
     if (diff) change.diff = diff;
+    const note = hostNote(fact, r);
+    if (note) change.reason = note;
   }
   return change;
+}
+
+const hostLines = (fact: PathFact | undefined): string[] | undefined =>
+  fact?.exists && fact.content !== undefined ? Buffer.from(fact.content, 'base64').toString('utf8').split('\n') : undefined;
+
+/** The host's copy differs from the declared one only in lines the resource calls volatile. */
+function onlyVolatileDiffers(fact: PathFact | undefined, r: FileResource): boolean {
+  const volatile = r.volatileLines;
+  const before = hostLines(fact);
+  if (!volatile?.length || before === undefined || r.encoding !== 'utf8') return false;
+  // Each volatile line stands for its prefix: the value may differ, the line must be there.
+  const stable = (lines: string[]) => lines.map((line) => volatile.find((prefix) => line.startsWith(prefix)) ?? line).join('\n');
+  return stable(before) === stable(r.content.split('\n'));
+}
+
+/** A note someone else left in the host's copy (the on-host checkpoint fallback), to explain the drift. */
+function hostNote(fact: PathFact | undefined, r: FileResource): string | undefined {
+  const line = hostLines(fact)?.find((l) => r.hostNotes?.some((prefix) => l.startsWith(prefix)));
+  return line === undefined ? undefined : `changed on the host: ${line.replace(/^#\s*/, '')}`;
 }
 
 /** A secret made on the host: created when missing, then only its owner and mode are managed. */
@@ -200,7 +221,9 @@ function planUnit(r: UnitResource, facts: Facts): Change | undefined {
     attributes.push(attr('enabled', exists ? String(enabledNow) : null, String(r.enabled)));
   }
   const activeNow = isActive(unitFact?.active);
-  if (activeNow !== r.active) attributes.push(attr('active', exists ? String(activeNow) : null, String(r.active)));
+  // A static oneshot caught while its timer runs it is not drift: it goes back to inactive by itself.
+  const runningOneshot = !r.active && !r.enabled && unitFact?.active === 'activating';
+  if (activeNow !== r.active && !runningOneshot) attributes.push(attr('active', exists ? String(activeNow) : null, String(r.active)));
   if (attributes.length === 0) return undefined;
   const change: Change = {
     kind: 'unit',
@@ -386,7 +409,9 @@ function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], p
 /** The plan for one host: every difference between its declared resources and its facts. */
 export function planHost(desired: Desired, facts: Facts, options: PlanOptions): HostPlan {
   const warnings: string[] = [];
-  const of = <K extends Resource['kind']>(kind: K) => desired.resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
+  // Held resources are declared (so never removed) but neither created nor changed in this run.
+  const acting = desired.resources.filter((r) => r.held === undefined);
+  const of = <K extends Resource['kind']>(kind: K) => acting.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
   const depth = (p: string) => p.split('/').length;
   const users = of('user').map((r) => planUser(r, facts));
   const dirs = of('directory')
@@ -415,5 +440,16 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
     }
     managedAfter = [...undeclared, ...managed];
   }
-  return { host: desired.host, changes, warnings, managedAfter };
+  const held = desired.resources
+    .filter((r): r is Exclude<Resource, WipeResource | BinaryResource> => r.held !== undefined && r.kind !== 'wipe' && r.kind !== 'binary')
+    .map((r) => ({ target: `${r.kind} ${resourceTarget(r).target}`, reason: r.held! }));
+  return {
+    host: desired.host,
+    changes,
+    warnings,
+    managedAfter,
+    ...(desired.notes?.length ? { notes: [...desired.notes] } : {}),
+    ...(held.length ? { held } : {}),
+    ...(desired.checkpoint ? { checkpoint: desired.checkpoint } : {}),
+  };
 }

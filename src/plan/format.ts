@@ -53,6 +53,15 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions): string {
   if (host.error) lines.push(`  ${paint('red', `error: ${host.error}`)}`);
   else if (host.changes.length === 0) lines.push('  no changes');
   for (const change of host.changes) lines.push(...formatChange(change, paint));
+  for (const note of host.notes ?? []) lines.push(`  ${paint('dim', note)}`);
+  const held = host.held ?? [];
+  if (held.length > 0) {
+    const reasons = [...new Set(held.map((h) => h.reason))];
+    for (const reason of reasons) {
+      const targets = held.filter((h) => h.reason === reason).map((h) => h.target);
+      lines.push(`  ${paint('yellow', `held (${reason}): ${targets.join(', ')}`)}`);
+    }
+  }
   for (const warning of host.warnings) lines.push(`  ${paint('yellow', `warning: ${warning}`)}`);
   return lines.join('\n');
 }
@@ -67,6 +76,7 @@ export function formatPlan(plan: Plan, options: FormatOptions): string {
     total === 0
       ? `No changes on ${plan.hosts.length - failed} host(s).`
       : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to remove, ${counts.restart} to restart, on ${changed} of ${plan.hosts.length} host(s).`;
-  const tail = failed ? ` ${failed} host(s) could not be planned.` : '';
+  const holding = plan.hosts.filter((h) => h.held?.length).length;
+  const tail = `${failed ? ` ${failed} host(s) could not be planned.` : ''}${holding ? ` ${holding} host(s) hold items back (see held).` : ''}`;
   return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
 }

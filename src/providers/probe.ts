@@ -8,24 +8,21 @@
 import { setMaxListeners } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { NetworkTuningSpec } from '../clients/types.js';
-import { normaliseRoot, type ProviderResult } from './quorum.js';
+import { genesisMatches, normaliseRoot, type ProbeNetwork, type ProviderResult } from './quorum.js';
 
-export type { ProviderResult } from './quorum.js';
+export { genesisMatches, type ProbeNetwork, type ProviderResult } from './quorum.js';
 
 export const BEACON_PATHS = {
   genesis: '/eth/v1/beacon/genesis',
-  finality: '/eth/v1/beacon/states/finalized/finality_checkpoints',
+  /** The head state's view of finality: the latest finalized checkpoint (a finalized state's own view is older). */
+  finality: '/eth/v1/beacon/states/head/finality_checkpoints',
+  /** Where head is not served (checkpointz keeps finalized states only). */
+  finalityFallback: '/eth/v1/beacon/states/finalized/finality_checkpoints',
   state: '/eth/v2/debug/beacon/states/finalized',
   block: '/eth/v2/beacon/blocks/finalized',
   checkpointzReady: '/checkpointz/v1/ready',
 } as const;
 
-export interface ProbeNetwork {
-  /** The network's genesis validators root (Ephemery: GENESIS_VALROOT of the release). */
-  genesisValidatorsRoot?: string;
-  /** The network's genesis time, seconds since the epoch, as a decimal string. */
-  genesisTime?: string;
-}
 
 export interface ProbeOptions {
   /** Random source in [0, 1) for backoff jitter. Default Math.random. */
@@ -90,14 +87,6 @@ export function parseFinality(body: unknown): { epoch: number; root: string } {
   const epoch = Number(decimal(finalized.epoch, 'finalized.epoch'));
   if (!Number.isSafeInteger(epoch)) throw new AnswerError(`finalized.epoch ${String(finalized.epoch)} is too large`);
   return { epoch, root: root(finalized.root, 'finalized.root') };
-}
-
-/** Whether a provider's genesis is the declared network's; undefined when the network declares nothing. */
-export function genesisMatches(genesis: { time: string; validatorsRoot: string }, network: ProbeNetwork): boolean | undefined {
-  if (network.genesisValidatorsRoot === undefined && network.genesisTime === undefined) return undefined;
-  if (network.genesisValidatorsRoot !== undefined && normaliseRoot(network.genesisValidatorsRoot) !== normaliseRoot(genesis.validatorsRoot)) return false;
-  if (network.genesisTime !== undefined && network.genesisTime.trim() !== genesis.time) return false;
-  return true;
 }
 
 /** Bounds requests in flight across every provider of a probe. */
@@ -254,6 +243,17 @@ function getJson<T>(ctx: Context, base: string, path: string, parse: (body: unkn
   });
 }
 
+/**
+ * The finalized checkpoint as of the provider's head; a provider that does not serve the head state (a 4xx:
+ * checkpointz) is asked for the finalized state's view instead.
+ */
+async function finalityOf(ctx: Context, base: string): Promise<Outcome<{ epoch: number; root: string }>> {
+  const head = await getJson(ctx, base, BEACON_PATHS.finality, parseFinality);
+  if (head.ok || !/^HTTP 4\d\d$/.test(head.error)) return head;
+  const finalized = await getJson(ctx, base, BEACON_PATHS.finalityFallback, parseFinality);
+  return { ...finalized, attempts: finalized.attempts + head.attempts };
+}
+
 /** checkpointz's readiness: 200 ready, 503 not ready (an answer, not retried), 404 absent. */
 function ready(ctx: Context, base: string): Promise<Outcome<boolean | undefined>> {
   return withRetries<boolean | undefined>(ctx, async (signal) => {
@@ -297,7 +297,7 @@ async function probeOne(ctx: Context, url: string, network: ProbeNetwork): Promi
   }
   const [genesis, finality, readiness, states] = await Promise.all([
     getJson(ctx, url, BEACON_PATHS.genesis, parseGenesis),
-    getJson(ctx, url, BEACON_PATHS.finality, parseFinality),
+    finalityOf(ctx, url),
     ready(ctx, url),
     servesStates(ctx, url),
   ]);
@@ -326,7 +326,7 @@ async function probeOne(ctx: Context, url: string, network: ProbeNetwork): Promi
 }
 
 /**
- * Probes every provider at once (at most tuning.maxConcurrentRequests requests in flight in all) and
+ * Probes every provider at once (at most tuning.maxConcurrentRequests requests in flight to each) and
  * returns one result per provider, in the order given. Never throws for a provider's failure: that is
  * in its result.
  */
@@ -344,7 +344,7 @@ export async function probeProviders(
   const own = options.dispatcher ? undefined : new Agent({ connect: { timeout: tuning.requestTimeoutSeconds * 1000 } });
   const ctx: Context = {
     dispatcher: options.dispatcher ?? own!,
-    limiter: new Limiter(Math.max(1, Math.floor(tuning.maxConcurrentRequests))),
+    limiter: new Limiter(1), // replaced by each provider's own below
     overall: controller.signal,
     deadline: clock() + totalMs,
     totalMs,
@@ -353,7 +353,10 @@ export async function probeProviders(
     random: options.random ?? Math.random,
   };
   try {
-    return await Promise.all(providers.map((url) => probeOne(ctx, url, network)));
+    // The bound is per provider (like undici's connections per origin): no provider gets more than
+    // maxConcurrentRequests at once, while every provider is asked in the same round.
+    const bound = Math.max(1, Math.floor(tuning.maxConcurrentRequests));
+    return await Promise.all(providers.map((url) => probeOne({ ...ctx, limiter: new Limiter(bound) }, url, network)));
   } finally {
     clearTimeout(timer);
     await own?.destroy().catch(() => undefined);

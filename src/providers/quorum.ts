@@ -59,6 +59,21 @@ export interface CrossCheckOptions {
   minAgreeing?: number;
 }
 
+export interface ProbeNetwork {
+  /** The network's genesis validators root (Ephemery: GENESIS_VALROOT of the release). */
+  genesisValidatorsRoot?: string;
+  /** The network's genesis time, seconds since the epoch, as a decimal string. */
+  genesisTime?: string;
+}
+
+/** Whether a provider's genesis is the declared network's; undefined when the network declares nothing. */
+export function genesisMatches(genesis: { time: string; validatorsRoot: string }, network: ProbeNetwork): boolean | undefined {
+  if (network.genesisValidatorsRoot === undefined && network.genesisTime === undefined) return undefined;
+  if (network.genesisValidatorsRoot !== undefined && normaliseRoot(network.genesisValidatorsRoot) !== normaliseRoot(genesis.validatorsRoot)) return false;
+  if (network.genesisTime !== undefined && network.genesisTime.trim() !== genesis.time) return false;
+  return true;
+}
+
 /** A root in one form: lower case with `0x` (checkpointz answers without it, in any case). */
 export function normaliseRoot(root: string): string {
   const bare = root.trim().replace(/^0x/i, '');
@@ -143,20 +158,29 @@ export type ProviderChoice =
   | { ok: true; url: string; alternatives: string[]; checkpoint: { epoch: number; root: string } }
   | { ok: false; reason: string };
 
+/** An agreeing provider this much slower than the fastest (and over SLOW_FLOOR_MS) goes to the back of the line. */
+export const SLOW_FACTOR = 5;
+export const SLOW_FLOOR_MS = 1000;
+
 /**
- * The best agreeing provider: among those that serve states, the lowest latency (declared order breaks ties);
- * the alternatives are the other agreeing providers serving states, in the same order.
+ * The best agreeing provider: among those that serve states, the first in declared order (the operator's
+ * preference), except that a provider answering more than SLOW_FACTOR times slower than the fastest (and over
+ * SLOW_FLOOR_MS) comes after the others. Declared order, not raw latency, because a choice that flips with a few
+ * milliseconds of jitter would rewrite every node's provider from one run to the next. The alternatives are the
+ * other agreeing providers serving states, in the same order.
  */
 export function chooseProvider(check: CrossCheck): ProviderChoice {
   if (!check.quorum || !check.checkpoint) return { ok: false, reason: check.reason ?? 'no quorum' };
   const agreeing = check.providers
     .map((v, index) => ({ v, index }))
     .filter(({ v }) => v.status === 'agrees');
-  const serving = agreeing
-    .filter(({ v }) => v.result.servesStates)
-    .sort((a, b) => a.v.result.latencyMs - b.v.result.latencyMs || a.index - b.index)
+  const serving = agreeing.filter(({ v }) => v.result.servesStates);
+  const fastest = Math.min(...serving.map(({ v }) => v.result.latencyMs));
+  const slow = (latency: number) => latency > SLOW_FLOOR_MS && latency > fastest * SLOW_FACTOR;
+  const ordered = serving
+    .sort((a, b) => Number(slow(a.v.result.latencyMs)) - Number(slow(b.v.result.latencyMs)) || a.index - b.index)
     .map(({ v }) => v.url);
-  const [url, ...alternatives] = serving;
+  const [url, ...alternatives] = ordered;
   if (url === undefined) {
     return { ok: false, reason: `${agreeing.length} provider(s) agree on the finalized checkpoint but none serves the finalized state` };
   }

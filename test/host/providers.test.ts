@@ -77,7 +77,7 @@ describe('one provider per mode', () => {
     expect(fleet.servers[0]!.requests.sort()).toEqual([
       'GET /checkpointz/v1/ready',
       'GET /eth/v1/beacon/genesis',
-      'GET /eth/v1/beacon/states/finalized/finality_checkpoints',
+      'GET /eth/v1/beacon/states/head/finality_checkpoints',
       'HEAD /eth/v2/debug/beacon/states/finalized',
     ]);
     expect(fleet.servers[0]!.stateBytesSent).toBe(0);
@@ -90,7 +90,7 @@ describe('one provider per mode', () => {
     expect(fleet.servers[1]!.stateBytesSent).toBeLessThan(STATE_BYTES.length);
   });
 
-  it('checkpointz: roots without 0x in any case come back normalised; ready is read; no /eth/v1/node/health asked', () => {
+  it('checkpointz: roots without 0x in any case come back normalised; ready is read; no /eth/v1/node/health asked; finality from the finalized state', () => {
     expect(at(2)).toMatchObject({
       ok: true,
       ready: true,
@@ -100,11 +100,14 @@ describe('one provider per mode', () => {
       servesStates: true,
     });
     expect(fleet.servers[2]!.count('/eth/v1/node/health')).toBe(0);
+    // checkpointz keeps no head state: the 404 there sends the probe to the finalized state's view.
+    expect(fleet.servers[2]!.count('/eth/v1/beacon/states/head/finality_checkpoints')).toBe(1);
+    expect(fleet.servers[2]!.count('/eth/v1/beacon/states/finalized/finality_checkpoints')).toBe(1);
   });
 
   it('flapping: retries recover every endpoint', () => {
     expect(at(3)).toMatchObject({ ok: true, servesStates: true, finalized: { root: CHAIN.finalizedRoot }, attempts: 8 });
-    expect(fleet.servers[3]!.count('/eth/v1/beacon/states/finalized/finality_checkpoints')).toBe(2);
+    expect(fleet.servers[3]!.count('/eth/v1/beacon/states/head/finality_checkpoints')).toBe(2);
   });
 
   it('stale genesis: answers, but genesis does not match', () => {
@@ -194,19 +197,20 @@ describe('retries and bounds', () => {
     expect(result!.error).toMatch(/HTTP 500; no time left for a retry within the total time bound of 10s/);
   });
 
-  it.each([1, 3, 5])('never has more than maxConcurrentRequests = %i requests in flight across all providers', async (limit) => {
+  it.each([1, 3])('never has more than maxConcurrentRequests = %i requests in flight to any one provider, and asks all providers in the same round', async (limit) => {
     const meter = new ConcurrencyMeter();
     const fleet = await servers(Array.from({ length: 6 }, () => ({ mode: 'healthy' as const, latencyMs: 50, meter })));
     const results = await probeProviders(fleet.urls, network, tuning({ maxConcurrentRequests: limit }));
     expect(results.every((r) => r.ok && r.servesStates)).toBe(true);
-    expect(meter.peak).toBe(limit);
+    expect(fleet.servers.map((s) => s.peak)).toEqual(fleet.servers.map(() => limit));
+    expect(meter.peak).toBe(6 * limit);
     expect(fleet.servers.reduce((n, s) => n + s.count(), 0)).toBe(24);
   });
 
-  it('asks every provider at once when the bound allows', async () => {
+  it('asks every provider at once, all four questions in parallel, when the bound allows', async () => {
     const meter = new ConcurrencyMeter();
     const fleet = await servers(Array.from({ length: 5 }, () => ({ mode: 'healthy' as const, latencyMs: 200, meter })));
-    await probeProviders(fleet.urls, network, tuning({ maxConcurrentRequests: 64 }));
+    await probeProviders(fleet.urls, network, tuning({ maxConcurrentRequests: 8 }));
     expect(meter.peak).toBe(20);
   });
 });

@@ -10,10 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshArgs, startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, unitState, writeInventory, writePlaybook } from './support.js';
-import { releaseArchive, releaseFiles, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
+import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
+import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
 
 let lab: Lab;
 let release: ReleaseServer;
+/** The checkpoint provider every node is cross-checked against (on Ephemery 161's chain, as the release is). */
+let provider: ProviderServer;
 let inventory: string;
 let playbook: string;
 
@@ -51,13 +54,15 @@ beforeAll(async () => {
   await installStandins(lab);
   release = await startReleaseServer('127.0.8.1');
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
+  provider = await startProviderServer({ chain: releaseGenesis(161) });
   inventory = writeInventory(lab, 'node', {
-    vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { enabled: true, providers: ['https://checkpoint-sync.ephemery.ethpandaops.io'] } },
+    vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { enabled: true, providers: [provider.url] } },
     hosts: Object.fromEntries(lab.hosts.map((h) => [h.name, nodeVars(h, 'lighthouse', 'geth')])),
   });
   playbook = writePlaybook(lab, 'node', [{ name: 'nodes', hosts: 'all', ethereum_node: true }]);
 });
 afterAll(async () => {
+  await provider?.close();
   await release?.close();
   await lab?.stop();
 });
@@ -153,7 +158,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
       const placed = spawnSync('ssh', [...sshArgs(lab, lab.hosts[1]!), 'cat > /usr/local/bin/geth'], { input: binary });
       expect(placed.status, placed.stderr.toString()).toBe(0);
       const inv = writeInventory(lab, 'node-install', {
-        vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+        vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { providers: [provider.url] } },
         hosts: Object.fromEntries(
           lab.hosts.map((h) => [h.name, { ...nodeVars(h, 'lighthouse', 'geth'), execution: { client: 'geth', listen_address: h.address, install: { url, sha256: sha, archive_path: 'geth-linux-amd64/geth' } } }]),
         ),
@@ -180,7 +185,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     const h = lab.hosts[0]!;
     await hostSh(lab, h, "printf '#!/bin/sh\\necho Geth version 1.10.26-stable\\n' > /usr/local/bin/geth-old && chmod 755 /usr/local/bin/geth-old");
     const inv = writeInventory(lab, 'node-binaries', {
-      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { providers: [provider.url] } },
       hosts: {
         [h.name]: {
           consensus: { client: 'lighthouse', listen_address: h.address, binary: '/opt/nowhere/lighthouse' },
@@ -204,7 +209,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
         cl_client_name: 'lighthouse',
         el_client_name: 'geth',
         use_checkpoint_sync: true,
-        checkpoint_sync_url: 'https://checkpoint-sync.ephemery.ethpandaops.io',
+        checkpoint_sync_url: provider.url,
         cl_extra_opts: '--target-peers=60',
         el_extra_opts: '--maxpeers=30',
       },
@@ -224,6 +229,8 @@ describe.sequential('Ethereum nodes on real hosts', () => {
   it('an Ephemery iteration change wipes chain data, keeps node identity, re-inits and restarts', async () => {
     release.archives.set('ephemery-162', await releaseArchive(releaseFiles(162)));
     release.latest = 'ephemery-162';
+    // The provider has moved on to the new chain too (one still on 161 would be stale: see checkpoint.test.ts).
+    Object.assign(provider.chain, releaseGenesis(162));
     const identity = 'sha256sum /var/lib/geth/geth/nodekey /var/lib/lighthouse/beacon/network/key';
     const before = await Promise.all(lab.hosts.map((h) => hostSh(lab, h, identity)));
     const headBefore = await headSlot(lab.hosts[0]!);
@@ -267,7 +274,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
   it('switches a host from Lighthouse + Geth to Teku + Nethermind, keeping the old data unless --prune-data', async () => {
     const h = lab.hosts[2]!;
     const switched = writeInventory(lab, 'node-switch', {
-      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { providers: [provider.url] } },
       hosts: Object.fromEntries(lab.hosts.map((x) => [x.name, x === h ? nodeVars(x, 'teku', 'nethermind') : nodeVars(x, 'lighthouse', 'geth')])),
     });
     const plan = await nodeform('plan', '-i', switched, playbook, '--limit', h.name);
@@ -289,7 +296,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     // The same switch on another host with --prune-data takes the old clients' data with it.
     const other = lab.hosts[1]!;
     const pruned = writeInventory(lab, 'node-switch-pruned', {
-      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` } },
+      vars: { network: { name: 'ephemery', iteration: 'latest', release_url: `${release.url}/releases` }, checkpoint_sync: { providers: [provider.url] } },
       hosts: Object.fromEntries(lab.hosts.map((x) => [x.name, x === h || x === other ? nodeVars(x, 'teku', 'nethermind') : nodeVars(x, 'lighthouse', 'geth')])),
     });
     const p = await nodeform('apply', '-i', pruned, playbook, '--yes', '--limit', other.name, '--prune-data');

@@ -1,9 +1,15 @@
-// Local checkpoint providers speaking the Beacon API endpoints nodeform uses (JSON, and SSZ as fixed
-// octet-stream bytes for the finalized state and block, with HEAD and Range), in the modes providers
-// fail in: healthy, dead, slow, stale-genesis, lying-root, flapping, checkpointz-like. Each counts its
-// requests and the requests in flight; a shared meter counts requests in flight across many servers.
+// Local checkpoint providers speaking the Beacon API endpoints nodeform uses (JSON, and real SSZ for the
+// finalized block and state, with HEAD and Range), in the modes providers fail in: healthy, dead, slow,
+// stale-genesis, lying-root, flapping, checkpointz-like. Each counts its requests and the requests in
+// flight; a shared meter counts requests in flight across many servers.
+//
+// The SSZ is real (phase0, mainnet preset, built with @lodestar/types; see FIXTURE): the finalized epoch's
+// first slot is empty, so the checkpoint block sits one slot before it; its post-state is served by its
+// state root and its slot, and the epoch-aligned checkpoint state (advanced over the empty slot) by the
+// aligned slot and as `finalized`. CHAIN.finalizedRoot is the block's real root.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ssz as types } from '@lodestar/types';
 
 export type ProviderMode = 'healthy' | 'dead' | 'slow' | 'stale-genesis' | 'lying-root' | 'flapping' | 'checkpointz';
 
@@ -15,13 +21,70 @@ export interface ChainView {
 }
 
 const hex = (byte: string) => `0x${byte.repeat(32)}`;
+const toHex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
+const fromHex = (h: string) => Buffer.from(h.replace(/^0x/, ''), 'hex');
+
+export interface Fixture {
+  /** The checkpoint block (SignedBeaconBlock, phase0) at blockSlot = alignedSlot - 1. */
+  blockBytes: Buffer;
+  blockJson: unknown;
+  blockRoot: string;
+  blockSlot: number;
+  /** The block's post-state (state.slot == blockSlot) and its root, the block's state_root. */
+  postStateBytes: Buffer;
+  postStateRoot: string;
+  /** The checkpoint state: the post-state advanced over the empty slot alignedSlot (epoch * 32). */
+  alignedStateBytes: Buffer;
+  alignedStateRoot: string;
+  alignedSlot: number;
+}
+
+/** A phase0 chain (mainnet preset) whose finalized checkpoint is epoch `epoch`, from genesis `genesisValidatorsRoot`. */
+export function buildFixture(genesisTime: string, genesisValidatorsRoot: string, epoch: number): Fixture {
+  const alignedSlot = epoch * 32;
+  const blockSlot = alignedSlot - 1;
+  const body = types.phase0.BeaconBlockBody.defaultValue();
+  body.graffiti = Buffer.alloc(32, 0x6e);
+  const state = types.phase0.BeaconState.defaultValue();
+  state.genesisTime = Number(genesisTime);
+  state.genesisValidatorsRoot = fromHex(genesisValidatorsRoot);
+  state.slot = blockSlot;
+  state.fork = { previousVersion: fromHex('0x10000000'), currentVersion: fromHex('0x10000000'), epoch: 0 };
+  state.latestBlockHeader = { slot: blockSlot, proposerIndex: 3, parentRoot: fromHex(hex('0b')), stateRoot: Buffer.alloc(32), bodyRoot: types.phase0.BeaconBlockBody.hashTreeRoot(body) };
+  const postStateRoot = types.phase0.BeaconState.hashTreeRoot(state);
+  const block = { slot: blockSlot, proposerIndex: 3, parentRoot: fromHex(hex('0b')), stateRoot: postStateRoot, body };
+  const signed = { message: block, signature: Buffer.alloc(96, 0x5e) };
+  const postStateBytes = Buffer.from(types.phase0.BeaconState.serialize(state));
+  // process_slot over the empty slot: the header's state_root is filled in, the slot moves on.
+  const aligned = types.phase0.BeaconState.clone(state);
+  aligned.slot = alignedSlot;
+  aligned.latestBlockHeader.stateRoot = postStateRoot;
+  aligned.stateRoots[blockSlot % 8192] = postStateRoot;
+  return {
+    blockBytes: Buffer.from(types.phase0.SignedBeaconBlock.serialize(signed)),
+    blockJson: types.phase0.SignedBeaconBlock.toJson(signed),
+    blockRoot: toHex(types.phase0.BeaconBlock.hashTreeRoot(block)),
+    blockSlot,
+    postStateBytes,
+    postStateRoot: toHex(postStateRoot),
+    alignedStateBytes: Buffer.from(types.phase0.BeaconState.serialize(aligned)),
+    alignedStateRoot: toHex(types.phase0.BeaconState.hashTreeRoot(aligned)),
+    alignedSlot,
+  };
+}
+
+const GENESIS_TIME = '1720000000';
+const GENESIS_VALIDATORS_ROOT = hex('a1');
+const FINALIZED_EPOCH = 1234;
+/** The real SSZ every provider on CHAIN serves. */
+export const FIXTURE: Fixture = buildFixture(GENESIS_TIME, GENESIS_VALIDATORS_ROOT, FINALIZED_EPOCH);
 
 /** The network every healthy provider is on. */
 export const CHAIN: ChainView = {
-  genesisTime: '1720000000',
-  genesisValidatorsRoot: hex('a1'),
-  finalizedEpoch: 1234,
-  finalizedRoot: hex('f1'),
+  genesisTime: GENESIS_TIME,
+  genesisValidatorsRoot: GENESIS_VALIDATORS_ROOT,
+  finalizedEpoch: FINALIZED_EPOCH,
+  finalizedRoot: FIXTURE.blockRoot,
 };
 /** The previous Ephemery iteration, where a stale provider still is. */
 export const STALE_CHAIN: ChainView = {
@@ -33,9 +96,9 @@ export const STALE_CHAIN: ChainView = {
 /** What a lying provider claims is finalized on the right chain. */
 export const LYING_ROOT = hex('dd');
 
-/** Fixed SSZ bodies (not real SSZ: nothing here decodes them). */
-export const STATE_BYTES = Buffer.alloc(256 * 1024, 0x5a);
-export const BLOCK_BYTES = Buffer.alloc(4 * 1024, 0x6b);
+/** The SSZ served as the finalized state (the aligned checkpoint state) and block. */
+export const STATE_BYTES = FIXTURE.alignedStateBytes;
+export const BLOCK_BYTES = FIXTURE.blockBytes;
 
 /** Counts requests in flight across several servers (the probe's bound is across all providers). */
 export class ConcurrencyMeter {
@@ -71,7 +134,22 @@ export interface ProviderServerOptions {
   head?: boolean;
   /** Overrides of the chain this server is on. */
   chain?: Partial<ChainView>;
+  /**
+   * Older block roots this server's chain holds: GET /eth/v1/beacon/headers/{root} answers them (and the
+   * finalized root) as canonical, anything else 404. checkpointz mode serves no headers.
+   */
+  knownRoots?: string[];
   meter?: ConcurrencyMeter;
+  /** How blocks are served: SSZ (with Eth-Consensus-Version), or JSON only (`version` + `data`, like Lodestar 1.5.1). Default ssz. */
+  blockFormat?: 'ssz' | 'json';
+  /** Send Eth-Consensus-Version with SSZ answers. Default true (Lodestar 1.5.1 sends none). */
+  consensusVersionHeader?: boolean;
+  /** Which state ids are served besides `finalized` (the rest: 404). Default all: the slots and the state roots. */
+  stateIds?: { slot?: boolean; root?: boolean };
+  /** What `finalized` answers: the aligned checkpoint state (default) or the block's post-state (Lodestar 1.5.1). */
+  finalizedState?: 'aligned' | 'post';
+  /** Serve bytes that are not what they claim: a state whose slot field is off by one, or a block with another graffiti. */
+  corrupt?: 'state' | 'block';
 }
 
 export interface ProviderServer {
@@ -87,8 +165,12 @@ export interface ProviderServer {
   abandoned: number;
   /** Bytes of SSZ state body written (HEAD writes none, a ranged GET a slice). */
   stateBytesSent: number;
+  /** Whole states sent: 200 answers to a GET of any state id, SSZ, no Range. */
+  stateDownloads: number;
   /** Mutable: added latency for later requests. */
   latencyMs: number;
+  /** Mutable: the chain this server answers for (genesis and finalized checkpoint), e.g. after an Ephemery reset. */
+  chain: ChainView;
   close(): Promise<void>;
 }
 
@@ -110,12 +192,45 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
   const requests: string[] = [];
   const perPath = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const state = { inFlight: 0, peak: 0, abandoned: 0, stateBytesSent: 0, latencyMs: options.latencyMs ?? 0 };
+  const state = { inFlight: 0, peak: 0, abandoned: 0, stateBytesSent: 0, stateDownloads: 0, latencyMs: options.latencyMs ?? 0 };
+  const corrupted = (bytes: Buffer, what: 'state' | 'block') => {
+    if (options.corrupt !== what) return bytes;
+    const copy = Buffer.from(bytes);
+    // state: the slot field (bytes 40-47) one higher.
+    if (what === 'state') copy.writeBigUInt64LE(copy.readBigUInt64LE(40) + 1n, 40);
+    else copy[copy.indexOf(Buffer.alloc(32, 0x6e))] = 0x4e; // a graffiti byte: the block still decodes, its root changes
+    return copy;
+  };
+  const states = new Map<string, Buffer>();
+  states.set('finalized', corrupted(options.finalizedState === 'post' ? FIXTURE.postStateBytes : FIXTURE.alignedStateBytes, 'state'));
+  if (options.stateIds?.slot !== false) {
+    states.set(String(FIXTURE.alignedSlot), corrupted(FIXTURE.alignedStateBytes, 'state'));
+    states.set(String(FIXTURE.blockSlot), corrupted(FIXTURE.postStateBytes, 'state'));
+  }
+  if (options.stateIds?.root !== false) {
+    states.set(FIXTURE.postStateRoot, corrupted(FIXTURE.postStateBytes, 'state'));
+    states.set(FIXTURE.alignedStateRoot, corrupted(FIXTURE.alignedStateBytes, 'state'));
+  }
+  const blockBytes = corrupted(FIXTURE.blockBytes, 'block');
+  // Block ids served: finalized, the block's slot, its real root and, for a liar, the root it claims.
+  const blockIds = new Set(['finalized', String(FIXTURE.blockSlot), FIXTURE.blockRoot, chain.finalizedRoot.toLowerCase()]);
 
   const root = (value: string, which: 'genesis' | 'finalized') => {
     if (mode !== 'checkpointz') return value;
     const rootCase = options.rootCase ?? 'mixed';
     return bare(value, rootCase === 'mixed' ? (which === 'genesis' ? 'upper' : 'lower') : rootCase);
+  };
+
+  const header = (res: ServerResponse, id: string) => {
+    const norm = (r: string) => `0x${r.replace(/^0x/i, '').toLowerCase()}`;
+    const known = [chain.finalizedRoot, ...(options.knownRoots ?? [])].map(norm);
+    if (mode === 'checkpointz' || !known.includes(norm(id))) return send(res, 404, { code: 404, message: `no block ${id}` });
+    const slot = String(chain.finalizedEpoch * 32);
+    return send(res, 200, {
+      execution_optimistic: false,
+      finalized: true,
+      data: { root: norm(id), canonical: true, header: { message: { slot, proposer_index: '1', parent_root: hex('c4'), state_root: hex('c5'), body_root: hex('c6') }, signature: `0x${'00'.repeat(96)}` } },
+    });
   };
 
   const ssz = (req: IncomingMessage, res: ServerResponse, bytes: Buffer, isState: boolean) => {
@@ -124,7 +239,11 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
       return send(res, 200, { version: 'deneb', execution_optimistic: false, finalized: true, data: { note: 'JSON form not served by this test server' } });
     }
     if (req.method === 'HEAD' && options.head === false) return send(res, 405, { code: 405, message: 'HEAD not allowed' });
-    const headers = { 'content-type': 'application/octet-stream', 'eth-consensus-version': 'deneb', 'accept-ranges': 'bytes' };
+    const headers = {
+      'content-type': 'application/octet-stream',
+      ...(options.consensusVersionHeader === false ? {} : { 'eth-consensus-version': 'phase0' }),
+      'accept-ranges': 'bytes',
+    };
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let body = bytes;
     if (range) {
@@ -137,16 +256,36 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     }
     if (req.method === 'HEAD') return res.end();
     if (isState) state.stateBytesSent += body.length;
+    if (isState && !range) state.stateDownloads += 1;
     res.end(body);
   };
 
+  const block = (req: IncomingMessage, res: ServerResponse) => {
+    if (options.blockFormat === 'json') {
+      // Lodestar 1.5.1: JSON whatever the Accept header says, with the fork in `version`.
+      return send(res, 200, { version: 'phase0', execution_optimistic: false, data: types.phase0.SignedBeaconBlock.toJson(types.phase0.SignedBeaconBlock.deserialize(blockBytes)) });
+    }
+    return ssz(req, res, blockBytes, false);
+  };
+
   const answer = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (path.startsWith('/eth/v1/beacon/headers/')) return header(res, path.slice('/eth/v1/beacon/headers/'.length));
+    if (path.startsWith('/eth/v2/debug/beacon/states/')) {
+      const bytes = states.get(path.slice('/eth/v2/debug/beacon/states/'.length).toLowerCase());
+      return bytes ? ssz(req, res, bytes, true) : send(res, 404, { code: 404, message: `No state found for id '${path.slice(28)}'` });
+    }
+    if (path.startsWith('/eth/v2/beacon/blocks/')) {
+      return blockIds.has(path.slice('/eth/v2/beacon/blocks/'.length).toLowerCase()) ? block(req, res) : send(res, 404, { code: 404, message: 'Block not found' });
+    }
     switch (path) {
       case '/eth/v1/beacon/genesis':
         return send(res, 200, {
           data: { genesis_time: chain.genesisTime, genesis_validators_root: root(chain.genesisValidatorsRoot, 'genesis'), genesis_fork_version: '0x10000000' },
         });
+      case '/eth/v1/beacon/states/head/finality_checkpoints':
       case '/eth/v1/beacon/states/finalized/finality_checkpoints': {
+        // checkpointz keeps finalized states only; elsewhere this chain's head sees the same finalized checkpoint.
+        if (mode === 'checkpointz' && path.includes('/head/')) return send(res, 404, { code: 404, message: 'State not found' });
         const cp = (epoch: number, r: string) => ({ epoch: String(epoch), root: root(r, 'finalized') });
         return send(res, 200, {
           execution_optimistic: false,
@@ -158,10 +297,6 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
           },
         });
       }
-      case '/eth/v2/debug/beacon/states/finalized':
-        return ssz(req, res, STATE_BYTES, true);
-      case '/eth/v2/beacon/blocks/finalized':
-        return ssz(req, res, BLOCK_BYTES, false);
       case '/eth/v1/node/health':
         if (mode === 'checkpointz') return send(res, 404, { code: 404, message: 'not found' });
         res.writeHead(200);
@@ -234,6 +369,7 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
   return {
     url: `http://127.0.0.1:${port}`,
     mode,
+    chain,
     requests,
     count: (path?: string) => (path === undefined ? requests.length : requests.filter((r) => r.endsWith(` ${path}`)).length),
     get inFlight() {
@@ -247,6 +383,9 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     },
     get stateBytesSent() {
       return state.stateBytesSent;
+    },
+    get stateDownloads() {
+      return state.stateDownloads;
     },
     get latencyMs() {
       return state.latencyMs;

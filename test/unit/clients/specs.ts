@@ -24,7 +24,16 @@ export function ephemeryNode(cl: ConsensusClient, el: ExecutionClient): NodeSpec
     },
     consensus: { client: cl, version: 'pinned', binary: `/usr/local/bin/${cl}`, dataDir: `/var/lib/${cl}`, user: cl, listenAddress: '127.0.0.1', peers: 70, extraArgs: [], ports: CL_PORTS },
     execution: { client: el, version: 'pinned', binary: `/usr/local/bin/${el}`, dataDir: `/var/lib/${el}`, user: el, listenAddress: '127.0.0.1', peers: 50, extraArgs: [], ports: EL_PORTS },
-    checkpointSync: { enabled: true, url: 'https://checkpoint-sync.ephemery.ethpandaops.io', alternatives: ['https://ephemery.beaconstate.ethstaker.cc'], backfill: false },
+    checkpointSync: {
+      enabled: true,
+      url: 'https://checkpoint-sync.ephemery.ethpandaops.io',
+      alternatives: ['https://ephemery.beaconstate.ethstaker.cc'],
+      providers: ['https://checkpoint-sync.ephemery.ethpandaops.io', 'https://ephemery.beaconstate.ethstaker.cc'],
+      quorum: 2 / 3,
+      source: 'provider',
+      fallback: true,
+      backfill: false,
+    },
     cache: { enabled: true, directory: '/var/cache/nodeform', maxSizeMb: 1024, stateCacheSize: 128, blockCacheSize: 64, executionCacheMb: 4096, expiryHours: 24, compression: true },
     networkTuning: { maxConcurrentRequests: 8, requestTimeoutSeconds: 30, retries: 3, backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 } },
     monitoring: { metrics: true, metricsAddress: '127.0.0.1' },
@@ -37,7 +46,7 @@ export function mainnetNode(cl: ConsensusClient, el: ExecutionClient): NodeSpec 
   return {
     ...node,
     network: { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [] },
-    checkpointSync: { enabled: true, url: 'https://mainnet.checkpoint.sigp.io', alternatives: [], backfill: false },
+    checkpointSync: { ...node.checkpointSync, url: 'https://mainnet.checkpoint.sigp.io', alternatives: [], providers: ['https://mainnet.checkpoint.sigp.io'] },
     cache: { ...node.cache, stateCacheSize: undefined, blockCacheSize: undefined, executionCacheMb: undefined },
     monitoring: { metrics: false, metricsAddress: '127.0.0.1' },
   };

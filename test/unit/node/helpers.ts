@@ -5,11 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { formatProblem, type ConfigProblem } from '../../../src/errors.js';
 import type { VarsFile } from '../../../src/inventory/inventory.js';
 import { buildProject, type ProjectResult } from '../../../src/inventory/project.js';
+import { FALLBACK_TEMPLATE_FILES } from '../../../src/node/checkpoint-fallback.js';
 import type { NodeTemplates } from '../../../src/node/resources.js';
+import type { ProviderResult } from '../../../src/providers/quorum.js';
 
-const template = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../templates/systemd/${name}`, import.meta.url)), 'utf8');
+const template = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../templates/${name}`, import.meta.url)), 'utf8');
 
-export const NODE_TEMPLATES: NodeTemplates = { client: template('ethereum-client.service.hbs'), init: template('ethereum-init.service.hbs') };
+export const NODE_TEMPLATES: NodeTemplates = {
+  client: template('systemd/ethereum-client.service.hbs'),
+  init: template('systemd/ethereum-init.service.hbs'),
+  fallback: {
+    script: template(FALLBACK_TEMPLATE_FILES.script),
+    service: template(FALLBACK_TEMPLATE_FILES.service),
+    timer: template(FALLBACK_TEMPLATE_FILES.timer),
+  },
+};
 
 export const BASE_DIR = '/srv/project';
 export const NODE_PLAYBOOK = '- hosts: all\n  ethereum_node: true\n';
@@ -22,6 +32,8 @@ export interface NodeProject {
   /** config_source directories (resolved against BASE_DIR) -> file name -> text. */
   networkSources?: Record<string, Record<string, string> | string>;
   extraVars?: string[];
+  /** What each checkpoint provider answered (as the loader's probe would give it). */
+  providers?: Record<string, ProviderResult>;
 }
 
 export function buildNode(project: NodeProject): ProjectResult {
@@ -38,7 +50,7 @@ export function buildNode(project: NodeProject): ProjectResult {
       groupVars: varsFiles('group_vars', project.groupVars),
       hostVars: varsFiles('host_vars', project.hostVars),
       playbook: { file: 'playbook.yaml', text: project.playbook ?? NODE_PLAYBOOK },
-      node: { templates: NODE_TEMPLATES, networkSources },
+      node: { templates: NODE_TEMPLATES, networkSources, ...(project.providers ? { providers: project.providers } : {}) },
     },
     { baseDir: BASE_DIR, homeDir: '/home/op', extraVars: project.extraVars ?? [] },
   );

@@ -6,12 +6,13 @@ import { BASE_DIR, NODE_TEMPLATES, buildNode, heads, nodeHost } from './helpers.
 const ids = (result: ReturnType<typeof buildNode>, host = 0) => result.desired[host]!.resources.map((r) => r.id);
 
 describe('a node play', () => {
-  it('tags every resource with the play\'s tags and node; cache and network files and the units also with cache and network', () => {
+  it('tags every resource with the play\'s tags and node; cache, network and checkpoint files and the units also with theirs', () => {
     const result = buildNode({ inventory: nodeHost(), playbook: '- hosts: all\n  tags: [eth, ephemery]\n  ethereum_node: true\n' });
     const tagsOf = (id: string) => result.desired[0]!.resources.find((r) => r.id === id)!.tags.join(',');
     expect(new Set(result.desired[0]!.resources.map((r) => r.tags.join(',')))).toEqual(
-      new Set(['eth,ephemery,node', 'eth,ephemery,node,cache', 'eth,ephemery,node,network', 'eth,ephemery,node,cache,network']),
+      new Set(['eth,ephemery,node', 'eth,ephemery,node,cache', 'eth,ephemery,node,network', 'eth,ephemery,node,checkpoint', 'eth,ephemery,node,cache,network']),
     );
+    expect(tagsOf('file:/etc/ethereum/lighthouse.checkpoint.env')).toBe('eth,ephemery,node,checkpoint');
     expect(tagsOf('file:/etc/ethereum/geth.cache.env')).toBe('eth,ephemery,node,cache');
     expect(tagsOf('file:/etc/ethereum/lighthouse.network.env')).toBe('eth,ephemery,node,network');
     expect(tagsOf('unit:geth.service')).toBe('eth,ephemery,node,cache,network');
@@ -20,7 +21,8 @@ describe('a node play', () => {
   });
 
   it.each([
-    [['node'], 17],
+    [['node'], 18],
+    [['checkpoint'], 1],
     [['cache'], 4],
     [['network'], 4],
     [['other'], 0],

@@ -17,7 +17,7 @@ const warnings = (vars: Vars) => nodeSpecFor({ ...base, ...vars }, 'lab1').warni
 describe('a mainnet node with nothing but its clients', () => {
   it('gets every default', () => {
     expect(spec({})).toEqual({
-      network: { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [] },
+      network: { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95' } },
       consensus: {
         client: 'lighthouse',
         version: 'latest',
@@ -42,6 +42,10 @@ describe('a mainnet node with nothing but its clients', () => {
         enabled: true,
         url: 'https://mainnet.checkpoint.sigp.io',
         alternatives: ['https://beaconstate.info', 'https://beaconstate.ethstaker.cc'],
+        providers: ['https://mainnet.checkpoint.sigp.io', 'https://beaconstate.info', 'https://beaconstate.ethstaker.cc'],
+        quorum: 2 / 3,
+        source: 'provider',
+        fallback: true,
         backfill: false,
       },
       cache: { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true },
@@ -107,9 +111,9 @@ describe('defaults per network', () => {
     depositContractBlock: '/etc/ethereum/ephemery/deposit_contract_block.txt',
   };
   it.each([
-    ['mainnet', { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [] }, 'https://mainnet.checkpoint.sigp.io', 2],
-    ['hoodi', { name: 'hoodi', chainId: 560048, bootnodesCl: [], bootnodesEl: [] }, 'https://hoodi.beaconstate.ethstaker.cc', 1],
-    ['sepolia', { name: 'sepolia', chainId: 11155111, bootnodesCl: [], bootnodesEl: [] }, 'https://sepolia.beaconstate.info', 2],
+    ['mainnet', { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95' } }, 'https://mainnet.checkpoint.sigp.io', 2],
+    ['hoodi', { name: 'hoodi', chainId: 560048, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f' } }, 'https://hoodi.beaconstate.ethstaker.cc', 1],
+    ['sepolia', { name: 'sepolia', chainId: 11155111, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078' } }, 'https://sepolia.beaconstate.info', 2],
     ['ephemery', { name: 'ephemery', files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
     [{ name: 'ephemery', iteration: 161 }, { name: 'ephemery', iteration: 161, chainId: 39438161, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
     [{ name: 'ephemery', iteration: 0 }, { name: 'ephemery', iteration: 0, chainId: 39438000, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
@@ -142,8 +146,11 @@ describe('checkpoint sync', () => {
     ['nothing: the network providers', {}, { enabled: true, url: 'https://mainnet.checkpoint.sigp.io', alternatives: ['https://beaconstate.info', 'https://beaconstate.ethstaker.cc'] }],
     ['disabled', { enabled: false }, { enabled: false, url: 'https://mainnet.checkpoint.sigp.io' }],
     ['a url alone is that provider only', { url: 'https://cp.example/' }, { enabled: true, url: 'https://cp.example', alternatives: [] }],
-    ['providers: the first is used', { providers: ['https://a.example', 'https://b.example/'] }, { url: 'https://a.example', alternatives: ['https://b.example'] }],
-    ['a url among providers', { providers: ['https://a.example', 'https://b.example'], url: 'https://b.example' }, { url: 'https://b.example', alternatives: ['https://a.example'] }],
+    ['providers: the first is used', { providers: ['https://a.example', 'https://b.example/'] }, { url: 'https://a.example', alternatives: ['https://b.example'], providers: ['https://a.example', 'https://b.example'] }],
+    ['a url among providers is preferred', { providers: ['https://a.example', 'https://b.example'], url: 'https://b.example' }, { url: 'https://b.example', alternatives: ['https://a.example'], providers: ['https://b.example', 'https://a.example'] }],
+    ['a url besides providers is preferred and cross-checked with them', { providers: ['https://a.example'], url: 'https://c.example' }, { url: 'https://c.example', providers: ['https://c.example', 'https://a.example'] }],
+    ['quorum, source and fallback', { quorum: 0.5, source: 'fleet-cache', fallback: false }, { quorum: 0.5, source: 'fleet-cache', fallback: false }],
+    ['defaults: 2/3, from a provider, with the fallback', {}, { quorum: 2 / 3, source: 'provider', fallback: true }],
     ['from files', { state_file: '/var/cache/state.ssz', block_file: '/var/cache/block.ssz', backfill: true }, { stateFile: '/var/cache/state.ssz', blockFile: '/var/cache/block.ssz', backfill: true }],
     ['yes as Ansible writes it', { enabled: 'no' }, { enabled: false }],
   ])('%s', (_name, checkpoint_sync, expected) => {
@@ -152,7 +159,7 @@ describe('checkpoint sync', () => {
 
   it('is off on a custom network without providers, and on with files', () => {
     const custom = { name: 'custom', config_source: 'net' };
-    expect(spec({ network: custom }).checkpointSync).toEqual({ enabled: false, alternatives: [], backfill: false });
+    expect(spec({ network: custom }).checkpointSync).toEqual({ enabled: false, alternatives: [], providers: [], quorum: 2 / 3, source: 'provider', fallback: true, backfill: false });
     expect(spec({ network: custom, checkpoint_sync: { state_file: '/s.ssz' } }).checkpointSync).toMatchObject({ enabled: true, stateFile: '/s.ssz' });
   });
 });

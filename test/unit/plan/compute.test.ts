@@ -206,3 +206,56 @@ describe('a file no longer declared that existed before nodeform', () => {
     });
   });
 });
+
+describe('held, volatile lines, notes left on the host, oneshots caught running', () => {
+  const env = file('/etc/ethereum/lighthouse.checkpoint.env', '# nodeform\nARGS=--url=https://a\n', { hostNotes: ['# Switched by fallback at '] });
+  const svc = unit('lighthouse.service', '[Service]\nExecStart=/bin/true\n', { restartOn: [] });
+  const held = 'no trusted checkpoint: 1 of 3 answering providers agree';
+
+  it('a held resource is neither created nor changed nor removed, and the plan says why', () => {
+    const facts = withFacts((f) => {
+      f.paths[svc.path] = present(svc.path, 'old unit\n');
+      f.units[svc.name] = { name: svc.name, enabled: 'enabled', active: 'active' };
+      f.record.managed = [{ kind: 'unit', target: svc.name }, { kind: 'file', target: env.path }];
+    });
+    const plan = planHost(desired([{ ...env, held }, { ...svc, held }]), facts, { removeUndeclared: true });
+    expect(plan.changes).toEqual([]);
+    expect(plan.held).toEqual([
+      { target: `file ${env.path}`, reason: held },
+      { target: 'unit lighthouse.service', reason: held },
+    ]);
+    expect(plan.managedAfter).toEqual(expect.arrayContaining([{ kind: 'unit', target: svc.name }, { kind: 'file', target: env.path }]));
+  });
+
+  it('without the hold the same facts are changes', () => {
+    const facts = withFacts((f) => (f.paths[svc.path] = present(svc.path, 'old unit\n')));
+    expect(summary([env, svc], facts)).toEqual([`create file ${env.path}`, 'update unit lighthouse.service']);
+  });
+
+  const conf = file('/etc/nodeform/fallback.conf', '# head\nQUORUM_EPOCH=20\nQUORUM_ROOT=0xbb\nPROVIDER_1=https://a\n', { volatileLines: ['QUORUM_'] });
+  it.each([
+    ['only volatile lines differ: no change', '# head\nQUORUM_EPOCH=10\nQUORUM_ROOT=0xaa\nPROVIDER_1=https://a\n', []],
+    ['a stable line differs too: the whole file is rewritten', '# head\nQUORUM_EPOCH=10\nQUORUM_ROOT=0xaa\nPROVIDER_1=https://b\n', [`update file ${conf.path}`]],
+    ['a volatile line missing on the host is a change', '# head\nPROVIDER_1=https://a\n', [`update file ${conf.path}`]],
+  ])('%s', (_name, onHost, expected) => {
+    expect(summary([conf], withFacts((f) => (f.paths[conf.path] = present(conf.path, onHost))))).toEqual(expected);
+  });
+
+  it('a note the on-host fallback left explains the drift', () => {
+    const onHost = '# nodeform\n# Switched by fallback at 2026-11-22T10:00:00Z: https://a -> https://b: a is dead\nARGS=--url=https://b\n';
+    const plan = planHost(desired([env]), withFacts((f) => (f.paths[env.path] = present(env.path, onHost))), { removeUndeclared: true });
+    expect(plan.changes[0]).toMatchObject({ action: 'update', reason: 'changed on the host: Switched by fallback at 2026-11-22T10:00:00Z: https://a -> https://b: a is dead' });
+    expect(plan.changes[0]!.diff).toContain('-ARGS=--url=https://b');
+  });
+
+  it('a static oneshot caught running (activating) is not drift; one that stays active is', () => {
+    const oneshot = unit('fallback.service', '[Service]\nType=oneshot\n', { enabled: false, active: false });
+    const at = (active: string) =>
+      withFacts((f) => {
+        f.paths[oneshot.path] = present(oneshot.path, oneshot.content);
+        f.units[oneshot.name] = { name: oneshot.name, enabled: 'static', active };
+      });
+    expect(summary([oneshot], at('activating'))).toEqual([]);
+    expect(summary([oneshot], at('active'))).toEqual(['update unit fallback.service']);
+  });
+});

@@ -1,0 +1,62 @@
+// `nodeform providers`: each group of hosts that shares a provider decision, as a table. Pure.
+
+import type { Desired } from '../model/types.js';
+import type { CheckpointDecision } from '../node/checkpoint.js';
+import { painter } from './format.js';
+
+export interface ProviderGroup {
+  hosts: string[];
+  decision: CheckpointDecision;
+}
+
+/** Hosts with the same decision (same providers, same answers, same network) are shown once. */
+export function providerGroups(desired: readonly Desired[]): ProviderGroup[] {
+  const groups = new Map<string, ProviderGroup>();
+  for (const d of desired) {
+    if (!d.checkpoint) continue;
+    const key = JSON.stringify(d.checkpoint);
+    const group = groups.get(key) ?? { hosts: [], decision: d.checkpoint };
+    group.hosts.push(d.host);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+const shortRoot = (root: string) => (root.length > 14 ? `${root.slice(0, 8)}…${root.slice(-4)}` : root);
+
+export function formatProviderGroups(groups: readonly ProviderGroup[], options: { color: boolean }): string {
+  const paint = painter(options.color);
+  const blocks = groups.map(({ hosts, decision }) => {
+    const rows = decision.providers.map((p) => {
+      const role = p.url === decision.chosen ? 'chosen' : decision.alternatives.includes(p.url) ? 'alternative' : p.status;
+      return [
+        p.url,
+        role,
+        p.status === 'no-answer' ? '-' : `${p.latencyMs} ms`,
+        p.finalized ? String(p.finalized.epoch) : '-',
+        p.finalized ? shortRoot(p.finalized.root) : '-',
+        p.servesStates ? 'yes' : 'no',
+        p.reason ?? '',
+      ];
+    });
+    const header = ['PROVIDER', 'STATUS', 'LATENCY', 'EPOCH', 'ROOT', 'STATES', 'WHY'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    const style = (role: string) => (role === 'chosen' ? 'green' : role === 'alternative' || role === 'agrees' ? 'dim' : role === 'undecided' ? 'yellow' : 'red');
+    const pct = `${Math.round(decision.threshold * 1000) / 10}%`;
+    const agreeing = decision.providers.filter((p) => p.status === 'agrees').length;
+    const voters = decision.providers.filter((p) => p.status === 'agrees' || p.status === 'dissents' || p.status === 'undecided').length;
+    const verdict = decision.checkpoint
+      ? `trusted checkpoint: epoch ${decision.checkpoint.epoch} root ${decision.checkpoint.root} (${agreeing} of ${voters} voting providers agree; more than ${pct} needed)`
+      : paint('red', `no trusted checkpoint: ${decision.reason ?? 'no quorum'}`);
+    const choice = decision.chosen ? `start from: ${decision.chosen}` : paint('red', `no provider chosen: ${decision.reason ?? 'no quorum'}`);
+    return [
+      paint('bold', `${hosts.join(', ')}`),
+      `  ${line(header)}`,
+      ...rows.map((r) => `  ${paint(style(r[1]!), line(r))}`),
+      `  ${verdict}`,
+      ...(decision.checkpoint ? [`  ${choice}`] : []),
+    ].join('\n');
+  });
+  return `${blocks.join('\n\n')}\n`;
+}

@@ -1,0 +1,234 @@
+// A real checkpoint provider for lab tests: the Lodestar 1.5.1 dev chain ("node1" of the lodestar-lab
+// reference, ../shared/reference/lodestar-lab/scripts/node1.sh): one beacon node with 8 interop validators,
+// phase0, MINIMAL preset (8 slots an epoch), run on this machine as a child process, bound to its own
+// loopback address (default 127.0.11.1: slot 11's free range), REST and p2p there only.
+// Plus peerWithChain(): peers a second Lodestar node with it through the admin API, like connect2.sh; and
+// countingProxy(): records what a provider was asked.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Installs Lodestar 1.5.1 once (test/lab/lodestar.sh; a no-op when installed) and returns the install dir. */
+export function lodestarInstallDir(): string {
+  const cache = process.env.NODEFORM_LAB_CACHE ?? '/var/cache/nodeform-lab';
+  return execFileSync('bash', [join(here, 'lodestar.sh'), cache], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+/** The CLI entry inside an install dir: run it as `node ENTRY beacon ...`. */
+export const LODESTAR_ENTRY = 'node_modules/@chainsafe/lodestar/lib/index.js';
+
+export interface LodestarChainOptions {
+  /** Loopback address for REST and p2p. Default 127.0.11.1. */
+  address?: string;
+  restPort?: number;
+  p2pPort?: number;
+  /** SECONDS_PER_SLOT. Default 1 (first finalized epoch after about 40 s). */
+  slotSeconds?: number;
+  validators?: number;
+}
+
+export interface LodestarChain {
+  /** Beacon API base URL. */
+  url: string;
+  address: string;
+  restPort: number;
+  p2pPort: number;
+  slotSeconds: number;
+  /** /ip4/ADDRESS/tcp/P2P_PORT */
+  multiaddr: string;
+  installDir: string;
+  /** Data dir and log (lodestar.log) of this run. */
+  dir: string;
+  peerId(): Promise<string>;
+  /** Waits until the head state reports a finalized epoch >= minEpoch (1.5.1's finalized state says epoch 0: ask head). */
+  waitFinalized(minEpoch?: number, timeoutMs?: number): Promise<{ epoch: number; root: string }>;
+  /** The last lines of the node's output. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Lodestar reads LODESTAR_* variables as arguments: never pass ours on. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LODESTAR_')));
+}
+
+/** Starts node1 and resolves once its REST API answers (finality comes later: waitFinalized). */
+export async function startLodestarChain(options: LodestarChainOptions = {}): Promise<LodestarChain> {
+  const address = options.address ?? '127.0.11.1';
+  const restPort = options.restPort ?? 9596;
+  const p2pPort = options.p2pPort ?? 9000;
+  const slotSeconds = options.slotSeconds ?? 1;
+  const installDir = lodestarInstallDir();
+  const dir = mkdtempSync(join(tmpdir(), 'nodeform-lodestar-chain-'));
+  const url = `http://${address}:${restPort}`;
+  const args = [
+    join(installDir, LODESTAR_ENTRY), 'dev',
+    '--genesisValidators', String(options.validators ?? 8), '--startValidators', `0..${(options.validators ?? 8) - 1}`,
+    '--dataDir', join(dir, 'data'),
+    '--rest.address', address, '--rest.port', String(restPort), '--rest.namespace', '*',
+    // dev's validator client talks to the beacon node at --server; its default is 127.0.0.1:9596.
+    '--server', url,
+    '--listenAddress', address, '--port', String(p2pPort), '--enr.ip', address, '--enr.tcp', String(p2pPort), '--enr.udp', String(p2pPort),
+    '--params.SECONDS_PER_SLOT', String(slotSeconds), '--logFile', 'none',
+  ];
+  const logPath = join(dir, 'lodestar.log');
+  const out = createWriteStream(logPath);
+  let tail = '';
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (d: Buffer) => {
+    out.write(d);
+    tail = (tail + d.toString()).slice(-8000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  const onProcessExit = () => child.kill('SIGKILL');
+  process.once('exit', onProcessExit);
+
+  const chain: LodestarChain = {
+    url,
+    address,
+    restPort,
+    p2pPort,
+    slotSeconds,
+    multiaddr: `/ip4/${address}/tcp/${p2pPort}`,
+    installDir,
+    dir,
+    peerId: async () => {
+      const r = await getJson<{ data: { peer_id: string } }>(`${url}/eth/v1/node/identity`);
+      if (!r) throw new Error(`lodestar chain at ${url}: no identity`);
+      return r.data.peer_id;
+    },
+    waitFinalized: async (minEpoch = 1, timeoutMs = 180_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        if (exited) throw new Error(`lodestar chain exited (${exited.code ?? exited.signal}):\n${tail}`);
+        const r = await getJson<{ data: { finalized: { epoch: string; root: string } } }>(`${url}/eth/v1/beacon/states/head/finality_checkpoints`);
+        const epoch = Number(r?.data.finalized.epoch ?? 0);
+        if (epoch >= minEpoch) return { epoch, root: r!.data.finalized.root };
+        if (Date.now() > deadline) throw new Error(`lodestar chain at ${url}: no finalized epoch >= ${minEpoch} after ${timeoutMs / 1000} s:\n${tail}`);
+        await sleep(500);
+      }
+    },
+    log: () => tail,
+    stop: async () => {
+      process.removeListener('exit', onProcessExit);
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      out.end();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  const deadline = Date.now() + 60_000;
+  while (!(await getJson(`${url}/eth/v1/node/version`))) {
+    if (exited) throw new Error(`lodestar chain exited before its REST API answered (${exited.code ?? exited.signal}):\n${tail}`);
+    if (Date.now() > deadline) {
+      await chain.stop();
+      throw new Error(`lodestar chain: no REST API at ${url} after 60 s:\n${tail}`);
+    }
+    await sleep(250);
+  }
+  return chain;
+}
+
+/**
+ * Peers a second Lodestar node (its Beacon API at node2Url, admin namespace enabled: --rest.namespace '*')
+ * with the chain's node, and re-peers whenever node 2's head stops moving for stallMs (1.5.1 sometimes
+ * stalls after its first range sync): connect2.sh in TypeScript. Resolves when node 2 reports
+ * is_syncing false, with the number of re-peerings.
+ */
+export async function peerWithChain(chain: Pick<LodestarChain, 'peerId' | 'multiaddr'>, node2Url: string, opts: { timeoutMs?: number; stallMs?: number } = {}): Promise<{ kicks: number; headSlot: number }> {
+  const timeoutMs = opts.timeoutMs ?? 150_000;
+  const stallMs = opts.stallMs ?? 4_000;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await getJson(`${node2Url}/eth/v1/node/version`))) {
+    if (Date.now() > deadline) throw new Error(`node 2 at ${node2Url}: no REST API`);
+    await sleep(500);
+  }
+  const peerId = await chain.peerId();
+  const q = `peerId=${encodeURIComponent(peerId)}&multiaddr=${encodeURIComponent(chain.multiaddr)}`;
+  const connect = () => fetch(`${node2Url}/eth/v1/lodestar/connect_peer?${q}`, { method: 'POST' }).then((r) => r.body?.cancel());
+  const disconnect = () => fetch(`${node2Url}/eth/v1/lodestar/disconnect_peer?peerId=${encodeURIComponent(peerId)}`, { method: 'POST' }).then((r) => r.body?.cancel());
+  await connect();
+  let last = -1;
+  let since = Date.now();
+  let kicks = 0;
+  while (Date.now() < deadline) {
+    const s = await getJson<{ data: { is_syncing: boolean; head_slot: string } }>(`${node2Url}/eth/v1/node/syncing`);
+    if (s && !s.data.is_syncing) return { kicks, headSlot: Number(s.data.head_slot) };
+    const head = Number(s?.data.head_slot ?? -1);
+    if (head !== last) {
+      last = head;
+      since = Date.now();
+    } else if (Date.now() - since > stallMs) {
+      await disconnect().catch(() => undefined);
+      await sleep(500);
+      await connect().catch(() => undefined);
+      since = Date.now();
+      kicks += 1;
+    }
+    await sleep(500);
+  }
+  throw new Error(`node 2 at ${node2Url}: not synced after ${timeoutMs / 1000} s (${kicks} re-peerings)`);
+}
+
+export interface CountingProxy {
+  url: string;
+  /** `METHOD /path` of every request passed on, in order. */
+  requests: string[];
+  count(pathPrefix: string): number;
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of a Beacon API that records every request (to count what a provider was asked). */
+export async function countingProxy(target: string, address = '127.0.0.1'): Promise<CountingProxy> {
+  const up = new URL(target);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${(req.url ?? '/').split('?')[0]}`);
+    const fwd = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: { ...req.headers, host: up.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    requests,
+    count: (prefix) => requests.filter((r) => r.split(' ')[1]!.startsWith(prefix)).length,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
