@@ -41,5 +41,20 @@ Options:
   -h, --help              this help
   -V, --version           version
 
-Exit codes: 0 success; 1 error (config, connection, a host failed); 2 plan --detailed-exitcode with changes.
+Exit codes: 0 success; 1 error (config, connection, a host failed, or apply held items back for want of a
+checkpoint quorum); 2 plan --detailed-exitcode with changes.
 `;
+
+export const VERSION = '0.1.0';
+
+/**
+ * `nodeform`, `--help` and `--version` alone, answered without loading the rest of the CLI (bin/nodeform.js
+ * asks this first); anything else is for run().
+ */
+export function quickAnswer(argv: readonly string[]): { code: number; text: string } | undefined {
+  if (argv.length === 0) return { code: 1, text: HELP };
+  if (argv.length !== 1) return undefined;
+  if (argv[0] === '--help' || argv[0] === '-h') return { code: 0, text: HELP };
+  if (argv[0] === '--version' || argv[0] === '-V') return { code: 0, text: `nodeform ${VERSION}\n` };
+  return undefined;
+}
