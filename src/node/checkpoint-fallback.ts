@@ -7,6 +7,7 @@
 // What the script checks, and why: templates/scripts/checkpoint-fallback.sh.hbs.
 
 import { NodeformError } from '../errors.js';
+import { normaliseRoot } from '../providers/quorum.js';
 import type { Resource } from '../model/types.js';
 import { quote } from '../transport/quote.js';
 import { directory, render, textFile, unit } from './resources.js';
@@ -71,10 +72,6 @@ function invalid(what: string, value: unknown, expected: string): never {
   throw new NodeformError('CONFIG', `checkpoint fallback: ${what} ${JSON.stringify(value)} is not ${expected}`);
 }
 
-/** 0x + lower case, as the script compares roots. */
-export function normalizeRoot(root: string): string {
-  return `0x${root.replace(/^0x/i, '').toLowerCase()}`;
-}
 
 function checked(input: FallbackInput) {
   if (!/^[A-Za-z0-9_-]+$/.test(input.consensusClient)) invalid('consensusClient', input.consensusClient, 'a client name');
@@ -92,7 +89,7 @@ function checked(input: FallbackInput) {
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) invalid('requestTimeoutSeconds', timeout, 'a whole number of seconds from 1 to 600');
   const interval = input.intervalSeconds ?? DEFAULT_FALLBACK_INTERVAL_SECONDS;
   if (!Number.isInteger(interval) || interval < 1) invalid('intervalSeconds', interval, 'a whole number of seconds, at least 1');
-  return { interval, timeout, root: normalizeRoot(input.quorum.root), gvr: gvr === undefined ? '' : normalizeRoot(gvr) };
+  return { interval, timeout, root: normaliseRoot(input.quorum.root), gvr: gvr === undefined ? '' : normaliseRoot(gvr) };
 }
 
 /**
