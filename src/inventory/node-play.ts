@@ -14,6 +14,8 @@ import {
   describeDecision,
   fleetCachePaths,
   needsProviderChoice,
+  redactDecision,
+  urlsCarrySecrets,
   type CheckpointDecision,
   type CheckpointFiles,
   type CheckpointFilesRequest,
@@ -211,7 +213,7 @@ export function nodePlayResources(
       for (const url of spec.checkpointSync.providers) if (probed?.[url] === undefined) ctx.providersToProbe.set(url, spec.networkTuning);
     } else {
       const decision = decideCheckpoint(spec, probed);
-      const notes = describeDecision(decision);
+      const notes = describeDecision(redactDecision(decision));
       if (decision.chosen) {
         spec = {
           ...spec,
@@ -250,7 +252,7 @@ export function nodePlayResources(
         held = `no trusted checkpoint: ${decision.reason ?? 'no quorum'}`;
         notes.push(`held: ${spec.consensus.client} and its checkpoint files are left as they are until the providers agree`);
       }
-      ctx.checkpoints.set(host, { decision, notes });
+      ctx.checkpoints.set(host, { decision: redactDecision(decision), notes });
     }
   }
 
@@ -382,6 +384,9 @@ function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: Nod
   const envFile = `${ETC_DIR}/${spec.consensus.client}.checkpoint.env`;
   const env = built.resources.find((r): r is FileResource => r.kind === 'file' && r.path === envFile);
   if (env) env.hostNotes = [SWITCH_NOTE_PREFIX];
+  // A provider URL with credentials or an API key in its query is a secret: the files naming it are not shown.
+  const secret = urlsCarrySecrets(cp.providers);
+  if (env && secret) env.secret = true;
   if (!env || !templates.fallback || !cp.fallback || cp.source !== 'provider' || cp.url === undefined) return [];
   if (held === undefined && (cp.alternatives.length === 0 || cp.quorumCheckpoint === undefined)) return [];
   const cl = spec.consensus;
@@ -400,7 +405,11 @@ function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: Nod
     templates.fallback,
     tags,
   );
-  for (const r of resources) if (r.kind === 'file' && r.path === FALLBACK_CONFIG) r.volatileLines = ['QUORUM_EPOCH=', 'QUORUM_ROOT=', '# Sourced by sh.'];
+  for (const r of resources) {
+    if (r.kind !== 'file' || r.path !== FALLBACK_CONFIG) continue;
+    r.volatileLines = ['QUORUM_EPOCH=', 'QUORUM_ROOT=', '# Sourced by sh.'];
+    if (secret) r.secret = true;
+  }
   return resources;
 }
 

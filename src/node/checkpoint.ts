@@ -121,3 +121,32 @@ export function checkpointNetworkKey(network: NetworkSpec): string {
 export function fleetCachePaths(directory: string): { state: string; block: string; tmpfiles: string } {
   return { state: `${directory}/checkpoint-state.ssz`, block: `${directory}/checkpoint-block.ssz`, tmpfiles: '/etc/tmpfiles.d/nodeform-checkpoint-cache.conf' };
 }
+
+/** A provider URL as output may show it: credentials and query (where API keys go) hidden. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password && !u.search) return url;
+    const auth = u.username || u.password ? '***@' : '';
+    return `${u.protocol}//${auth}${u.host}${u.pathname === '/' && !url.endsWith('/') ? '' : u.pathname}${u.search ? '?***' : ''}`;
+  } catch {
+    return url;
+  }
+}
+
+/** Whether any of these URLs carries something secret (credentials or a query). */
+export function urlsCarrySecrets(urls: readonly string[]): boolean {
+  return urls.some((url) => redactUrl(url) !== url);
+}
+
+/** The decision as output shows it (plan text and JSON, nodeform providers): every URL redacted. */
+export function redactDecision(decision: CheckpointDecision): CheckpointDecision {
+  const r = (text: string) => text.replace(/https?:\/\/[^\s'"]+/g, (url) => redactUrl(url));
+  return {
+    ...decision,
+    ...(decision.chosen ? { chosen: redactUrl(decision.chosen) } : {}),
+    ...(decision.reason ? { reason: r(decision.reason) } : {}),
+    alternatives: decision.alternatives.map(redactUrl),
+    providers: decision.providers.map((p) => ({ ...p, url: redactUrl(p.url), ...(p.reason ? { reason: r(p.reason) } : {}) })),
+  };
+}

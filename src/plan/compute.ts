@@ -34,7 +34,9 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
   const request: ProbeRequest = { stateDir: desired.settings.stateDir, paths: [], units: [], users: [] };
   for (const r of desired.resources) {
     if (r.kind === 'file' && r.generate) request.paths.push({ path: r.path, wantContent: false, noHash: true });
-    else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret });
+    // A secret file's bytes come back only where the plan must read lines of them (volatile lines, notes
+    // left on the host); they are compared, never shown.
+    else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret || Boolean(r.volatileLines?.length || r.hostNotes?.length) });
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
     else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
     else if (r.kind === 'binary') (request.binaries ??= []).push(r.path);

@@ -103,3 +103,21 @@ describe('checkpoint provider choice in a node play', () => {
     expect(fromFile.providersToProbe).toEqual([]);
   });
 });
+
+describe('provider URLs that carry secrets', () => {
+  const KEYED = 'https://user:hunter2@keyed.example/beacon?apikey=s3cr3t';
+  it('are redacted in the plan\'s notes and decision, and the files naming them are secret (read back only to compare)', () => {
+    const providers = { [KEYED]: answered(KEYED), [B]: answered(B, { genesis: { time: '1', validatorsRoot: R('b2') } }), [C]: answered(C) };
+    const d = buildNode({ inventory: node([`'${KEYED}'`, B, C]), providers }).desired[0]!;
+    const shown = JSON.stringify({ notes: d.notes, checkpoint: d.checkpoint });
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('s3cr3t');
+    expect(d.checkpoint?.chosen).toBe('https://***@keyed.example/beacon?***');
+    const env = d.resources.find((r): r is FileResource => r.kind === 'file' && r.path === '/etc/ethereum/lighthouse.checkpoint.env')!;
+    const conf = d.resources.find((r): r is FileResource => r.kind === 'file' && r.path === FALLBACK_CONFIG)!;
+    expect([env.secret, conf.secret]).toEqual([true, true]);
+    expect(env.content).toContain(KEYED);
+    const plan = planHost(d, emptyFacts(), { removeUndeclared: true });
+    expect(JSON.stringify(plan)).not.toMatch(/hunter2|s3cr3t/);
+  });
+});
