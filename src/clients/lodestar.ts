@@ -28,6 +28,9 @@ function render(node: NodeSpec): ClientRendering {
     // --genesisStateFile is hidden from 1.5.1's --help but exists there (cmds/beacon/options.ts).
     cmd.set('--paramsFile', net.files.configYaml, 'network.files');
     cmd.set('--genesisStateFile', net.files.genesisSsz, 'network.files');
+    // applyPreset.ts picks the preset from --preset, LODESTAR_PRESET or --network, never from the params file:
+    // without it a minimal-preset network's config is refused ("Can only create a config for the active preset").
+    if (net.preset === 'minimal') cmd.set('--preset', 'minimal', 'network.files');
   } else if (BUILT_IN.has(net.name)) {
     cmd.set('--network', net.name, 'network.name');
   } else {

@@ -49,6 +49,7 @@ function variants(): [string, NodeSpec][] {
     ['ephemery, checkpoint state file', edit(eph(), (n) => (n.checkpointSync.stateFile = '/var/cache/nodeform/state.ssz'))],
     ['mainnet, checkpoint state file, metrics', edit(main(), (n) => ((n.checkpointSync.stateFile = '/var/cache/nodeform/state.ssz'), (n.monitoring.metrics = true)))],
     ['ephemery, no checkpoint sync, no metrics', edit(eph(), (n) => ((n.checkpointSync.enabled = false), (n.monitoring.metrics = false)))],
+    ['a minimal-preset network from files (--preset)', edit(eph(), (n) => (n.network.preset = 'minimal'))],
   ];
 }
 

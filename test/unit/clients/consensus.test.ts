@@ -234,6 +234,13 @@ describe('consensus client profiles', () => {
       expect(Object.values(none.managedFlags)).not.toContain('network.bootnodes_cl');
     });
 
+    it('says the preset where the client needs it: Lodestar on a minimal-preset network from files', () => {
+      const minimal = profile.render(node(client, 'ephemery', (n) => (n.network.preset = 'minimal')));
+      const mainnet = profile.render(node(client, 'ephemery', (n) => (n.network.preset = 'mainnet')));
+      expect(valueOf(minimal.argv, '--preset')).toBe(client === 'lodestar' ? 'minimal' : undefined);
+      expect(valueOf(mainnet.argv, '--preset')).toBeUndefined();
+    });
+
     it.each(['mainnet', 'hoodi', 'sepolia'] as NetworkName[])('selects the built-in %s network by name', (name) => {
       const r = profile.render(node(client, 'mainnet', (n) => (n.network = { name, bootnodesCl: [], bootnodesEl: [] })));
       const expected: Record<ConsensusClient, [string, string | null]> = {
