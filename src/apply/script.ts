@@ -139,9 +139,12 @@ bk_dir() {
   if [ -d "$1" ]; then set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec directory "$1" 1 - "$2" "$3" "$4" - -
   else rec directory "$1" 0 - - - - - -; fi
 }
-ustate() {
-  E=$(systemctl is-enabled -- "$1" 2>/dev/null); [ -n "$E" ] || E=not-found
-  A=$(systemctl is-active -- "$1" 2>/dev/null); [ -n "$A" ] || A=unknown
+ustate() { # as the probe reads it (facts/probe.ts): one systemctl show for UnitFileState and ActiveState
+  E= A=
+  for l in $(systemctl show -p UnitFileState -p ActiveState -- "$1" 2>/dev/null); do
+    case $l in UnitFileState=*) E=${'$'}{l#*=} ;; ActiveState=*) A=${'$'}{l#*=} ;; esac
+  done
+  [ -n "$E" ] || E=not-found; [ -n "$A" ] || A=unknown
 }
 bk_unit() {
   f=${UNIT_DIR}/$1; ustate "$1"

@@ -17,11 +17,9 @@ import { formatPlan, painter } from '../plan/format.js';
 import { formatProviderGroups, providerGroups } from '../plan/providers-table.js';
 import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
 import type { TransportPool } from '../transport/ssh.js';
-import { HELP } from './help.js';
+import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 import { readSavedPlan, savedPlanMismatches, type Inputs, type SavedPlan } from './saved-plan.js';
-
-const VERSION = '0.1.0';
 
 const OPTIONS = {
   inventory: { type: 'string', short: 'i' },

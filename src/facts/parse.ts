@@ -93,6 +93,9 @@ export function parseFacts(host: string, output: string): Facts {
     record: { managed: [], generations: [], original: [] },
   };
   const contents = new Map<string, string>();
+  const typed = new Map<string, PathFact['type']>();
+  const stats = new Map<string, { mode: string; owner: string; group: string; size: number }>();
+  const hashes = new Map<string, string>();
   let lastId: number | undefined;
   const lastEntries: BackupEntry[] = [];
   const managedBefore: ManagedEntry[] = [];
@@ -103,17 +106,23 @@ export function parseFacts(host: string, output: string): Facts {
     const [tag, ...fields] = line.split('\t');
     switch (tag) {
       case 'P': {
+        // `P path missing`, `P path type` (stat and hash follow in S and H records) or, whole,
+        // `P path type mode owner group size sha`.
         const [path, type, mode, owner, group, size, sha] = fields;
-        if (!path || facts.paths[path]) break; // the first record of a path is the one asked with wantContent
+        if (!path || facts.paths[path] || typed.has(path)) break; // the first record of a path is the one asked with wantContent
         if (type === 'missing' || type === undefined) {
           facts.paths[path] = { path, exists: false };
+          break;
+        }
+        if (mode === undefined) {
+          typed.set(path, type as PathFact['type']);
           break;
         }
         const fact: PathFact = {
           path,
           exists: true,
           type: type as PathFact['type'],
-          mode: padMode(mode ?? '0'),
+          mode: padMode(mode),
           owner: owner ?? '',
           group: group ?? '',
           size: Number(size ?? 0),
@@ -121,6 +130,16 @@ export function parseFacts(host: string, output: string): Facts {
         const digest = orNull(sha);
         if (digest) fact.sha256 = digest;
         facts.paths[path] = fact;
+        break;
+      }
+      case 'S': {
+        const [mode, owner, group, size, path] = fields;
+        if (path !== undefined && mode !== undefined && !stats.has(path)) stats.set(path, { mode, owner: owner ?? '', group: group ?? '', size: Number(size ?? 0) });
+        break;
+      }
+      case 'H': {
+        const [sha, path] = fields;
+        if (path !== undefined && !hashes.has(path)) hashes.set(path, sha ?? '-');
         break;
       }
       case 'C': {
@@ -185,6 +204,14 @@ export function parseFacts(host: string, output: string): Facts {
   }
   if (!complete) {
     throw new NodeformError('TRANSPORT', `${host}: the facts probe ended early (no END marker); output was cut or the host's shell failed`);
+  }
+  for (const [path, type] of typed) {
+    const stat = stats.get(path);
+    if (!stat) continue; // gone between the look and the stat: as if never asked
+    const fact: PathFact = { path, exists: true, type, ...stat, mode: padMode(stat.mode) };
+    const digest = orNull(hashes.get(path));
+    if (digest) fact.sha256 = digest;
+    facts.paths[path] = fact;
   }
   for (const [path, data] of contents) {
     const fact = facts.paths[path];

@@ -23,32 +23,44 @@ export const DIFF_CONTENT_LIMIT = 64 * 1024;
 export const UNIT_DIR = '/etc/systemd/system';
 
 // Record lines are tab-separated; every name and path was validated to hold no tab or newline.
+// Forks on the host are the probe's cost (at 100 hosts the hosts' CPU is the controller's, in the lab, and a
+// busy node's elsewhere): every path is first only noted (shell builtins), then one stat and one sha256sum
+// cover them all at the end, and each unit and user is asked about once however often it is named.
+// Output: `P path type` (or `P path missing`), then `S mode owner group size path` from stat and
+// `H sha path` (or `H - path`, not hashed) for files; parse.ts joins them by path.
 const PRELUDE = String.raw`set -u
 S=$1
-TAB=$(printf '\t')
+TAB='${'\t'}'
+NL='
+'
 SEEN='|'
-p() {
-  # Each path once: the first request (with its wantSha, or nohash for a host-made secret) is the one that counts.
+UNITS='|'
+USERS='|'
+SL=
+HL=
+WL=
+UL=
+p() { # note a path; the first request (with its wantSha, or nohash for a host-made secret) is the one that counts
   case $SEEN in *"|$1|"*) return 0 ;; esac
   SEEN="$SEEN$1|"
   if [ -L "$1" ]; then t=symlink; elif [ -f "$1" ]; then t=file; elif [ -d "$1" ]; then t=directory
   elif [ -e "$1" ]; then t=other; else printf 'P\t%s\tmissing\n' "$1"; return 0; fi
-  st=$(stat -c '%a %U %G %s' -- "$1") || return 0
-  set -- "$1" "$2" "$3" "$t" $st
-  h=-
-  [ "$4" = file ] && [ "$2" != nohash ] && [ -r "$1" ] && h=$(sha256sum < "$1" | cut -c1-64)
-  printf 'P\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$4" "$5" "$6" "$7" "$8" "$h"
-  if [ "$3" = 1 ] && [ "$4" = file ] && [ "$h" != "$2" ] && [ "$8" -le ${DIFF_CONTENT_LIMIT} ]; then
-    printf 'C\t%s\t' "$1"; base64 -w0 < "$1"; printf '\n'
+  printf 'P\t%s\t%s\n' "$1" "$t"
+  SL="$SL$NL$1"
+  if [ "$t" = file ] && [ "$2" != nohash ] && [ -r "$1" ]; then
+    WL="$WL$NL$2$TAB$3$TAB$1"
+    case $1 in *\\*) ;; *) HL="$HL$NL$1" ;; esac # sha256sum escapes names with a backslash: those are hashed alone
   fi
 }
 u() {
-  e=$(systemctl is-enabled -- "$1" 2>/dev/null); [ -n "$e" ] || e=not-found
-  a=$(systemctl is-active -- "$1" 2>/dev/null); [ -n "$a" ] || a=unknown
-  printf 'U\t%s\t%s\t%s\n' "$1" "$e" "$a"
+  case $UNITS in *"|$1|"*) return 0 ;; esac
+  UNITS="$UNITS$1|"
+  UL="$UL$NL$1"
   p "${UNIT_DIR}/$1" - 0
 }
 w() {
+  case $USERS in *"|$1|"*) return 0 ;; esac
+  USERS="$USERS$1|"
   if l=$(getent passwd "$1"); then
     printf 'W\t%s\t%s\t%s\t%s\n' "$1" "$l" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
   else printf 'W\t%s\tmissing\n' "$1"; fi
@@ -59,42 +71,114 @@ v() { # a program: present and executable, and the first lines of its --version 
     printf 'V\t%s\tpresent\t%s\n' "$1" "$o"
   else printf 'V\t%s\tmissing\n' "$1"; fi
 }
-t() { # stat every target named on stdin (lines of kind TAB target ...)
+t() { # note every target named on stdin (lines of kind TAB target ...)
   while IFS="$TAB" read -r k n rest; do
     case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; esac
   done
+}
+c() { # path want sha: a file's bytes for the diff, when they differ from the wanted ones and are small enough
+  [ "$3" != - ] && [ "$3" != "$2" ] || return 0
+  r=${'$'}{ST%%"$TAB$1$NL"*}
+  [ "$r" != "$ST" ] || return 0
+  [ "${'$'}{r##*"$TAB"}" -le ${DIFF_CONTENT_LIMIT} ] || return 0
+  printf 'C\t%s\t' "$1"; base64 -w0 < "$1"; printf '\n'
+}
+q() { # every unit's state from ONE systemctl call (a process costs the host ~12 ms of CPU): blocks of
+  # properties in argument order, separated by blank lines; named as is-enabled and is-active name them
+  [ -n "$UL" ] || return 0
+  set -- $UL
+  systemctl show -p LoadState -p UnitFileState -p ActiveState -- "$@" 2>/dev/null | {
+    e= a= seen=0
+    while :; do
+      IFS= read -r l || l=END
+      case $l in
+        UnitFileState=*) e=${'$'}{l#*=}; seen=1 ;;
+        ActiveState=*) a=${'$'}{l#*=}; seen=1 ;;
+        LoadState=*) seen=1 ;;
+        ''|END)
+          if [ "$seen" = 1 ] && [ $# -gt 0 ]; then
+            printf 'U\t%s\t%s\t%s\n' "$1" "${'$'}{e:-not-found}" "${'$'}{a:-unknown}"; shift
+          fi
+          e= a= seen=0
+          [ "$l" != END ] || break ;;
+      esac
+    done
+    for n in "$@"; do printf 'U\t%s\tnot-found\tunknown\n' "$n"; done # no answer from systemd
+  }
+}
+hs() { # one stat and one sha256sum for every path noted
+  ST=
+  [ -z "$SL" ] || ST="$(stat -c "S$TAB%a$TAB%U$TAB%G$TAB%s$TAB%n" -- $SL 2>/dev/null)$NL"
+  printf '%s' "$ST"
+  if [ -n "$HL" ]; then sha256sum -- $HL 2>/dev/null; fi | {
+    l=
+    for x in $WL; do
+      want=${'$'}{x%%"$TAB"*}; x=${'$'}{x#*"$TAB"}; want_content=${'$'}{x%%"$TAB"*}; n=${'$'}{x#*"$TAB"}
+      h=-
+      case $n in
+        *\\*) h=$(sha256sum < "$n" | cut -c1-64) || h=- ;;
+        *) # sha256sum skips a file that went away: its line then belongs to a later path
+          [ -n "$l" ] || IFS= read -r l || l=
+          if [ "${'$'}{l#*"  "}" = "$n" ]; then h=${'$'}{l%%"  "*}; l=; fi ;;
+      esac
+      printf 'H\t%s\t%s\n' "$h" "$n"
+      [ "$want_content" = 1 ] && c "$n" "$want" "$h"
+    done
+  }
+}
+f() { # the noted paths and units, both at once: the unit states (systemctl) come through the pipe after hs's lines
+  set -f
+  IFS=$NL
+  q | { hs; cat; }
+  IFS=' 	
+'
+  set +f
 }
 `;
 
 const EPILOGUE = String.raw`
 if [ -f "$S/managed" ]; then while IFS= read -r l; do printf 'M\t%s\n' "$l"; done < "$S/managed"; t < "$S/managed"; fi
-for f in "$S"/original/*; do
-  [ -f "$f" ] || continue
-  IFS= read -r l < "$f"; printf 'O\t%s\n' "$l"; t < "$f"
+for o in "$S"/original/*; do
+  [ -f "$o" ] || continue
+  IFS= read -r l < "$o"; printf 'O\t%s\n' "$l"; t < "$o"
 done
 last=
 for m in "$S"/generations/*/meta; do
   [ -f "$m" ] || continue
-  IFS= read -r l < "$m"; printf 'G\t%s\n' "$l"; last=$(dirname "$m")
+  IFS= read -r l < "$m"; printf 'G\t%s\n' "$l"; last=${'$'}{m%/meta}
 done
 if [ -n "$last" ]; then
-  printf 'X\t%s\n' "$(basename "$last")"
+  printf 'X\t%s\n' "${'$'}{last##*/}"
   if [ -f "$last/entries" ]; then while IFS= read -r l; do printf 'E\t%s\n' "$l"; done < "$last/entries"; t < "$last/entries"; fi
   if [ -f "$last/managed.before" ]; then while IFS= read -r l; do printf 'Q\t%s\n' "$l"; done < "$last/managed.before"; fi
 fi
 if [ -f "$S/lock/holder" ]; then IFS= read -r l < "$S/lock/holder"; printf 'L\t%s\n' "$l"; fi
+f
 printf 'END\n'
 `;
 
+/**
+ * The script's comments stay in this file: it crosses the wire on every plan. Only whole comment lines and
+ * comments after whitespace go (no `#` in the script's strings follows whitespace; `$#` and `${x#y}` stay).
+ */
+const withoutComments = (script: string): string =>
+  script
+    .split('\n')
+    .map((line) => line.replace(/(^|\s+)#.*$/, ''))
+    .filter((line) => line.trim() !== '')
+    .join('\n');
+const PRELUDE_SENT = withoutComments(PRELUDE);
+const EPILOGUE_SENT = withoutComments(EPILOGUE);
+
 /** The probe as one command line plus the script to feed on stdin. */
 export function buildProbe(request: ProbeRequest): { command: string; script: string } {
-  const lines = [PRELUDE];
+  const lines = [PRELUDE_SENT];
   for (const entry of request.paths) {
     lines.push(`p ${quote(entry.path)} ${quote(entry.noHash ? 'nohash' : (entry.wantSha ?? '-'))} ${entry.wantContent ? 1 : 0}`);
   }
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);
   for (const binary of request.binaries ?? []) lines.push(`v ${quote(binary)}`);
-  lines.push(EPILOGUE);
+  lines.push(EPILOGUE_SENT);
   return { command: `sh -s -- ${quote(request.stateDir)}`, script: lines.join('\n') };
 }

@@ -1,33 +1,78 @@
 // Runs ajv over parsed YAML and turns its errors into ConfigProblems that point at the offending
 // value (or key) in the file: one problem per place, with the clearest message ajv's errors allow.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
 import { KNOWN_VARIABLES, MODE_SCHEMA, inventorySchema, playbookSchema } from './schema.js';
 import type { Locator, PathSegment } from './source.js';
 import { didYouMean, describeValue } from './text.js';
 
-type SchemaName = 'inventory' | 'inventoryVars' | 'playbook';
+export type SchemaName = 'inventory' | 'inventoryVars' | 'playbook';
 
-let validators: Record<SchemaName, ValidateFunction> | undefined;
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, allowUnionTypes: true, strict: true };
+export const SCHEMA_REFS: Record<SchemaName, string> = {
+  inventory: 'urn:nodeform:inventory',
+  inventoryVars: 'urn:nodeform:inventory#/definitions/vars',
+  playbook: 'urn:nodeform:playbook',
+};
+/** The build's precompiled validators (validators-build.ts), next to this module in dist/; absent in src/. */
+export const PRECOMPILED_FILE = 'validators.generated.cjs';
 
-function compiled(): Record<SchemaName, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
+/** An Ajv with both schemas added, for compiling now or generating the precompiled module. */
+export function schemaAjv(Ajv: typeof AjvClass, options: Options = {}): AjvClass {
+  const ajv = new Ajv({ ...AJV_OPTIONS, ...options });
   ajv.addVocabulary(['errorMessage']);
   ajv.addSchema(inventorySchema);
   ajv.addSchema(playbookSchema);
-  const get = (ref: string): ValidateFunction => {
-    const validate = ajv.getSchema(ref);
-    if (!validate) throw new Error(`schema ${ref} missing`);
+  return ajv;
+}
+
+/** Identifies the schemas the precompiled validators were made from. */
+export function schemaHash(): string {
+  return createHash('sha256').update(JSON.stringify([inventorySchema, playbookSchema])).digest('hex');
+}
+
+const require = createRequire(import.meta.url);
+let validators: Record<SchemaName, ValidateFunction> | undefined;
+
+function compiled(): Record<SchemaName, ValidateFunction> {
+  return (validators ??= precompiled() ?? compileNow());
+}
+
+/**
+ * The validators `npm run build` generated with ajv's standalone code: loading them takes milliseconds where
+ * compiling the schemas takes about half a second. Used only when made from exactly these schemas.
+ */
+function precompiled(): Record<SchemaName, ValidateFunction> | undefined {
+  try {
+    return usableValidators(require(`./${PRECOMPILED_FILE}`));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** A generated validators module's functions, when it was made from these schemas; undefined otherwise. */
+export function usableValidators(generated: unknown): Record<SchemaName, ValidateFunction> | undefined {
+  const { inventory, inventoryVars, playbook, schemaHash: madeFrom } = (generated ?? {}) as Partial<Record<SchemaName, ValidateFunction>> & {
+    schemaHash?: string;
+  };
+  if (madeFrom !== schemaHash() || !inventory || !inventoryVars || !playbook) return undefined;
+  return { inventory, inventoryVars, playbook };
+}
+
+/** Compiles the schemas now (from src/, or when the build's validators are missing or stale). */
+export function compileNow(): Record<SchemaName, ValidateFunction> {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const ajv = schemaAjv(Ajv);
+  const get = (name: SchemaName): ValidateFunction => {
+    const validate = ajv.getSchema(SCHEMA_REFS[name]);
+    if (!validate) throw new Error(`schema ${SCHEMA_REFS[name]} missing`);
     return validate;
   };
-  validators = {
-    inventory: get('urn:nodeform:inventory'),
-    inventoryVars: get('urn:nodeform:inventory#/definitions/vars'),
-    playbook: get('urn:nodeform:playbook'),
-  };
-  return validators;
+  return { inventory: get('inventory'), inventoryVars: get('inventoryVars'), playbook: get('playbook') };
 }
 
 /** Checks a document (or, for vars files and -e, a vars mapping) against its schema. */

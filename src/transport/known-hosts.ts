@@ -80,14 +80,64 @@ function matchPatternList(patterns: readonly string[], name: string): boolean {
   return matched;
 }
 
+const globCache = new Map<string, RegExp>();
+
 function globMatch(pattern: string, name: string): boolean {
-  const source = pattern
-    .toLowerCase()
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`).test(name);
+  const lower = pattern.toLowerCase();
+  if (!/[*?]/.test(lower)) return lower === name;
+  let regex = globCache.get(lower);
+  if (!regex) {
+    const source = lower
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+      .join('');
+    regex = new RegExp(`^${source}$`);
+    globCache.set(lower, regex);
+  }
+  return regex.test(name);
 }
+
+/**
+ * The entries listing `name`, in file order. A fleet's known_hosts holds a line per host and every host is
+ * checked against it: plain names are looked up in an index built once per entry list, so checking N hosts
+ * costs N lookups, not N x N pattern matches. Wildcards, negations and hashed names are still tried one by one.
+ */
+function entriesFor(entries: readonly KnownHostEntry[], name: string): KnownHostEntry[] {
+  let index = indexes.get(entries);
+  if (!index) {
+    index = { plain: new Map(), scan: [], byName: new Map() };
+    entries.forEach((entry, position) => {
+      const patterns = entry.hosts.hashed ? undefined : entry.hosts.patterns;
+      if (!patterns || patterns.some((p) => /[*?!]/.test(p))) {
+        index!.scan.push(position);
+        return;
+      }
+      for (const pattern of new Set(patterns.map((p) => p.toLowerCase()))) {
+        const list = index!.plain.get(pattern);
+        if (list) list.push(position);
+        else index!.plain.set(pattern, [position]);
+      }
+    });
+    indexes.set(entries, index);
+  }
+  const lower = name.toLowerCase();
+  let found = index.byName.get(lower);
+  if (!found) {
+    const positions = [...(index.plain.get(lower) ?? []), ...index.scan.filter((i) => entryMatches(entries[i]!, lower))];
+    found = positions.sort((a, b) => a - b).map((i) => entries[i]!);
+    index.byName.set(lower, found);
+  }
+  return found;
+}
+
+interface EntryIndex {
+  /** Lower-case plain host name -> positions of the entries listing it. */
+  plain: Map<string, number[]>;
+  /** Positions of entries with wildcards, negations or hashed names. */
+  scan: number[];
+  byName: Map<string, KnownHostEntry[]>;
+}
+const indexes = new WeakMap<readonly KnownHostEntry[], EntryIndex>();
 
 /**
  * Checks a presented host key against every entry, as OpenSSH does: a revoked match refuses, any exact
@@ -97,7 +147,7 @@ function globMatch(pattern: string, name: string): boolean {
 export function checkHostKey(entries: readonly KnownHostEntry[], host: string, port: number, key: Buffer): HostKeyVerdict {
   const name = knownHostsName(host, port);
   const type = blobKeyType(key);
-  const listed = entries.filter((e) => entryMatches(e, name));
+  const listed = entriesFor(entries, name);
   const revoked = listed.find((e) => e.revoked && e.key.equals(key));
   if (revoked) return { status: 'revoked', entry: revoked };
   const live = listed.filter((e) => !e.revoked);
@@ -111,7 +161,7 @@ export function checkHostKey(entries: readonly KnownHostEntry[], host: string, p
 /** Key types listed for a host, so the handshake can prefer a key we can verify (as OpenSSH does). */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
   const name = knownHostsName(host, port);
-  return [...new Set(entries.filter((e) => !e.revoked && entryMatches(e, name)).map((e) => e.keyType))];
+  return [...new Set(entriesFor(entries, name).filter((e) => !e.revoked).map((e) => e.keyType))];
 }
 
 /** `SHA256:` + unpadded base64 of the blob's SHA-256, exactly as `ssh-keygen -l` prints it. */

@@ -1,0 +1,175 @@
+// The facts probe run for real by /bin/sh over real files with awkward names: it notes every path with shell
+// builtins and stats and hashes them all in one stat and one sha256sum, so names must survive that batching.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProbe, DIFF_CONTENT_LIMIT, type ProbeRequest } from '../../src/facts/probe.js';
+import { parseFacts } from '../../src/facts/parse.js';
+import type { Facts, PathFact } from '../../src/model/types.js';
+
+const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const WRONG = 'f'.repeat(64);
+
+let root: string;
+let facts: Facts;
+let stdout: string;
+const big = Buffer.alloc(DIFF_CONTENT_LIMIT + 1, 'x');
+const files: Record<string, string | Buffer> = {
+  'plain.conf': 'a=1\n',
+  'same.conf': 'same\n',
+  'with space.conf': 'space\n',
+  'back\\slash.conf': 'backslash\n',
+  'star*[x]?.conf': 'glob\n',
+  "quote'and\"dollar$HOME.conf": 'quotes\n',
+  'double  space.conf': 'two spaces\n',
+  'empty.conf': '',
+  'big.bin': big,
+  'secret.hex': 'shh\n',
+  'asked twice.conf': 'twice\n',
+};
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'nodeform-probe-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(root, name), content, { mode: 0o640 });
+  mkdirSync(join(root, 'dir with space'), { mode: 0o2750 });
+  symlinkSync('plain.conf', join(root, 'link'));
+  const at = (name: string) => join(root, name);
+  const request: ProbeRequest = {
+    stateDir: join(root, 'state'),
+    paths: [
+      { path: at('plain.conf'), wantSha: WRONG, wantContent: true },
+      { path: at('same.conf'), wantSha: sha('same\n'), wantContent: true },
+      { path: at('with space.conf'), wantSha: WRONG, wantContent: true },
+      { path: at('back\\slash.conf'), wantSha: WRONG, wantContent: true },
+      { path: at('star*[x]?.conf'), wantSha: WRONG, wantContent: true },
+      { path: at("quote'and\"dollar$HOME.conf"), wantSha: WRONG, wantContent: true },
+      { path: at('double  space.conf'), wantSha: WRONG, wantContent: true },
+      { path: at('empty.conf'), wantSha: WRONG, wantContent: true },
+      { path: at('big.bin'), wantSha: WRONG, wantContent: true },
+      { path: at('secret.hex'), wantContent: false, noHash: true },
+      { path: at('asked twice.conf'), wantSha: WRONG, wantContent: false },
+      { path: at('asked twice.conf'), wantSha: WRONG, wantContent: true }, // the first request counts
+      { path: at('dir with space'), wantContent: false },
+      { path: at('link'), wantContent: false },
+      { path: at('missing'), wantSha: WRONG, wantContent: true },
+    ],
+    units: [],
+    users: [],
+  };
+  const probe = buildProbe(request);
+  const r = spawnSync('/bin/sh', ['-c', probe.command], { input: probe.script, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  stdout = r.stdout;
+  facts = parseFacts('h1', stdout);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function expected(name: string, extra: Partial<PathFact> = {}): PathFact {
+  const path = join(root, name);
+  const st = lstatSync(path);
+  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file';
+  const user = userInfo().username;
+  const group = spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
+  return { path, exists: true, type, mode: (st.mode & 0o7777).toString(8).padStart(4, '0'), owner: user, group, size: st.size, ...extra };
+}
+
+describe('the facts probe under /bin/sh', () => {
+  const withContent = (name: string) => {
+    const content = files[name] as string;
+    return expected(name, { sha256: sha(content), content: Buffer.from(content).toString('base64') });
+  };
+
+  it.each([
+    ['a changed file comes with its bytes', 'plain.conf', () => withContent('plain.conf')],
+    ['a file as wanted comes without', 'same.conf', () => expected('same.conf', { sha256: sha('same\n') })],
+    ['a name with a space', 'with space.conf', () => withContent('with space.conf')],
+    ['a name with a backslash (hashed on its own)', 'back\\slash.conf', () => withContent('back\\slash.conf')],
+    ['a name with glob characters (not expanded)', 'star*[x]?.conf', () => withContent('star*[x]?.conf')],
+    ['a name with quotes and a dollar', "quote'and\"dollar$HOME.conf", () => withContent("quote'and\"dollar$HOME.conf")],
+    ['a name with two spaces (sha256sum separates with two)', 'double  space.conf', () => withContent('double  space.conf')],
+    ['an empty file', 'empty.conf', () => expected('empty.conf', { sha256: sha(''), content: '' })],
+    ['a changed file too large for a diff: hash only', 'big.bin', () => expected('big.bin', { sha256: sha(big) })],
+    ['a host-made secret: never hashed', 'secret.hex', () => expected('secret.hex')],
+    ['a path asked twice: the first request counts', 'asked twice.conf', () => expected('asked twice.conf', { sha256: sha('twice\n') })],
+    ['a setgid directory', 'dir with space', () => expected('dir with space')],
+    ['a symlink, not followed', 'link', () => expected('link')],
+    ['a missing path', 'missing', () => ({ path: join(root, 'missing'), exists: false })],
+  ])('%s', (_title, name, want) => {
+    expect(facts.paths[join(root, name)]).toEqual(want());
+  });
+
+  it('never sends the secret', () => {
+    expect(stdout).not.toContain(sha('shh\n'));
+    expect(stdout).not.toContain(Buffer.from('shh\n').toString('base64'));
+  });
+});
+
+describe('unit states in the probe (a stand-in systemctl on PATH; the lab tests use real systemd)', () => {
+  // `systemctl show -p ...` as systemd 252 prints it: a block per unit, in argument order, blank lines between.
+  const FAKE = `#!/bin/sh
+cmd=$1; shift
+[ -n "\${FAKE_DOWN:-}" ] && { echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1; }
+echo "$cmd $*" >> "$FAKE_LOG"
+[ "$cmd" = show ] || exit 1
+while [ "$1" != -- ]; do shift; done; shift
+first=1
+for u in "$@"; do
+  [ $first = 1 ] || echo; first=0
+  case $u in
+    a.service) printf 'LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n' ;;
+    b.service) printf 'LoadState=loaded\nActiveState=failed\nUnitFileState=static\n' ;;
+    m.service) printf 'LoadState=masked\nActiveState=inactive\nUnitFileState=masked\n' ;;
+    *) printf 'LoadState=not-found\nActiveState=inactive\nUnitFileState=\n' ;;
+  esac
+done
+`;
+
+  function probeUnits(env: Record<string, string>): { facts: Facts; calls: string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-units-'));
+    try {
+      writeFileSync(join(dir, 'systemctl'), FAKE, { mode: 0o755 });
+      const state = join(dir, 'state');
+      mkdirSync(state);
+      // The managed list names units too: each is still asked about once.
+      writeFileSync(join(state, 'managed'), 'unit\tb.service\nunit\tc.service\n');
+      const probe = buildProbe({ stateDir: state, paths: [], units: ['a.service', 'b.service', 'gone.service', 'a.service', 'm.service'], users: [] });
+      const log = join(dir, 'calls');
+      writeFileSync(log, '');
+      const r = spawnSync('/bin/sh', ['-c', probe.command], {
+        input: probe.script,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_LOG: log, ...env },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return { facts: parseFacts('h1', r.stdout), calls: readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('asks systemd once for every unit, and names states as is-enabled and is-active do', () => {
+    const { facts, calls } = probeUnits({});
+    expect(facts.units).toEqual({
+      'a.service': { name: 'a.service', enabled: 'enabled', active: 'active' },
+      'b.service': { name: 'b.service', enabled: 'static', active: 'failed' },
+      'gone.service': { name: 'gone.service', enabled: 'not-found', active: 'inactive' },
+      'm.service': { name: 'm.service', enabled: 'masked', active: 'inactive' },
+      'c.service': { name: 'c.service', enabled: 'not-found', active: 'inactive' },
+    });
+    expect(calls).toEqual(['show -p LoadState -p UnitFileState -p ActiveState -- a.service b.service gone.service m.service c.service']);
+  });
+
+  it('without a working systemd every unit is unknown and not found', () => {
+    const { facts } = probeUnits({ FAKE_DOWN: '1' });
+    expect(Object.values(facts.units).map((u) => [u.name, u.enabled, u.active])).toEqual([
+      ['a.service', 'not-found', 'unknown'],
+      ['b.service', 'not-found', 'unknown'],
+      ['gone.service', 'not-found', 'unknown'],
+      ['m.service', 'not-found', 'unknown'],
+      ['c.service', 'not-found', 'unknown'],
+    ]);
+  });
+});
