@@ -3,7 +3,6 @@
 // Every problem is placed where the variable was written: inventory, group_vars, host_vars, play
 // vars or -e. Pure.
 
-import { createHash } from 'node:crypto';
 import { flagName } from '../clients/args.js';
 import { CONSENSUS_PROFILES } from '../clients/consensus.js';
 import { EXECUTION_PROFILES } from '../clients/execution.js';
@@ -15,6 +14,7 @@ import {
   fleetCachePaths,
   needsProviderChoice,
   redactDecision,
+  takesCheckpointBlock,
   urlsCarrySecrets,
   type CheckpointDecision,
   type CheckpointFiles,
@@ -25,7 +25,18 @@ import { NodeformError, type ConfigProblem } from '../errors.js';
 import type { FileResource, Resource, UnitResource } from '../model/types.js';
 import { FALLBACK_CONFIG, SWITCH_NOTE_PREFIX, checkpointFallbackResources } from '../node/checkpoint-fallback.js';
 import { customNetwork } from '../node/network.js';
-import { ETC_DIR, initUnitName, nodeResources, unitName, type NetworkFile, type NodeResources, type NodeTemplates } from '../node/resources.js';
+import {
+  bytesFile,
+  directory,
+  envFilePath,
+  initUnitName,
+  nodeResources,
+  textFile,
+  unitName,
+  type NetworkFile,
+  type NodeResources,
+  type NodeTemplates,
+} from '../node/resources.js';
 import { OLD_NODE_VARIABLES, nodeSpecFor, type ArgOrigin } from '../node/spec.js';
 import { compareVersions } from '../node/version.js';
 import { EPHEMERY_RELEASES_URL } from '../node/defaults.js';
@@ -240,9 +251,8 @@ export function nodePlayResources(
           } else {
             fleetFiles = got;
             const paths = fleetCachePaths(spec.cache.directory);
-            // Lighthouse and Prysm take the block with the state; the others start from the state alone.
-            const withBlock = spec.consensus.client === 'lighthouse' || spec.consensus.client === 'prysm';
-            spec = { ...spec, checkpointSync: { ...spec.checkpointSync, stateFile: paths.state, ...(withBlock ? { blockFile: paths.block } : {}) } };
+            const block = takesCheckpointBlock(spec.consensus.client) ? { blockFile: paths.block } : {};
+            spec = { ...spec, checkpointSync: { ...spec.checkpointSync, stateFile: paths.state, ...block } };
             notes.push(
               `checkpoint files: finalized epoch ${got.checkpoint.epoch} root ${got.checkpoint.root} from the fleet cache (${got.source === 'download' ? 'downloaded this run' : 'cached on the controller'}), verified against the quorum`,
             );
@@ -317,8 +327,7 @@ export function nodePlayResources(
       problem({ path: [kind, 'install'] }, `cannot install ${spec[kind].client}: ${bytes?.error ?? 'it was not downloaded'}`);
       return [];
     }
-    const sha = createHash('sha256').update(Buffer.from(bytes, 'base64')).digest('hex');
-    resources.push({ kind: 'file', id: `file:${spec[kind].binary}`, tags: [...new Set([...play.tags, 'node'])], path: spec[kind].binary, content: bytes, encoding: 'base64', sha256: sha, mode: '0755', owner: 'root', group: 'root', secret: false });
+    resources.push(bytesFile(spec[kind].binary, bytes, '0755', [...new Set([...play.tags, 'node'])]));
     // A new binary is a new release of the client: its service restarts onto it.
     const service = resources.find((r): r is UnitResource => r.kind === 'unit' && r.name === unitName(spec[kind].client));
     if (service) service.restartOn = [...service.restartOn, spec[kind].binary].sort();
@@ -359,15 +368,12 @@ export function nodePlayResources(
     // What the provider choice feeds: the checkpoint file and the consensus client's units (started without
     // a trusted checkpoint, it would sync from a provider nobody vouched for, or from genesis).
     const dependent = new Set([
-      `${ETC_DIR}/${spec.consensus.client}.checkpoint.env`,
-      unitName(spec.consensus.client),
-      initUnitName(spec.consensus.client),
-      ...[...fallback, ...cacheFiles].map((r) => (r.kind === 'file' || r.kind === 'directory' ? r.path : r.kind === 'unit' ? r.name : '')),
+      `file:${envFilePath(spec.consensus.client, 'checkpoint')}`,
+      `unit:${unitName(spec.consensus.client)}`,
+      `unit:${initUnitName(spec.consensus.client)}`,
+      ...[...fallback, ...cacheFiles].map((r) => r.id),
     ]);
-    for (const [index, resource] of resources.entries()) {
-      const key = resource.kind === 'file' || resource.kind === 'directory' ? resource.path : resource.kind === 'unit' ? resource.name : undefined;
-      if (key !== undefined && dependent.has(key)) resources[index] = { ...resource, held };
-    }
+    for (const [index, resource] of resources.entries()) if (dependent.has(resource.id)) resources[index] = { ...resource, held };
   }
   const { file, line, column } = source.problem(playAt, '', { key: true }).position;
   const origin = `${file}:${line}:${column}`;
@@ -381,7 +387,7 @@ export function nodePlayResources(
  */
 function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: NodeTemplates, held: string | undefined, tags: string[]): Resource[] {
   const cp = spec.checkpointSync;
-  const envFile = `${ETC_DIR}/${spec.consensus.client}.checkpoint.env`;
+  const envFile = envFilePath(spec.consensus.client, 'checkpoint');
   const env = built.resources.find((r): r is FileResource => r.kind === 'file' && r.path === envFile);
   if (env) env.hostNotes = [SWITCH_NOTE_PREFIX];
   // A provider URL with credentials or an API key in its query is a secret: the files naming it are not shown.
@@ -422,26 +428,14 @@ function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: Nod
 function fleetCacheResources(spec: NodeSpec, files: Exclude<CheckpointFiles, { error: string }> | undefined, tags: string[]): Resource[] {
   const dir = spec.cache.directory;
   const paths = fleetCachePaths(dir);
-  const withBlock = spec.consensus.client === 'lighthouse' || spec.consensus.client === 'prysm';
-  const data = (path: string, bytes: { base64: string; sha256: string } | undefined): FileResource => ({
-    kind: 'file',
-    id: `file:${path}`,
-    tags,
-    path,
-    content: bytes?.base64 ?? '',
-    encoding: 'base64',
-    sha256: bytes?.sha256 ?? '',
-    mode: '0644',
-    owner: 'root',
-    group: 'root',
-    secret: false,
-  });
+  // Not fetched yet, or held: declared empty, so nothing is written and nothing is removed.
+  const data = (path: string, bytes: { base64: string; sha256: string } | undefined) => bytesFile(path, bytes?.base64 ?? '', '0644', tags, bytes?.sha256 ?? '');
   const rule = `# Written by nodeform: checkpoint files of the fleet cache expire ${spec.cache.expiryHours}h after nodeform wrote them\n# (systemd-tmpfiles --clean; the next apply uploads a fresh one).\ne ${dir} - - - m:${spec.cache.expiryHours}h\n`;
   return [
-    { kind: 'directory', id: `dir:${dir}`, tags, path: dir, mode: '0755', owner: 'root', group: 'root' },
+    directory(dir, 'root', '0755', tags),
     data(paths.state, files?.state),
-    ...(withBlock ? [data(paths.block, files?.block)] : []),
-    { kind: 'file', id: `file:${paths.tmpfiles}`, tags, path: paths.tmpfiles, content: rule, encoding: 'utf8', sha256: createHash('sha256').update(rule).digest('hex'), mode: '0644', owner: 'root', group: 'root', secret: false },
+    ...(takesCheckpointBlock(spec.consensus.client) ? [data(paths.block, files?.block)] : []),
+    textFile(paths.tmpfiles, rule, '0644', tags),
   ];
 }
 

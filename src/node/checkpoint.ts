@@ -117,6 +117,11 @@ export function checkpointNetworkKey(network: NetworkSpec): string {
   return network.genesis?.validatorsRoot ?? network.name;
 }
 
+/** Lighthouse and Prysm start from a state together with its block; the others from the state alone. */
+export function takesCheckpointBlock(client: string): boolean {
+  return client === 'lighthouse' || client === 'prysm';
+}
+
 /** Where a fleet-cache node's files go on the host, under cache.directory, and the tmpfiles rule that expires them. */
 export function fleetCachePaths(directory: string): { state: string; block: string; tmpfiles: string } {
   return { state: `${directory}/checkpoint-state.ssz`, block: `${directory}/checkpoint-block.ssz`, tmpfiles: '/etc/tmpfiles.d/nodeform-checkpoint-cache.conf' };

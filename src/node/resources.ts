@@ -49,6 +49,16 @@ export function textFile(path: string, content: string, mode: string, tags: stri
   return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256(content), mode, owner: 'root', group: 'root', secret: false };
 }
 
+/** A root-owned file of bytes (base64); its sha256 is computed unless the caller already knows it. */
+export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256(Buffer.from(base64, 'base64'))): FileResource {
+  return { kind: 'file', id: `file:${path}`, tags, path, content: base64, encoding: 'base64', sha256: sha, mode, owner: 'root', group: 'root', secret: false };
+}
+
+/** A client's environment file for one area of its flags: `/etc/ethereum/<client>.<area>.env`. */
+export function envFilePath(client: string, area: 'cache' | 'network' | 'checkpoint'): string {
+  return `${ETC_DIR}/${client}.${area}.env`;
+}
+
 export function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {
   return {
     kind: 'unit',
@@ -162,9 +172,8 @@ export function nodeResources(
   if (node.network.files) {
     resources.push(directory(node.network.files.dir, 'root', '0755', tags));
     for (const f of networkFiles) {
-      const bytes = Buffer.from(f.base64, 'base64');
       networkPaths.push(f.path);
-      resources.push({ kind: 'file', id: `file:${f.path}`, tags, path: f.path, content: f.base64, encoding: 'base64', sha256: sha256(bytes), mode: '0644', owner: 'root', group: 'root', secret: false });
+      resources.push(bytesFile(f.path, f.base64, '0644', tags));
     }
   }
 
@@ -185,7 +194,7 @@ export function nodeResources(
       const variable = `NODEFORM_${area.toUpperCase()}_ARGS`;
       // Words hold no whitespace (numbers, flags and URLs): systemd splits an unbraced $VAR on whitespace.
       const content = `# Written by nodeform: ${client}'s ${what}.\n${variable}=${words.join(' ')}\n`;
-      return textFile(`${ETC_DIR}/${client}.${area}.env`, content, '0644', [...new Set([...tags, area])]);
+      return textFile(envFilePath(client, area), content, '0644', [...new Set([...tags, area])]);
     };
     const cache = file('cache', split.cache, 'cache flags (nodeform apply --tags cache changes only these)');
     const network = file('network', split.network, 'network flags (nodeform apply --tags network changes only these)');
