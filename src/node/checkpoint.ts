@@ -5,7 +5,7 @@
 // the caller holds those resources. Pure.
 
 import type { NetworkSpec, NodeSpec } from '../clients/types.js';
-import { chooseProvider, crossCheck, genesisMatches, type ProviderResult, type VerdictStatus } from '../providers/quorum.js';
+import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult, type VerdictStatus } from '../providers/quorum.js';
 
 /** One provider as the plan shows it. */
 export interface ProviderVerdictSummary {
@@ -75,7 +75,7 @@ export function needsProviderChoice(node: Pick<NodeSpec, 'checkpointSync'>): boo
 
 /** Lines for the plan: the choice, and each provider left out with why. */
 export function describeDecision(decision: CheckpointDecision): string[] {
-  const pct = `${Math.round(decision.threshold * 1000) / 10}%`;
+  const pct = percent(decision.threshold);
   const agreeing = decision.providers.filter((p) => p.status === 'agrees').length;
   const answered = decision.providers.filter((p) => p.status !== 'no-answer').length;
   const lines: string[] = [];

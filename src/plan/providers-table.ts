@@ -2,6 +2,7 @@
 
 import type { Desired } from '../model/types.js';
 import type { CheckpointDecision } from '../node/checkpoint.js';
+import { percent } from '../providers/quorum.js';
 import { painter } from './format.js';
 
 export interface ProviderGroup {
@@ -43,7 +44,7 @@ export function formatProviderGroups(groups: readonly ProviderGroup[], options: 
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
     const style = (role: string) => (role === 'chosen' ? 'green' : role === 'alternative' || role === 'agrees' ? 'dim' : role === 'undecided' ? 'yellow' : 'red');
-    const pct = `${Math.round(decision.threshold * 1000) / 10}%`;
+    const pct = percent(decision.threshold);
     const agreeing = decision.providers.filter((p) => p.status === 'agrees').length;
     const voters = decision.providers.filter((p) => p.status === 'agrees' || p.status === 'dissents' || p.status === 'undecided').length;
     const verdict = decision.checkpoint

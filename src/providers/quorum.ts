@@ -74,6 +74,11 @@ export function genesisMatches(genesis: { time: string; validatorsRoot: string }
   return true;
 }
 
+/** A quorum threshold as people read it: 2/3 -> "66.7%". */
+export function percent(threshold: number): string {
+  return `${Math.round(threshold * 1000) / 10}%`;
+}
+
 /** A root in one form: lower case with `0x` (checkpointz answers without it, in any case). */
 export function normaliseRoot(root: string): string {
   const bare = root.trim().replace(/^0x/i, '');
@@ -147,7 +152,7 @@ export function crossCheck(results: readonly ProviderResult[], options: CrossChe
 }
 
 function noQuorumReason(declared: number, voters: number, agreeing: number, threshold: number, minAgreeing: number, distinct: number): string {
-  const pct = `${Math.round(threshold * 1000) / 10}%`;
+  const pct = percent(threshold);
   if (declared === 0) return 'no providers were given';
   if (voters === 0) return `none of the ${declared} providers answered with a usable finalized checkpoint on this network`;
   if (agreeing < minAgreeing) return `only ${agreeing} provider(s) agree; at least ${minAgreeing} are required`;
