@@ -12,7 +12,7 @@ import { defaultCacheDir } from '../network/cache.js';
 import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
-import type { Desired } from '../model/types.js';
+import type { Desired, HostConnection } from '../model/types.js';
 import { formatPlan, painter } from '../plan/format.js';
 import { formatProviderGroups, providerGroups } from '../plan/providers-table.js';
 import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
@@ -83,8 +83,8 @@ function inputsOf(ctx: Context): Inputs {
   };
 }
 
-async function load(ctx: Context, inputs: Inputs): Promise<Desired[]> {
-  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env) });
+async function load(ctx: Context, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
+  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env), ...(onHosts ? { onHosts } : {}) });
   for (const warning of project.warnings) ctx.io.stderr(`warning: ${warning}\n`);
   if (project.desired.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
@@ -163,10 +163,13 @@ async function cmdValidate(ctx: Context): Promise<number> {
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
 async function planSelected(ctx: Context, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
-  const desired = await load(ctx, inputs);
+  // The SSH handshakes (round trips, and the hosts' own work) run while templates are read and rendered: as many
+  // hosts as the forks will take first.
+  const width = forks(ctx);
+  const desired = await load(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)));
   // --tags narrows what is declared, so nothing outside the selection counts as undeclared.
   const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
-  return planAll(desired, (c) => transports.get(c), forks(ctx), { removeUndeclared: !narrowed, pruneData: ctx.values['prune-data'] === true });
+  return planAll(desired, (c) => transports.get(c), width, { removeUndeclared: !narrowed, pruneData: ctx.values['prune-data'] === true });
 }
 
 async function cmdPlan(ctx: Context): Promise<number> {
@@ -388,7 +391,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     return await handler({ io, values, positionals, color });
   } catch (error) {
-    if (error instanceof ConfigError) io.stderr(`${error.message}\n${error.problems.length} problem(s) found; nothing was contacted or changed.\n`);
+    if (error instanceof ConfigError) io.stderr(`${error.message}\n${error.problems.length} problem(s) found; no host was changed.\n`);
     else if (error instanceof NodeformError) io.stderr(`error: ${error.message}\n`);
     else io.stderr(`internal error: ${(error as Error)?.stack ?? String(error)}\n`);
     return 1;

@@ -69,32 +69,7 @@ export function buildDesired(input: BuildInput): BuildResult {
   const warnings: string[] = [];
   const hostProblems = new HostProblems();
 
-  const limited = input.limit !== undefined ? limitHosts(inventory, input.limit, problems, warnings) : undefined;
-
-  // Which plays apply to which hosts.
-  const playHosts = new Map<Play, Set<string>>();
-  for (const play of playbook.plays) {
-    const hosts = new Set<string>();
-    for (const pattern of play.patterns) {
-      const quoted = /^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0;
-      const match = matchTerms(inventory, parsePattern(pattern.text));
-      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted }), problems, warnings);
-      match.hosts.forEach((host) => hosts.add(host));
-    }
-    if (play.patterns.length > 0 && hosts.size === 0) {
-      warnings.push(warningText(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
-    }
-    playHosts.set(play, hosts);
-  }
-
-  const selected = inventory.hostNames.filter(
-    (host) => (!limited || limited.has(host)) && playbook.plays.some((play) => playHosts.get(play)?.has(host)),
-  );
-  if (limited) {
-    for (const host of limited) {
-      if (!selected.includes(host)) warnings.push(`--limit: no play of ${playbook.file} applies to host ${host}`);
-    }
-  }
+  const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
@@ -182,6 +157,58 @@ export interface InventoryHostEntry {
   connection: HostConnection;
   settings: HostSettings;
   vars: Record<string, unknown>;
+}
+
+/** Which plays apply to which hosts, and the hosts a run handles (--limit and at least one play). */
+function playTargets(
+  inventory: Inventory,
+  playbook: Playbook,
+  limit: string | undefined,
+  problems: ConfigProblem[],
+  warnings: string[],
+): { playHosts: Map<Play, Set<string>>; selected: string[] } {
+  const source = playbook.source;
+  const limited = limit !== undefined ? limitHosts(inventory, limit, problems, warnings) : undefined;
+
+  // Which plays apply to which hosts.
+  const playHosts = new Map<Play, Set<string>>();
+  for (const play of playbook.plays) {
+    const hosts = new Set<string>();
+    for (const pattern of play.patterns) {
+      const quoted = /^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0;
+      const match = matchTerms(inventory, parsePattern(pattern.text));
+      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted }), problems, warnings);
+      match.hosts.forEach((host) => hosts.add(host));
+    }
+    if (play.patterns.length > 0 && hosts.size === 0) {
+      warnings.push(warningText(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
+    }
+    playHosts.set(play, hosts);
+  }
+
+  const selected = inventory.hostNames.filter(
+    (host) => (!limited || limited.has(host)) && playbook.plays.some((play) => playHosts.get(play)?.has(host)),
+  );
+  if (limited) {
+    for (const host of limited) {
+      if (!selected.includes(host)) warnings.push(`--limit: no play of ${playbook.file} applies to host ${host}`);
+    }
+  }
+
+  return { playHosts, selected };
+}
+
+/**
+ * The connections of the hosts buildDesired will build, from the parsed inventory and playbook alone: a plan
+ * starts connecting to them while templates render. Problems are buildDesired's to report.
+ */
+export function targetConnections(
+  inventory: Inventory,
+  playbook: Playbook,
+  options: { extraVars?: Record<string, unknown>; limit?: string } = {},
+): HostConnection[] {
+  const { selected } = playTargets(inventory, playbook, options.limit, [], []);
+  return selected.map((host) => hostConnection(host, hostVariables(inventory, host, options.extraVars ?? {}), inventory));
 }
 
 /** The inventory's hosts (all, or those --limit selects) with connections and settings; -e applies. */

@@ -9,20 +9,20 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { NetworkTuningSpec } from '../clients/types.js';
-import type { Desired } from '../model/types.js';
+import type { Desired, HostConnection } from '../model/types.js';
 import type { CheckpointFiles, CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ProviderResult } from '../providers/quorum.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { templateCandidates } from '../render/templates.js';
-import type { InventoryHostEntry } from './desired.js';
+import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences, parseExtraVars } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
 import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
 import { defaultCacheDir } from '../network/cache.js';
 import { parsePlaybook, templateReferences } from './playbook.js';
-import { buildInventory, buildProject, type ProjectSources } from './project.js';
+import { buildInventory, buildProject, type ParsedSources, type ProjectSources } from './project.js';
 import { problemInText, type SourceFile } from './source.js';
 
 export interface LoadOptions {
@@ -41,6 +41,12 @@ export interface LoadOptions {
   cwd?: string;
   /** Where downloaded network releases are kept. Default: $XDG_CACHE_HOME/nodeform or ~/.cache/nodeform. */
   cacheDir?: string;
+  /**
+   * Called with the hosts the run will handle as soon as the inventory, playbook and -e parse without a
+   * problem, before templates are read and rendered: a plan starts connecting then. Never called when they have
+   * problems, so a broken configuration contacts no host.
+   */
+  onHosts?: (connections: HostConnection[]) => void;
 }
 
 export interface LoadedProject {
@@ -149,10 +155,25 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     return failed({ position: { file: playbookPath, line: 1, column: 1 }, field: '', message: `cannot read playbook: ${playbookText.reason}` });
   }
   const playbook: SourceFile = { file: playbookPath, text: playbookText };
+  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
+  // Parsed once here; every build below reuses it.
+  const parsed: ParsedSources = {
+    inventory: parsedInventory,
+    playbook: parsePlaybook(playbook),
+    extra: parseExtraVars(options.extraVars ?? [], extraVarFiles),
+  };
+  const parsedPlaybook = parsed.playbook.playbook;
+  if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
+    options.onHosts(
+      targetConnections(parsedInventory.inventory, parsedPlaybook, {
+        extraVars: parsed.extra.vars,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      }),
+    );
+  }
 
   const templates: Record<string, SourceFile> = {};
   const builtinTemplates = join(projectRoot(), 'templates');
-  const parsedPlaybook = parsePlaybook(playbook).playbook;
   for (const reference of templateReferences(parsedPlaybook)) {
     for (const candidate of templateCandidates(reference, playbookPath, builtinTemplates)) {
       const text = await readText(candidate);
@@ -163,10 +184,9 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     }
   }
 
-  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
   let node: NodeInputs | undefined;
   if (parsedPlaybook.plays.some((play) => play.ethereumNode)) {
-    const extraVars = parseExtraVars(options.extraVars ?? [], extraVarFiles).vars;
+    const extraVars = parsed.extra.vars;
     node = {
       templates: await readNodeTemplates(builtinTemplates),
       networkSources: await readNetworkSources(configSourceDirectories(parsedInventory.inventory, parsedPlaybook, extraVars)),
@@ -187,17 +207,17 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     ...(options.tags !== undefined ? { tags: options.tags } : {}),
     ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
   };
-  let result = buildProject(sources, projectOptions);
+  let result = buildProject(sources, projectOptions, parsed);
   // Which providers the selected nodes use is known once their variables are resolved: probe exactly those
   // (once each, all at once), then build again with the answers. validate probes nothing.
   if (!options.offline && node && result.problems.length === 0 && result.providersToProbe.length > 0) {
     node.providers = await probeCheckpointProviders(result.providersToProbe);
-    result = buildProject(sources, projectOptions);
+    result = buildProject(sources, projectOptions, parsed);
   }
   // Fleet-cache nodes start from files: one verified download per network serves them all.
   if (!options.offline && node && result.problems.length === 0 && result.checkpointFilesToFetch.length > 0) {
     node.checkpointFiles = await fetchCheckpointFiles(result.checkpointFilesToFetch, options.cacheDir ?? defaultCacheDir(process.env));
-    result = buildProject(sources, projectOptions);
+    result = buildProject(sources, projectOptions, parsed);
   }
   return { ...result, playbookPath };
 }

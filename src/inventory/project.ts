@@ -6,10 +6,10 @@ import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired } from '../model/types.js';
 import { buildDesired, selectInventoryHosts, type InventoryHostEntry } from './desired.js';
-import { parseExtraVars } from './extra-vars.js';
-import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import { parseExtraVars, type ExtraVarsResult } from './extra-vars.js';
+import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from './inventory.js';
 import type { NodeInputs } from './node-play.js';
-import { parsePlaybook } from './playbook.js';
+import { parsePlaybook, type PlaybookResult } from './playbook.js';
 import type { SourceFile } from './source.js';
 
 export interface ProjectSources {
@@ -50,10 +50,24 @@ export interface ProjectResult {
   checkpointFilesToFetch: CheckpointFilesRequest[];
 }
 
-export function buildProject(sources: ProjectSources, options: ProjectOptions): ProjectResult {
-  const parsedInventory = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) });
-  const extra = parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {});
-  const parsedPlaybook = parsePlaybook(sources.playbook);
+/** The parses of a project's sources; load.ts keeps them for the builds after a probe or a download. */
+export interface ParsedSources {
+  inventory: InventoryResult;
+  playbook: PlaybookResult;
+  extra: ExtraVarsResult;
+}
+
+export function parseSources(sources: ProjectSources, options: Pick<ProjectOptions, 'baseDir' | 'homeDir' | 'extraVars'>): ParsedSources {
+  return {
+    inventory: parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+    playbook: parsePlaybook(sources.playbook),
+    extra: parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {}),
+  };
+}
+
+/** `parsed`, when given, must be parseSources of the same sources and options (parsing is the costly part). */
+export function buildProject(sources: ProjectSources, options: ProjectOptions, parsed: ParsedSources = parseSources(sources, options)): ProjectResult {
+  const { inventory: parsedInventory, playbook: parsedPlaybook, extra } = parsed;
   // Without all hosts and variables, host patterns and templates would fail in ways that only
   // echo the syntax error: report that first.
   const built =

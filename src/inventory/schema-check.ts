@@ -36,6 +36,16 @@ export function schemaHash(): string {
 
 const require = createRequire(import.meta.url);
 let validators: Record<SchemaName, ValidateFunction> | undefined;
+let builtIn: unknown;
+
+/**
+ * The single-file build (dist/nodeform.cjs) carries the generated validators inside it and hands them over
+ * here: there is no file beside it to require.
+ */
+export function useBuiltValidators(generated: unknown): void {
+  builtIn = generated;
+  validators = undefined;
+}
 
 function compiled(): Record<SchemaName, ValidateFunction> {
   return (validators ??= precompiled() ?? compileNow());
@@ -46,6 +56,7 @@ function compiled(): Record<SchemaName, ValidateFunction> {
  * compiling the schemas takes about half a second. Used only when made from exactly these schemas.
  */
 function precompiled(): Record<SchemaName, ValidateFunction> | undefined {
+  if (builtIn !== undefined) return usableValidators(builtIn);
   try {
     return usableValidators(require(`./${PRECOMPILED_FILE}`));
   } catch (err) {

@@ -64,7 +64,11 @@ export class SszError extends Error {
 
 function startWorker(preset: Preset): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) return new Worker(new URL('./ssz-worker.js', import.meta.url), { workerData: { preset } });
+  // From dist/providers/ the worker is beside this module; from the single-file build (dist/nodeform.cjs) it is in
+  // providers/ below it.
+  const here = new URL('.', import.meta.url);
+  const workerDir = here.pathname.endsWith('/providers/') ? here : new URL('./providers/', here);
+  if (!fromSource) return new Worker(new URL('./ssz-worker.js', workerDir), { workerData: { preset } });
   // Node 20 does not run the parent's --import loaders in a worker: register tsx inside it, then load the entry.
   // tsx's import condition of tsx/esm/api (require.resolve would give its CommonJS twin).
   const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;

@@ -316,6 +316,9 @@ class Connector {
           // Agent first, then key files, as ssh does; ssh2 takes `false` as "nothing left" though its types omit it.
           authHandler: (_left, _partial, next) => next(methods.shift() ?? (false as unknown as AnyAuthMethod)),
         });
+        // Every exchange is a small request waiting on a small answer: with Nagle's algorithm on, each
+        // channel open or exec after the first waited ~40 ms for the host's delayed ACK.
+        client.setNoDelay(true);
       } catch (err) {
         fail(new HopError(`${label}: ${(err as Error).message}`, 'TRANSPORT', { cause: err }));
       }

@@ -37,6 +37,31 @@ describe('the valid Ansible-shape fixture', () => {
     expect(loaded.inventory.hostNames).toEqual(['controller', 'node-1', 'node-2', 'node-3']);
   });
 
+  it('names the hosts to connect to before rendering: exactly those built, with the same connections', async () => {
+    const seen: unknown[][] = [];
+    const { desired } = await loadProject({ inventoryPath, extraVars: JWT, onHosts: (c) => seen.push(c) });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toEqual(desired.map((d) => d.connection));
+    const limited: unknown[][] = [];
+    await loadProject({ inventoryPath, extraVars: JWT, limit: 'node-2:controller', onHosts: (c) => limited.push(c) });
+    expect(limited[0]).toEqual([expect.objectContaining({ name: 'node-2' })]);
+  });
+
+  it('names no host when the inventory, playbook or -e has a problem (nothing is contacted)', async () => {
+    const dir = project({
+      'inventory.yaml': 'all:\n  hosts:\n    a: { ansible_host: 127.0.0.1 }\n',
+      'playbook.yaml': '- name: p\n  hosts: all\n  filez: []\n',
+    });
+    const seen: unknown[] = [];
+    await expect(loadProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), onHosts: (c) => seen.push(c) })).rejects.toThrow(
+      ConfigError,
+    );
+    await expect(
+      loadProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), extraVars: ['{broken'], onHosts: (c) => seen.push(c) }),
+    ).rejects.toThrow(ConfigError);
+    expect(seen).toEqual([]);
+  });
+
   it('builds connections from ansible_* and nodeform_* variables, paths relative to the inventory', async () => {
     const { desired } = await loadProject({ inventoryPath, extraVars: JWT });
     const [node1, node2, node3] = desired;
