@@ -70,6 +70,16 @@ export function renderMarkdown(r: Results): string {
     'pending change (bench.conf), the change apply then makes it.',
     '',
   );
+  const opts = r.options as { runs?: number; ansibleRuns?: number };
+  if (opts.runs !== undefined) {
+    out.push(
+      `Runs per cell: nodeform ${opts.runs}, Ansible ${opts.ansibleRuns ?? opts.runs} (a median of one run is that run). Commands run with a minimal`,
+      'environment (PATH, HOME, LANG). nodeform runs from its build: `npm run build` bundles it into dist/nodeform.cjs, which',
+      'bin/nodeform.js compiles with a V8 code cache per command; the first run of each command in a fresh HOME writes that cache',
+      '(a cold start), later runs read it.',
+      '',
+    );
+  }
 
   const latencies = [...new Set(r.steps.map((e) => e.latencyMs))].sort((a, b) => a - b);
   const hostCounts = [...new Set(r.steps.map((e) => e.hosts))].sort((a, b) => a - b);
