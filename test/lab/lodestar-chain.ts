@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLab, type Lab, type LabHost } from './lab.js';
+import { hostSh } from './support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -22,6 +24,34 @@ export function lodestarInstallDir(): string {
 
 /** The CLI entry inside an install dir: run it as `node ENTRY beacon ...`. */
 export const LODESTAR_ENTRY = 'node_modules/@chainsafe/lodestar/lib/index.js';
+
+/** Where a Lodestar lab host sees the install (bind-mounted read-only) and the Node that runs it. */
+export const LODESTAR_DIR = '/opt/lodestar';
+export const LODESTAR_NODE = '/opt/node/bin/node';
+
+/** A one-host lab with the real Lodestar 1.5.1 bind-mounted and on its PATH as /usr/local/bin/lodestar. */
+export async function startLodestarLab(name: string, slot: number): Promise<{ lab: Lab; host: LabHost }> {
+  const lab = await startLab({
+    name,
+    count: 1,
+    slot,
+    binds: [
+      { source: lodestarInstallDir(), target: LODESTAR_DIR },
+      { source: process.execPath, target: LODESTAR_NODE },
+    ],
+  });
+  const host = lab.hosts[0]!;
+  try {
+    await hostSh(lab, host, [
+      `printf '#!/bin/sh\\nexec ${LODESTAR_NODE} ${LODESTAR_DIR}/${LODESTAR_ENTRY} "$@"\\n' > /usr/local/bin/lodestar`,
+      'chmod 0755 /usr/local/bin/lodestar',
+    ].join(' && '));
+  } catch (err) {
+    await lab.stop();
+    throw err;
+  }
+  return { lab, host };
+}
 
 export interface LodestarChainOptions {
   /** Loopback address for REST and p2p. Default 127.0.11.1. */

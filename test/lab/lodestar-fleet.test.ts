@@ -11,13 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCachePaths } from '../../src/node/checkpoint.js';
 import { defaultCacheDir } from '../../src/network/cache.js';
 import { checkpointDir, type CheckpointMetadata } from '../../src/providers/checkpoint-cache.js';
-import { startLab, type Lab, type LabHost } from './lab.js';
-import { LODESTAR_ENTRY, lodestarInstallDir, peerWithChain, startLodestarChain, type LodestarChain } from './lodestar-chain.js';
+import type { Lab, LabHost } from './lab.js';
+import { peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
 
-const LODESTAR_DIR = '/opt/lodestar';
-const NODE = '/opt/node/bin/node';
 const CACHE = '/var/cache/nodeform';
 const STATE = fleetCachePaths(CACHE).state;
 /** The Lodestar profile's default REST port (nodeform renders --rest.port). */
@@ -73,29 +71,15 @@ async function networkFromChain(dir: string): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   t0 = Date.now();
-  const installDir = lodestarInstallDir();
   const [started, booted] = await Promise.all([
     startLodestarChain({ address: '127.0.13.1' }).then((c) => (mark('node1 REST up'), c)),
-    startLab({
-      name: 'lodestar-fleet',
-      count: 1,
-      slot: 13,
-      binds: [
-        { source: installDir, target: LODESTAR_DIR },
-        { source: process.execPath, target: NODE },
-      ],
-    }).then((l) => (mark('lab up'), l)),
+    startLodestarLab('lodestar-fleet', 13).then((l) => (mark('lab up'), l)),
   ]);
   chain = started;
-  lab = booted;
-  host = lab.hosts[0]!;
+  ({ lab, host } = booted);
   node2Url = `http://${host.address}:${REST_PORT}`;
-  // The geth stand-in for the execution side; the real Lodestar (bind-mounted read-only) as /usr/local/bin/lodestar.
+  // The geth stand-in for the execution side; the real Lodestar (bind-mounted read-only) is /usr/local/bin/lodestar.
   await installStandins(lab, [host], { clients: ['geth'] });
-  await hostSh(lab, host, [
-    `printf '#!/bin/sh\\nexec ${NODE} ${LODESTAR_DIR}/${LODESTAR_ENTRY} "$@"\\n' > /usr/local/bin/lodestar`,
-    'chmod 0755 /usr/local/bin/lodestar',
-  ].join(' && '));
   genesis = (await getJson<{ data: typeof genesis }>(`${chain.url}/eth/v1/beacon/genesis`)).data;
 
   const finalized = await chain.waitFinalized(1, 180_000);

@@ -2,21 +2,16 @@
 // Lodestar profile renders must be an option 1.5.1 knows, and a profile-rendered command line must start it
 // as a service that answers the Beacon API. The install dir and this process's Node binary are bind-mounted
 // read-only (the image is the same Debian release), so the host installs nothing.
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagsOf } from '../../src/clients/args.js';
 import { lodestar } from '../../src/clients/lodestar.js';
 import type { NodeSpec } from '../../src/clients/types.js';
 import { execStart } from '../../src/node/systemd.js';
 import { ephemeryNode, mainnetNode } from '../unit/clients/specs.js';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import type { Lab, LabHost } from './lab.js';
+import { startLodestarLab } from './lodestar-chain.js';
 import { hostSh } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const LODESTAR_DIR = '/opt/lodestar';
-const NODE = '/opt/node/bin/node';
 // A value 1.5.1's --network can never take: yargs checks choices only after strict mode has accepted every
 // option name, so a run that fails on it (and on nothing else) got past "Unknown argument" without starting.
 const SENTINEL = '--network=nodeform-parse-probe';
@@ -54,23 +49,8 @@ function variants(): [string, NodeSpec][] {
 }
 
 beforeAll(async () => {
-  const cache = process.env.NODEFORM_LAB_CACHE ?? '/var/cache/nodeform-lab';
-  // Installed by setup.sh; a no-op then (1.5-3 minutes the first time).
-  const installed = execFileSync('bash', [join(here, 'lodestar.sh'), cache], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  lab = await startLab({
-    name: 'lodestar',
-    count: 1,
-    slot: 9,
-    binds: [
-      { source: installed, target: LODESTAR_DIR },
-      { source: process.execPath, target: NODE },
-    ],
-  });
-  host = lab.hosts[0]!;
-  await hostSh(lab, host, [
-    `printf '#!/bin/sh\\nexec ${NODE} ${LODESTAR_DIR}/node_modules/@chainsafe/lodestar/lib/index.js "$@"\\n' > /usr/local/bin/lodestar`,
-    'chmod 0755 /usr/local/bin/lodestar',
-  ].join(' && '));
+  // Lodestar is installed by setup.sh; lodestar.sh is a no-op then (1.5-3 minutes the first time).
+  ({ lab, host } = await startLodestarLab('lodestar', 9));
 });
 afterAll(async () => {
   await lab?.stop();
