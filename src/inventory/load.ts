@@ -17,12 +17,12 @@ import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { templateCandidates } from '../render/templates.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
-import { extraVarFileReferences, parseExtraVars } from './extra-vars.js';
+import { extraVarFileReferences } from './extra-vars.js';
 import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
 import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
 import { defaultCacheDir } from '../network/cache.js';
-import { parsePlaybook, templateReferences } from './playbook.js';
-import { buildInventory, buildProject, type ParsedSources, type ProjectSources } from './project.js';
+import { templateReferences } from './playbook.js';
+import { buildInventory, buildProject, parseSources, type ProjectSources } from './project.js';
 import { problemInText, type SourceFile } from './source.js';
 
 export interface LoadOptions {
@@ -157,11 +157,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   const playbook: SourceFile = { file: playbookPath, text: playbookText };
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
   // Parsed once here; every build below reuses it.
-  const parsed: ParsedSources = {
-    inventory: parsedInventory,
-    playbook: parsePlaybook(playbook),
-    extra: parseExtraVars(options.extraVars ?? [], extraVarFiles),
-  };
+  const parsed = parseSources({ ...inventorySources, playbook, extraVarFiles }, { baseDir, homeDir, extraVars: options.extraVars ?? [] }, parsedInventory);
   const parsedPlaybook = parsed.playbook.playbook;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
     options.onHosts(

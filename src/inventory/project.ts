@@ -57,9 +57,14 @@ export interface ParsedSources {
   extra: ExtraVarsResult;
 }
 
-export function parseSources(sources: ProjectSources, options: Pick<ProjectOptions, 'baseDir' | 'homeDir' | 'extraVars'>): ParsedSources {
+/** `inventory`, when given, is parseInventory of the same sources (load.ts parses it first to find the playbook). */
+export function parseSources(
+  sources: ProjectSources,
+  options: Pick<ProjectOptions, 'baseDir' | 'homeDir' | 'extraVars'>,
+  inventory: InventoryResult = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+): ParsedSources {
   return {
-    inventory: parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+    inventory,
     playbook: parsePlaybook(sources.playbook),
     extra: parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {}),
   };
