@@ -128,8 +128,12 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     const after = await unitState(lab, h, 'geth.service');
     expect(after.active).toBe('active');
     expect(Number(after.since)).toBeGreaterThan(Number(sinceBefore));
-    // The running stand-in got the flag from the environment file, and accepted it.
-    expect(await hostSh(lab, h, 'tr "\\0" " " < /proc/$(systemctl show -p MainPID --value geth.service)/cmdline')).toContain('--cache 1024');
+    // The running stand-in got the flag from the environment file, and accepted it. A simple unit is active from
+    // the fork: until systemd's child execs, its command line is the placeholder "(geth)", so wait for the exec.
+    const cmdline =
+      'for i in $(seq 100); do c=$(tr "\\0" " " < /proc/$(systemctl show -p MainPID --value geth.service)/cmdline); ' +
+      'case $c in "("*) sleep 0.05 ;; *) break ;; esac; done; printf "%s" "$c"';
+    expect(await hostSh(lab, h, cmdline)).toContain('--cache 1024');
     // The network tuning is still to apply.
     const rest = await nodeform('plan', '-i', inventory, playbook, ...both);
     expect(rest.stdout).toContain('~ file /etc/ethereum/geth.network.env');
