@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
 # Installs (once) the real Lodestar 1.5.1 from npm into CACHE_DIR/lodestar-1.5.1, outside the repo, from the
-# pinned package.json and package-lock.json of the lodestar-lab reference (../shared/reference/lodestar-lab,
-# or $NODEFORM_SHARED/reference/lodestar-lab). Usage: lodestar.sh CACHE_DIR -> prints the install dir.
-# Reinstalls only when the reference's lock file changes. `npm ci` takes 1.5-3 minutes and 240 MB.
+# recipe in test/lab/lodestar-recipe: a package.json whose npm overrides pin Lodestar's whole dependency tree
+# (taken from Lodestar's own lock file at v1.5.1, so it installs from the registry alone) and its lock file.
+# Usage: lodestar.sh CACHE_DIR -> prints the install dir. Reinstalls only when the lock file changes.
+# `npm ci` takes 1.5-3 minutes and 240 MB.
 set -euo pipefail
 cache=${1:?usage: lodestar.sh CACHE_DIR}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-shared=${NODEFORM_SHARED:-$repo/../shared}
-ref="$shared/reference/lodestar-lab"
-if [ ! -f "$ref/package.json" ] || [ ! -f "$ref/package-lock.json" ]; then
-  echo "lodestar: no package.json and package-lock.json in $ref: the lodestar-lab reference is missing (set NODEFORM_SHARED to the folder holding reference/lodestar-lab)" >&2
-  exit 1
-fi
+ref="$repo/test/lab/lodestar-recipe"
 dir="$cache/lodestar-1.5.1"
 want=$(sha256sum "$ref/package-lock.json" | cut -c1-64)
 stamp="$dir/.nodeform-lock-sha"
