@@ -26,7 +26,16 @@ export interface SourcePosition {
   column: number;
 }
 
+/**
+ * A problem's stable identifier, for machines (validate --json) and docs/problem-codes.md: `yaml.<parser code>`,
+ * `schema.<keyword>`, or `config.invalid` for a hand-written check that names none.
+ */
+export type ProblemCode = string;
+export const GENERIC_PROBLEM_CODE: ProblemCode = 'config.invalid';
+
 export interface ConfigProblem {
+  /** Absent where a problem is made by hand without one: read it with problemCode(). */
+  code?: ProblemCode;
   position: SourcePosition;
   /** Dotted path of the field, e.g. `all.children.beacon.hosts.lab1.ansible_port`. */
   field: string;
@@ -45,6 +54,10 @@ export class ConfigError extends NodeformError {
   }
 }
 
+export function problemCode(problem: ConfigProblem): ProblemCode {
+  return problem.code ?? GENERIC_PROBLEM_CODE;
+}
+
 export function formatProblem(p: ConfigProblem): string {
   const where = `${p.position.file}:${p.position.line}:${p.position.column}`;
   const head = `${where}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
@@ -53,6 +66,8 @@ export function formatProblem(p: ConfigProblem): string {
 
 export class TransportError extends NodeformError {
   readonly host: string;
+  /** What went wrong, without the host and details the full message adds. */
+  readonly reason: string;
   readonly command?: string;
   readonly exitCode?: number;
   readonly stderr?: string;
@@ -70,9 +85,37 @@ export class TransportError extends NodeformError {
       cause: details.cause,
     });
     this.host = host;
+    this.reason = message;
     this.command = details.command;
     this.exitCode = details.exitCode;
     this.stderr = details.stderr;
     this.name = 'TransportError';
   }
+}
+
+/** An error as data (JSON output): its code and message, and for a host's failure where and what ran. */
+export interface ErrorDetails {
+  code: ErrorCode;
+  message: string;
+  host?: string;
+  command?: string;
+  exitCode?: number;
+  stderr?: string;
+}
+
+/** Any thrown value as ErrorDetails; `host` names the host it happened on when the error itself does not. */
+export function errorDetails(error: unknown, host?: string): ErrorDetails {
+  if (error instanceof TransportError) {
+    return {
+      code: error.code,
+      message: error.reason,
+      host: error.host,
+      ...(error.command !== undefined ? { command: error.command } : {}),
+      ...(error.exitCode !== undefined ? { exitCode: error.exitCode } : {}),
+      ...(error.stderr ? { stderr: error.stderr } : {}),
+    };
+  }
+  const code: ErrorCode = error instanceof NodeformError ? error.code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  return { code, message, ...(host !== undefined ? { host } : {}) };
 }

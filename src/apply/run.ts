@@ -1,7 +1,7 @@
 // The I/O side of plan, apply and reset: one probe exec per host, then one apply exec per host.
 // Hosts run in parallel up to `forks`; one host failing never stops the others.
 
-import { NodeformError } from '../errors.js';
+import { errorDetails, NodeformError, type ErrorDetails } from '../errors.js';
 import type { HostPlan } from '../model/plan.js';
 import type { Desired, Facts, HostConnection } from '../model/types.js';
 import type { Transport } from '../transport/types.js';
@@ -18,6 +18,8 @@ export interface Planned {
   desired: Desired;
   plan: HostPlan;
   facts?: Facts;
+  /** Why the host could not be planned (plan.error as data), for JSON output. */
+  failure?: ErrorDetails;
 }
 
 export function errorText(error: unknown): string {
@@ -37,7 +39,7 @@ async function probeEach(
       const facts = await gatherFacts(transport, request(d));
       return { desired: d, facts, plan: plan(d, facts) };
     } catch (error) {
-      return { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) } };
+      return { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) }, failure: errorDetails(error, d.host) };
     }
   });
 }
@@ -64,6 +66,8 @@ export interface HostResult {
   /** What the host reported: files written, units started, drift found, errors. */
   events: string[];
   error?: string;
+  /** The error as data (code, host, and for a failed command what ran, its exit code and stderr), for JSON output. */
+  failure?: ErrorDetails;
   durationMs: number;
 }
 
@@ -112,9 +116,12 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   };
   // Large files go first, raw, one upload exec each: the apply script then only copies them into place.
   for (const [sha256, bytes] of stagedContent(planned.plan, planned.desired)) {
-    const upload = await transport.exec(stageCommand(scriptOptions.stateDir, sha256), { stdin: bytes });
+    const stage = stageCommand(scriptOptions.stateDir, sha256);
+    const upload = await transport.exec(stage, { stdin: bytes });
     if (upload.exitCode !== 0) {
-      return { host, status: 'failed', events: [], error: `upload of a ${bytes.length}-byte file failed: ${upload.stderr.trim() || `exit ${upload.exitCode}`}`, durationMs: Date.now() - started };
+      const error = `upload of a ${bytes.length}-byte file failed: ${upload.stderr.trim() || `exit ${upload.exitCode}`}`;
+      const failure: ErrorDetails = { code: 'APPLY', message: error, host, command: stage, exitCode: upload.exitCode, stderr: upload.stderr };
+      return { host, status: 'failed', events: [], error, failure, durationMs: Date.now() - started };
     }
   }
   const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions);
@@ -131,24 +138,32 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   const parsed = parseEvents(result.stdout);
   const base = { host, events: parsed.events, durationMs: Date.now() - started, generation: parsed.generation };
   if (result.exitCode === 0) return { ...base, status: 'applied' };
+  const ran = { host, command, exitCode: result.exitCode, ...(result.stderr ? { stderr: result.stderr } : {}) };
   if (result.exitCode === EXIT_DRIFT) {
-    return { ...base, status: 'drifted', error: `refused: the host drifted since the plan:\n    ${parsed.drift.join('\n    ')}` };
+    const error = `refused: the host drifted since the plan:\n    ${parsed.drift.join('\n    ')}`;
+    return { ...base, status: 'drifted', error, failure: { code: 'DRIFT', message: error, ...ran } };
   }
-  if (result.exitCode === EXIT_LOCKED) return { ...base, status: 'locked', error: parsed.errors.join('; ') };
+  if (result.exitCode === EXIT_LOCKED) {
+    const error = parsed.errors.join('; ');
+    return { ...base, status: 'locked', error, failure: { code: 'LOCKED', message: error, ...ran } };
+  }
   const detail = parsed.errors.length ? parsed.errors.join('; ') : result.stderr.trim() || `exit code ${result.exitCode}`;
-  return { ...base, status: 'failed', error: detail };
+  return { ...base, status: 'failed', error: detail, failure: { code: 'APPLY', message: detail, ...ran } };
 }
 
 export async function applyAll(planned: readonly Planned[], connect: Connector, options: ApplyOptions): Promise<HostResult[]> {
   return eachLimited(planned, options.forks, async (p) => {
     const started = Date.now();
-    if (p.plan.error) return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, durationMs: 0 };
+    if (p.plan.error) {
+      const failure = p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.plan.host };
+      return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, failure, durationMs: 0 };
+    }
     if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
     try {
       return await applyOne(p, await connect(p.desired.connection), options);
     } catch (error) {
       const status: HostStatus = error instanceof NodeformError && error.code === 'TRANSPORT' ? 'unreachable' : 'failed';
-      return { host: p.plan.host, status, events: [], error: errorText(error), durationMs: Date.now() - started };
+      return { host: p.plan.host, status, events: [], error: errorText(error), failure: errorDetails(error, p.plan.host), durationMs: Date.now() - started };
     }
   });
 }

@@ -345,7 +345,11 @@ async function readText(path: string): Promise<string | { reason: string }> {
   }
 }
 
-async function readInventorySources(
+/**
+ * The inventory file and its group_vars/ and host_vars/ files, read as Ansible does (readVarsDirectory); a problem
+ * when the inventory cannot be read. Exported for `nodeform import`, which rewrites exactly the files loaded here.
+ */
+export async function readInventorySources(
   inventoryPath: string,
 ): Promise<Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars'> | { problem: ConfigProblem }> {
   const text = await readText(inventoryPath);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
-import type { ConfigProblem } from '../errors.js';
+import type { ConfigProblem, ProblemCode } from '../errors.js';
 import { KNOWN_VARIABLES, MODE_SCHEMA, inventorySchema, playbookSchema } from './schema.js';
 import type { Locator, PathSegment } from './source.js';
 import { didYouMean, describeValue } from './text.js';
@@ -132,10 +132,22 @@ function errorsToProblems(schema: SchemaName, errors: ErrorObject[], root: unkno
       group.find((e) => e.keyword !== 'propertyNames') ??
       group[0];
     if (!chosen) continue;
-    const problem = toProblem(schema, chosen, root, source);
+    const problem: ConfigProblem = { ...toProblem(schema, chosen, root, source), code: schemaProblemCode(chosen.keyword) };
     problems.push({ problem, order: problem.position.line * 100_000 + problem.position.column });
   }
   return problems.sort((a, b) => a.order - b.order).map((entry) => entry.problem);
+}
+
+/** Names differing from the keyword's kebab-case form: a problem is about one property, one name. */
+const SCHEMA_CODES: Record<string, ProblemCode> = {
+  additionalProperties: 'schema.additional-property',
+  propertyNames: 'schema.property-name',
+  'false schema': 'schema.not-allowed',
+};
+
+/** The schema keyword that failed as a problem code: `schema.required`, `schema.type`, `schema.min-length`. */
+export function schemaProblemCode(keyword: string): ProblemCode {
+  return SCHEMA_CODES[keyword] ?? `schema.${keyword.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** The property an error is about, when it is about a key rather than a value. */

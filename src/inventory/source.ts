@@ -13,7 +13,7 @@ import {
   type Document,
   type Node as YamlNode,
 } from 'yaml';
-import type { ConfigProblem, SourcePosition } from '../errors.js';
+import { GENERIC_PROBLEM_CODE, type ConfigProblem, type ProblemCode, type SourcePosition } from '../errors.js';
 
 /** A file's name (as shown in messages) and its text; the pure core never reads files itself. */
 export interface SourceFile {
@@ -60,9 +60,15 @@ export function problemInText(
   column: number,
   field: string,
   message: string,
+  code: ProblemCode = GENERIC_PROBLEM_CODE,
 ): ConfigProblem {
   const excerpt = excerptAt(source.text, line, column);
-  return { position: { file: source.file, line, column }, field, message, ...(excerpt ? { excerpt } : {}) };
+  return { code, position: { file: source.file, line, column }, field, message, ...(excerpt ? { excerpt } : {}) };
+}
+
+/** The yaml library's error code as a problem code: BAD_INDENT is `yaml.bad-indent`. */
+export function yamlProblemCode(libraryCode: string): ProblemCode {
+  return `yaml.${libraryCode.toLowerCase().replaceAll('_', '-')}`;
 }
 
 /** Offset of (line, column) in text; both from 1. */
@@ -126,7 +132,7 @@ export class YamlSource implements SourceFile, Locator {
       if (seenLines.has(position.line)) continue;
       seenLines.add(position.line);
       const message = `YAML syntax: ${YAML_MESSAGES[error.code] ?? firstLine(error.message)}`;
-      problems.push(source.problemAtOffset(offset, source.field(source.pathAtOffset(offset)), message));
+      problems.push(source.problemAtOffset(offset, source.field(source.pathAtOffset(offset)), message, yamlProblemCode(error.code)));
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
@@ -138,7 +144,7 @@ export class YamlSource implements SourceFile, Locator {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (error) {
-      problems.push(source.problemAtOffset(0, '', `YAML: ${(error as Error).message}`));
+      problems.push(source.problemAtOffset(0, '', `YAML: ${(error as Error).message}`, 'yaml.invalid'));
       return { source, value: undefined, problems, fatal: true };
     }
     return { source, value, problems, fatal: false };
@@ -153,10 +159,10 @@ export class YamlSource implements SourceFile, Locator {
     return { file: this.file, line, column: col };
   }
 
-  problemAtOffset(offset: number, field: string, message: string): ConfigProblem {
+  problemAtOffset(offset: number, field: string, message: string, code: ProblemCode = GENERIC_PROBLEM_CODE): ConfigProblem {
     const position = this.position(offset);
     const excerpt = excerptAt(this.text, position.line, position.column);
-    return { position, field, message, ...(excerpt ? { excerpt } : {}) };
+    return { code, position, field, message, ...(excerpt ? { excerpt } : {}) };
   }
 
   /**
@@ -299,6 +305,7 @@ export class YamlSource implements SourceFile, Locator {
               offset,
               this.field(path),
               `duplicate key '${name}' (first at line ${firstLine}); a mapping holds each key once: merge the two`,
+              'yaml.duplicate-key',
             ),
           );
         }
@@ -318,6 +325,7 @@ export class YamlSource implements SourceFile, Locator {
               offset,
               this.field(this.pathAtOffset(offset)),
               `unresolved alias *${alias.source}: define the anchor &${alias.source} before using it`,
+              'yaml.unresolved-alias',
             ),
           );
         }

@@ -33,6 +33,8 @@ export interface SshOptions {
   acceptNew?: boolean;
   /** Home directory for `~`, ~/.ssh/config, ~/.ssh/known_hosts and default keys; os.homedir() when unset. */
   homeDir?: string;
+  /** known_hosts files checked for every host besides its own nodeform_known_hosts_file (--known-hosts). */
+  knownHostsFiles?: string[];
   /** The ssh config file; `<home>/.ssh/config` when unset. */
   sshConfigPath?: string;
   /** ssh-agent socket; $SSH_AUTH_SOCK when unset, null for no agent. */
@@ -183,7 +185,7 @@ class Connector {
         proxyJump: conn.proxyJump,
       }, this.env);
       const target = chain.pop() as SshTarget;
-      const extraTrust = conn.knownHostsFiles.map((f) => expandPath(f, this.env));
+      const extraTrust = [...conn.knownHostsFiles, ...(this.options.knownHostsFiles ?? [])].map((f) => expandPath(f, this.env));
       let via: SshClient | undefined;
       const path: string[] = [];
       for (const hop of chain) {

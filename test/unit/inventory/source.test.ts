@@ -69,6 +69,7 @@ describe('YamlSource', () => {
   it('problem() carries position, field and excerpt', () => {
     const { source } = parse(text);
     expect(source.problem(['all', 'hosts', 'lab1', 'ansible_port'], 'bad')).toEqual({
+      code: 'config.invalid',
       position: { file: 'f.yaml', line: 3, column: 27 },
       field: 'all.hosts.lab1.ansible_port',
       message: 'bad',
