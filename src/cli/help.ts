@@ -1,3 +1,5 @@
+import { EXIT_CODES, EXIT_CODES_HELP } from './exit-codes.js';
+
 export const HELP = `nodeform: declare Ethereum node hosts in YAML; plan, apply and reset them over SSH.
 
 Usage:
@@ -26,9 +28,11 @@ Options:
   -t, --tags LIST         only resources with one of these tags (comma-separated)
       --skip-tags LIST    leave out resources with these tags
   -f, --forks N           hosts handled at once (default 100)
-      --json              machine-readable output (plan: schemas/plan.schema.json; providers, history)
+      --json              machine-readable output, one JSON document on stdout (plan: schemas/plan.schema.json;
+                          the others: schemas/output.schema.json); warnings and errors go to stderr as JSON
+                          lines; apply and reset need --yes with it
       --out FILE          plan: save the plan, with each change's precondition, for apply --plan
-      --detailed-exitcode plan: exit 0 with no changes, 2 with changes, 1 on error
+      --detailed-exitcode plan: exit 0 with no changes, 2 with changes (1 and 3 as below)
   -y, --yes               apply/reset without asking (required when there is no terminal)
       --lock-timeout S    wait this long for another run's host lock (default 60)
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
@@ -41,9 +45,7 @@ Options:
   -h, --help              this help
   -V, --version           version
 
-Exit codes: 0 success; 1 error (config, connection, a host failed, or apply held items back for want of a
-checkpoint quorum); 2 plan --detailed-exitcode with changes.
-`;
+${EXIT_CODES_HELP}`;
 
 export const VERSION = '0.1.0';
 
@@ -52,7 +54,7 @@ export const VERSION = '0.1.0';
  * asks this first); anything else is for run().
  */
 export function quickAnswer(argv: readonly string[]): { code: number; text: string } | undefined {
-  if (argv.length === 0) return { code: 1, text: HELP };
+  if (argv.length === 0) return { code: EXIT_CODES.invalidInput, text: HELP };
   if (argv.length !== 1) return undefined;
   if (argv[0] === '--help' || argv[0] === '-h') return { code: 0, text: HELP };
   if (argv[0] === '--version' || argv[0] === '-V') return { code: 0, text: `nodeform ${VERSION}\n` };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { outputSchemaErrors } from '../support/output-schema.js';
 
 let dir: string;
 let inventory: string;
@@ -67,7 +68,7 @@ describe('nodeform CLI on the local machine', () => {
 
   it('never prompts without a terminal, and refuses without --yes', async () => {
     const r = await cli(['apply', '-i', inventory, playbook]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3); // a command line that cannot run here: invalid input
     expect(r.prompts).toEqual([]);
     expect(r.stderr).toContain('refusing to change hosts without --yes');
     expect(existsSync(join(dir, 'out'))).toBe(false);
@@ -104,6 +105,49 @@ describe('nodeform CLI on the local machine', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('apply --json: the plan, each host\'s applied changes, a summary; history and reset --json', async () => {
+    const r = await cli(['apply', '-i', inventory, playbook, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(outputSchemaErrors('apply', doc)).toBe('');
+    expect(doc).toMatchObject({ format_version: 1, confirmed: true, summary: { applied: 1, unchanged: 0, failed: 0, unreachable: 0, held: 0 } });
+    expect(doc.hosts).toHaveLength(1);
+    expect(doc.hosts[0]).toMatchObject({ host: 'here', status: 'applied', generation: 1, held: [] });
+    expect(doc.hosts[0].changes_applied.map((c: { target: string }) => c.target).sort()).toEqual([`${dir}/out`, `${dir}/out/app.conf`, `${dir}/out/token`]);
+    expect(doc.hosts[0].error).toBeUndefined();
+    const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8'));
+    const validatePlan = new Ajv2020.default({ allErrors: true, strict: false }).compile(schema);
+    expect(validatePlan(doc.plan), JSON.stringify(validatePlan.errors)).toBe(true);
+    expect(r.stdout).not.toContain('s3cr3t');
+
+    const again = JSON.parse((await cli(['apply', '-i', inventory, playbook, '--yes', '--json'])).stdout);
+    expect(again.hosts[0]).toMatchObject({ status: 'unchanged', changes_applied: [] });
+    expect(again.summary).toMatchObject({ applied: 0, unchanged: 1 });
+
+    const history = JSON.parse((await cli(['history', '-i', inventory, '--json'])).stdout);
+    expect(outputSchemaErrors('history', history)).toBe('');
+    expect(history).toMatchObject({ format_version: 1, hosts: [{ host: 'here', generations: [{ id: 1, action: 'apply', changes: 3, complete: true }] }] });
+
+    const reset = await cli(['reset', '-i', inventory, '--to', 'original', '--yes', '--json']);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ plan: { kind: 'reset' }, hosts: [{ host: 'here', status: 'applied' }] });
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('apply --json: a host that fails gives a structured error (code, host, command, exit code, stderr) and exit 1', async () => {
+    const broken = write('broken.yaml', `all:\n  vars:\n    nodeform_state_dir: /dev/null/state\n    greeting: hi\n  hosts:\n    here: { ansible_connection: local }\n`);
+    const r = await cli(['apply', '-i', broken, playbook, '--yes', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(outputSchemaErrors('apply', doc)).toBe('');
+    expect(doc.summary).toMatchObject({ failed: 1 });
+    expect(doc.hosts[0]).toMatchObject({ host: 'here', status: 'failed', changes_applied: [] });
+    expect(doc.hosts[0].error).toMatchObject({ code: 'APPLY', host: 'here', message: 'cannot create state directory /dev/null/state', exit_code: 1 });
+    expect(doc.hosts[0].error.command).toMatch(/^sh -s -- \/dev\/null\/state /);
+    expect(doc.hosts[0].error.stderr).toContain('/dev/null');
+  });
+
   it('says what is wrong with the command line', async () => {
     expect((await cli(['frobnicate'])).stderr).toContain('unknown command "frobnicate"');
     expect((await cli(['plan'])).stderr).toContain('plan needs an inventory: -i INVENTORY');
@@ -117,7 +161,7 @@ describe('nodeform CLI on the local machine', () => {
   it('validates an invalid playbook without touching anything', async () => {
     const bad = write('bad.yaml', `- name: bad\n  hosts: all\n  files:\n    - path: relative/path\n      content: x\n`);
     const r = await cli(['validate', '-i', inventory, bad]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/bad\.yaml:4:\d+: \[0\]\.files\[0\]\.path: /);
     expect(existsSync(join(dir, 'state'))).toBe(false);
   });

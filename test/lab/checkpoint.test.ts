@@ -83,8 +83,8 @@ describe.sequential('checkpoint providers through plan and apply', () => {
     expect(row(providers[1]!.url)).toMatch(/alternative/);
     expect(row(stale.url)).toMatch(/wrong-genesis.*not the network's/);
     expect(table.stdout).toContain(`trusted checkpoint: epoch 1234 root ${CHAIN.finalizedRoot} (3 of 3 voting providers agree; more than 66.7% needed)`);
-    const json = JSON.parse((await nodeform('providers', '-i', inventory, playbook, '--json')).stdout) as { hosts: string[]; decision: { chosen: string } }[];
-    expect(json).toEqual([{ hosts: [host.name], decision: expect.objectContaining({ chosen: providers[0]!.url, quorum: true }) }]);
+    const json = JSON.parse((await nodeform('providers', '-i', inventory, playbook, '--json')).stdout) as { format_version: number; groups: { hosts: string[]; decision: { chosen: string } }[] };
+    expect(json).toEqual({ format_version: 1, groups: [{ hosts: [host.name], decision: expect.objectContaining({ chosen: providers[0]!.url, quorum: true }) }] });
   });
 
   it('when the chosen provider dies, the fallback nodeform installed switches the syncing client; the next plan explains the drift', async () => {

@@ -266,7 +266,7 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     await waitFor('the head to move on', async () => (((await headSlot(h)) ?? 0) > 3 ? true : undefined));
     const headBefore = (await headSlot(h))!;
     const refused = await nodeform('reset', '-i', inventory, playbook, '--wipe-data', '--limit', h.name);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3); // invalid input: no --force (or --yes) and no terminal to ask
     expect(refused.stderr).toContain('refusing to change hosts without --yes');
     const r = await nodeform('reset', '-i', inventory, playbook, '--wipe-data', '--force', '--limit', h.name);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -1,19 +1,12 @@
-// Human output in the style of Terraform: + create, ~ update, - delete, restarts; per host.
-// Colour only when asked (a TTY without NO_COLOR: decided by the CLI).
+// `nodeform plan`: the plan in the style of Terraform (+ create, ~ update, - delete, restarts, per host), or as
+// JSON in the shape of schemas/plan.schema.json. Also the plan apply and reset show before they ask. Pure.
 
 import type { AttributeChange, Change, HostPlan, Plan } from '../model/plan.js';
 import { countChanges } from '../model/plan.js';
+import { painter, type Paint, type Style } from './paint.js';
+import { jsonText, type ViewOptions, type Writer } from './writer.js';
 
-export interface FormatOptions {
-  color: boolean;
-}
-
-const SGR = { green: 32, yellow: 33, red: 31, cyan: 36, bold: 1, dim: 2 } as const;
-type Style = keyof typeof SGR;
-
-export function painter(color: boolean): (style: Style, text: string) => string {
-  return (style, text) => (color ? `\x1b[${SGR[style]}m${text}\x1b[0m` : text);
-}
+export type FormatOptions = ViewOptions;
 
 const SYMBOL: Record<Change['action'], { mark: string; style: Style }> = {
   create: { mark: '+', style: 'green' },
@@ -31,7 +24,7 @@ function describeAttributes(change: Change): string {
   return parts.join(', ');
 }
 
-export function formatChange(change: Change, paint: ReturnType<typeof painter>): string[] {
+export function formatChange(change: Change, paint: Paint): string[] {
   const { mark, style } = SYMBOL[change.action];
   const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
   if (change.kind === 'wipe') return [`  ${paint('red', `! ${change.reason ?? `wipe ${change.target}`}`)}`];
@@ -79,4 +72,38 @@ export function formatPlan(plan: Plan, options: FormatOptions): string {
   const holding = plan.hosts.filter((h) => h.held?.length).length;
   const tail = `${failed ? ` ${failed} host(s) could not be planned.` : ''}${holding ? ` ${holding} host(s) hold items back (see held).` : ''}`;
   return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
+}
+
+export interface PlanView {
+  plan(plan: Plan): void;
+  /** The plan was saved with --out. */
+  saved(file: string): void;
+}
+
+export class PlanHuman implements PlanView {
+  constructor(
+    private readonly out: Writer,
+    private readonly options: ViewOptions,
+  ) {}
+
+  plan(plan: Plan): void {
+    this.out.stdout(formatPlan(plan, this.options));
+  }
+
+  saved(file: string): void {
+    this.out.stderr(`plan saved to ${file}; apply it with: nodeform apply --plan ${file}\n`);
+  }
+}
+
+/** The plan as schemas/plan.schema.json describes it (its own formatVersion): nothing else goes to stdout. */
+export class PlanJson implements PlanView {
+  constructor(private readonly out: Writer) {}
+
+  plan(plan: Plan): void {
+    this.out.stdout(jsonText(plan));
+  }
+
+  saved(): void {
+    // The caller named the file: stdout stays one plan document.
+  }
 }

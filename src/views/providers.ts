@@ -1,27 +1,9 @@
-// `nodeform providers`: each group of hosts that shares a provider decision, as a table. Pure.
+// `nodeform providers`: each group of hosts that shares a provider decision, as a table or JSON. Pure.
 
-import type { Desired } from '../model/types.js';
-import type { CheckpointDecision } from '../node/checkpoint.js';
+import type { ProviderGroup } from '../plan/provider-groups.js';
 import { percent } from '../providers/quorum.js';
-import { painter } from './format.js';
-
-export interface ProviderGroup {
-  hosts: string[];
-  decision: CheckpointDecision;
-}
-
-/** Hosts with the same decision (same providers, same answers, same network) are shown once. */
-export function providerGroups(desired: readonly Desired[]): ProviderGroup[] {
-  const groups = new Map<string, ProviderGroup>();
-  for (const d of desired) {
-    if (!d.checkpoint) continue;
-    const key = JSON.stringify(d.checkpoint);
-    const group = groups.get(key) ?? { hosts: [], decision: d.checkpoint };
-    group.hosts.push(d.host);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
-}
+import { painter } from './paint.js';
+import { FORMAT_VERSION, jsonText, type ViewOptions, type Writer } from './writer.js';
 
 const shortRoot = (root: string) => (root.length > 14 ? `${root.slice(0, 8)}…${root.slice(-4)}` : root);
 
@@ -60,4 +42,27 @@ export function formatProviderGroups(groups: readonly ProviderGroup[], options: 
     ].join('\n');
   });
   return `${blocks.join('\n\n')}\n`;
+}
+
+export interface ProvidersView {
+  providers(groups: readonly ProviderGroup[]): void;
+}
+
+export class ProvidersHuman implements ProvidersView {
+  constructor(
+    private readonly out: Writer,
+    private readonly options: ViewOptions,
+  ) {}
+
+  providers(groups: readonly ProviderGroup[]): void {
+    this.out.stdout(formatProviderGroups(groups, this.options));
+  }
+}
+
+export class ProvidersJson implements ProvidersView {
+  constructor(private readonly out: Writer) {}
+
+  providers(groups: readonly ProviderGroup[]): void {
+    this.out.stdout(jsonText({ format_version: FORMAT_VERSION, groups }));
+  }
 }

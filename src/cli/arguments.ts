@@ -1,0 +1,145 @@
+// The command line, parsed and checked as a whole before any command runs: a bad value is refused before
+// anything is printed, read or connected.
+
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { NodeformError } from '../errors.js';
+
+const OPTIONS = {
+  inventory: { type: 'string', short: 'i' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  limit: { type: 'string', short: 'l' },
+  tags: { type: 'string', short: 't' },
+  'skip-tags': { type: 'string' },
+  forks: { type: 'string', short: 'f' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+  plan: { type: 'string' },
+  'detailed-exitcode': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  'lock-timeout': { type: 'string' },
+  'accept-new': { type: 'boolean' },
+  'known-hosts': { type: 'string', multiple: true },
+  'ssh-config': { type: 'string' },
+  to: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  write: { type: 'boolean' },
+  'wipe-data': { type: 'boolean' },
+  'prune-data': { type: 'boolean' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** Every long option, for the check that --help and README.md list them all. */
+export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
+
+/** In the order the "unknown command" message lists them. */
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export type ResetTarget = 'previous' | 'original';
+
+/** Everything a command may use from the command line, checked; paths resolved against the working directory. */
+export interface CommandLine {
+  command: CommandName;
+  /** Absolute; absent only for apply --plan. */
+  inventoryPath?: string;
+  playbookPath?: string;
+  extraVars: string[];
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks: number;
+  lockTimeoutSeconds: number;
+  json: boolean;
+  /** --out as given (messages show it so) and resolved. */
+  out?: { given: string; path: string };
+  /** apply --plan FILE, resolved. */
+  savedPlan?: string;
+  detailedExitcode: boolean;
+  /** --yes, or for reset --wipe-data also --force. */
+  yes: boolean;
+  acceptNew: boolean;
+  knownHostsFiles: string[];
+  sshConfigPath?: string;
+  resetTo: ResetTarget;
+  wipeData: boolean;
+  pruneData: boolean;
+  write: boolean;
+  noColor: boolean;
+}
+
+export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
+
+export function usageError(message: string): NodeformError {
+  return new NodeformError('USAGE', message);
+}
+
+const list = (text: string | undefined) => (text ? text.split(',').map((t) => t.trim()).filter(Boolean) : undefined);
+
+function wholeNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw usageError(`--${name} takes a whole number, not "${value}"`);
+  return n;
+}
+
+/** Parses and checks argv; throws a USAGE NodeformError naming the first thing wrong. */
+export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(`${(error as Error).message}\nSee nodeform --help.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) return { kind: 'version' };
+  const command = positionals[0];
+  if (values.help) return { kind: 'help' };
+  if (command === undefined) return { kind: 'no-command' };
+  if (!(COMMAND_NAMES as readonly string[]).includes(command)) {
+    throw usageError(`unknown command "${command}". Commands: ${COMMAND_NAMES.join(', ')}. See nodeform --help.`);
+  }
+  const name = command as CommandName;
+  const savedPlan = name === 'apply' && values.plan ? resolve(cwd, values.plan) : undefined;
+  if (!values.inventory && savedPlan === undefined) throw usageError(`${name} needs an inventory: -i INVENTORY (see nodeform --help)`);
+  const to = values.to ?? 'previous';
+  if (to !== 'previous' && to !== 'original') throw usageError(`--to takes previous or original, not "${to}"`);
+  const wipeData = name === 'reset' && values['wipe-data'] === true;
+  if (wipeData && values.to) throw usageError('--wipe-data resets chain data only; it does not take --to');
+  // --force is the old scripts' word for not asking (reset --wipe-data); --yes works too.
+  const yes = values.yes === true || (wipeData && values.force === true);
+  const json = values.json === true;
+  if (json && (name === 'apply' || name === 'reset') && !yes) {
+    throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
+  }
+  const playbook = positionals[1];
+  const line: CommandLine = {
+    command: name,
+    extraVars: values['extra-vars'] ?? [],
+    forks: Math.max(1, wholeNumber(values.forks, 'forks', 100)),
+    lockTimeoutSeconds: wholeNumber(values['lock-timeout'], 'lock-timeout', 60),
+    json,
+    detailedExitcode: values['detailed-exitcode'] === true,
+    yes,
+    acceptNew: values['accept-new'] === true,
+    knownHostsFiles: (values['known-hosts'] ?? []).map((f) => resolve(cwd, f)),
+    resetTo: to,
+    wipeData,
+    pruneData: values['prune-data'] === true,
+    write: values.write === true,
+    noColor: values['no-color'] === true,
+  };
+  if (values.inventory) line.inventoryPath = resolve(cwd, values.inventory);
+  if (playbook) line.playbookPath = resolve(cwd, playbook);
+  if (values.limit !== undefined) line.limit = values.limit;
+  const tags = list(values.tags);
+  if (tags) line.tags = tags;
+  const skipTags = list(values['skip-tags']);
+  if (skipTags) line.skipTags = skipTags;
+  if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
+  if (savedPlan !== undefined) line.savedPlan = savedPlan;
+  if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
+  return { kind: 'command', line };
+}

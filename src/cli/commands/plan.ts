@@ -1,0 +1,35 @@
+// nodeform plan: what apply would change on each selected host, one probe exec per host.
+
+import { writeFile } from 'node:fs/promises';
+import { planAll, type Planned } from '../../apply/run.js';
+import { hasChanges } from '../../model/plan.js';
+import type { TransportPool } from '../../transport/ssh.js';
+import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
+import type { Inputs, SavedPlan } from '../saved-plan.js';
+
+/** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
+export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
+  // The SSH handshakes (round trips, and the hosts' own work) run while templates are read and rendered: as many
+  // hosts as the forks will take first.
+  const width = ctx.line.forks;
+  const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)));
+  // --tags narrows what is declared, so nothing outside the selection counts as undeclared.
+  const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
+  return planAll(desired, (c) => transports.get(c), width, { removeUndeclared: !narrowed, pruneData: ctx.line.pruneData });
+}
+
+export const plan: Command = async (ctx) => {
+  const view = ctx.views.plan();
+  const inputs = inputsOf(ctx.line);
+  return withPool(ctx, async (transports) => {
+    const shown = planOf(await planSelected(ctx, inputs, transports), 'apply');
+    view.plan(shown);
+    if (ctx.line.out) {
+      const saved: SavedPlan = { ...shown, createdAt: new Date().toISOString(), inputs };
+      await writeFile(ctx.line.out.path, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+      view.saved(ctx.line.out.given);
+    }
+    if (shown.hosts.some((h) => h.error)) return 'failure';
+    return ctx.line.detailedExitcode && hasChanges(shown) ? 'changesPending' : 'success';
+  });
+};

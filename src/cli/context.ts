@@ -1,0 +1,100 @@
+// What every command gets, and the steps several commands share: loading the project or the inventory's hosts,
+// the run's SSH connections, the confirmation.
+
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { NodeformError } from '../errors.js';
+import { loadInventory, loadProject } from '../inventory/load.js';
+import type { Plan } from '../model/plan.js';
+import type { Desired, HostConnection } from '../model/types.js';
+import { defaultCacheDir } from '../network/cache.js';
+import type { Planned } from '../apply/run.js';
+import type { TransportPool } from '../transport/ssh.js';
+import type { Views } from '../views/index.js';
+import { usageError, type CommandLine } from './arguments.js';
+import type { Outcome } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import type { Inputs } from './saved-plan.js';
+import { warningFromText } from './warning-from-text.js';
+
+export interface CommandContext {
+  io: CliIO;
+  line: CommandLine;
+  views: Views;
+}
+
+export type Command = (ctx: CommandContext) => Promise<Outcome>;
+
+/** The inventory; parseCommandLine made sure there is one unless the command is apply --plan. */
+export function inventoryPath(line: CommandLine): string {
+  if (line.inventoryPath === undefined) throw new NodeformError('INTERNAL', `${line.command} ran without an inventory`);
+  return line.inventoryPath;
+}
+
+export function inputsOf(line: CommandLine): Inputs {
+  return {
+    inventoryPath: inventoryPath(line),
+    playbookPath: line.playbookPath,
+    extraVars: line.extraVars,
+    limit: line.limit,
+    tags: line.tags,
+    skipTags: line.skipTags,
+  };
+}
+
+/** The selected hosts' desired state; refuses a selection without hosts. */
+export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
+  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env), ...(onHosts ? { onHosts } : {}) });
+  ctx.views.diagnostics.warnings(project.warnings.map(warningFromText));
+  if (project.desired.length === 0) throw usageError('no host matches: check --limit and the playbook\'s hosts patterns');
+  return project.desired;
+}
+
+/** Hosts without a playbook (reset, history): what they hold is read from their own record. */
+export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
+  const loaded = await loadInventory({ ...inputsOf(ctx.line), cwd: ctx.io.cwd });
+  ctx.views.diagnostics.warnings(loaded.warnings.map(warningFromText));
+  if (loaded.hosts.length === 0) throw usageError('no host matches: check --limit');
+  return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
+}
+
+/** The run's SSH connections; ssh2 is loaded only by commands that connect. */
+export async function openPool(ctx: CommandContext): Promise<TransportPool> {
+  const { TransportPool } = await import('../transport/ssh.js');
+  return new TransportPool({
+    acceptNew: ctx.line.acceptNew,
+    // --known-hosts adds to each host's own list.
+    knownHostsFiles: ctx.line.knownHostsFiles,
+    ...(ctx.line.sshConfigPath !== undefined ? { sshConfigPath: ctx.line.sshConfigPath } : {}),
+    ...(ctx.io.env.HOME ? { homeDir: ctx.io.env.HOME } : {}),
+  });
+}
+
+/** Runs `use` with the run's connections and closes them whatever happens. */
+export async function withPool<T>(ctx: CommandContext, use: (transports: TransportPool) => Promise<T>): Promise<T> {
+  const transports = await openPool(ctx);
+  try {
+    return await use(transports);
+  } finally {
+    await transports.closeAll();
+  }
+}
+
+export function planOf(planned: readonly Planned[], kind: Plan['kind']): Plan {
+  return { formatVersion: 1, kind, hosts: planned.map((p) => p.plan) };
+}
+
+/** --yes, or "yes" typed at the terminal; never asks without one. */
+export async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+  if (ctx.line.yes) return true;
+  if (!ctx.io.isTTY || !ctx.io.prompt) {
+    throw usageError('refusing to change hosts without --yes: there is no terminal to ask for confirmation');
+  }
+  const answer = await ctx.io.prompt(`${question} Only "yes" is accepted: `);
+  return answer.trim() === 'yes';
+}
+
+/** Who is applying: recorded in the host lock and each generation. */
+export function runIdentity(): { runId: string; controller: string } {
+  return { runId: randomBytes(4).toString('hex'), controller: `${userInfo().username}@${hostname()}` };
+}

@@ -1,0 +1,48 @@
+// The one place a command's rendering is chosen: human text, or JSON with --json (Terraform's views.NewView).
+
+import { ApplyHuman, ApplyJson, type ApplyView } from './apply.js';
+import { DiagnosticsHuman, DiagnosticsJson, type DiagnosticsView } from './diagnostics.js';
+import { HistoryHuman, HistoryJson, type HistoryView } from './history.js';
+import { ImportHuman, ImportJson, type ImportView } from './import.js';
+import { PlanHuman, PlanJson, type PlanView } from './plan.js';
+import { ProvidersHuman, ProvidersJson, type ProvidersView } from './providers.js';
+import { ValidateHuman, ValidateJson, type ValidateView } from './validate.js';
+import type { ViewOptions, Writer } from './writer.js';
+
+export type ViewFormat = 'human' | 'json';
+
+export interface Views {
+  diagnostics: DiagnosticsView;
+  validate(): ValidateView;
+  plan(): PlanView;
+  /** apply, and reset (which applies a reset plan). */
+  apply(): ApplyView;
+  history(): HistoryView;
+  providers(): ProvidersView;
+  import(): ImportView;
+}
+
+export function chooseViews(format: ViewFormat, out: Writer, options: ViewOptions): Views {
+  if (format === 'json') {
+    return {
+      diagnostics: new DiagnosticsJson(out),
+      validate: () => new ValidateJson(out),
+      plan: () => new PlanJson(out),
+      apply: () => new ApplyJson(out),
+      history: () => new HistoryJson(out),
+      providers: () => new ProvidersJson(out),
+      import: () => new ImportJson(out),
+    };
+  }
+  return {
+    diagnostics: new DiagnosticsHuman(out),
+    validate: () => new ValidateHuman(out),
+    plan: () => new PlanHuman(out, options),
+    apply: () => new ApplyHuman(out, options),
+    history: () => new HistoryHuman(out),
+    providers: () => new ProvidersHuman(out, options),
+    import: () => new ImportHuman(out),
+  };
+}
+
+export type { ApplyView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
