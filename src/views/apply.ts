@@ -3,6 +3,7 @@
 // the summary. Pure.
 
 import type { HostResult, HostStatus } from '../apply/run.js';
+import type { ErrorCode } from '../errors.js';
 import type { Change, Plan } from '../model/plan.js';
 import { errorJson, type ErrorJson } from './diagnostics.js';
 import { painter } from './paint.js';
@@ -24,6 +25,16 @@ export interface ApplyView {
   /** The run is over. */
   done(): void;
 }
+
+/** The error code a result without structured details stands for. */
+const STATUS_ERROR_CODE: Record<HostStatus, ErrorCode> = {
+  applied: 'APPLY',
+  unchanged: 'APPLY',
+  failed: 'APPLY',
+  drifted: 'DRIFT',
+  locked: 'LOCKED',
+  unreachable: 'TRANSPORT',
+};
 
 const STATUS_ORDER: readonly HostStatus[] = ['applied', 'unchanged', 'drifted', 'locked', 'failed', 'unreachable'];
 
@@ -135,7 +146,7 @@ export function applyDocument(plan: Plan, results: readonly HostResult[], confir
       held: h.held ?? [],
       warnings: h.warnings,
       events: result?.events ?? [],
-      ...(result?.failure ? { error: errorJson(result.failure) } : result?.error ? { error: { code: 'APPLY', message: result.error, host: h.host } } : {}),
+      ...(result?.error !== undefined ? { error: errorJson(result.failure ?? { code: STATUS_ERROR_CODE[result.status], message: result.error, host: h.host }) } : {}),
     };
   });
   const summary = Object.fromEntries(STATUS_ORDER.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<HostStatus, number>;
