@@ -14,7 +14,7 @@ import type { Views } from '../views/index.js';
 import { usageError, type CommandLine } from './arguments.js';
 import type { Outcome } from './exit-codes.js';
 import type { CliIO } from './io.js';
-import type { Inputs } from './saved-plan.js';
+import type { Inputs } from '../plan/saved-plan.js';
 import { warningFromText } from './warning-from-text.js';
 
 export interface CommandContext {

@@ -7,7 +7,7 @@ import { hasChanges, type Plan } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh.js';
 import { confirm, inputsOf, loadDesired, planOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
-import { readSavedPlan, savedPlanMismatches } from '../saved-plan.js';
+import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
 
 /**

@@ -5,7 +5,7 @@ import { planAll, type Planned } from '../../apply/run.js';
 import { hasChanges } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh.js';
 import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
-import type { Inputs, SavedPlan } from '../saved-plan.js';
+import type { Inputs, SavedPlan } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
 export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {

@@ -1,4 +1,5 @@
-// Plans saved with `plan --out`: the changes with their preconditions, and the inputs that produced them.
+// Plans saved with `plan --out`: the changes with their preconditions, and the inputs that produced them. Pure:
+// the CLI reads the file, this checks what it holds and whether the declared state still matches it.
 
 import { NodeformError } from '../errors.js';
 import type { HostPlan, Plan } from '../model/plan.js';
