@@ -225,6 +225,18 @@ describe.sequential('reconciler core on real hosts', () => {
     expect(changed.stdout).toContain('HOST KEY CHANGED');
   });
 
+  it('--known-hosts adds a known_hosts file to every host\'s own', async () => {
+    const empty = join(mkdtempSync(join(tmpdir(), 'nodeform-kh-')), 'known_hosts');
+    writeFileSync(empty, '');
+    const inv = writeInventory(lab, 'known-hosts-option', { vars: { core_greeting: 'hello', nodeform_known_hosts_file: empty }, only: [h1] });
+    const unknown = await nodeform('plan', '-i', inv, playbook);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('unknown host key');
+    const known = await nodeform('plan', '-i', inv, playbook, '--known-hosts', lab.knownHosts);
+    expect(known.code, known.stdout + known.stderr).toBe(0);
+    expect(readFileSync(empty, 'utf8')).toBe('');
+  });
+
   it('leaves every file whole when the connection is cut mid-apply, and the next apply converges', async () => {
     const filler = 'x'.repeat(70_000); // over the probe's diff limit: the probe's answer stays small
     const files = Array.from({ length: 12 }, (_, i) => `/srv/cut/file-${String(i).padStart(2, '0')}`);
