@@ -22,7 +22,7 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { openLocal } from './local.js';
-import { command, quote } from './quote.js';
+import { command, quote } from '../shell/quote.js';
 import { expandPath, loadSshConfig, resolveTarget, type SshConfigFile, type SshEnv, type SshTarget, type TargetRequest } from './ssh-config.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.js';
 

@@ -5,7 +5,7 @@ import { TransportError } from '../../../src/errors.js';
 import type { HostConnection } from '../../../src/model/types.js';
 import { becomeCommand, checkBecome, signalExitCode, truncateCommand } from '../../../src/transport/common.js';
 import { openLocal } from '../../../src/transport/local.js';
-import { command } from '../../../src/transport/quote.js';
+import { command } from '../../../src/shell/quote.js';
 import { openTransport } from '../../../src/transport/ssh.js';
 
 const conn: HostConnection = {
