@@ -111,35 +111,6 @@ export class TransportPool {
   }
 }
 
-export type HostResult<T> = { host: string; ok: true; value: T } | { host: string; ok: false; error: Error };
-
-/**
- * Runs fn for every host, at most `forks` at a time. One host's failure does not stop the others;
- * results come back in the order of `conns`.
- */
-export async function mapHosts<T>(
-  conns: readonly HostConnection[],
-  forks: number,
-  fn: (conn: HostConnection) => Promise<T>,
-): Promise<HostResult<T>[]> {
-  const results: HostResult<T>[] = new Array(conns.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < conns.length) {
-      const index = next++;
-      const conn = conns[index] as HostConnection;
-      try {
-        results[index] = { host: conn.name, ok: true, value: await fn(conn) };
-      } catch (err) {
-        results[index] = { host: conn.name, ok: false, error: err instanceof Error ? err : new Error(String(err)) };
-      }
-    }
-  };
-  const width = Math.max(1, Math.min(Math.floor(forks), conns.length));
-  await Promise.all(Array.from({ length: width }, worker));
-  return results;
-}
-
 // ---------------------------------------------------------------- connecting
 
 /** A failure of one hop, turned into a TransportError for whichever host was being reached. */
