@@ -16,7 +16,7 @@ import type { Desired, HostConnection } from '../model/types.js';
 import { formatPlan, painter } from '../plan/format.js';
 import { formatProviderGroups, providerGroups } from '../plan/providers-table.js';
 import { applyAll, planAll, planResetAll, planWipeDataAll, type HostResult, type Planned } from '../apply/run.js';
-import type { TransportPool } from '../transport/ssh.js';
+import type { TransportPool } from '../transport/ssh/index.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 import { readSavedPlan, savedPlanMismatches, type Inputs, type SavedPlan } from './saved-plan.js';
@@ -101,7 +101,7 @@ async function loadHosts(ctx: Context): Promise<Desired[]> {
 
 /** The run's SSH connections; ssh2 is loaded only by commands that connect. */
 async function pool(ctx: Context): Promise<TransportPool> {
-  const { TransportPool } = await import('../transport/ssh.js');
+  const { TransportPool } = await import('../transport/ssh/index.js');
   const knownHosts = (ctx.values['known-hosts'] ?? []).map((f) => resolve(ctx.io.cwd, f));
   const options: ConstructorParameters<typeof TransportPool>[0] = { acceptNew: ctx.values['accept-new'] === true };
   if (ctx.values['ssh-config']) options.sshConfigPath = resolve(ctx.io.cwd, ctx.values['ssh-config']);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/inventory/load.js';
 import { planAll } from '../../src/apply/run.js';
-import { TransportPool } from '../../src/transport/ssh.js';
+import { TransportPool } from '../../src/transport/ssh/index.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, testHome, unitState, writeInventory, writePlaybook } from './support.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import type { HostConnection } from '../../src/model/types.js';
-import { connectSsh, TransportPool, type SshOptions } from '../../src/transport/ssh.js';
+import { connectSsh, TransportPool, type SshOptions } from '../../src/transport/ssh/index.js';
 import type { Transport } from '../../src/transport/types.js';
 import { eachLimited } from '../../src/util/parallel.js';
 import { startLab, type Lab, type LabHost } from './lab.js';

@@ -6,7 +6,7 @@ import type { HostConnection } from '../../../src/model/types.js';
 import { becomeCommand, checkBecome, signalExitCode, truncateCommand } from '../../../src/transport/common.js';
 import { openLocal } from '../../../src/transport/local.js';
 import { command } from '../../../src/shell/quote.js';
-import { openTransport } from '../../../src/transport/ssh.js';
+import { openTransport } from '../../../src/transport/ssh/index.js';
 
 const conn: HostConnection = {
   name: 'controller',

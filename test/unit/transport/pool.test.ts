@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostConnection } from '../../../src/model/types.js';
-import { TransportPool } from '../../../src/transport/ssh.js';
+import { TransportPool } from '../../../src/transport/ssh/index.js';
 
 const host = (name: string, connection: 'ssh' | 'local' = 'local'): HostConnection => ({
   name,
