@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -103,15 +103,29 @@ async function loadHosts(ctx: Context): Promise<Desired[]> {
 async function pool(ctx: Context): Promise<TransportPool> {
   const { TransportPool } = await import('../transport/ssh/index.js');
   const knownHosts = (ctx.values['known-hosts'] ?? []).map((f) => resolve(ctx.io.cwd, f));
-  const options: ConstructorParameters<typeof TransportPool>[0] = { acceptNew: ctx.values['accept-new'] === true };
+  // The transport reads nothing of the process: its environment, home and account come from here.
+  const options: ConstructorParameters<typeof TransportPool>[0] = {
+    env: ctx.io.env,
+    homeDir: ctx.io.env.HOME || homedir(),
+    localUser: localAccount(ctx.io.env),
+    acceptNew: ctx.values['accept-new'] === true,
+  };
   if (ctx.values['ssh-config']) options.sshConfigPath = resolve(ctx.io.cwd, ctx.values['ssh-config']);
-  if (ctx.io.env.HOME) options.homeDir = ctx.io.env.HOME;
   const transports = new TransportPool(options);
   if (knownHosts.length === 0) return transports;
   // --known-hosts adds to each host's own list.
   const get = transports.get.bind(transports);
   transports.get = (conn) => get({ ...conn, knownHostsFiles: [...conn.knownHostsFiles, ...knownHosts] });
   return transports;
+}
+
+/** The account nodeform runs as, as ssh takes it (the password database), or $USER where there is no entry. */
+function localAccount(env: CliIO['env']): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? 'root';
+  }
 }
 
 function forks(ctx: Context): number {

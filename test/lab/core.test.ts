@@ -80,7 +80,7 @@ describe.sequential('reconciler core on real hosts', () => {
 
   it('plans with one SSH exec per host after the handshake', async () => {
     const project = await loadProject({ inventoryPath: inventory, playbookPath: playbook, extraVars: [] });
-    const pool = new TransportPool({ homeDir: testHome });
+    const pool = new TransportPool({ env: {}, homeDir: testHome, localUser: 'root' });
     const transports = new Map<string, { stats: { execs: number } }>();
     try {
       const planned = await planAll(project.desired, async (c) => {

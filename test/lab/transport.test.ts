@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
@@ -67,8 +67,13 @@ function conn(host: LabHost, extra: Partial<HostConnection> = {}): HostConnectio
   };
 }
 
-async function options(extra: SshOptions = {}): Promise<SshOptions> {
-  return { homeDir: await freshHome(), agentSocket: null, connectTimeoutMs: 10_000, ...extra };
+/** What the CLI hands the transport; no ssh-agent unless a test gives SSH_AUTH_SOCK. */
+function base(homeDir: string): SshOptions {
+  return { env: {}, homeDir, localUser: userInfo().username };
+}
+
+async function options(extra: Partial<SshOptions> = {}): Promise<SshOptions> {
+  return { ...base(await freshHome()), connectTimeoutMs: 10_000, ...extra };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<TransportError> {
@@ -132,7 +137,7 @@ describe('host keys', () => {
     expect(err.message).toContain(`unknown host key ssh-ed25519 ${await opensshFingerprint(h1)}`);
     expect(err.message).toContain(`ssh-keyscan -p 22 ${h1.address} >> ${o.homeDir}/.ssh/known_hosts`);
     expect(err.message).toContain('--accept-new');
-    expect(existsSync(join(o.homeDir!, '.ssh/known_hosts'))).toBe(false);
+    expect(existsSync(join(o.homeDir, '.ssh/known_hosts'))).toBe(false);
   });
 
   it('--accept-new records the key in the first configured file, and the next connect trusts it', async () => {
@@ -150,7 +155,7 @@ describe('host keys', () => {
   it('--accept-new without configured files records in ~/.ssh/known_hosts', async () => {
     const o = await options({ acceptNew: true });
     await withTransport(conn(h1, { knownHostsFiles: [] }), o, (t) => t.exec('true'));
-    expect(await readFile(join(o.homeDir!, '.ssh/known_hosts'), 'utf8')).toBe(`${labKeys.get(h1.address)}\n`);
+    expect(await readFile(join(o.homeDir, '.ssh/known_hosts'), 'utf8')).toBe(`${labKeys.get(h1.address)}\n`);
   });
 
   it('refuses a changed key, naming the old entry, even with --accept-new', async () => {
@@ -190,7 +195,7 @@ describe('authentication', () => {
     for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
     expect((await run('ssh-add', [lab.clientKey], { ...process.env, SSH_AUTH_SOCK: socket })).code).toBe(0);
     const c = conn(h1, { identityFiles: [] });
-    const out = await withTransport(c, await options({ agentSocket: socket }), (t) => t.exec('id -un'));
+    const out = await withTransport(c, await options({ env: { SSH_AUTH_SOCK: socket } }), (t) => t.exec('id -un'));
     expect(out.stdout).toBe('root\n');
     // The same connection without the agent has no key at all.
     const err = await refusal(connectSsh(c, await options()));
@@ -199,7 +204,7 @@ describe('authentication', () => {
   });
 
   it('goes on with key files when the agent socket is dead', async () => {
-    const out = await withTransport(conn(h1), await options({ agentSocket: join(work, 'no-such-agent.sock') }), (t) => t.exec('true'));
+    const out = await withTransport(conn(h1), await options({ env: { SSH_AUTH_SOCK: join(work, 'no-such-agent.sock') } }), (t) => t.exec('true'));
     expect(out.exitCode).toBe(0);
   });
 
@@ -235,7 +240,7 @@ describe('ssh config', () => {
         '  Port 22',
       ].join('\n'),
     );
-    const o = { homeDir: home, agentSocket: null };
+    const o = base(home);
     const bare = { user: undefined, port: undefined, identityFiles: [], knownHostsFiles: [] };
     const out = await withTransport(conn(h1, { ...bare, address: 'lab-alias' }), o, (t) => t.exec('id -un'));
     expect(out.stdout).toBe('deploy\n');
@@ -282,7 +287,7 @@ describe('ProxyJump', () => {
   it('reaches a host only the jump host can resolve, from ssh config', async () => {
     const { home, knownHosts } = await jumpConfig();
     const c = conn(h2, { address: 'behind', identityFiles: [], knownHostsFiles: [knownHosts] });
-    const out = await withTransport(c, { homeDir: home, agentSocket: null }, (t) => t.exec('hostname'));
+    const out = await withTransport(c, base(home), (t) => t.exec('hostname'));
     expect(out.stdout).toBe(`${h2.machine}\n`);
   });
 
@@ -290,7 +295,7 @@ describe('ProxyJump', () => {
     const { home, knownHosts } = await jumpConfig();
     const c = conn(h2, { address: 'behind-the-jump', proxyJump: `jumpbox,root@${h3.address}:22`, knownHostsFiles: [knownHosts] });
     // The last leg starts at h3: its sshd holds the connection to h2.
-    const out = await withTransport(c, { homeDir: home, agentSocket: null }, async (t) => {
+    const out = await withTransport(c, base(home), async (t) => {
       const seen = await lab.sh(h3, `ss -Htnp state established dst ${h2.address}:22`);
       expect(seen.stdout).toContain('sshd');
       return t.exec('hostname');
@@ -303,7 +308,7 @@ describe('ProxyJump', () => {
     const knownHosts = join(home, 'only_target');
     await writeFile(knownHosts, `${labKeys.get(h2.address)!.replace(h2.address, 'behind-the-jump')}\n`);
     const c = conn(h2, { address: 'behind', identityFiles: [], knownHostsFiles: [knownHosts] });
-    const err = await refusal(connectSsh(c, { homeDir: home, agentSocket: null }));
+    const err = await refusal(connectSsh(c, base(home)));
     expect(err.code).toBe('HOSTKEY');
     expect(err.host).toBe(h2.name);
     expect(err.message).toContain(`jump host jumpbox (${h1.address}:22): unknown host key`);
@@ -311,7 +316,7 @@ describe('ProxyJump', () => {
 
   it('shares one jump connection between the hosts of a pool', async () => {
     const { home, knownHosts } = await jumpConfig();
-    const pool = new TransportPool({ homeDir: home, agentSocket: null });
+    const pool = new TransportPool(base(home));
     try {
       const targets = [h2, h3].map((h) => conn(h, { proxyJump: 'jumpbox', knownHostsFiles: [knownHosts] }));
       const results = await eachLimited(targets, 2, async (c) => (await (await pool.get(c)).exec('hostname')).stdout);

@@ -3,7 +3,6 @@
 
 import type { Readable } from 'node:stream';
 import type { AnyAuthMethod, ClientChannel, Client as SshClient } from 'ssh2';
-import { homedir, userInfo } from 'node:os';
 import { NodeformError, TransportError } from '../../errors.js';
 import type { HostConnection } from '../../model/types.js';
 import type { Transport } from '../types.js';
@@ -19,7 +18,7 @@ import { expandPath, loadSshConfig, resolveTarget, type SshConfigFile, type SshE
 const MAX_JUMP_DEPTH = 8;
 
 /** Opens one SSH connection for a host (through its jump hosts, if any). */
-export async function connectSsh(conn: HostConnection, options: SshOptions = {}): Promise<Transport> {
+export async function connectSsh(conn: HostConnection, options: SshOptions): Promise<Transport> {
   const connector = new Connector(options);
   try {
     return await connector.connect(conn, () => connector.close());
@@ -38,7 +37,7 @@ export class Connector {
   private readonly identities = new IdentityCache();
 
   constructor(private readonly options: SshOptions) {
-    this.env = { home: options.homeDir ?? homedir(), localUser: localUser() };
+    this.env = { home: options.homeDir, localUser: options.localUser };
   }
 
   async connect(conn: HostConnection, onClose: () => Promise<void>): Promise<Transport> {
@@ -112,8 +111,8 @@ export class Connector {
     entries: KnownHostEntry[],
     identities: Identities,
   ): Promise<SshClient> {
-    const agent = this.options.agentSocket === undefined ? process.env.SSH_AUTH_SOCK : this.options.agentSocket;
-    const { methods, offered, notes } = authAttempts(hop.user, agent ?? undefined, identities);
+    const agent = this.options.env.SSH_AUTH_SOCK;
+    const { methods, offered, notes } = authAttempts(hop.user, agent, identities);
     return new Promise((resolve, reject) => {
       const client = newClient();
       let refusal: HopError | undefined;
@@ -242,12 +241,4 @@ function describeConnectError(
       return new HopError(`${label}: cannot connect (${err.code}: ${err.message})`, 'TRANSPORT', cause);
   }
   return new HopError(`${label}: SSH connection failed: ${err.message}`, 'TRANSPORT', cause);
-}
-
-function localUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'root';
-  }
 }

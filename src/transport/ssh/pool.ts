@@ -7,8 +7,8 @@ import { connectSsh, Connector } from './connect.js';
 import type { SshOptions } from './options.js';
 
 /** Opens the transport a host's connection asks for: ssh, or local for `ansible_connection: local`. */
-export async function openTransport(conn: HostConnection, options: SshOptions = {}): Promise<Transport> {
-  return conn.connection === 'local' ? openLocal(conn) : connectSsh(conn, options);
+export async function openTransport(conn: HostConnection, options: SshOptions): Promise<Transport> {
+  return conn.connection === 'local' ? openLocal(conn, options.localUser) : connectSsh(conn, options);
 }
 
 /**
@@ -19,7 +19,7 @@ export class TransportPool {
   private readonly transports = new Map<string, Promise<Transport>>();
   private readonly connector: Connector;
 
-  constructor(options: SshOptions = {}) {
+  constructor(private readonly options: SshOptions) {
     this.connector = new Connector(options);
   }
 
@@ -28,7 +28,7 @@ export class TransportPool {
     const existing = this.transports.get(conn.name);
     if (existing) return existing;
     const opening =
-      conn.connection === 'local' ? Promise.resolve(openLocal(conn)) : this.connector.connect(conn, async () => {});
+      conn.connection === 'local' ? Promise.resolve(openLocal(conn, this.options.localUser)) : this.connector.connect(conn, async () => {});
     this.transports.set(conn.name, opening);
     opening.catch(() => {
       if (this.transports.get(conn.name) === opening) this.transports.delete(conn.name);

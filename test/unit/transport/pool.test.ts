@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { HostConnection } from '../../../src/model/types.js';
 import { TransportPool } from '../../../src/transport/ssh/index.js';
@@ -14,7 +15,7 @@ const host = (name: string, connection: 'ssh' | 'local' = 'local'): HostConnecti
 
 describe('TransportPool', () => {
   it('gives one transport per host for the run', async () => {
-    const pool = new TransportPool();
+    const pool = new TransportPool({ env: {}, homeDir: '/nonexistent', localUser: userInfo().username });
     const [a1, a2, b] = await Promise.all([pool.get(host('a')), pool.get(host('a')), pool.get(host('b'))]);
     expect(a1).toBe(a2);
     expect(a1).not.toBe(b);
@@ -24,7 +25,7 @@ describe('TransportPool', () => {
   });
 
   it('does not cache a failed connect', async () => {
-    const pool = new TransportPool({ homeDir: '/nonexistent', agentSocket: null, connectTimeoutMs: 2000 });
+    const pool = new TransportPool({ env: {}, homeDir: '/nonexistent', localUser: 'root', connectTimeoutMs: 2000 });
     const bad = { ...host('nowhere', 'ssh'), address: '127.0.0.1', port: 1 };
     const first = pool.get(bad);
     await expect(first).rejects.toThrow(/127\.0\.0\.1:1: connection refused/);
