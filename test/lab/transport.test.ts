@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { connectSsh, TransportPool, type SshOptions } from '../../src/transport/
 import type { Transport } from '../../src/transport/types.js';
 import { eachLimited } from '../../src/util/parallel.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
+import { startProxy, type Proxy } from './proxy.js';
 
 let lab: Lab;
 let h1: LabHost;
@@ -407,34 +408,76 @@ describe('exec', () => {
     expect((await t.exec('echo alive')).stdout).toBe('alive\n');
   });
 
-  it('fails clearly when the connection dies mid-command', async () => {
+  it('fails clearly when the connection dies mid-command: the outcome is unknown', async () => {
     await withTransport(conn(h1), await options(), async (own) => {
       // Kill this connection's sshd session process from inside.
       const err = await refusal(own.exec('kill -9 $PPID; sleep 5'));
-      expect(err.message).toContain('connection lost while the command ran');
+      expect(err.code).toBe('OUTCOME_UNKNOWN');
+      expect(err.message).toContain('outcome unknown: the connection was lost while the command ran');
       expect(err.command).toBe('kill -9 $PPID; sleep 5');
+      // Nothing runs on a connection known to be lost, so that is an ordinary transport failure.
       const next = await refusal(own.exec('true'));
+      expect(next.code).toBe('TRANSPORT');
       expect(next.message).toContain('connection lost');
     });
   });
 
-  it('detects a silent link with keepalives', async () => {
-    const link = await freezableProxy(h1);
-    try {
-      const c = conn(h1, { address: '127.0.0.1', port: link.port, knownHostsFiles: [] });
-      const o = await options({ acceptNew: true, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
-      await withTransport(c, o, async (own) => {
-        expect((await own.exec('echo up')).stdout).toBe('up\n');
-        link.freeze();
-        const started = Date.now();
-        const err = await refusal(own.exec('sleep 10'));
-        expect(err.message).toContain('connection lost: Keepalive timeout');
-        expect(err.cause).toBeInstanceOf(Error);
-        expect(Date.now() - started).toBeLessThan(5_000);
-      });
-    } finally {
-      link.close();
+  describe('a link that goes silent without closing', () => {
+    /** A connection through a fresh proxy, which the test can freeze. */
+    async function throughProxy(fn: (t: Transport, link: Proxy) => Promise<void>): Promise<void> {
+      const link = await startProxy({ target: { host: h1.address, port: h1.port }, listen: { host: '127.0.0.1' } });
+      try {
+        const c = conn(h1, { address: '127.0.0.1', port: link.port, knownHostsFiles: [] });
+        await withTransport(c, await options({ acceptNew: true, deadLinkTimeoutMs: 1_000 }), (t) => fn(t, link));
+      } finally {
+        await link.close();
+      }
     }
+
+    /** Waits, boundedly, until a file exists on h1 (read through nspawn, not through the link under test). */
+    async function waitForFile(path: string): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        if ((await lab.sh(h1, `test -e ${path} && echo yes || true`)).stdout.trim() === 'yes') return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${path} did not appear on ${h1.name}`);
+    }
+
+    it('while idle: the next exec fails as a lost connection, and the command never reached the host', async () => {
+      const marker = `/tmp/idle-${randomBytes(4).toString('hex')}`;
+      await throughProxy(async (t, link) => {
+        expect((await t.exec('echo up')).stdout).toBe('up\n');
+        link.freeze();
+        // The exec waits on the frozen link until keepalives give up (the test's timeout bounds it).
+        const err = await refusal(t.exec(`touch ${marker}`));
+        expect(err.code).toBe('TRANSPORT');
+        expect(err.message).toContain('connection lost: no answer from the host for 1000 ms (Keepalive timeout)');
+        expect(err.cause).toBeInstanceOf(Error);
+      });
+      expect((await lab.sh(h1, `test -e ${marker} && echo ran || echo never`)).stdout).toBe('never\n');
+    });
+
+    it('mid-command: the outcome is reported unknown, not as an unreachable host, while the host finishes the command', async () => {
+      const id = randomBytes(4).toString('hex');
+      const [started, go, done] = ['started', 'go', 'done'].map((f) => `/tmp/${f}-${id}`) as [string, string, string];
+      await throughProxy(async (t, link) => {
+        const running = refusal(t.exec(`touch ${started}; while [ ! -e ${go} ]; do sleep 0.1; done; touch ${done}`));
+        await waitForFile(started);
+        link.freeze();
+        const err = await running;
+        expect(err.code).toBe('OUTCOME_UNKNOWN');
+        expect(err.host).toBe(h1.name);
+        expect(err.message).toBe(
+          `${h1.name}: outcome unknown: the connection was lost while the command ran ` +
+            `(no answer from the host for 1000 ms (Keepalive timeout)); run plan to see what changed\n` +
+            `  command: touch ${started}; while [ ! -e ${go} ]; do sleep 0.1; done; touch ${done}`,
+        );
+        expect(err.message).not.toContain('unreachable');
+      });
+      // The command goes on on the host: what it did is there for the next plan to see.
+      await lab.sh(h1, `touch ${go}`);
+      await waitForFile(done);
+    });
   });
 });
 
@@ -473,32 +516,3 @@ describe('connect failures', () => {
     }
   });
 });
-
-/** A TCP relay to a host that can go silent without closing, like a dead link. */
-async function freezableProxy(host: LabHost): Promise<{ port: number; freeze(): void; close(): void }> {
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const server = createServer((client) => {
-    const upstream = connect(host.port, host.address);
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (d: Buffer) => {
-        if (!frozen) to.write(d);
-      });
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    freeze: () => (frozen = true),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}

@@ -12,7 +12,7 @@ import { SshTransport } from './exec.js';
 import { HopError } from './hop-error.js';
 import { hostKeyPreference, KnownHostsCache, verifyHostKey, type Trust } from './host-keys.js';
 import { knownKeyTypes, type KnownHostEntry } from './known-hosts.js';
-import type { SshOptions } from './options.js';
+import { DEFAULT_DEAD_LINK_TIMEOUT_MS, keepalive, type SshOptions } from './options.js';
 import { expandPath, loadSshConfig, resolveTarget, type SshConfigFile, type SshEnv, type SshTarget, type TargetRequest } from './ssh-config.js';
 
 const MAX_JUMP_DEPTH = 8;
@@ -59,7 +59,7 @@ export class Connector {
         via = await this.jump(`${path.join(',')}|${extraTrust.join(':')}`, hop, via, extraTrust);
       }
       const client = await this.open(target, via, extraTrust, false);
-      return new SshTransport(conn, client, target.user, onClose);
+      return new SshTransport(conn, client, target.user, onClose, this.deadLinkTimeout);
     } catch (err) {
       if (err instanceof HopError) throw new TransportError(conn.name, err.message, { code: err.code, cause: err.cause });
       if (err instanceof NodeformError) throw err;
@@ -103,6 +103,10 @@ export class Connector {
     return this.options.connectTimeoutMs ?? 15_000;
   }
 
+  private get deadLinkTimeout(): number {
+    return this.options.deadLinkTimeoutMs ?? DEFAULT_DEAD_LINK_TIMEOUT_MS;
+  }
+
   private handshake(
     hop: SshTarget,
     label: string,
@@ -142,8 +146,7 @@ export class Connector {
           sock,
           username: hop.user,
           readyTimeout: this.timeout,
-          keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
-          keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+          ...keepalive(this.deadLinkTimeout),
           algorithms: { serverHostKey: hostKeyPreference(knownKeyTypes(entries, hop.hostname, hop.port)) },
           hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
             verifyHostKey(hop, label, key, trust, entries, this.options.acceptNew, this.knownHosts).then(

@@ -2,7 +2,7 @@
 // connection means for a command in flight.
 
 import type { ClientChannel, Client as SshClient } from 'ssh2';
-import { TransportError } from '../../errors.js';
+import { TransportError, type ErrorCode } from '../../errors.js';
 import type { HostConnection } from '../../model/types.js';
 import { command } from '../../shell/quote.js';
 import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from '../common.js';
@@ -28,10 +28,12 @@ export class SshTransport implements Transport {
     private readonly client: SshClient,
     private readonly loginUser: string,
     private readonly onClose: () => Promise<void>,
+    deadLinkTimeoutMs: number,
   ) {
     this.host = conn.name;
-    client.on('error', (err: Error) => {
-      this.lost ??= err.message;
+    client.on('error', (err: Error & { level?: string }) => {
+      // After the handshake ssh2's only timeout is its keepalive: the host stopped answering.
+      this.lost ??= err.level === 'client-timeout' ? `no answer from the host for ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
       this.lostCause ??= err;
     });
     client.on('close', () => {
@@ -86,12 +88,19 @@ export class SshTransport implements Transport {
       let channel: ClientChannel | undefined;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
-      const fail = (message: string, cause?: unknown): void => {
+      const fail = (message: string, cause?: unknown, code?: ErrorCode): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new TransportError(this.host, message, { command: shown, cause }));
+        reject(new TransportError(this.host, message, { command: shown, cause, ...(code ? { code } : {}) }));
       };
+      // The host may have run the command, in part or in full: saying "unreachable" would claim nothing happened.
+      const outcomeUnknown = (): void =>
+        fail(
+          `outcome unknown: the connection was lost while the command ran (${this.lost}); run plan to see what changed`,
+          this.lostCause,
+          'OUTCOME_UNKNOWN',
+        );
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           fail(`command timed out after ${options.timeoutMs} ms and was killed`);
@@ -99,7 +108,10 @@ export class SshTransport implements Transport {
         }, options.timeoutMs);
       }
       const onChannel = (err: Error | undefined, stream: ClientChannel): void => {
-        if (err) return fail(this.lost ? `connection lost: ${this.lost}` : `cannot start the command: ${err.message}`, this.lostCause ?? err);
+        if (err) {
+          if (!this.lost) return fail(`cannot start the command: ${err.message}`, err);
+          return neverSent(err) ? fail(`connection lost: ${this.lost}`, this.lostCause ?? err) : outcomeUnknown();
+        }
         if (settled) return void stream.close();
         channel = stream;
         let exitCode: number | undefined;
@@ -108,10 +120,8 @@ export class SshTransport implements Transport {
         const finish = (): void => {
           if (!closed || !stderrEnded || settled) return;
           if (exitCode === undefined) {
-            return fail(
-              this.lost ? `connection lost while the command ran: ${this.lost}` : 'the host closed the session without an exit status',
-              this.lostCause,
-            );
+            if (this.lost) return outcomeUnknown();
+            return fail('the host closed the session without an exit status', this.lostCause);
           }
           settled = true;
           clearTimeout(timer);
@@ -149,4 +159,13 @@ export class SshTransport implements Transport {
       open(1);
     });
   }
+}
+
+/**
+ * Whether a failed exec never reached the host. ssh2 sends the exec request only once the host has
+ * confirmed the session channel; a connection lost before that fails the open with "No response from
+ * server", and a refused open carries a reason. Any other failure may have come after the host started it.
+ */
+function neverSent(err: Error & { reason?: unknown }): boolean {
+  return err.reason !== undefined || err.message === 'No response from server';
 }

@@ -14,8 +14,24 @@ export interface SshOptions {
   sshConfigPath?: string;
   /** Covers TCP connect, handshake and authentication of each hop. Default 15 s. */
   connectTimeoutMs?: number;
-  /** SSH keepalive period; the connection counts as lost after keepaliveCountMax unanswered ones. Default 15 s. */
-  keepaliveIntervalMs?: number;
-  /** Default 3. */
-  keepaliveCountMax?: number;
+  /**
+   * A connection whose host has answered nothing for this long counts as lost (a frozen link that never
+   * closes). SSH keepalives go out every quarter of it. Default 15 s.
+   */
+  deadLinkTimeoutMs?: number;
+}
+
+export const DEFAULT_DEAD_LINK_TIMEOUT_MS = 15_000;
+const KEEPALIVE_COUNT_MAX = 3;
+
+/**
+ * ssh2's keepalive settings for a dead-link timeout. ssh2 gives up when a keepalive is due with
+ * countMax already unanswered, so the connection is declared lost at most (countMax + 1) intervals
+ * after the host last answered.
+ */
+export function keepalive(deadLinkTimeoutMs: number): { keepaliveInterval: number; keepaliveCountMax: number } {
+  return {
+    keepaliveInterval: Math.max(1, Math.floor(deadLinkTimeoutMs / (KEEPALIVE_COUNT_MAX + 1))),
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+  };
 }
