@@ -424,11 +424,11 @@ describe('exec', () => {
 
   describe('a link that goes silent without closing', () => {
     /** A connection through a fresh proxy, which the test can freeze. */
-    async function throughProxy(fn: (t: Transport, link: Proxy) => Promise<void>): Promise<void> {
+    async function throughProxy(fn: (t: Transport, link: Proxy) => Promise<void>, tuning: Partial<SshOptions> = { deadLinkTimeoutMs: 1_000 }): Promise<void> {
       const link = await startProxy({ target: { host: h1.address, port: h1.port }, listen: { host: '127.0.0.1' } });
       try {
         const c = conn(h1, { address: '127.0.0.1', port: link.port, knownHostsFiles: [] });
-        await withTransport(c, await options({ acceptNew: true, deadLinkTimeoutMs: 1_000 }), (t) => fn(t, link));
+        await withTransport(c, await options({ acceptNew: true, ...tuning }), (t) => fn(t, link));
       } finally {
         await link.close();
       }
@@ -451,7 +451,7 @@ describe('exec', () => {
         // The exec waits on the frozen link until keepalives give up (the test's timeout bounds it).
         const err = await refusal(t.exec(`touch ${marker}`));
         expect(err.code).toBe('TRANSPORT');
-        expect(err.message).toContain('connection lost: no answer from the host for 1000 ms (Keepalive timeout)');
+        expect(err.message).toContain('connection lost: no answer from the host within 1000 ms (Keepalive timeout)');
         expect(err.cause).toBeInstanceOf(Error);
       });
       expect((await lab.sh(h1, `test -e ${marker} && echo ran || echo never`)).stdout).toBe('never\n');
@@ -469,7 +469,7 @@ describe('exec', () => {
         expect(err.host).toBe(h1.name);
         expect(err.message).toBe(
           `${h1.name}: outcome unknown: the connection was lost while the command ran ` +
-            `(no answer from the host for 1000 ms (Keepalive timeout)); run plan to see what changed\n` +
+            `(no answer from the host within 1000 ms (Keepalive timeout)); run plan to see what changed\n` +
             `  command: touch ${started}; while [ ! -e ${go} ]; do sleep 0.1; done; touch ${done}`,
         );
         expect(err.message).not.toContain('unreachable');
@@ -477,6 +477,19 @@ describe('exec', () => {
       // The command goes on on the host: what it did is there for the next plan to see.
       await lab.sh(h1, `touch ${go}`);
       await waitForFile(done);
+    });
+
+    // Before, a frozen link took about 65 s to notice; the default is 15 s. The test's timeout is the bound.
+    it('is noticed within the default dead-link timeout', { timeout: 30_000 }, async () => {
+      await throughProxy(
+        async (t, link) => {
+          expect((await t.exec('true')).exitCode).toBe(0);
+          link.freeze();
+          const err = await refusal(t.exec('sleep 120'));
+          expect(err.message).toContain('no answer from the host within 15000 ms (Keepalive timeout)');
+        },
+        {},
+      );
     });
   });
 });

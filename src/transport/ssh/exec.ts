@@ -33,7 +33,7 @@ export class SshTransport implements Transport {
     this.host = conn.name;
     client.on('error', (err: Error & { level?: string }) => {
       // After the handshake ssh2's only timeout is its keepalive: the host stopped answering.
-      this.lost ??= err.level === 'client-timeout' ? `no answer from the host for ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
+      this.lost ??= err.level === 'client-timeout' ? `no answer from the host within ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
       this.lostCause ??= err;
     });
     client.on('close', () => {
