@@ -447,7 +447,8 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
   const kept: Entry[] = [];
   for (const entry of entries) {
     const { resource, at } = entry;
-    const place = source.problem(at, '', { key: entry.key ?? false });
+    // Placed only when there is something to say: locating every declaration of every host costs.
+    const place = () => source.problem(at, '', { key: entry.key ?? false });
     const earlier = byId.get(resource.id);
     if (earlier) {
       const differing = differences(earlier.resource, resource);
@@ -458,7 +459,7 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
       const what = resource.kind === 'user' || resource.kind === 'unit' || resource.kind === 'wipe' ? `${resource.kind} ${resource.name}` : resource.path;
       hostProblems.add(
         host,
-        place,
+        place(),
         (hosts) => `${what} is declared twice for ${hosts} with different ${differing.join(', ')} (first at ${earlier.resource.origin})`,
       );
       continue;
@@ -468,7 +469,7 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
     if (path !== undefined && samePath) {
       hostProblems.add(
         host,
-        place,
+        place(),
         (hosts) => `${path} is declared as a ${resource.kind} and as a ${samePath.resource.kind} (at ${samePath.resource.origin}) for ${hosts}`,
       );
       continue;
