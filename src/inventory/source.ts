@@ -141,7 +141,9 @@ export class YamlSource implements SourceFile, Locator {
       if (seenLines.has(position.line)) continue;
       seenLines.add(position.line);
       const message = `YAML syntax: ${YAML_MESSAGES[error.code] ?? firstLine(error.message)}`;
-      problems.push(source.problemAtOffset(offset, source.field(source.pathAtOffset(offset)), message));
+      // A second document belongs to no field of the first: name none rather than the last one before it.
+      const field = error.code === 'MULTIPLE_DOCS' ? '' : source.field(source.pathAtOffset(offset));
+      problems.push(source.problemAtOffset(offset, field, message));
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
@@ -369,9 +371,10 @@ export class YamlSource implements SourceFile, Locator {
   }
 }
 
+/** A key as it names its value in the parsed data: a null key (`? `, `~:`) is '', as yaml's toJS makes it. */
 function keyText(key: unknown): string {
-  if (isScalar(key)) return String(key.value);
-  return String(key);
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return key === null || key === undefined ? '' : String(key);
 }
 
 /** `key:` with nothing after it parses as an empty null scalar placed after the colon. */
