@@ -26,7 +26,7 @@ export interface BuildInput {
   /** What plays with ethereum_node need besides the variables. */
   node?: NodeInputs;
   /** Template files by the reference written in the playbook; a missing entry means not found. */
-  templates?: Record<string, SourceFile>;
+  templates?: Record<string, SourceFile | { refused: string }>;
   /** --limit pattern. */
   limit?: string;
   tags?: string[];
@@ -262,7 +262,7 @@ class TemplateCache {
   private readonly reported = new Set<string>();
 
   constructor(
-    private readonly files: Record<string, SourceFile>,
+    private readonly files: Record<string, SourceFile | { refused: string }>,
     private readonly playbook: Playbook,
     private readonly problems: ConfigProblem[],
   ) {}
@@ -273,8 +273,9 @@ class TemplateCache {
     if ('template' in content) {
       const file = Object.prototype.hasOwnProperty.call(this.files, content.template) ? this.files[content.template] : undefined;
       const field = source.field([...at, 'template']);
-      if (!file) {
-        this.once(`missing\u0000${source.field(at)}`, () => source.problem([...at, 'template'], templateNotFoundMessage(content.template)));
+      if (!file || 'refused' in file) {
+        const message = file ? file.refused : templateNotFoundMessage(content.template);
+        this.once(`missing\u0000${source.field(at)}`, () => source.problem([...at, 'template'], message));
         return undefined;
       }
       const key = `file\u0000${file.file}`;
