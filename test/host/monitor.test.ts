@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderString } from '../../src/render/handlebars.js';
-import { quote } from '../../src/transport/quote.js';
+import { quote } from '../../src/shell/quote.js';
 import { assessSync, MONITOR_DEFAULTS, type SyncSample } from '../../src/monitor/sync.js';
 
 interface NodeState {
