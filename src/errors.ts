@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'CONFIG' // inventory, playbook or argument is wrong: the user must edit something
   | 'TRANSPORT' // SSH connect, auth, host key or exec failed
   | 'HOSTKEY' // host key unknown or changed
+  | 'OUTCOME_UNKNOWN' // the connection was lost while a command ran: it may have taken effect on the host, or not
   | 'DRIFT' // a saved plan's preconditions no longer hold
   | 'LOCKED' // another apply holds the host lock
   | 'APPLY' // a host-side step failed

@@ -10,7 +10,7 @@
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
-import { quote } from '../transport/quote.js';
+import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../facts/probe.js';
 
 /**
@@ -227,7 +227,7 @@ finish() {
 const EOF_MARK = 'NODEFORM_EOF';
 
 function q(...words: (string | number)[]): string {
-  return words.map((w) => quote(String(w))).join(' ');
+  return command(words.map(String));
 }
 
 function heredoc(body: string): string {

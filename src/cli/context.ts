@@ -2,14 +2,14 @@
 // the run's SSH connections, the confirmation.
 
 import { randomBytes } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { NodeformError } from '../errors.js';
 import { loadInventory, loadProject } from '../inventory/load.js';
 import type { Plan } from '../model/plan.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import { defaultCacheDir } from '../network/cache.js';
 import type { Planned } from '../apply/run.js';
-import type { TransportPool } from '../transport/ssh.js';
+import type { TransportPool } from '../transport/ssh/index.js';
 import type { Views } from '../views/index.js';
 import { usageError, type CommandLine } from './arguments.js';
 import type { Outcome } from './exit-codes.js';
@@ -60,14 +60,26 @@ export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
 
 /** The run's SSH connections; ssh2 is loaded only by commands that connect. */
 export async function openPool(ctx: CommandContext): Promise<TransportPool> {
-  const { TransportPool } = await import('../transport/ssh.js');
+  const { TransportPool } = await import('../transport/ssh/index.js');
+  // The transport reads nothing of the process: its environment, home and account come from here.
   return new TransportPool({
+    env: ctx.io.env,
+    homeDir: ctx.io.env.HOME || homedir(),
+    localUser: localAccount(ctx.io.env),
     acceptNew: ctx.line.acceptNew,
     // --known-hosts adds to each host's own list.
     knownHostsFiles: ctx.line.knownHostsFiles,
     ...(ctx.line.sshConfigPath !== undefined ? { sshConfigPath: ctx.line.sshConfigPath } : {}),
-    ...(ctx.io.env.HOME ? { homeDir: ctx.io.env.HOME } : {}),
   });
+}
+
+/** The account nodeform runs as, as ssh takes it (the password database), or $USER where there is no entry. */
+function localAccount(env: CliIO['env']): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? 'root';
+  }
 }
 
 /** Runs `use` with the run's connections and closes them whatever happens. */

@@ -1,7 +1,7 @@
 // Builds the one script that gathers every fact a plan needs from a host, in one exec.
 // Pure: the script is data; gather.ts runs it. The host needs only POSIX sh, coreutils and systemctl.
 
-import { quote } from '../transport/quote.js';
+import { quote } from '../shell/quote.js';
 
 export interface ProbeRequest {
   stateDir: string;

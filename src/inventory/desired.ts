@@ -26,7 +26,7 @@ export interface BuildInput {
   /** What plays with ethereum_node need besides the variables. */
   node?: NodeInputs;
   /** Template files by the reference written in the playbook; a missing entry means not found. */
-  templates?: Record<string, SourceFile>;
+  templates?: Record<string, SourceFile | { refused: string }>;
   /** --limit pattern. */
   limit?: string;
   tags?: string[];
@@ -262,7 +262,7 @@ class TemplateCache {
   private readonly reported = new Set<string>();
 
   constructor(
-    private readonly files: Record<string, SourceFile>,
+    private readonly files: Record<string, SourceFile | { refused: string }>,
     private readonly playbook: Playbook,
     private readonly problems: ConfigProblem[],
   ) {}
@@ -273,8 +273,9 @@ class TemplateCache {
     if ('template' in content) {
       const file = Object.prototype.hasOwnProperty.call(this.files, content.template) ? this.files[content.template] : undefined;
       const field = source.field([...at, 'template']);
-      if (!file) {
-        this.once(`missing\u0000${source.field(at)}`, () => source.problem([...at, 'template'], templateNotFoundMessage(content.template)));
+      if (!file || 'refused' in file) {
+        const message = file ? file.refused : templateNotFoundMessage(content.template);
+        this.once(`missing\u0000${source.field(at)}`, () => source.problem([...at, 'template'], message));
         return undefined;
       }
       const key = `file\u0000${file.file}`;
@@ -447,7 +448,8 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
   const kept: Entry[] = [];
   for (const entry of entries) {
     const { resource, at } = entry;
-    const place = source.problem(at, '', { key: entry.key ?? false });
+    // Placed only when there is something to say: locating every declaration of every host costs.
+    const place = () => source.problem(at, '', { key: entry.key ?? false });
     const earlier = byId.get(resource.id);
     if (earlier) {
       const differing = differences(earlier.resource, resource);
@@ -458,7 +460,7 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
       const what = resource.kind === 'user' || resource.kind === 'unit' || resource.kind === 'wipe' ? `${resource.kind} ${resource.name}` : resource.path;
       hostProblems.add(
         host,
-        place,
+        place(),
         (hosts) => `${what} is declared twice for ${hosts} with different ${differing.join(', ')} (first at ${earlier.resource.origin})`,
       );
       continue;
@@ -468,7 +470,7 @@ function mergeDeclarations(entries: Entry[], host: string, source: Playbook['sou
     if (path !== undefined && samePath) {
       hostProblems.add(
         host,
-        place,
+        place(),
         (hosts) => `${path} is declared as a ${resource.kind} and as a ${samePath.resource.kind} (at ${samePath.resource.origin}) for ${hosts}`,
       );
       continue;

@@ -8,21 +8,21 @@ import { listNames } from './text.js';
  * same variable make one problem, not three.
  */
 export class HostProblems {
-  private readonly entries = new Map<string, { problem: ConfigProblem; hosts: string[]; message: (hosts: string) => string }>();
+  private readonly entries = new Map<string, { problem: ConfigProblem; hosts: Set<string>; message: (hosts: string) => string }>();
 
   add(host: string, problem: Omit<ConfigProblem, 'message'>, message: (hosts: string) => string): void {
     const key = `${problem.position.file}:${problem.position.line}:${problem.position.column}\u0000${problem.field}\u0000${message('')}`;
     const entry = this.entries.get(key);
     if (entry) {
-      if (!entry.hosts.includes(host)) entry.hosts.push(host);
+      entry.hosts.add(host);
     } else {
-      this.entries.set(key, { problem: { ...problem, message: '' }, hosts: [host], message });
+      this.entries.set(key, { problem: { ...problem, message: '' }, hosts: new Set([host]), message });
     }
   }
 
   list(): ConfigProblem[] {
     return [...this.entries.values()].map(({ problem, hosts, message }) => {
-      const named = `${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`;
+      const named = `${hosts.size === 1 ? 'host' : 'hosts'} ${listNames([...hosts])}`;
       const { excerpt, ...rest } = problem;
       return { ...rest, message: message(named), ...(excerpt ? { excerpt } : {}) };
     });
@@ -31,19 +31,19 @@ export class HostProblems {
 
 /** Warnings about hosts, said once per message with the hosts named. */
 export class HostWarnings {
-  private readonly entries = new Map<string, { hosts: string[]; message: (hosts: string) => string }>();
+  private readonly entries = new Map<string, { hosts: Set<string>; message: (hosts: string) => string }>();
 
   add(host: string, message: (hosts: string) => string): void {
     const key = message('');
     const entry = this.entries.get(key);
     if (entry) {
-      if (!entry.hosts.includes(host)) entry.hosts.push(host);
+      entry.hosts.add(host);
     } else {
-      this.entries.set(key, { hosts: [host], message });
+      this.entries.set(key, { hosts: new Set([host]), message });
     }
   }
 
   list(): string[] {
-    return [...this.entries.values()].map(({ hosts, message }) => message(`${hosts.length === 1 ? 'host' : 'hosts'} ${listNames(hosts)}`));
+    return [...this.entries.values()].map(({ hosts, message }) => message(`${hosts.size === 1 ? 'host' : 'hosts'} ${listNames([...hosts])}`));
   }
 }

@@ -145,7 +145,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
   const groupOrigins = new Map<string, Origin>();
   const hostOrigins = new Map<string, Origin>();
   /** Where each inline host var was set, to warn when two places disagree. */
-  const hostVarOrigins = new Map<string, string>();
+  const hostVarOrigins = new Map<string, { source: YamlSource; path: PathSegment[] }>();
 
   const parsed = YamlSource.parse(sources.inventory);
   problems.push(...parsed.problems);
@@ -167,6 +167,15 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
     if (!p.children.includes(child)) p.children.push(child);
     if (!c.parents.includes(parent)) c.parents.push(parent);
   };
+  // Each host's direct groups, kept beside group.hosts so membership checks stay constant-time (N hosts, not N²).
+  const directGroups = new Map<string, Set<string>>();
+  const addMember = (group: InventoryGroup, host: string): void => {
+    const groups = directGroups.get(host) ?? new Set<string>();
+    directGroups.set(host, groups);
+    if (groups.has(group.name)) return;
+    groups.add(group.name);
+    group.hosts.push(host);
+  };
   const addHost = (name: string, hostVars: unknown, group: InventoryGroup, path: PathSegment[]): void => {
     let host = inventory.hosts[name];
     if (!host) {
@@ -175,15 +184,15 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
       inventory.hostNames.push(name);
       hostOrigins.set(name, { source, path });
     }
-    if (!group.hosts.includes(name)) group.hosts.push(name);
+    addMember(group, name);
     if (!isRecord(hostVars)) return;
     for (const [key, value] of Object.entries(hostVars)) {
-      const where = source.where([...path, key]);
       const earlier = hostVarOrigins.get(`${name}\u0000${key}`);
       if (earlier !== undefined && key in host.vars && JSON.stringify(host.vars[key]) !== JSON.stringify(value)) {
-        warnings.push(`${where}: host ${name} sets ${key} again with a different value (first at ${earlier}); the later one wins`);
+        const where = source.where([...path, key]);
+        warnings.push(`${where}: host ${name} sets ${key} again with a different value (first at ${earlier.source.where(earlier.path)}); the later one wins`);
       }
-      hostVarOrigins.set(`${name}\u0000${key}`, where);
+      hostVarOrigins.set(`${name}\u0000${key}`, { source, path: [...path, key] });
     }
     assignVars(host.vars, hostVars);
     for (const key of Object.keys(hostVars)) host.varOrigins.set(key, { source, path: [...path, key] });
@@ -251,12 +260,12 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
 
   // Hosts in no group but `all` form the implicit `ungrouped` group.
   const ungrouped = inventory.hostNames.filter((name) =>
-    Object.values(inventory.groups).every((group) => group.name === 'all' || group.name === 'ungrouped' || !group.hosts.includes(name)),
+    [...(directGroups.get(name) ?? [])].every((group) => group === 'all' || group === 'ungrouped'),
   );
   if (ungrouped.length > 0 || inventory.groups.ungrouped) {
     const group = ensureGroup('ungrouped', []);
     link('all', 'ungrouped');
-    for (const name of ungrouped) if (!group.hosts.includes(name)) group.hosts.push(name);
+    for (const name of ungrouped) addMember(group, name);
   }
 
   const groupVarsSources = applyVarsFiles(sources.groupVars ?? [], 'group_vars', (name) => inventory.groups[name], problems, warnings);
@@ -271,7 +280,7 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
   computeDepths(inventory);
   for (const name of inventory.hostNames) {
     const host = inventory.hosts[name];
-    if (host) host.groups = groupsOfHost(inventory, name);
+    if (host) host.groups = groupsOfHost(inventory, directGroups.get(name) ?? new Set());
   }
 
   const playbook = inventory.groups.all?.vars.nodeform_playbook;
@@ -344,11 +353,9 @@ function computeDepths(inventory: Inventory): void {
 }
 
 /** All groups a host is in (direct groups, their ancestors and `all`), lowest precedence first. */
-function groupsOfHost(inventory: Inventory, host: string): string[] {
+function groupsOfHost(inventory: Inventory, direct: ReadonlySet<string>): string[] {
   const found = new Set<string>(['all']);
-  const pending = Object.values(inventory.groups)
-    .filter((group) => group.hosts.includes(host))
-    .map((group) => group.name);
+  const pending = [...direct];
   while (pending.length > 0) {
     const name = pending.pop()!;
     if (found.has(name)) continue;

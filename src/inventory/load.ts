@@ -3,11 +3,12 @@
 // texts to the pure pipeline (project.ts). Problems come back all at once in a ConfigError.
 
 import { readFileSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
 import type { NetworkTuningSpec } from '../clients/types.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import type { CheckpointFiles, CheckpointFilesRequest } from '../node/checkpoint.js';
@@ -15,10 +16,10 @@ import type { ProviderResult } from '../providers/quorum.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
-import { templateCandidates } from '../render/templates.js';
+import { isInside, templateCandidates } from '../render/templates.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from './extra-vars.js';
-import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
+import { parseInventory, type Inventory } from './inventory.js';
 import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
 import { defaultCacheDir } from '../network/cache.js';
 import { templateReferences } from './playbook.js';
@@ -37,6 +38,8 @@ export interface LoadOptions {
   /** --tags and --skip-tags values; commas split. */
   tags?: string[];
   skipTags?: string[];
+  /** Directories outside the playbook's and nodeform's own from which `template:` may also read (--template-dir). */
+  templateDirs?: string[];
   /** Directory `-e @file` paths are relative to. Default: process.cwd(). */
   cwd?: string;
   /** Where downloaded network releases are kept. Default: $XDG_CACHE_HOME/nodeform or ~/.cache/nodeform. */
@@ -96,6 +99,7 @@ export async function checkProject(options: LoadOptions): Promise<ProjectValidat
 export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd'>): Promise<LoadedInventory> {
   const sources = await readInventorySources(options.inventoryPath);
   if ('problem' in sources) throw new ConfigError([sources.problem]);
+  if ('problems' in sources) throw new ConfigError(sources.problems);
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
   const result = buildInventory(
     { ...sources, extraVarFiles },
@@ -122,6 +126,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
   const inventorySources = await readInventorySources(options.inventoryPath);
   if ('problem' in inventorySources) return failed(inventorySources.problem);
+  if ('problems' in inventorySources) return { desired: [], problems: inventorySources.problems, warnings: [] };
   const baseDir = resolve(dirname(options.inventoryPath));
   const homeDir = homedir();
 
@@ -152,7 +157,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
         problemInText({ file: origin.file, text }, origin.line, origin.column, playbookFromInventory.field, `cannot read playbook ${playbookPath}: ${playbookText.reason}`),
       );
     }
-    return failed({ position: { file: playbookPath, line: 1, column: 1 }, field: '', message: `cannot read playbook: ${playbookText.reason}` });
+    return failed(unreadableProblem(playbookPath, 'playbook', playbookText));
   }
   const playbook: SourceFile = { file: playbookPath, text: playbookText };
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
@@ -168,16 +173,11 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     );
   }
 
-  const templates: Record<string, SourceFile> = {};
+  const templates: Record<string, SourceFile | { refused: string }> = {};
   const builtinTemplates = join(projectRoot(), 'templates');
   for (const reference of templateReferences(parsedPlaybook)) {
-    for (const candidate of templateCandidates(reference, playbookPath, builtinTemplates)) {
-      const text = await readText(candidate);
-      if (typeof text === 'string') {
-        templates[reference] = { file: candidate, text };
-        break;
-      }
-    }
+    const found = await readTemplate(reference, resolve(playbookPath), builtinTemplates, (options.templateDirs ?? []).map((dir) => resolve(dir)));
+    if (found) templates[reference] = found;
   }
 
   let node: NodeInputs | undefined;
@@ -289,6 +289,27 @@ async function readClientBinaries(
   return binaries;
 }
 
+/**
+ * A playbook's template from the first candidate that exists, once its links are followed inside the directory
+ * it was found in (a link out of the project is refused like a path out of it); undefined when none exists.
+ */
+async function readTemplate(reference: string, playbookFile: string, builtinTemplates: string, allowedDirs: string[]): Promise<SourceFile | { refused: string } | undefined> {
+  const lookup = templateCandidates(reference, playbookFile, builtinTemplates, allowedDirs);
+  if ('refused' in lookup) return lookup;
+  for (const candidate of lookup.candidates) {
+    const real = await realpath(candidate.path).catch(() => undefined);
+    if (real === undefined) continue;
+    const root = await realpath(candidate.root).catch(() => candidate.root);
+    if (!isInside(root, real) && !allowedDirs.some((dir) => isInside(dir, real))) {
+      return { refused: `template '${reference}' is a link to ${real}, outside the playbook's directory and nodeform's templates/: allow it with --template-dir DIR` };
+    }
+    const text = await readText(candidate.path);
+    if (typeof text === 'string') return { file: candidate.path, text };
+    return { refused: `cannot read template ${candidate.path}: ${text.reason}` };
+  }
+  return undefined;
+}
+
 /** The unit templates of ethereum_node plays, from nodeform's own templates/systemd/. */
 async function readNodeTemplates(builtinTemplates: string): Promise<NodeTemplates> {
   const read = async (name: string): Promise<string> => {
@@ -333,75 +354,26 @@ async function readNetworkSources(dirs: string[]): Promise<Record<string, Record
   return sources;
 }
 
-async function readText(path: string): Promise<string | { reason: string }> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { reason: 'no such file' };
-    if (code === 'EISDIR') return { reason: 'it is a directory' };
-    if (code === 'EACCES') return { reason: 'permission denied' };
-    return { reason: (error as Error).message };
-  }
-}
-
 /**
- * The inventory file and its group_vars/ and host_vars/ files, read as Ansible does (readVarsDirectory); a problem
- * when the inventory cannot be read. Exported for `nodeform import`, which rewrites exactly the files loaded here.
+ * The inventory file and its group_vars/ and host_vars/ files, read as Ansible does (readVarsDirectory); problems
+ * when one cannot be read. Exported for `nodeform import`, which rewrites exactly the files loaded here.
  */
-export async function readInventorySources(
-  inventoryPath: string,
-): Promise<Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars'> | { problem: ConfigProblem }> {
+export async function readInventorySources(  inventoryPath: string,
+): Promise<Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars'> | { problem: ConfigProblem } | { problems: ConfigProblem[] }> {
   const text = await readText(inventoryPath);
-  if (typeof text !== 'string') {
-    return { problem: { position: { file: inventoryPath, line: 1, column: 1 }, field: '', message: `cannot read inventory: ${text.reason}` } };
-  }
+  if (typeof text !== 'string') return { problem: unreadableProblem(inventoryPath, 'inventory', text) };
   const dir = dirname(inventoryPath);
-  return {
-    inventory: { file: inventoryPath, text },
-    groupVars: await readVarsDirectory(join(dir, 'group_vars')),
-    hostVars: await readVarsDirectory(join(dir, 'host_vars')),
-  };
+  const groupVars = await readVarsDirectory(join(dir, 'group_vars'));
+  const hostVars = await readVarsDirectory(join(dir, 'host_vars'));
+  // A vars file that was meant to be read and was not would change every host's settings in silence.
+  const unreadable = [...groupVars.unreadable, ...hostVars.unreadable];
+  if (unreadable.length > 0) return { problems: unreadable.map((entry) => unreadableProblem(entry.path, 'vars file', entry)) };
+  return { inventory: { file: inventoryPath, text }, groupVars: groupVars.files, hostVars: hostVars.files };
 }
 
-const VARS_EXTENSIONS = new Set(['.yaml', '.yml', '.json', '']);
-
-function isVarsFileName(name: string): boolean {
-  return !name.startsWith('.') && !name.endsWith('~') && VARS_EXTENSIONS.has(extname(name));
-}
-
-/**
- * group_vars/ or host_vars/ as Ansible reads it: `<name>.yaml|.yml|.json` (or no extension), or a
- * directory `<name>/` whose files (recursively, sorted by path) all belong to <name>.
- */
-async function readVarsDirectory(dir: string): Promise<VarsFile[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const files: VarsFile[] = [];
-  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory() && !entry.name.startsWith('.')) {
-      for (const file of await listFilesRecursively(path)) {
-        const text = await readText(file);
-        if (typeof text === 'string') files.push({ name: entry.name, file, text });
-      }
-    } else if (entry.isFile() && isVarsFileName(entry.name)) {
-      const text = await readText(path);
-      if (typeof text === 'string') files.push({ name: basename(entry.name, extname(entry.name)), file: path, text });
-    }
-  }
-  return files;
-}
-
-async function listFilesRecursively(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFilesRecursively(path)));
-    else if (entry.isFile() && isVarsFileName(entry.name)) files.push(path);
-  }
-  return files;
+/** A file that could not be used, placed at the bad byte when there is one. */
+function unreadableProblem(file: string, what: string, why: Unreadable): ConfigProblem {
+  return { position: { file, line: why.line ?? 1, column: why.column ?? 1 }, field: '', message: `cannot read ${what}: ${why.reason}` };
 }
 
 async function readExtraVarFiles(args: string[], cwd?: string): Promise<Record<string, SourceFile | string>> {

@@ -19,8 +19,8 @@ export interface ProjectSources {
   /** host_vars files in merge order; `name` is the host. */
   hostVars?: VarsFile[];
   playbook: SourceFile;
-  /** Template files by the reference written in the playbook; missing means not found. */
-  templates?: Record<string, SourceFile>;
+  /** Template files by the reference written in the playbook; missing means not found, `refused` says why it may not be used. */
+  templates?: Record<string, SourceFile | { refused: string }>;
   /** Files of `-e @file` by the name written after '@'; a string is why it could not be read. */
   extraVarFiles?: Record<string, SourceFile | string>;
   /** The unit templates and config_source files plays with ethereum_node need. */

@@ -46,6 +46,16 @@ const ansibleBoolean: JsonSchema = {
   errorMessage: 'must be true or false',
 };
 
+/**
+ * What ssh and ~/.ssh/config accept as a host to connect to: a DNS name or alias, an IPv4 address, an IPv6
+ * address (optionally with a %zone). No spaces, newlines, shell characters or a leading '-' (read as an option).
+ */
+const hostAddress: JsonSchema = {
+  type: 'string',
+  pattern: '^(?!-)(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?)$',
+  errorMessage: 'must be a host name, an ~/.ssh/config alias, or an IPv4 or IPv6 address (letters, digits, \'.\', \'-\', \'_\', \':\'; no spaces or shell characters)',
+};
+
 const posixName: JsonSchema = {
   type: 'string',
   pattern: POSIX_NAME_PATTERN,
@@ -347,9 +357,9 @@ const SSH_ARGS_IGNORED =
  */
 export const KNOWN_VARIABLES: Record<string, KnownVariable> = {
   ansible_host: {
-    schema: { type: 'string', minLength: 1, description: 'Address or ~/.ssh/config alias to connect to. Default: the inventory host name.' },
+    schema: { ...hostAddress, description: 'Address or ~/.ssh/config alias to connect to. Default: the inventory host name.' },
   },
-  ansible_ssh_host: { schema: { type: 'string', minLength: 1, description: 'Older name of ansible_host.' } },
+  ansible_ssh_host: { schema: { ...hostAddress, description: 'Older name of ansible_host.' } },
   ansible_port: { schema: { ...port, description: 'SSH port. Default: from ~/.ssh/config, else 22.' } },
   ansible_ssh_port: { schema: { ...port, description: 'Older name of ansible_port.' } },
   ansible_user: { schema: { ...posixName, description: 'SSH login user. Default: from ~/.ssh/config, else the local user.' } },
@@ -385,7 +395,7 @@ export const KNOWN_VARIABLES: Record<string, KnownVariable> = {
   ansible_become_password: { schema: { description: 'Ignored: sudo must not ask for a password.' }, ignored: PASSWORDS_IGNORED },
   ansible_become_pass: { schema: { description: 'Ignored: sudo must not ask for a password.' }, ignored: PASSWORDS_IGNORED },
 
-  nodeform_host: { schema: { type: 'string', minLength: 1, description: 'Address to connect to; overrides ansible_host.' } },
+  nodeform_host: { schema: { ...hostAddress, description: 'Address to connect to; overrides ansible_host.' } },
   nodeform_port: { schema: { ...port, description: 'SSH port; overrides ansible_port.' } },
   nodeform_user: { schema: { ...posixName, description: 'SSH login user; overrides ansible_user.' } },
   nodeform_identity_file: pathOrPathsVariable('Private key file(s); overrides ansible_ssh_private_key_file. Relative to the inventory file.'),

@@ -12,6 +12,8 @@ import {
   visit,
   type Document,
   type Node as YamlNode,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 import { GENERIC_PROBLEM_CODE, type ConfigProblem, type ProblemCode, type SourcePosition } from '../errors.js';
 
@@ -36,10 +38,11 @@ export function formatField(prefix: string, path: readonly PathSegment[]): strin
 const EXCERPT_WIDTH = 160;
 
 /** The line at `line` with a caret under `column` (both from 1), indented to set it off the message. */
-export function excerptAt(text: string, line: number, column: number): string | undefined {
-  const lines = text.split('\n');
-  let lineText = lines[line - 1];
-  if (lineText === undefined) return undefined;
+export function excerptAt(text: string, line: number, column: number, lineStart?: number): string | undefined {
+  const start = lineStart ?? lineStartOf(text, line);
+  if (start === undefined) return undefined;
+  const end = text.indexOf('\n', start);
+  let lineText = text.slice(start, end < 0 ? text.length : end);
   lineText = lineText.replace(/\r$/, '');
   let caretColumn = Math.max(1, Math.min(column, lineText.length + 1));
   // Very long lines (inline content) are cut around the caret so the excerpt stays one screen line.
@@ -51,6 +54,18 @@ export function excerptAt(text: string, line: number, column: number): string | 
   // Keep tabs in the padding so the caret lines up however the terminal renders them.
   const pad = lineText.slice(0, caretColumn - 1).replace(/[^\t]/g, ' ');
   return `    ${lineText}\n    ${pad}^`;
+}
+
+/** Offset of the first character of `line` (from 1), or undefined past the end; no copy of the text is made. */
+function lineStartOf(text: string, line: number): number | undefined {
+  if (line < 1) return undefined;
+  let offset = 0;
+  for (let current = 1; current < line; current++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) return undefined;
+    offset = next + 1;
+  }
+  return offset;
 }
 
 /** A problem at a known line and column of a text (templates, command-line arguments, YAML files). */
@@ -132,7 +147,9 @@ export class YamlSource implements SourceFile, Locator {
       if (seenLines.has(position.line)) continue;
       seenLines.add(position.line);
       const message = `YAML syntax: ${YAML_MESSAGES[error.code] ?? firstLine(error.message)}`;
-      problems.push(source.problemAtOffset(offset, source.field(source.pathAtOffset(offset)), message, yamlProblemCode(error.code)));
+      // A second document belongs to no field of the first: name none rather than the last one before it.
+      const field = error.code === 'MULTIPLE_DOCS' ? '' : source.field(source.pathAtOffset(offset));
+      problems.push(source.problemAtOffset(offset, field, message, yamlProblemCode(error.code)));
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
@@ -161,7 +178,8 @@ export class YamlSource implements SourceFile, Locator {
 
   problemAtOffset(offset: number, field: string, message: string, code: ProblemCode = GENERIC_PROBLEM_CODE): ConfigProblem {
     const position = this.position(offset);
-    const excerpt = excerptAt(this.text, position.line, position.column);
+    // The line counter knows where each line starts: no scan of the text per problem.
+    const excerpt = excerptAt(this.text, position.line, position.column, this.lineCounter.lineStarts[position.line - 1]);
     return { code, position, field, message, ...(excerpt ? { excerpt } : {}) };
   }
 
@@ -265,7 +283,7 @@ export class YamlSource implements SourceFile, Locator {
     for (const segment of path) {
       if (isAlias(node)) node = node.resolve(this.doc);
       if (isMap(node)) {
-        const pair = node.items.find((item) => keyText(item.key) === String(segment));
+        const pair = this.pairsByKey(node).get(String(segment));
         if (!pair) return { node: undefined, complete: false, fallbackOffset };
         keyOffset = (pair.key as YamlNode | null)?.range?.[0];
         node = pair.value;
@@ -284,6 +302,20 @@ export class YamlSource implements SourceFile, Locator {
     }
     return { node: (node ?? undefined) as YamlNode | undefined, keyOffset, complete: true, fallbackOffset };
   }
+
+  /** A map's pairs by key text, built once per map: looking up each of N hosts stays linear, not N². */
+  private pairsByKey(map: YAMLMap): Map<string, Pair> {
+    let index = this.keyIndexes.get(map);
+    if (!index) {
+      index = new Map();
+      // The first of duplicate keys, as Array.find gave (duplicates are reported on their own).
+      for (const pair of map.items as Pair[]) if (!index.has(keyText(pair.key))) index.set(keyText(pair.key), pair);
+      this.keyIndexes.set(map, index);
+    }
+    return index;
+  }
+
+  private readonly keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   private duplicateKeyProblems(): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -347,9 +379,10 @@ export class YamlSource implements SourceFile, Locator {
   }
 }
 
+/** A key as it names its value in the parsed data: a null key (`? `, `~:`) is '', as yaml's toJS makes it. */
 function keyText(key: unknown): string {
-  if (isScalar(key)) return String(key.value);
-  return String(key);
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return key === null || key === undefined ? '' : String(key);
 }
 
 /** `key:` with nothing after it parses as an empty null scalar placed after the colon. */

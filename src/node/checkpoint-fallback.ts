@@ -9,7 +9,7 @@
 import { NodeformError } from '../errors.js';
 import { normaliseRoot } from '../providers/quorum.js';
 import type { Resource } from '../model/types.js';
-import { quote } from '../transport/quote.js';
+import { quote } from '../shell/quote.js';
 import { directory, render, textFile, unit } from './resources.js';
 import { execStart } from './systemd.js';
 

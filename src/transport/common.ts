@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
-import { command } from './quote.js';
+import { command } from '../shell/quote.js';
 import type { ExecResult, TransportStats } from './types.js';
 
 /**

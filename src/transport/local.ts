@@ -2,22 +2,24 @@
 // semantics and stats as over SSH.
 
 import { spawn } from 'node:child_process';
-import { userInfo } from 'node:os';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
 import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.js';
 
-export function openLocal(conn: HostConnection): Transport {
-  return new LocalTransport(conn);
+/** `loginUser` is the account nodeform runs as: become needs sudo only when it is not the become user. */
+export function openLocal(conn: HostConnection, loginUser: string): Transport {
+  return new LocalTransport(conn, loginUser);
 }
 
 class LocalTransport implements Transport {
   readonly host: string;
   readonly stats: TransportStats = newStats();
-  private readonly loginUser = userInfo().username;
 
-  constructor(private readonly conn: HostConnection) {
+  constructor(
+    private readonly conn: HostConnection,
+    private readonly loginUser: string,
+  ) {
     this.host = conn.name;
   }
 

@@ -31,7 +31,8 @@ export interface Transport {
   /**
    * Runs one command line (built with quote/command) through POSIX sh on the host,
    * as root when the host's connection says become. Never throws for a non-zero exit:
-   * the exit code is data; it throws TransportError when the connection fails.
+   * the exit code is data; it throws TransportError when the connection fails: code TRANSPORT when
+   * the command never reached the host, OUTCOME_UNKNOWN when the connection was lost while it ran.
    */
   exec(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
   readonly stats: TransportStats;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import { run as runCli } from '../../src/cli/main.js';
-import { TransportPool } from '../../src/transport/ssh.js';
+import { TransportPool } from '../../src/transport/ssh/index.js';
 import type { Transport } from '../../src/transport/types.js';
 
 export interface Sample {

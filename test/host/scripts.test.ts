@@ -2,7 +2,7 @@
 // (no systemd here: units are covered by the lab tests).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
@@ -159,7 +159,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const big = join(root, 'big.bin');
     const content = Buffer.alloc(STAGE_THRESHOLD + 4096, 7).toString('base64');
     const d = desired([file(big, content, { encoding: 'base64', sha256: sha(Buffer.from(content, 'base64')), mode: '0755' })], state);
-    const transport = openLocal(d.connection);
+    const transport = openLocal(d.connection, userInfo().username);
     const facts = probe(d);
     const plan = planHost(d, facts, { removeUndeclared: true });
     const script = buildApplyScript(plan, d, opts()).script;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withKeyObject } from '../../src/transport/ssh.js';
+import { withKeyObject } from '../../src/transport/ssh/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nodeform-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import {
   fallbackSwitchNote,
   type FallbackTemplates,
 } from '../../src/node/checkpoint-fallback.js';
-import { quote } from '../../src/transport/quote.js';
+import { quote } from '../../src/shell/quote.js';
 import { CHAIN, STALE_CHAIN, LYING_ROOT, startProviderServers, type ProviderServers } from '../support/provider-server.js';
 import { startSyncStatusServer, type SyncStatusServer } from '../support/sync-status-server.js';
 import { startLab, type Lab, type LabHost } from './lab.js';

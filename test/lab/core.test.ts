@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/inventory/load.js';
 import { planAll } from '../../src/apply/run.js';
-import { TransportPool } from '../../src/transport/ssh.js';
+import { TransportPool } from '../../src/transport/ssh/index.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, testHome, unitState, writeInventory, writePlaybook } from './support.js';
@@ -80,7 +80,7 @@ describe.sequential('reconciler core on real hosts', () => {
 
   it('plans with one SSH exec per host after the handshake', async () => {
     const project = await loadProject({ inventoryPath: inventory, playbookPath: playbook, extraVars: [] });
-    const pool = new TransportPool({ homeDir: testHome });
+    const pool = new TransportPool({ env: {}, homeDir: testHome, localUser: 'root' });
     const transports = new Map<string, { stats: { execs: number } }>();
     try {
       const planned = await planAll(project.desired, async (c) => {

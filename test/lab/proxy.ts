@@ -1,5 +1,6 @@
-// A TCP proxy for tests and benchmarks: adds one-way latency (this kernel has no netem) and cuts
-// connections after a number of bytes, to simulate a link dropping mid-apply.
+// A TCP proxy for tests and benchmarks: adds one-way latency (this kernel has no netem), cuts
+// connections after a number of bytes, to simulate a link dropping mid-apply, and freezes them,
+// to simulate a link that goes silent without closing.
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface ProxyOptions {
@@ -20,6 +21,11 @@ export interface Proxy {
   readonly bytesDown: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /**
+   * From now on, every connection's data and ends are dropped in both directions, queued ones too, and
+   * nothing is closed: both sides see a link that went silent, as when a route or a NAT entry dies.
+   */
+  freeze(): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +35,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const delayMs = opts.delayMs ?? 0;
   const totals = { up: 0, down: 0, connections: 0 };
   const open = new Set<Socket>();
+  let frozen = false;
 
   // Half-open on both sides, so each direction's end is forwarded in order behind its delayed data.
   const server = createServer({ allowHalfOpen: true }, (client) => {
@@ -40,6 +47,8 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       s.once('close', () => open.delete(s));
     }
     const destroyBoth = (): void => {
+      // A frozen link carries nothing, not even a reset.
+      if (frozen) return;
       client.destroy();
       target.destroy();
     };
@@ -58,7 +67,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     let draining = false;
 
     const deliver = (chunk: Buffer | null, last: boolean): void => {
-      if (to.destroyed) return;
+      if (to.destroyed || frozen) return;
       if (chunk === null) to.end();
       else if (last) to.write(chunk, destroyBoth);
       else if (!to.write(chunk) && !draining) {
@@ -85,13 +94,15 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     };
 
     from.on('data', (data: Buffer) => {
-      if (passed >= cut) return;
+      if (passed >= cut || frozen) return;
       const chunk = data.subarray(0, cut - passed);
       passed += chunk.length;
       totals[dir] += chunk.length;
       push(chunk, passed >= cut);
     });
-    from.once('end', () => push(null));
+    from.once('end', () => {
+      if (!frozen) push(null);
+    });
     to.once('close', () => clearTimeout(timer));
   }
 
@@ -111,6 +122,9 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     },
     get connections() {
       return totals.connections;
+    },
+    freeze: () => {
+      frozen = true;
     },
     close: () =>
       new Promise<void>((done) => {

@@ -4,15 +4,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
 import type { HostConnection } from '../../src/model/types.js';
-import { connectSsh, mapHosts, TransportPool, type SshOptions } from '../../src/transport/ssh.js';
+import { connectSsh, TransportPool, type SshOptions } from '../../src/transport/ssh/index.js';
 import type { Transport } from '../../src/transport/types.js';
+import { eachLimited } from '../../src/util/parallel.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
+import { startProxy, type Proxy } from './proxy.js';
 
 let lab: Lab;
 let h1: LabHost;
@@ -66,8 +68,13 @@ function conn(host: LabHost, extra: Partial<HostConnection> = {}): HostConnectio
   };
 }
 
-async function options(extra: SshOptions = {}): Promise<SshOptions> {
-  return { homeDir: await freshHome(), agentSocket: null, connectTimeoutMs: 10_000, ...extra };
+/** What the CLI hands the transport; no ssh-agent unless a test gives SSH_AUTH_SOCK. */
+function base(homeDir: string): SshOptions {
+  return { env: {}, homeDir, localUser: userInfo().username };
+}
+
+async function options(extra: Partial<SshOptions> = {}): Promise<SshOptions> {
+  return { ...base(await freshHome()), connectTimeoutMs: 10_000, ...extra };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<TransportError> {
@@ -131,7 +138,7 @@ describe('host keys', () => {
     expect(err.message).toContain(`unknown host key ssh-ed25519 ${await opensshFingerprint(h1)}`);
     expect(err.message).toContain(`ssh-keyscan -p 22 ${h1.address} >> ${o.homeDir}/.ssh/known_hosts`);
     expect(err.message).toContain('--accept-new');
-    expect(existsSync(join(o.homeDir!, '.ssh/known_hosts'))).toBe(false);
+    expect(existsSync(join(o.homeDir, '.ssh/known_hosts'))).toBe(false);
   });
 
   it('--accept-new records the key in the first configured file, and the next connect trusts it', async () => {
@@ -149,7 +156,7 @@ describe('host keys', () => {
   it('--accept-new without configured files records in ~/.ssh/known_hosts', async () => {
     const o = await options({ acceptNew: true });
     await withTransport(conn(h1, { knownHostsFiles: [] }), o, (t) => t.exec('true'));
-    expect(await readFile(join(o.homeDir!, '.ssh/known_hosts'), 'utf8')).toBe(`${labKeys.get(h1.address)}\n`);
+    expect(await readFile(join(o.homeDir, '.ssh/known_hosts'), 'utf8')).toBe(`${labKeys.get(h1.address)}\n`);
   });
 
   it('refuses a changed key, naming the old entry, even with --accept-new', async () => {
@@ -189,7 +196,7 @@ describe('authentication', () => {
     for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
     expect((await run('ssh-add', [lab.clientKey], { ...process.env, SSH_AUTH_SOCK: socket })).code).toBe(0);
     const c = conn(h1, { identityFiles: [] });
-    const out = await withTransport(c, await options({ agentSocket: socket }), (t) => t.exec('id -un'));
+    const out = await withTransport(c, await options({ env: { SSH_AUTH_SOCK: socket } }), (t) => t.exec('id -un'));
     expect(out.stdout).toBe('root\n');
     // The same connection without the agent has no key at all.
     const err = await refusal(connectSsh(c, await options()));
@@ -198,7 +205,7 @@ describe('authentication', () => {
   });
 
   it('goes on with key files when the agent socket is dead', async () => {
-    const out = await withTransport(conn(h1), await options({ agentSocket: join(work, 'no-such-agent.sock') }), (t) => t.exec('true'));
+    const out = await withTransport(conn(h1), await options({ env: { SSH_AUTH_SOCK: join(work, 'no-such-agent.sock') } }), (t) => t.exec('true'));
     expect(out.exitCode).toBe(0);
   });
 
@@ -234,7 +241,7 @@ describe('ssh config', () => {
         '  Port 22',
       ].join('\n'),
     );
-    const o = { homeDir: home, agentSocket: null };
+    const o = base(home);
     const bare = { user: undefined, port: undefined, identityFiles: [], knownHostsFiles: [] };
     const out = await withTransport(conn(h1, { ...bare, address: 'lab-alias' }), o, (t) => t.exec('id -un'));
     expect(out.stdout).toBe('deploy\n');
@@ -281,7 +288,7 @@ describe('ProxyJump', () => {
   it('reaches a host only the jump host can resolve, from ssh config', async () => {
     const { home, knownHosts } = await jumpConfig();
     const c = conn(h2, { address: 'behind', identityFiles: [], knownHostsFiles: [knownHosts] });
-    const out = await withTransport(c, { homeDir: home, agentSocket: null }, (t) => t.exec('hostname'));
+    const out = await withTransport(c, base(home), (t) => t.exec('hostname'));
     expect(out.stdout).toBe(`${h2.machine}\n`);
   });
 
@@ -289,7 +296,7 @@ describe('ProxyJump', () => {
     const { home, knownHosts } = await jumpConfig();
     const c = conn(h2, { address: 'behind-the-jump', proxyJump: `jumpbox,root@${h3.address}:22`, knownHostsFiles: [knownHosts] });
     // The last leg starts at h3: its sshd holds the connection to h2.
-    const out = await withTransport(c, { homeDir: home, agentSocket: null }, async (t) => {
+    const out = await withTransport(c, base(home), async (t) => {
       const seen = await lab.sh(h3, `ss -Htnp state established dst ${h2.address}:22`);
       expect(seen.stdout).toContain('sshd');
       return t.exec('hostname');
@@ -302,7 +309,7 @@ describe('ProxyJump', () => {
     const knownHosts = join(home, 'only_target');
     await writeFile(knownHosts, `${labKeys.get(h2.address)!.replace(h2.address, 'behind-the-jump')}\n`);
     const c = conn(h2, { address: 'behind', identityFiles: [], knownHostsFiles: [knownHosts] });
-    const err = await refusal(connectSsh(c, { homeDir: home, agentSocket: null }));
+    const err = await refusal(connectSsh(c, base(home)));
     expect(err.code).toBe('HOSTKEY');
     expect(err.host).toBe(h2.name);
     expect(err.message).toContain(`jump host jumpbox (${h1.address}:22): unknown host key`);
@@ -310,14 +317,11 @@ describe('ProxyJump', () => {
 
   it('shares one jump connection between the hosts of a pool', async () => {
     const { home, knownHosts } = await jumpConfig();
-    const pool = new TransportPool({ homeDir: home, agentSocket: null });
+    const pool = new TransportPool(base(home));
     try {
       const targets = [h2, h3].map((h) => conn(h, { proxyJump: 'jumpbox', knownHostsFiles: [knownHosts] }));
-      const results = await mapHosts(targets, 2, async (c) => (await (await pool.get(c)).exec('hostname')).stdout);
-      expect(results).toEqual([
-        { host: h2.name, ok: true, value: `${h2.machine}\n` },
-        { host: h3.name, ok: true, value: `${h3.machine}\n` },
-      ]);
+      const results = await eachLimited(targets, 2, async (c) => (await (await pool.get(c)).exec('hostname')).stdout);
+      expect(results).toEqual([`${h2.machine}\n`, `${h3.machine}\n`]);
       const toJump = await run('ss', ['-Htn', 'state', 'established', 'dst', `${h1.address}:22`]);
       expect(toJump.stdout.trim().split('\n')).toHaveLength(1);
     } finally {
@@ -404,34 +408,89 @@ describe('exec', () => {
     expect((await t.exec('echo alive')).stdout).toBe('alive\n');
   });
 
-  it('fails clearly when the connection dies mid-command', async () => {
+  it('fails clearly when the connection dies mid-command: the outcome is unknown', async () => {
     await withTransport(conn(h1), await options(), async (own) => {
       // Kill this connection's sshd session process from inside.
       const err = await refusal(own.exec('kill -9 $PPID; sleep 5'));
-      expect(err.message).toContain('connection lost while the command ran');
+      expect(err.code).toBe('OUTCOME_UNKNOWN');
+      expect(err.message).toContain('outcome unknown: the connection was lost while the command ran');
       expect(err.command).toBe('kill -9 $PPID; sleep 5');
+      // Nothing runs on a connection known to be lost, so that is an ordinary transport failure.
       const next = await refusal(own.exec('true'));
+      expect(next.code).toBe('TRANSPORT');
       expect(next.message).toContain('connection lost');
     });
   });
 
-  it('detects a silent link with keepalives', async () => {
-    const link = await freezableProxy(h1);
-    try {
-      const c = conn(h1, { address: '127.0.0.1', port: link.port, knownHostsFiles: [] });
-      const o = await options({ acceptNew: true, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
-      await withTransport(c, o, async (own) => {
-        expect((await own.exec('echo up')).stdout).toBe('up\n');
-        link.freeze();
-        const started = Date.now();
-        const err = await refusal(own.exec('sleep 10'));
-        expect(err.message).toContain('connection lost: Keepalive timeout');
-        expect(err.cause).toBeInstanceOf(Error);
-        expect(Date.now() - started).toBeLessThan(5_000);
-      });
-    } finally {
-      link.close();
+  describe('a link that goes silent without closing', () => {
+    /** A connection through a fresh proxy, which the test can freeze. */
+    async function throughProxy(fn: (t: Transport, link: Proxy) => Promise<void>, tuning: Partial<SshOptions> = { deadLinkTimeoutMs: 1_000 }): Promise<void> {
+      const link = await startProxy({ target: { host: h1.address, port: h1.port }, listen: { host: '127.0.0.1' } });
+      try {
+        const c = conn(h1, { address: '127.0.0.1', port: link.port, knownHostsFiles: [] });
+        await withTransport(c, await options({ acceptNew: true, ...tuning }), (t) => fn(t, link));
+      } finally {
+        await link.close();
+      }
     }
+
+    /** Waits, boundedly, until a file exists on h1 (read through nspawn, not through the link under test). */
+    async function waitForFile(path: string): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        if ((await lab.sh(h1, `test -e ${path} && echo yes || true`)).stdout.trim() === 'yes') return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${path} did not appear on ${h1.name}`);
+    }
+
+    it('while idle: the next exec fails as a lost connection, and the command never reached the host', async () => {
+      const marker = `/tmp/idle-${randomBytes(4).toString('hex')}`;
+      await throughProxy(async (t, link) => {
+        expect((await t.exec('echo up')).stdout).toBe('up\n');
+        link.freeze();
+        // The exec waits on the frozen link until keepalives give up (the test's timeout bounds it).
+        const err = await refusal(t.exec(`touch ${marker}`));
+        expect(err.code).toBe('TRANSPORT');
+        expect(err.message).toContain('connection lost: no answer from the host within 1000 ms (Keepalive timeout)');
+        expect(err.cause).toBeInstanceOf(Error);
+      });
+      expect((await lab.sh(h1, `test -e ${marker} && echo ran || echo never`)).stdout).toBe('never\n');
+    });
+
+    it('mid-command: the outcome is reported unknown, not as an unreachable host, while the host finishes the command', async () => {
+      const id = randomBytes(4).toString('hex');
+      const [started, go, done] = ['started', 'go', 'done'].map((f) => `/tmp/${f}-${id}`) as [string, string, string];
+      await throughProxy(async (t, link) => {
+        const running = refusal(t.exec(`touch ${started}; while [ ! -e ${go} ]; do sleep 0.1; done; touch ${done}`));
+        await waitForFile(started);
+        link.freeze();
+        const err = await running;
+        expect(err.code).toBe('OUTCOME_UNKNOWN');
+        expect(err.host).toBe(h1.name);
+        expect(err.message).toBe(
+          `${h1.name}: outcome unknown: the connection was lost while the command ran ` +
+            `(no answer from the host within 1000 ms (Keepalive timeout)); run plan to see what changed\n` +
+            `  command: touch ${started}; while [ ! -e ${go} ]; do sleep 0.1; done; touch ${done}`,
+        );
+        expect(err.message).not.toContain('unreachable');
+      });
+      // The command goes on on the host: what it did is there for the next plan to see.
+      await lab.sh(h1, `touch ${go}`);
+      await waitForFile(done);
+    });
+
+    // Before, a frozen link took about 65 s to notice; the default is 15 s. The test's timeout is the bound.
+    it('is noticed within the default dead-link timeout', { timeout: 30_000 }, async () => {
+      await throughProxy(
+        async (t, link) => {
+          expect((await t.exec('true')).exitCode).toBe(0);
+          link.freeze();
+          const err = await refusal(t.exec('sleep 120'));
+          expect(err.message).toContain('no answer from the host within 15000 ms (Keepalive timeout)');
+        },
+        {},
+      );
+    });
   });
 });
 
@@ -453,47 +512,20 @@ describe('connect failures', () => {
     await lab.stopHost(h3.name);
     const pool = new TransportPool(await options());
     try {
-      const results = await mapHosts([h1, h2, h3].map((h) => conn(h)), 3, async (c) => (await (await pool.get(c)).exec('hostname')).stdout);
-      expect(results.slice(0, 2)).toEqual([
-        { host: h1.name, ok: true, value: `${h1.machine}\n` },
-        { host: h2.name, ok: true, value: `${h2.machine}\n` },
-      ]);
-      const failed = results[2]!;
-      expect(failed.ok).toBe(false);
-      if (failed.ok) return;
-      expect(failed.error).toBeInstanceOf(TransportError);
-      expect(failed.error.message).toBe(`${h3.name}: ${h3.address}:22: connection refused (is sshd running and listening on port 22?)`);
+      // Each host's outcome on its own, as apply gathers them.
+      const results = await eachLimited([h1, h2, h3], 3, async (h) => {
+        try {
+          return (await (await pool.get(conn(h))).exec('hostname')).stdout;
+        } catch (err) {
+          return err as Error;
+        }
+      });
+      expect(results.slice(0, 2)).toEqual([`${h1.machine}\n`, `${h2.machine}\n`]);
+      const failed = results[2];
+      expect(failed).toBeInstanceOf(TransportError);
+      expect((failed as TransportError).message).toBe(`${h3.name}: ${h3.address}:22: connection refused (is sshd running and listening on port 22?)`);
     } finally {
       await pool.closeAll();
     }
   });
 });
-
-/** A TCP relay to a host that can go silent without closing, like a dead link. */
-async function freezableProxy(host: LabHost): Promise<{ port: number; freeze(): void; close(): void }> {
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const server = createServer((client) => {
-    const upstream = connect(host.port, host.address);
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (d: Buffer) => {
-        if (!frozen) to.write(d);
-      });
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    freeze: () => (frozen = true),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}

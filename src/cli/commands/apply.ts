@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { applyAll, type Planned } from '../../apply/run.js';
 import { NodeformError } from '../../errors.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
-import type { TransportPool } from '../../transport/ssh.js';
+import type { TransportPool } from '../../transport/ssh/index.js';
 import { confirm, inputsOf, loadDesired, planOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';

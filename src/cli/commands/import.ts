@@ -11,6 +11,7 @@ import { inventoryPath, type Command } from '../context.js';
 export const importCommand: Command = async (ctx) => {
   const sources = await readInventorySources(inventoryPath(ctx.line));
   if ('problem' in sources) throw new ConfigError([sources.problem]);
+  if ('problems' in sources) throw new ConfigError(sources.problems);
   const files: ImportedFile[] = [];
   const varsFiles = [...(sources.groupVars ?? []), ...(sources.hostVars ?? [])];
   const texts = [{ ...sources.inventory, isInventory: true }, ...varsFiles.map((v) => ({ file: v.file, text: v.text, isInventory: false }))];

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { planAll, type Planned } from '../../apply/run.js';
 import { hasChanges } from '../../model/plan.js';
-import type { TransportPool } from '../../transport/ssh.js';
+import type { TransportPool } from '../../transport/ssh/index.js';
 import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
 import type { Inputs, SavedPlan } from '../../plan/saved-plan.js';
 

@@ -70,3 +70,15 @@ describe('-e parsing', () => {
     ]);
   });
 });
+
+describe('ansible_host is a host name or address', () => {
+  it.each(['127.0.0.11', 'lab1', 'node-1.example.com', '::1', 'fe80::1%eth0', '2001:db8::2', 'my_alias'])('accepts %s', (address) => {
+    expect(parseExtraVars([JSON.stringify({ ansible_host: address })]).problems).toEqual([]);
+  });
+  // Each would reach ssh as its address: an option, a second line, a command substitution.
+  it.each(['-oProxyCommand=touch /tmp/x', 'a\nb', '$(id)', 'a;b', 'host name', ''])('refuses %j', (address) => {
+    const problems = parseExtraVars([JSON.stringify({ ansible_host: address, nodeform_host: address })]).problems;
+    expect(problems.map((p) => p.field).sort()).toEqual(['extra_vars.ansible_host', 'extra_vars.nodeform_host']);
+    expect(problems[0]!.message).toMatch(/must be a host name, an ~\/.ssh\/config alias, or an IPv4 or IPv6 address/);
+  });
+});

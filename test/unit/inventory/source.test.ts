@@ -115,3 +115,21 @@ describe('YamlSource', () => {
     expect(source.scalarLayout(['c'])).toEqual({ line: 5, column: 5, block: false, indent: 0 });
   });
 });
+
+describe('keys and documents that name no field', () => {
+  it('places a problem under a null key at its own line, not at the map\'s first key', () => {
+    const text = 'lab1:\n  ansible_host: 127.0.0.11\n  ? \n  : 5\nlab2: {}\n';
+    const { source, value } = YamlSource.parse({ file: 'inv.yaml', text });
+    expect(value).toEqual({ lab1: { ansible_host: '127.0.0.11', '': 5 }, lab2: {} });
+    expect(source.problem(['lab1', ''], 'bad', { key: true }).position.line).toBe(3);
+    const tilde = YamlSource.parse({ file: 'inv.yaml', text: 'a: 1\n~: 2\n' });
+    expect(tilde.source.problem([''], 'bad', { key: true }).position.line).toBe(2);
+  });
+
+  it('names no field for a second document', () => {
+    const { problems } = YamlSource.parse({ file: 'inv.yaml', text: 'all:\n  hosts:\n    lab1: {}\n---\nall: {}\n' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ position: { line: 4, column: 1 }, field: '' });
+    expect(problems[0]!.message).toMatch(/more than one YAML document/);
+  });
+});

@@ -14,7 +14,7 @@ import {
 } from '../../../src/node/checkpoint-fallback.js';
 import { NodeformError } from '../../../src/errors.js';
 import type { FileResource, Resource, UnitResource } from '../../../src/model/types.js';
-import { quote } from '../../../src/transport/quote.js';
+import { quote } from '../../../src/shell/quote.js';
 
 const templates = Object.fromEntries(
   Object.entries(FALLBACK_TEMPLATE_FILES).map(([k, p]) => [k, readFileSync(fileURLToPath(new URL(`../../../templates/${p}`, import.meta.url)), 'utf8')]),

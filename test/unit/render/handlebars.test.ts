@@ -82,13 +82,22 @@ describe('rendering', () => {
 });
 
 describe('template lookup', () => {
+  const inside = (...pairs: [string, string][]) => ({ candidates: pairs.map(([path, root]) => ({ path, root })) });
   it.each([
-    ['demo/demo.conf.hbs', '/p/playbooks/demo.yaml', ['/p/playbooks/demo/demo.conf.hbs', '/nf/templates/demo/demo.conf.hbs']],
-    ['../t/x.hbs', '/p/playbooks/demo.yaml', ['/p/t/x.hbs', '/nf/t/x.hbs']],
-    ['/abs/x.hbs', '/p/playbooks/demo.yaml', ['/abs/x.hbs']],
-    ['x.hbs', 'playbook.yaml', ['x.hbs', '/nf/templates/x.hbs']],
-  ])('%s from %s', (reference, playbook, expected) => {
-    expect(templateCandidates(reference, playbook, '/nf/templates')).toEqual(expected);
+    ['demo/demo.conf.hbs', '/p/playbooks/demo.yaml', [], inside(['/p/playbooks/demo/demo.conf.hbs', '/p/playbooks'], ['/nf/templates/demo/demo.conf.hbs', '/nf/templates'])],
+    ['systemd/x.service.hbs', '/p/demo.yaml', [], inside(['/p/systemd/x.service.hbs', '/p'], ['/nf/templates/systemd/x.service.hbs', '/nf/templates'])],
+    ['/p/playbooks/t/x.hbs', '/p/playbooks/demo.yaml', [], inside(['/p/playbooks/t/x.hbs', '/p/playbooks'])],
+    // Out of the project: an absolute path elsewhere, a climb with `..`, a climb out of the built-ins.
+    ['/root/.ssh/id_ed25519', '/p/playbooks/demo.yaml', [], { refused: expect.stringMatching(/^template '\/root\/.ssh\/id_ed25519' is outside the playbook's directory.*--template-dir DIR$/) }],
+    ['../t/x.hbs', '/p/playbooks/demo.yaml', [], { refused: expect.stringMatching(/is outside the playbook's directory/) }],
+    ['../../etc/shadow', '/p/demo.yaml', [], { refused: expect.stringMatching(/is outside/) }],
+    ['a/../../x.hbs', '/p/demo.yaml', [], { refused: expect.stringMatching(/is outside/) }],
+    // Allowed explicitly.
+    ['../t/x.hbs', '/p/playbooks/demo.yaml', ['/p/t'], inside(['/p/t/x.hbs', '/p/t'])],
+    ['/srv/shared/x.hbs', '/p/playbooks/demo.yaml', ['/srv/shared'], inside(['/srv/shared/x.hbs', '/srv/shared'])],
+    ['/srv/sharedx/x.hbs', '/p/playbooks/demo.yaml', ['/srv/shared'], { refused: expect.stringMatching(/is outside/) }],
+  ])('%s from %s (allowed: %j)', (reference, playbook, allowed, expected) => {
+    expect(templateCandidates(reference, playbook, '/nf/templates', allowed)).toEqual(expected);
   });
 
   it('says where it looked', () => {

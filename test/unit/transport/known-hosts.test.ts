@@ -8,7 +8,7 @@ import {
   knownHostsName,
   knownKeyTypes,
   parseKnownHosts,
-} from '../../../src/transport/known-hosts.js';
+} from '../../../src/transport/ssh/known-hosts.js';
 
 // Real keys from ssh-keygen; fingerprints as `ssh-keygen -lf` printed them.
 const K1 = 'AAAAC3NzaC1lZDI1NTE5AAAAILyvWyDEKbwQ+ZGk6kANAqMtZyTHwYwK9tA7JU7xlmLu';

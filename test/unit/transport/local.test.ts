@@ -5,8 +5,11 @@ import { TransportError } from '../../../src/errors.js';
 import type { HostConnection } from '../../../src/model/types.js';
 import { becomeCommand, checkBecome, signalExitCode, truncateCommand } from '../../../src/transport/common.js';
 import { openLocal } from '../../../src/transport/local.js';
-import { command } from '../../../src/transport/quote.js';
-import { openTransport } from '../../../src/transport/ssh.js';
+import { command } from '../../../src/shell/quote.js';
+import { openTransport } from '../../../src/transport/ssh/index.js';
+
+/** The account these tests run as, as the CLI would hand it to the transport. */
+const me = userInfo().username;
 
 const conn: HostConnection = {
   name: 'controller',
@@ -31,7 +34,7 @@ describe('becomeCommand', () => {
   it('passes the command to sh -c as one word, intact', async () => {
     const line = becomeCommand(command(['printf', '%s', "it's; $(rm -rf /) `x`"]), 'deploy', { become: true, becomeUser: 'root' });
     expect(line.startsWith('sudo -n -u root -- sh -c ')).toBe(true);
-    const r = await openLocal(conn).exec(line.replace(/^sudo -n -u root -- /, ''));
+    const r = await openLocal(conn, me).exec(line.replace(/^sudo -n -u root -- /, ''));
     expect(r.stdout).toBe("it's; $(rm -rf /) `x`");
   });
 });
@@ -64,7 +67,7 @@ describe('helpers', () => {
 
 describe('local transport', () => {
   it('runs through /bin/sh -c and returns results as data', async () => {
-    const t = await openTransport(conn);
+    const t = await openTransport(conn, { env: {}, homeDir: '/nonexistent', localUser: me });
     const r = await t.exec('echo out; echo err >&2; exit 3');
     expect(r).toMatchObject({ command: 'echo out; echo err >&2; exit 3', exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
     expect(r.durationMs).toBeGreaterThan(0);
@@ -73,7 +76,7 @@ describe('local transport', () => {
   });
 
   it('streams stdin and counts bytes', async () => {
-    const t = openLocal(conn);
+    const t = openLocal(conn, me);
     const payload = Buffer.alloc(3 * 1024 * 1024, 'nodeform');
     const chunks: Buffer[] = [];
     const r = await t.exec('sha256sum', { stdin: payload, onStdout: (c) => chunks.push(c) });
@@ -84,12 +87,12 @@ describe('local transport', () => {
   });
 
   it('ignores stdin the command does not read', async () => {
-    const r = await openLocal(conn).exec('true', { stdin: Buffer.alloc(1024 * 1024) });
+    const r = await openLocal(conn, me).exec('true', { stdin: Buffer.alloc(1024 * 1024) });
     expect(r.exitCode).toBe(0);
   });
 
   it('kills the whole command on timeout', async () => {
-    const t = openLocal(conn);
+    const t = openLocal(conn, me);
     const started = Date.now();
     const err = await t.exec('sleep 30 & sleep 30; wait', { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
@@ -98,11 +101,11 @@ describe('local transport', () => {
   });
 
   it('reports a signal death as 128+n', async () => {
-    expect((await openLocal(conn).exec('kill -9 $$')).exitCode).toBe(137);
+    expect((await openLocal(conn, me).exec('kill -9 $$')).exitCode).toBe(137);
   });
 
   it.runIf(userInfo().username === 'root')('become as root needs no sudo', async () => {
-    const r = await openLocal({ ...conn, become: true }).exec('id -u');
+    const r = await openLocal({ ...conn, become: true }, me).exec('id -u');
     expect(r.stdout).toBe('0\n');
   });
 });

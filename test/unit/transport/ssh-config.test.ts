@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { describe, expect, it } from 'vitest';
 import { NodeformError } from '../../../src/errors.js';
-import { expandPath, loadSshConfig, parseProxyJump, resolveTarget, type TargetRequest } from '../../../src/transport/ssh-config.js';
+import { expandPath, loadSshConfig, parseProxyJump, resolveTarget, type TargetRequest } from '../../../src/transport/ssh/ssh-config.js';
 
 const env = { home: '/home/op', localUser: 'op' };
 const CONFIG = `

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import SSHConfig from 'ssh-config';
-import { NodeformError } from '../errors.js';
+import { NodeformError } from '../../errors.js';
 
 /** Whose home `~` means and who the default login user is. */
 export interface SshEnv {
