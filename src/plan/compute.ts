@@ -29,6 +29,12 @@ export interface PlanOptions {
   pruneData?: boolean;
 }
 
+/** The plan options a run's selection implies: with --tags or --skip-tags nothing outside the selection counts as undeclared. */
+export function planOptionsFor(selection: { tags?: readonly string[]; skipTags?: readonly string[]; pruneData: boolean }): PlanOptions {
+  const narrowed = Boolean(selection.tags?.length || selection.skipTags?.length);
+  return { removeUndeclared: !narrowed, pruneData: selection.pruneData };
+}
+
 /** What the probe must gather for these resources. */
 export function probeRequestFor(desired: Desired): ProbeRequest {
   const request: ProbeRequest = { stateDir: desired.settings.stateDir, paths: [], units: [], users: [] };

@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { planAll, type Planned } from '../../apply/run.js';
 import { hasChanges } from '../../model/plan.js';
+import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
 import type { Inputs, SavedPlan } from '../../plan/saved-plan.js';
@@ -13,9 +14,7 @@ export async function planSelected(ctx: CommandContext, inputs: Inputs, transpor
   // hosts as the forks will take first.
   const width = ctx.line.forks;
   const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)));
-  // --tags narrows what is declared, so nothing outside the selection counts as undeclared.
-  const narrowed = Boolean(inputs.tags?.length || inputs.skipTags?.length);
-  return planAll(desired, (c) => transports.get(c), width, { removeUndeclared: !narrowed, pruneData: ctx.line.pruneData });
+  return planAll(desired, (c) => transports.get(c), width, planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }));
 }
 
 export const plan: Command = async (ctx) => {
