@@ -65,7 +65,8 @@ now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
-  [ "$HAVE_LOCK" = 1 ] && rm -rf "$S/lock"
+  # Released by one rename: the lock never stands without its holder.
+  [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$" && rm -rf "$S/lock.old.$$"
   HAVE_LOCK=0
 }
 fail() { say "ERROR$TAB$*"; cleanup; exit 1; }
@@ -79,14 +80,22 @@ lock() {
   while :; do
     # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
     rm -rf "$S/lock.new.$$" && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"
+    if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"; then
+      rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S (is its filesystem full?); nothing was changed"
+    fi
     if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then HAVE_LOCK=1; return 0; fi
     rm -rf "$S/lock.new.$$"
     h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
     hpid=$(field "$h" 3); hboot=$(field "$h" 4)
-    if [ -n "$h" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then
-      # Its holder is gone (process dead or host rebooted): move it aside; only one taker wins the rename.
-      if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$h"; fi
+    # A holder line always has a pid and a boot id (it is written whole before the lock appears, and checked):
+    # one that cannot be read (empty, cut short: a run killed while its disk was full) has no live holder.
+    dead=
+    case $hpid in '' | *[!0-9]*) dead="unreadable holder (empty or cut short): taken over as dead" ;; esac
+    [ -n "$dead" ] || [ -n "$hboot" ] || dead="unreadable holder (empty or cut short): taken over as dead"
+    if [ -z "$dead" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then dead=$h; fi
+    if [ -n "$dead" ]; then
+      # Its holder is gone (process dead, host rebooted, holder unreadable): move it aside; only one taker wins the rename.
+      if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$dead"; fi
       continue
     fi
     if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then say "LOCKED$TAB$h"; exit 4; fi

@@ -120,6 +120,17 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(existsSync(join(state, 'lock'))).toBe(false);
   });
 
+  it('takes over a lock whose holder file is empty (a run killed while the disk was full), and says so', () => {
+    const d = desired([file(join(root, 'l.conf'), 'l\n')], state);
+    const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+    sh(`mkdir -p ${state}/lock && : > ${state}/lock/holder`, '');
+    const r = sh(s.command, s.script);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^STALE\tunreadable holder \(empty or cut short\): taken over as dead$/m);
+    expect(readFileSync(join(root, 'l.conf'), 'utf8')).toBe('l\n');
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
+
   it('keeps only the configured number of generations and their backups', () => {
     const target = join(root, 'g.conf');
     for (let i = 0; i < 6; i += 1) {
