@@ -60,16 +60,30 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS=
+FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
+unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
+  [ "$CHANGED" = 0 ] || return 0
+  [ -z "$G" ] || rm -rf "$G"
+  for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
+  for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
+  rm -f "$S/managed.new" "$S"/original/*.tmp "$S"/blobs/*.tmp 2>/dev/null
+  G= NEW_ORIG= NEW_BLOBS=
+}
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
+  unrecord
   # Released by one rename: the lock never stands without its holder.
   [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$" && rm -rf "$S/lock.old.$$"
   HAVE_LOCK=0
 }
-fail() { say "ERROR$TAB$*"; cleanup; exit 1; }
+fail() {
+  if [ "$CHANGED" = 0 ]; then say "ERROR$TAB$*; nothing was changed"
+  else say "ERROR$TAB$*; the host was changed in part: generation $G_ID holds what it was (nodeform reset restores it)"; fi
+  cleanup; exit 1
+}
 trap cleanup EXIT
 trap 'cleanup; exit 129' HUP INT TERM PIPE
 field() { printf '%s\n' "$1" | cut -f"$2"; }
@@ -81,7 +95,7 @@ lock() {
     # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
     rm -rf "$S/lock.new.$$" && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
     if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"; then
-      rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S (is its filesystem full?); nothing was changed"
+      rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S $FULL"
     fi
     if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then HAVE_LOCK=1; return 0; fi
     rm -rf "$S/lock.new.$$"
@@ -117,28 +131,44 @@ pre_user() {
   if getent passwd "$1" >/dev/null; then [ "$2" = present ] || drift "user $1" "exists now; the plan expected it absent"
   else [ "$2" = absent ] || drift "user $1" "is gone; the plan expected it to exist"; fi
 }
-meta() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" "$FINISHED" "$1" "$NCHANGES" "$CTL" > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"
-}
+metaline() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" "$1" "$2" "$NCHANGES" "$CTL"; }
+# Every write below is checked. Nothing changes on the host before the generation's record and backups are
+# on disk (seal); after that the record is completed by renames and one same-length rewrite: no new space.
 begin() {
-  mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S"
+  mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S $FULL"
   last=0; for d in "$S"/generations/*; do [ -d "$d" ] && last=$(basename "$d"); done
-  G_ID=$(expr "$last" + 1); G=$S/generations/$(printf '%06d' "$G_ID")
-  mkdir "$G" || fail "cannot create generation $G"
-  if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi
-  : > "$G/entries"; STARTED=$(now); meta 0
-  say "GEN$TAB$G_ID"
+  G_ID=$(expr "$last" + 1)
+  mkdir "$S/generations/$(printf '%06d' "$G_ID")" || fail "cannot create generation $G_ID in $S $FULL"
+  G=$S/generations/$(printf '%06d' "$G_ID")
+  if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi ||
+    fail "cannot copy what nodeform manages into $G $FULL"
+  : > "$G/entries" || fail "cannot write $G/entries $FULL"
+  STARTED=$(now)
+  { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
-rec() { # kind target existed sha mode owner group enabled active
+rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups]
   line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
-  printf '%s\n' "$line" >> "$G/entries"
+  printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
   k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
-  [ -f "$S/original/$k" ] || { printf '%s\n' "$line" > "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; }
+  [ ! -f "$S/original/$k" ] || return 0
+  { printf '%s\n' "$line" > "$S/original/$k.tmp" && sync "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; } ||
+    fail "cannot record the original state of $1 in $S/original $FULL"
+  NEW_ORIG="$NEW_ORIG $k"
 }
 blob() {
   B=$(sha "$1")
   [ -f "$S/blobs/$B" ] && return 0
-  cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1"
+  cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1 into $S/blobs $FULL"
+  NEW_BLOBS="$NEW_BLOBS $B"
+}
+seal() { # stdin: what nodeform manages after this run. Written, with the completion record, before any change.
+  cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
+  # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
+  metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
+  sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
+    fail "cannot flush the record of generation $G_ID to disk"
+  CHANGED=1
+  say "GEN$TAB$G_ID"
 }
 bk_file() {
   if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - -
@@ -219,14 +249,17 @@ chk_active() {
 prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
-  cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs"
-  ls "$S/blobs" | sort > "$S/.blobs"
-  comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
+  # Backups no record refers to go; when the lists cannot be written whole, none does.
+  if cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
+    comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
+  fi
   rm -f "$S/.refs" "$S/.blobs"
 }
 finish() {
-  cat > "$S/managed.tmp" && mv -f "$S/managed.tmp" "$S/managed" || fail "cannot record what nodeform manages"
-  FINISHED=$(now); meta 1
+  mv -f "$S/managed.new" "$S/managed" || fail "cannot record what nodeform manages"
+  FINISHED=$(now)
+  metaline "$FINISHED" 1 1<> "$G/meta.done" 2>/dev/null # same length as the stand-in line: rewritten in place
+  mv -f "$G/meta.done" "$G/meta" || fail "cannot mark generation $G_ID complete"
   prune
   say "DONE$TAB$G_ID"
   [ "$FAILED" = 0 ] || exit 1
@@ -292,6 +325,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
+  body.push(`seal ${heredoc(managedLines(plan.managedAfter))}`);
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
   const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
@@ -376,7 +410,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
-  body.push(`finish ${heredoc(managedLines(plan.managedAfter))}`);
+  body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');
 
   // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.
