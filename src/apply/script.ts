@@ -190,7 +190,14 @@ bk_unit() {
   if [ -f "$f" ]; then blob "$f"; set -- "$1" $(stat -c '%a %U %G' -- "$f"); rec unit "$1" 1 "$B" "$2" "$3" "$4" "$E" "$A"
   else rec unit "$1" 0 - - - - "$E" "$A"; fi
 }
-bk_user() { if getent passwd "$1" >/dev/null; then rec user "$1" 1 - - - - - -; else rec user "$1" 0 - - - - - -; fi; }
+bk_user() { # name [primary group] [groups, comma-separated]: the user as it is, and each group the change will create
+  if l=$(getent passwd "$1"); then
+    r=${'$'}{l%:*}
+    rec user "$1" 1 - - - - - - "${'$'}{l##*:}" "${'$'}{r##*:}" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
+  else rec user "$1" 0 - - - - - -; fi
+  for g in ${'$'}{2:-} $(printf '%s' "${'$'}{3:-}" | tr ',' ' '); do getent group "$g" >/dev/null || rec group "$g" 0 - - - - - -; done
+}
+bk_group() { if getent group "$1" >/dev/null; then rec group "$1" 1 - - - - - -; else rec group "$1" 0 - - - - - -; fi; }
 tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
 inst() {
   h=$(sha "$CUR_TMP"); [ "$h" = "$5" ] || fail "content for $1 arrived damaged (sha256 $h, expected $5)"
@@ -239,6 +246,10 @@ wipe() { # unit... -- path...: stop the units, then remove the paths (chain data
   for p in "$@"; do rm -rf -- "$p" || fail "cannot remove $p"; say "WIPED$TAB$p"; done
 }
 udel() { userdel -- "$1" || fail "cannot remove user $1"; printf 'REMOVED\tuser %s\n' "$1"; }
+gdel() { # a group nodeform created: gone already (userdel removes a user's own group) is fine
+  if ! getent group "$1" >/dev/null; then printf 'KEPT\tgroup %s\talready gone\n' "$1"; return 0; fi
+  groupdel -- "$1" || fail "cannot remove group $1"; printf 'REMOVED\tgroup %s\n' "$1"
+}
 ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
 sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
 chk() { h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] || fail "read-back of $1 gave sha256 $h, expected $2"; }
@@ -307,7 +318,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 1. Preconditions, all checked before anything changes.
   for (const c of plan.changes) {
-    if (c.action === 'restart' || c.kind === 'wipe') continue; // a wipe's trigger is checked as the file it is
+    if (c.action === 'restart' || c.kind === 'wipe' || c.kind === 'group') continue; // a wipe's trigger is checked as the file it is; a group's removal tolerates its absence
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
@@ -320,8 +331,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   const tempDirs = new Set<string>();
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
-    const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user' }[c.kind];
-    body.push(`${backup} ${q(c.target)}`);
+    const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
+    body.push(c.kind === 'user' && c.user ? `bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}` : `${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
@@ -406,6 +417,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 7. Removals that need the files gone first: directories deepest first, then users.
   for (const c of dirs.filter((d) => d.action === 'delete')) body.push(`${c.recursive ? 'rmtree' : 'rmd'} ${q(c.target)}`);
   for (const c of users.filter((u) => u.action === 'delete')) body.push(`udel ${q(c.target)}`);
+  for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);

@@ -1,4 +1,4 @@
-// Hardening on a real host: a state directory on a full filesystem.
+// Hardening on a real host: a state directory on a full filesystem, and reset of a user nodeform changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { hostSh, nodeform, snapshot, writeInventory, writePlaybook } from './support.js';
@@ -70,5 +70,29 @@ describe.sequential('hardening on a real host', () => {
     expect(await snapshot(lab, h, FILES)).toEqual(v2);
     expect((await nodeform('reset', '-i', inventory, '--to', 'original', '--yes')).code).toBe(0);
     expect(await snapshot(lab, h, FILES)).toEqual({ '/etc/hard/app.conf': 'absent', '/etc/hard/big.bin': 'absent' });
+  });
+
+  it('reset --to original gives a pre-existing user back its shell, home and groups, and removes the users and groups nodeform created', async () => {
+    await hostSh(lab, h, 'useradd --create-home --shell /bin/sh --home-dir /home/olduser olduser && groupadd oldgrp && usermod -a -G oldgrp olduser');
+    const look = 'getent passwd olduser; id -Gn olduser; for g in hardgrp svcgrp newsvc; do getent group $g || echo no-$g; done; getent passwd newsvc || echo no-newsvc';
+    const before = await hostSh(lab, h, look);
+    expect(before).toMatch(/^olduser:x:\d+:\d+::\/home\/olduser:\/bin\/sh\nolduser oldgrp\nno-hardgrp\nno-svcgrp\nno-newsvc\nno-newsvc\n$/);
+    const inventory = writeInventory(lab, 'users', { vars: { nodeform_state_dir: '/var/lib/nodeform-users' } });
+    const playbook = writePlaybook(lab, 'users', [
+      {
+        name: 'users',
+        hosts: 'all',
+        users: [
+          { name: 'olduser', shell: '/usr/sbin/nologin', home: '/srv/olduser', groups: ['hardgrp'] },
+          { name: 'newsvc', system: true, groups: ['svcgrp'] },
+        ],
+      },
+    ]);
+    const r = await nodeform('apply', '-i', inventory, playbook, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await hostSh(lab, h, 'getent passwd olduser | cut -d: -f6,7; id -Gn olduser; id -Gn newsvc')).toBe('/srv/olduser:/usr/sbin/nologin\nolduser hardgrp\nnewsvc svcgrp\n');
+    const reset = await nodeform('reset', '-i', inventory, '--to', 'original', '--yes');
+    expect(reset.code, reset.stdout + reset.stderr).toBe(0);
+    expect(await hostSh(lab, h, look)).toBe(before);
   });
 });
