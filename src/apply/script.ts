@@ -81,7 +81,7 @@ cleanup() {
 }
 fail() {
   if [ "$CHANGED" = 0 ]; then say "ERROR$TAB$*; nothing was changed"
-  else say "ERROR$TAB$*; the host was changed in part: generation $G_ID holds what it was (nodeform reset restores it)"; fi
+  else say "PARTIAL$TAB$G_ID"; say "ERROR$TAB$*; the host was changed in part (generation $G_ID holds what it was)"; fi
   cleanup; exit 1
 }
 trap cleanup EXIT

@@ -166,6 +166,29 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(readFileSync(jwt, 'utf8')).toBe(secret);
   });
 
+  it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
+    const first = join(root, 'first.conf');
+    writeFileSync(first, 'old\n', { mode: 0o600 });
+    // The second file's directory is a file: writing it fails once the first file is already written.
+    writeFileSync(join(root, 'blocker'), 'not a directory\n');
+    const d = desired([file(first, 'new\n'), file(join(root, 'blocker', 'second.conf'), 'second\n')], state);
+    const transport = openLocal(d.connection);
+    const facts = probe(d);
+    const plan = planHost(d, facts, { removeUndeclared: true });
+    const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/cannot write .*second\.conf; the host was changed in part .*; rolled back: the host is as it was/);
+    expect(readFileSync(first, 'utf8')).toBe('old\n');
+    expect(statSync(first).mode & 0o777).toBe(0o600);
+    expect(readdirSync(root).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    // The record says what happened: the failed apply (incomplete), then the rollback.
+    const after = probe(d);
+    expect(after.record.generations.map((g) => [g.id, g.action, g.complete])).toEqual([
+      [1, 'apply', false],
+      [2, 'rollback', true],
+    ]);
+  });
+
   it('uploads a large file raw in an exec of its own, then installs it from staging', async () => {
     const big = join(root, 'big.bin');
     const content = Buffer.alloc(STAGE_THRESHOLD + 4096, 7).toString('base64');
