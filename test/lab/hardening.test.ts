@@ -72,6 +72,28 @@ describe.sequential('hardening on a real host', () => {
     expect(await snapshot(lab, h, FILES)).toEqual({ '/etc/hard/app.conf': 'absent', '/etc/hard/big.bin': 'absent' });
   });
 
+  it('rolls back an apply whose unit will not start: the files and units as they were, and says so', async () => {
+    await hostSh(lab, h, "mkdir -p /etc/roll && printf 'before\\n' > /etc/roll/app.conf && chmod 600 /etc/roll/app.conf");
+    const paths = ['/etc/roll/app.conf', '/etc/systemd/system/roll-bad.service'];
+    const before = await snapshot(lab, h, paths);
+    const inventory = writeInventory(lab, 'roll', { vars: { nodeform_state_dir: '/var/lib/nodeform-roll' } });
+    const playbook = writePlaybook(lab, 'roll', [
+      {
+        name: 'roll',
+        hosts: 'all',
+        files: [{ path: '/etc/roll/app.conf', content: 'after\n', mode: '0644' }],
+        units: [{ name: 'roll-bad.service', content: '[Unit]\nDescription=fails\n\n[Service]\nType=oneshot\nExecStart=/bin/false\n\n[Install]\nWantedBy=multi-user.target\n', enabled: true, active: true }],
+      },
+    ]);
+    const r = await nodeform('apply', '-i', inventory, playbook, '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^${h.name}: failed[^:]*: systemctl start -- roll-bad.service failed; the host was changed in part \\(generation 1 holds what it was\\); rolled back: the host is as it was`, 'm'));
+    expect(await snapshot(lab, h, paths)).toEqual(before);
+    expect(await hostSh(lab, h, 'systemctl is-enabled roll-bad.service 2>/dev/null || true')).toBe('');
+    const history = await nodeform('history', '-i', inventory);
+    expect(history.stdout).toMatch(/rollback/);
+  });
+
   it('reset --to original gives a pre-existing user back its shell, home and groups, and removes the users and groups nodeform created', async () => {
     await hostSh(lab, h, 'useradd --create-home --shell /bin/sh --home-dir /home/olduser olduser && groupadd oldgrp && usermod -a -G oldgrp olduser');
     const look = 'getent passwd olduser; id -Gn olduser; for g in hardgrp svcgrp newsvc; do getent group $g || echo no-$g; done; getent passwd newsvc || echo no-newsvc';
