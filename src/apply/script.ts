@@ -2,10 +2,13 @@
 //
 // The script is wrapped in a function and called on its last line, so a script cut off in transit
 // is a syntax error that runs nothing. On the host it: takes the lock (waiting, or taking over a
-// dead holder's), checks every change's precondition, opens a generation, backs up what it will
-// touch, writes each file to a temp file in the same directory and renames it into place (owner and
-// mode set and fsynced before), reloads systemd only when unit files changed, restarts only what the
-// plan names, reads back every file it wrote, records the generation and prunes old ones.
+// dead or unreadable holder's), checks every change's precondition, opens a generation, backs up what
+// it will touch, seals the record (every write checked and fsynced, the new managed list and the
+// completion line included) before the first change, writes each file to a temp file in the same
+// directory and renames it into place (owner and mode set and fsynced before), reloads systemd only
+// when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
+// the generation by renames and prunes old ones. Stopped before its first change, it removes what it
+// recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
