@@ -81,21 +81,43 @@ export interface ApplyOptions {
   onEvent?: (host: string, line: string) => void;
 }
 
-function parseEvents(stdout: string): { events: string[]; generation?: number; drift: string[]; errors: string[] } {
+function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; drift: string[]; errors: string[] } {
   const events: string[] = [];
   const drift: string[] = [];
   const errors: string[] = [];
   let generation: number | undefined;
+  let partial: number | undefined;
   for (const line of stdout.split('\n')) {
     if (!line) continue;
     const [tag, ...rest] = line.split('\t');
     if (tag === 'GEN') generation = Number(rest[0]);
+    else if (tag === 'PARTIAL') partial = Number(rest[0]);
     else if (tag === 'DRIFT') drift.push(`${rest[0]} ${rest[1]}`);
     else if (tag === 'ERROR' || tag === 'UNIT') errors.push(rest.join(' '));
     else if (tag === 'LOCKED') errors.push(lockedMessage(rest));
     if (tag !== 'DONE') events.push(line.replaceAll('\t', ' '));
   }
-  return { events, generation, drift, errors };
+  return { events, generation, partial, drift, errors };
+}
+
+/**
+ * After an apply failed part way (the host script says PARTIAL: it changed something, then failed), puts the
+ * host back as it was: the reset of the failed generation, planned from the host's record, in two more execs.
+ */
+async function rollBack(host: string, transport: Transport, scriptOptions: ScriptOptions): Promise<{ text: string; events: string[] }> {
+  try {
+    const facts = await gatherFacts(transport, { stateDir: scriptOptions.stateDir, paths: [], units: [], users: [] });
+    const plan = planReset(host, facts, 'previous');
+    if (plan.changes.length === 0) return { text: 'nothing to roll back', events: [] };
+    const { command, script } = buildApplyScript(plan, undefined, { ...scriptOptions, action: 'rollback' });
+    const result = await transport.exec(command, { stdin: script });
+    const parsed = parseEvents(result.stdout);
+    if (result.exitCode === 0) return { text: `rolled back: the host is as it was (generation ${parsed.generation ?? '?'} records the rollback)`, events: parsed.events };
+    const why = parsed.errors.join('; ') || result.stderr.trim() || `exit code ${result.exitCode}`;
+    return { text: `rolling back failed too: ${why}; nodeform reset --to previous restores it`, events: parsed.events };
+  } catch (error) {
+    return { text: `rolling back failed too: ${errorText(error)}; nodeform reset --to previous restores it`, events: [] };
+  }
 }
 
 function lockedMessage(holder: string[]): string {
@@ -148,6 +170,11 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
     return { ...base, status: 'locked', error, failure: { code: 'LOCKED', message: error, ...ran } };
   }
   const detail = parsed.errors.length ? parsed.errors.join('; ') : result.stderr.trim() || `exit code ${result.exitCode}`;
+  if (parsed.partial !== undefined && options.action === 'apply') {
+    const undo = await rollBack(host, transport, scriptOptions);
+    const error = `${detail}; ${undo.text}`;
+    return { ...base, events: [...base.events, ...undo.events], durationMs: Date.now() - started, status: 'failed', error, failure: { code: 'APPLY', message: error, ...ran } };
+  }
   return { ...base, status: 'failed', error: detail, failure: { code: 'APPLY', message: detail, ...ran } };
 }
 

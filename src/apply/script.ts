@@ -2,10 +2,13 @@
 //
 // The script is wrapped in a function and called on its last line, so a script cut off in transit
 // is a syntax error that runs nothing. On the host it: takes the lock (waiting, or taking over a
-// dead holder's), checks every change's precondition, opens a generation, backs up what it will
-// touch, writes each file to a temp file in the same directory and renames it into place (owner and
-// mode set and fsynced before), reloads systemd only when unit files changed, restarts only what the
-// plan names, reads back every file it wrote, records the generation and prunes old ones.
+// dead or unreadable holder's), checks every change's precondition, opens a generation, backs up what
+// it will touch, seals the record (every write checked and fsynced, the new managed list and the
+// completion line included) before the first change, writes each file to a temp file in the same
+// directory and renames it into place (owner and mode set and fsynced before), reloads systemd only
+// when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
+// the generation by renames and prunes old ones. Stopped before its first change, it removes what it
+// recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
@@ -60,15 +63,30 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS=
+FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
+unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
+  [ "$CHANGED" = 0 ] || return 0
+  [ -z "$G" ] || rm -rf "$G"
+  for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
+  for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
+  rm -f "$S/managed.new" "$S"/original/*.tmp "$S"/blobs/*.tmp 2>/dev/null
+  G= NEW_ORIG= NEW_BLOBS=
+}
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
-  [ "$HAVE_LOCK" = 1 ] && rm -rf "$S/lock"
+  unrecord
+  # Released by one rename: the lock never stands without its holder.
+  [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$" && rm -rf "$S/lock.old.$$"
   HAVE_LOCK=0
 }
-fail() { say "ERROR$TAB$*"; cleanup; exit 1; }
+fail() {
+  if [ "$CHANGED" = 0 ]; then say "ERROR$TAB$*; nothing was changed"
+  else say "PARTIAL$TAB$G_ID"; say "ERROR$TAB$*; the host was changed in part (generation $G_ID holds what it was)"; fi
+  cleanup; exit 1
+}
 trap cleanup EXIT
 trap 'cleanup; exit 129' HUP INT TERM PIPE
 field() { printf '%s\n' "$1" | cut -f"$2"; }
@@ -79,14 +97,22 @@ lock() {
   while :; do
     # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
     rm -rf "$S/lock.new.$$" && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"
+    if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"; then
+      rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S $FULL"
+    fi
     if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then HAVE_LOCK=1; return 0; fi
     rm -rf "$S/lock.new.$$"
     h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
     hpid=$(field "$h" 3); hboot=$(field "$h" 4)
-    if [ -n "$h" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then
-      # Its holder is gone (process dead or host rebooted): move it aside; only one taker wins the rename.
-      if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$h"; fi
+    # A holder line always has a pid and a boot id (it is written whole before the lock appears, and checked):
+    # one that cannot be read (empty, cut short: a run killed while its disk was full) has no live holder.
+    dead=
+    case $hpid in '' | *[!0-9]*) dead="unreadable holder (empty or cut short): taken over as dead" ;; esac
+    [ -n "$dead" ] || [ -n "$hboot" ] || dead="unreadable holder (empty or cut short): taken over as dead"
+    if [ -z "$dead" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then dead=$h; fi
+    if [ -n "$dead" ]; then
+      # Its holder is gone (process dead, host rebooted, holder unreadable): move it aside; only one taker wins the rename.
+      if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$dead"; fi
       continue
     fi
     if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then say "LOCKED$TAB$h"; exit 4; fi
@@ -108,28 +134,44 @@ pre_user() {
   if getent passwd "$1" >/dev/null; then [ "$2" = present ] || drift "user $1" "exists now; the plan expected it absent"
   else [ "$2" = absent ] || drift "user $1" "is gone; the plan expected it to exist"; fi
 }
-meta() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" "$FINISHED" "$1" "$NCHANGES" "$CTL" > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"
-}
+metaline() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" "$1" "$2" "$NCHANGES" "$CTL"; }
+# Every write below is checked. Nothing changes on the host before the generation's record and backups are
+# on disk (seal); after that the record is completed by renames and one same-length rewrite: no new space.
 begin() {
-  mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S"
+  mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S $FULL"
   last=0; for d in "$S"/generations/*; do [ -d "$d" ] && last=$(basename "$d"); done
-  G_ID=$(expr "$last" + 1); G=$S/generations/$(printf '%06d' "$G_ID")
-  mkdir "$G" || fail "cannot create generation $G"
-  if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi
-  : > "$G/entries"; STARTED=$(now); meta 0
-  say "GEN$TAB$G_ID"
+  G_ID=$(expr "$last" + 1)
+  mkdir "$S/generations/$(printf '%06d' "$G_ID")" || fail "cannot create generation $G_ID in $S $FULL"
+  G=$S/generations/$(printf '%06d' "$G_ID")
+  if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi ||
+    fail "cannot copy what nodeform manages into $G $FULL"
+  : > "$G/entries" || fail "cannot write $G/entries $FULL"
+  STARTED=$(now)
+  { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
-rec() { # kind target existed sha mode owner group enabled active
+rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups]
   line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
-  printf '%s\n' "$line" >> "$G/entries"
+  printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
   k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
-  [ -f "$S/original/$k" ] || { printf '%s\n' "$line" > "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; }
+  [ ! -f "$S/original/$k" ] || return 0
+  { printf '%s\n' "$line" > "$S/original/$k.tmp" && sync "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; } ||
+    fail "cannot record the original state of $1 in $S/original $FULL"
+  NEW_ORIG="$NEW_ORIG $k"
 }
 blob() {
   B=$(sha "$1")
   [ -f "$S/blobs/$B" ] && return 0
-  cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1"
+  cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1 into $S/blobs $FULL"
+  NEW_BLOBS="$NEW_BLOBS $B"
+}
+seal() { # stdin: what nodeform manages after this run. Written, with the completion record, before any change.
+  cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
+  # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
+  metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
+  sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
+    fail "cannot flush the record of generation $G_ID to disk"
+  CHANGED=1
+  say "GEN$TAB$G_ID"
 }
 bk_file() {
   if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - -
@@ -151,7 +193,14 @@ bk_unit() {
   if [ -f "$f" ]; then blob "$f"; set -- "$1" $(stat -c '%a %U %G' -- "$f"); rec unit "$1" 1 "$B" "$2" "$3" "$4" "$E" "$A"
   else rec unit "$1" 0 - - - - "$E" "$A"; fi
 }
-bk_user() { if getent passwd "$1" >/dev/null; then rec user "$1" 1 - - - - - -; else rec user "$1" 0 - - - - - -; fi; }
+bk_user() { # name [primary group] [groups, comma-separated]: the user as it is, and each group the change will create
+  if l=$(getent passwd "$1"); then
+    r=${'$'}{l%:*}
+    rec user "$1" 1 - - - - - - "${'$'}{l##*:}" "${'$'}{r##*:}" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
+  else rec user "$1" 0 - - - - - -; fi
+  for g in ${'$'}{2:-} $(printf '%s' "${'$'}{3:-}" | tr ',' ' '); do getent group "$g" >/dev/null || rec group "$g" 0 - - - - - -; done
+}
+bk_group() { if getent group "$1" >/dev/null; then rec group "$1" 1 - - - - - -; else rec group "$1" 0 - - - - - -; fi; }
 tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
 inst() {
   h=$(sha "$CUR_TMP"); [ "$h" = "$5" ] || fail "content for $1 arrived damaged (sha256 $h, expected $5)"
@@ -200,6 +249,10 @@ wipe() { # unit... -- path...: stop the units, then remove the paths (chain data
   for p in "$@"; do rm -rf -- "$p" || fail "cannot remove $p"; say "WIPED$TAB$p"; done
 }
 udel() { userdel -- "$1" || fail "cannot remove user $1"; printf 'REMOVED\tuser %s\n' "$1"; }
+gdel() { # a group nodeform created: gone already (userdel removes a user's own group) is fine
+  if ! getent group "$1" >/dev/null; then printf 'KEPT\tgroup %s\talready gone\n' "$1"; return 0; fi
+  groupdel -- "$1" || fail "cannot remove group $1"; printf 'REMOVED\tgroup %s\n' "$1"
+}
 ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
 sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
 chk() { h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] || fail "read-back of $1 gave sha256 $h, expected $2"; }
@@ -210,14 +263,17 @@ chk_active() {
 prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
-  cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs"
-  ls "$S/blobs" | sort > "$S/.blobs"
-  comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
+  # Backups no record refers to go; when the lists cannot be written whole, none does.
+  if cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
+    comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
+  fi
   rm -f "$S/.refs" "$S/.blobs"
 }
 finish() {
-  cat > "$S/managed.tmp" && mv -f "$S/managed.tmp" "$S/managed" || fail "cannot record what nodeform manages"
-  FINISHED=$(now); meta 1
+  mv -f "$S/managed.new" "$S/managed" || fail "cannot record what nodeform manages"
+  FINISHED=$(now)
+  metaline "$FINISHED" 1 1<> "$G/meta.done" 2>/dev/null # same length as the stand-in line: rewritten in place
+  mv -f "$G/meta.done" "$G/meta" || fail "cannot mark generation $G_ID complete"
   prune
   say "DONE$TAB$G_ID"
   [ "$FAILED" = 0 ] || exit 1
@@ -265,7 +321,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 1. Preconditions, all checked before anything changes.
   for (const c of plan.changes) {
-    if (c.action === 'restart' || c.kind === 'wipe') continue; // a wipe's trigger is checked as the file it is
+    if (c.action === 'restart' || c.kind === 'wipe' || c.kind === 'group') continue; // a wipe's trigger is checked as the file it is; a group's removal tolerates its absence
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
@@ -278,11 +334,12 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   const tempDirs = new Set<string>();
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
-    const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user' }[c.kind];
-    body.push(`${backup} ${q(c.target)}`);
+    const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
+    body.push(c.kind === 'user' && c.user ? `bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}` : `${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
+  body.push(`seal ${heredoc(managedLines(plan.managedAfter))}`);
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
   const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
@@ -363,11 +420,12 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 7. Removals that need the files gone first: directories deepest first, then users.
   for (const c of dirs.filter((d) => d.action === 'delete')) body.push(`${c.recursive ? 'rmtree' : 'rmd'} ${q(c.target)}`);
   for (const c of users.filter((u) => u.action === 'delete')) body.push(`udel ${q(c.target)}`);
+  for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
-  body.push(`finish ${heredoc(managedLines(plan.managedAfter))}`);
+  body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');
 
   // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.

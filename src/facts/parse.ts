@@ -28,12 +28,19 @@ export function parseManagedLine(fields: string[]): ManagedEntry | undefined {
   return { kind: kind as ManagedEntry['kind'], target };
 }
 
-/** `kind TAB target TAB existed TAB sha TAB mode TAB owner TAB group TAB enabled TAB active`. */
+/**
+ * `kind TAB target TAB existed TAB sha TAB mode TAB owner TAB group TAB enabled TAB active`, and for a user
+ * that existed `TAB shell TAB home TAB primary group TAB groups` (comma-separated). Kind `group` is a group
+ * nodeform created.
+ */
 export function parseEntryLine(fields: string[]): BackupEntry | undefined {
-  const managed = parseManagedLine(fields);
+  const managed = fields[0] === 'group' && fields[1] ? { kind: 'group' as const, target: fields[1] } : parseManagedLine(fields);
   if (!managed) return undefined;
-  const [, , existed, sha, mode, owner, group, enabled, active] = fields;
+  const [, , existed, sha, mode, owner, group, enabled, active, shell, home, primary, groups] = fields;
   const entry: BackupEntry = { ...managed, existed: existed === '1' };
+  if (managed.kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primary) {
+    entry.user = { shell, home, group: primary, groups: (groups ?? '').split(',').filter(Boolean) };
+  }
   const values = { sha256: orNull(sha), mode: orNull(mode), owner: orNull(owner), group: orNull(group) };
   if (values.sha256) entry.sha256 = values.sha256;
   if (values.mode) entry.mode = padMode(values.mode);
@@ -155,6 +162,11 @@ export function parseFacts(host: string, output: string): Facts {
       case 'W': {
         const [name, ...rest] = fields;
         if (name && !facts.users[name]) facts.users[name] = parseUser(name, rest);
+        break;
+      }
+      case 'R': {
+        const [name, state] = fields;
+        if (name) (facts.groups ??= {})[name] = state === 'present';
         break;
       }
       case 'M': {

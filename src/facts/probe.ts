@@ -36,6 +36,7 @@ NL='
 SEEN='|'
 UNITS='|'
 USERS='|'
+GRPS='|'
 SL=
 HL=
 WL=
@@ -65,6 +66,11 @@ w() {
     printf 'W\t%s\t%s\t%s\t%s\n' "$1" "$l" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
   else printf 'W\t%s\tmissing\n' "$1"; fi
 }
+g() {
+  case $GRPS in *"|$1|"*) return 0 ;; esac
+  GRPS="$GRPS$1|"
+  if getent group "$1" >/dev/null; then printf 'R\t%s\tpresent\n' "$1"; else printf 'R\t%s\tmissing\n' "$1"; fi
+}
 v() { # a program: present and executable, and the first lines of its --version (bounded in time)
   if [ -x "$1" ] && [ -f "$1" ]; then
     o=$(timeout 20 "$1" --version 2>&1 | head -n 3 | tr '\t\n' '  ')
@@ -73,7 +79,7 @@ v() { # a program: present and executable, and the first lines of its --version 
 }
 t() { # note every target named on stdin (lines of kind TAB target ...)
   while IFS="$TAB" read -r k n rest; do
-    case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; esac
+    case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; group) g "$n" ;; esac
   done
 }
 c() { # path want sha: a file's bytes for the diff, when they differ from the wanted ones and are small enough

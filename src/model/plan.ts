@@ -4,7 +4,7 @@
 import type { CheckpointDecision } from '../node/checkpoint.js';
 import type { ManagedEntry, Mode } from './types.js';
 
-export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe';
+export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe' | 'group';
 export type ChangeAction = 'create' | 'update' | 'delete' | 'restart';
 
 export interface AttributeChange {

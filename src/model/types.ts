@@ -222,12 +222,15 @@ export interface Facts {
   paths: Record<string, PathFact>;
   units: Record<string, UnitFact>;
   users: Record<string, UserFact>;
+  /** Whether each group named in nodeform's record exists (read for reset). */
+  groups?: Record<string, boolean>;
   record: HostRecord;
 }
 
 /** A target's state before a change, as the host recorded it in a generation (or in the originals). */
 export interface BackupEntry {
-  kind: 'file' | 'directory' | 'user' | 'unit';
+  /** `group`: a group nodeform created for a user (existed false), removed again by reset. */
+  kind: 'file' | 'directory' | 'user' | 'unit' | 'group';
   target: string;
   existed: boolean;
   /** sha256 of the saved bytes (files and unit files); the blob is kept on the host. */
@@ -238,6 +241,8 @@ export interface BackupEntry {
   /** Units: enablement and activity before. */
   enabled?: string;
   active?: string;
+  /** Users that existed: their shell, home, primary group and supplementary groups before. */
+  user?: { shell: string; home: string; group: string; groups: string[] };
 }
 
 export interface LastGeneration {

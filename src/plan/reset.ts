@@ -97,6 +97,24 @@ function restoreDirectory(entry: BackupEntry, facts: Facts, reason: string): Cha
   };
 }
 
+/** A user that existed before: its shell, home and groups as they were, where they differ now. */
+function restoreUser(entry: BackupEntry, facts: Facts, reason: string): Change | undefined {
+  const was = entry.user;
+  const fact = facts.users[entry.target];
+  if (!was || !fact?.exists) return undefined;
+  const wasGroups = [...new Set(was.groups.filter((g) => g !== was.group))].sort();
+  const haveGroups = [...new Set((fact.groups ?? []).filter((g) => g !== fact.group))].sort();
+  const attributes: AttributeChange[] = [];
+  if (fact.shell !== was.shell) attributes.push(attr('shell', fact.shell ?? null, was.shell));
+  if (was.home && fact.home !== was.home) attributes.push(attr('home', fact.home ?? null, was.home));
+  if (fact.group !== was.group) attributes.push(attr('group', fact.group ?? null, was.group));
+  if (haveGroups.join(',') !== wasGroups.join(',')) attributes.push(attr('groups', haveGroups.join(','), wasGroups.join(',')));
+  if (attributes.length === 0) return undefined;
+  const user: NonNullable<Change['user']> = { system: false, group: was.group, groups: wasGroups, shell: was.shell };
+  if (was.home) user.home = was.home;
+  return { kind: 'user', action: 'update', target: entry.target, reason, attributes, secret: false, precondition: { exists: true }, user };
+}
+
 /** The plan that puts a host back to its state before the last generation, or before nodeform's first. */
 export function planReset(host: string, facts: Facts, to: ResetTarget): HostPlan {
   const record = facts.record;
@@ -138,9 +156,19 @@ export function planReset(host: string, facts: Facts, to: ResetTarget): HostPlan
     const c = restoreDirectory(e, facts, reason);
     if (c) changes.push(c);
   }
+  for (const e of unique.filter((x) => x.kind === 'user' && x.existed)) {
+    const c = restoreUser(e, facts, reason);
+    if (c) changes.push(c);
+  }
   for (const e of unique.filter((x) => x.kind === 'user' && !x.existed)) {
     if (facts.users[e.target]?.exists) {
       changes.push({ kind: 'user', action: 'delete', target: e.target, reason, attributes: [], secret: false, precondition: { exists: true } });
+    }
+  }
+  // Groups nodeform created, after the users: a group cannot go while it is a user's primary group.
+  for (const e of unique.filter((x) => x.kind === 'group' && !x.existed)) {
+    if (facts.groups?.[e.target]) {
+      changes.push({ kind: 'group', action: 'delete', target: e.target, reason, attributes: [], secret: false, precondition: { exists: true } });
     }
   }
   return { host, changes, warnings: [], managedAfter, resetTo: label };

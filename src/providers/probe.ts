@@ -254,13 +254,13 @@ async function finalityOf(ctx: Context, base: string): Promise<Outcome<{ epoch: 
   return { ...finalized, attempts: finalized.attempts + head.attempts };
 }
 
-/** checkpointz's readiness: 200 ready, 503 not ready (an answer, not retried), 404 absent. */
+/** checkpointz's readiness: 200 ready, 500 (what checkpointz answers before it has a finalized checkpoint) or 503 not ready (an answer, not retried), 404 absent. */
 function ready(ctx: Context, base: string): Promise<Outcome<boolean | undefined>> {
   return withRetries<boolean | undefined>(ctx, async (signal) => {
     const res = await request(endpoint(base, BEACON_PATHS.checkpointzReady), { dispatcher: ctx.dispatcher, signal, headers: { 'user-agent': USER_AGENT } });
     await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
     if (res.statusCode === 200) return { value: true };
-    if (res.statusCode === 503) return { value: false };
+    if (res.statusCode === 500 || res.statusCode === 503) return { value: false };
     if (res.statusCode === 404 || res.statusCode === 405) return { value: undefined };
     return retryable(res.statusCode) ? { retry: `HTTP ${res.statusCode}` } : { fatal: `HTTP ${res.statusCode}` };
   });

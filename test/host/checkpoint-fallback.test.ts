@@ -30,6 +30,12 @@ const KINDS = {
   forked: { chain: { finalizedEpoch: CHAIN.finalizedEpoch + 66, finalizedRoot: hex('f4') } },
   behind: { chain: { finalizedEpoch: CHAIN.finalizedEpoch - 10, finalizedRoot: hex('f5') } },
   checkpointz: { mode: 'checkpointz', rootCase: 'upper' },
+  // checkpointz whose finality moved on, still holding the quorum's block (it serves no /eth/v1/beacon/headers).
+  checkpointzLater: { mode: 'checkpointz', rootCase: 'upper', chain: { finalizedEpoch: CHAIN.finalizedEpoch + 66, finalizedRoot: hex('f6') }, knownRoots: [CHAIN.finalizedRoot] },
+  // checkpointz that has no finalized checkpoint yet: /checkpointz/v1/ready answers HTTP 500.
+  notReady: { mode: 'checkpointz', rootCase: 'upper', ready: false },
+  // Finality moved on along another branch, and the quorum's block is still in its store, orphaned.
+  orphaned: { chain: { finalizedEpoch: CHAIN.finalizedEpoch + 66, finalizedRoot: hex('f7') }, orphanedRoots: [CHAIN.finalizedRoot] },
 } satisfies Record<string, ProviderServerOptions>;
 type Kind = keyof typeof KINDS;
 
@@ -156,7 +162,7 @@ describe.each(['/bin/sh', 'bash'])('the checkpoint fallback script under %s', (s
     const note = switched(r, url.dead, url.healthy);
     expect(Object.values(r.backups)).toEqual([old]);
     expect(note).toContain(`lighthouse.service had not synced (its beacon API gives no answer from /eth/v1/node/syncing`);
-    expect(note).toContain(`${url.dead} failed: no answer from /eth/v1/beacon/genesis (curl: (7)`);
+    expect(note).toContain(`${url.dead} failed: no answer from /checkpointz/v1/ready (curl: (7)`);
     expect(fallbackSwitchNote(r.env)).toMatch(new RegExp(`^the on-host checkpoint fallback switched from ${url.dead} to ${url.healthy} at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: `));
     // The note goes right before the line it explains; the rest of the file is kept as it was.
     expect(r.env.split('\n').map((l) => l.slice(0, 30))).toEqual([old.split('\n')[0]!.slice(0, 30), '# Switched by nodeform-checkpo', 'NODEFORM_CHECKPOINT_ARGS=--che', '']);
@@ -182,7 +188,7 @@ describe.each(['/bin/sh', 'bash'])('the checkpoint fallback script under %s', (s
   it('without a known genesis, still refuses the stale provider: its later finality does not hold the quorum block', async () => {
     const r = await runFallback(shell, { cl: ['syncing'], current: url.stale, list: ['stale', 'healthy'], gvr: false });
     const note = switched(r, url.stale, url.healthy);
-    expect(note).toContain(`finalized epoch ${STALE_CHAIN.finalizedEpoch} is past the quorum's ${CHAIN.finalizedEpoch} but it does not know the quorum's block ${CHAIN.finalizedRoot}: /eth/v1/beacon/headers/${CHAIN.finalizedRoot} answered HTTP 404`);
+    expect(note).toContain(`finalized epoch ${STALE_CHAIN.finalizedEpoch} is past the quorum's ${CHAIN.finalizedEpoch} but it does not know the quorum's block ${CHAIN.finalizedRoot}: /eth/v2/beacon/blocks/${CHAIN.finalizedRoot} answered HTTP 404`);
   });
 
   it('leaves a current provider with a dissenting root', async () => {
@@ -199,11 +205,42 @@ describe.each(['/bin/sh', 'bash'])('the checkpoint fallback script under %s', (s
     expect(note).toContain(`${url.later} agrees: finalized epoch ${CHAIN.finalizedEpoch + 66} is past the quorum's ${CHAIN.finalizedEpoch} and the quorum's block ${CHAIN.finalizedRoot} is canonical there`);
   });
 
+  it("accepts a checkpointz whose finality moved on while it still holds the quorum's block (asked by root, as a block)", async () => {
+    const r = await runFallback(shell, { cl: ['syncing'], current: url.dead, list: ['dead', 'checkpointzLater'] });
+    const note = switched(r, url.dead, url.checkpointzLater);
+    expect(note).toContain(`${url.checkpointzLater} agrees: finalized epoch ${CHAIN.finalizedEpoch + 66} is past the quorum's ${CHAIN.finalizedEpoch} and the quorum's block ${CHAIN.finalizedRoot} is canonical there`);
+  });
+
+  it("refuses a provider that holds the quorum's block only off its canonical chain", async () => {
+    const r = await runFallback(shell, { cl: ['syncing'], current: url.dead, list: ['dead', 'orphaned', 'healthy'] });
+    switched(r, url.dead, url.healthy);
+    expect(r.stdout).toContain(`refusing ${url.orphaned}: finalized epoch ${CHAIN.finalizedEpoch + 66} is past the quorum's ${CHAIN.finalizedEpoch} but the quorum's block ${CHAIN.finalizedRoot} is not canonical there`);
+  });
+
+  it('skips a checkpointz that is not ready this round, without asking it more, and takes the next agreeing provider', async () => {
+    const notReady = providers.servers[Object.keys(KINDS).indexOf('notReady')]!;
+    const before = notReady.requests.length;
+    const r = await runFallback(shell, { cl: ['syncing'], current: url.dead, list: ['dead', 'notReady', 'healthy'] });
+    switched(r, url.dead, url.healthy);
+    expect(r.stdout).toContain(`skipping ${url.notReady} this round: not ready (/checkpointz/v1/ready answered HTTP 500)`);
+    expect(notReady.requests.slice(before)).toEqual(['GET /checkpointz/v1/ready']);
+  });
+
+  it('leaves a current checkpointz that is not ready at once: no second look', async () => {
+    const notReady = providers.servers[Object.keys(KINDS).indexOf('notReady')]!;
+    const before = notReady.requests.length;
+    const r = await runFallback(shell, { cl: ['syncing'], current: url.notReady, list: ['notReady', 'healthy'] });
+    const note = switched(r, url.notReady, url.healthy);
+    expect(note).toContain(`${url.notReady} failed: not ready (/checkpointz/v1/ready answered HTTP 500)`);
+    expect(r.stdout).not.toContain('second look');
+    expect(notReady.requests.slice(before)).toEqual(['GET /checkpointz/v1/ready']);
+  });
+
   it('changes nothing when no provider passes, and says why for each', async () => {
     const env = envText(url.dead);
     const r = await runFallback(shell, { cl: ['syncing'], current: url.dead, list: ['dead', 'stale', 'lying', 'forked'] });
     unchanged(r, env);
-    expect(r.stdout).toContain(`its provider ${url.dead} fails: no answer from /eth/v1/beacon/genesis`);
+    expect(r.stdout).toContain(`its provider ${url.dead} fails: no answer from /checkpointz/v1/ready`);
     for (const k of ['stale', 'lying', 'forked'] as const) expect(r.stdout).toContain(`refusing ${url[k]}: `);
     expect(r.stdout).toContain('no other configured provider passes: changing nothing');
   });

@@ -106,7 +106,7 @@ describe('one provider per mode', () => {
   });
 
   it('flapping: retries recover every endpoint', () => {
-    expect(at(3)).toMatchObject({ ok: true, servesStates: true, finalized: { root: CHAIN.finalizedRoot }, attempts: 8 });
+    expect(at(3)).toMatchObject({ ok: true, servesStates: true, finalized: { root: CHAIN.finalizedRoot }, attempts: 7 });
     expect(fleet.servers[3]!.count('/eth/v1/beacon/states/head/finality_checkpoints')).toBe(2);
   });
 

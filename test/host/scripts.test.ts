@@ -120,6 +120,17 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(existsSync(join(state, 'lock'))).toBe(false);
   });
 
+  it('takes over a lock whose holder file is empty (a run killed while the disk was full), and says so', () => {
+    const d = desired([file(join(root, 'l.conf'), 'l\n')], state);
+    const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+    sh(`mkdir -p ${state}/lock && : > ${state}/lock/holder`, '');
+    const r = sh(s.command, s.script);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^STALE\tunreadable holder \(empty or cut short\): taken over as dead$/m);
+    expect(readFileSync(join(root, 'l.conf'), 'utf8')).toBe('l\n');
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+  });
+
   it('keeps only the configured number of generations and their backups', () => {
     const target = join(root, 'g.conf');
     for (let i = 0; i < 6; i += 1) {
@@ -153,6 +164,29 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(out).not.toContain(sha(secret));
     expect(planHost(d(), probe(d()), { removeUndeclared: true }).changes).toEqual([]);
     expect(readFileSync(jwt, 'utf8')).toBe(secret);
+  });
+
+  it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
+    const first = join(root, 'first.conf');
+    writeFileSync(first, 'old\n', { mode: 0o600 });
+    // The second file's directory is a file: writing it fails once the first file is already written.
+    writeFileSync(join(root, 'blocker'), 'not a directory\n');
+    const d = desired([file(first, 'new\n'), file(join(root, 'blocker', 'second.conf'), 'second\n')], state);
+    const transport = openLocal(d.connection, userInfo().username);
+    const facts = probe(d);
+    const plan = planHost(d, facts, { removeUndeclared: true });
+    const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/cannot write .*second\.conf; the host was changed in part .*; rolled back: the host is as it was/);
+    expect(readFileSync(first, 'utf8')).toBe('old\n');
+    expect(statSync(first).mode & 0o777).toBe(0o600);
+    expect(readdirSync(root).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    // The record says what happened: the failed apply (incomplete), then the rollback.
+    const after = probe(d);
+    expect(after.record.generations.map((g) => [g.id, g.action, g.complete])).toEqual([
+      [1, 'apply', false],
+      [2, 'rollback', true],
+    ]);
   });
 
   it('uploads a large file raw in an exec of its own, then installs it from staging', async () => {

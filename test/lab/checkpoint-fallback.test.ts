@@ -149,7 +149,7 @@ describe.sequential('the on-host checkpoint fallback under real systemd', () => 
     expect(after[1]!.slice(0, 32)).not.toBe(after[0]!.slice(0, 32));
     expect((await unitState(lab, host, 'lighthouse.service')).active).toBe('active');
 
-    expect(log).toContain(`its provider ${dead} fails: no answer from /eth/v1/beacon/genesis (curl: (7)`);
+    expect(log).toContain(`its provider ${dead} fails: no answer from /checkpointz/v1/ready (curl: (7)`);
     expect(log).toContain(`refusing ${lying}: finalized root ${LYING_ROOT} at epoch ${CHAIN.finalizedEpoch} dissents from the quorum's ${CHAIN.finalizedRoot}`);
     expect(log).toContain(`refusing ${stale}: on another network: genesis validators root ${STALE_CHAIN.genesisValidatorsRoot}, not ${CHAIN.genesisValidatorsRoot}`);
     expect(count(log, `switched ${ENV_FILE} from ${dead} to ${healthy} (backup ${FALLBACK_STATE_DIR}/${names[0]})`)).toBe(1);

@@ -136,9 +136,18 @@ export interface ProviderServerOptions {
   chain?: Partial<ChainView>;
   /**
    * Older block roots this server's chain holds: GET /eth/v1/beacon/headers/{root} answers them (and the
-   * finalized root) as canonical, anything else 404. checkpointz mode serves no headers.
+   * finalized root) as canonical, anything else 404. checkpointz mode serves no headers. The JSON form of
+   * GET /eth/v2/beacon/blocks/{root or slot} and GET /eth/v1/beacon/blocks/{root or slot}/root follow the
+   * same history (checkpointz serves blocks by root and by slot for the slots it holds): the finalized root
+   * and these, each at its slot (the fixture block's root at its slot, others an epoch apart before the
+   * finalized one). The SSZ form of a block is the fixture, whatever the history.
    */
   knownRoots?: string[];
+  /**
+   * Block roots this server still stores off its canonical chain: answered by root (headers say canonical
+   * false), while the canonical block at their slot is another.
+   */
+  orphanedRoots?: string[];
   meter?: ConcurrencyMeter;
   /** How blocks are served: SSZ (with Eth-Consensus-Version), or JSON only (`version` + `data`, like Lodestar 1.5.1). Default ssz. */
   blockFormat?: 'ssz' | 'json';
@@ -221,15 +230,52 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     return bare(value, rootCase === 'mixed' ? (which === 'genesis' ? 'upper' : 'lower') : rootCase);
   };
 
+  const norm = (r: string) => `0x${r.replace(/^0x/i, '').toLowerCase()}`;
+  // The chain's history as the JSON block endpoints see it: root -> slot, canonical or orphaned.
+  const history = new Map<string, { slot: number; canonical: boolean }>();
+  const slotOf = (r: string, i: number) => (norm(r) === FIXTURE.blockRoot ? FIXTURE.blockSlot : (chain.finalizedEpoch - i) * 32);
+  history.set(norm(chain.finalizedRoot), { slot: slotOf(chain.finalizedRoot, 0), canonical: true });
+  (options.knownRoots ?? []).forEach((r, i) => history.set(norm(r), { slot: slotOf(r, i + 1), canonical: true }));
+  (options.orphanedRoots ?? []).forEach((r, i) => history.set(norm(r), { slot: slotOf(r, i + 1), canonical: false }));
+  /** The canonical block root at a slot: a held block's, or another block's where the held one is orphaned. */
+  const canonicalAt = (slot: number) => {
+    for (const [r, b] of history) if (b.slot === slot) return b.canonical ? r : hex('0e');
+    return undefined;
+  };
+  // checkpointz answers a block it does not hold with HTTP 500 ("block not found"); a beacon node with 404.
+  const noBlock = (res: ServerResponse, id: string) =>
+    mode === 'checkpointz' ? send(res, 500, { message: 'block not found', code: 500 }) : send(res, 404, { code: 404, message: `no block ${id}` });
+  const blockById = (id: string): { root: string; slot: number } | undefined => {
+    if (/^\d+$/.test(id)) {
+      const r = canonicalAt(Number(id));
+      return r === undefined ? undefined : { root: r, slot: Number(id) };
+    }
+    const b = history.get(norm(id));
+    return b ? { root: norm(id), slot: b.slot } : undefined;
+  };
+  const blockJson = (res: ServerResponse, id: string) => {
+    const b = blockById(id);
+    if (!b) return noBlock(res, id);
+    const data =
+      b.root === FIXTURE.blockRoot
+        ? FIXTURE.blockJson
+        : { message: { slot: String(b.slot), proposer_index: '1', parent_root: hex('c4'), state_root: hex('c5'), body: {} }, signature: `0x${'00'.repeat(96)}` };
+    return send(res, 200, { version: 'phase0', execution_optimistic: false, finalized: true, data });
+  };
+  const blockRootOf = (res: ServerResponse, id: string) => {
+    const b = blockById(id);
+    if (!b) return noBlock(res, id);
+    return send(res, 200, { execution_optimistic: false, finalized: true, data: { root: root(b.root, 'finalized') } });
+  };
+
   const header = (res: ServerResponse, id: string) => {
-    const norm = (r: string) => `0x${r.replace(/^0x/i, '').toLowerCase()}`;
-    const known = [chain.finalizedRoot, ...(options.knownRoots ?? [])].map(norm);
-    if (mode === 'checkpointz' || !known.includes(norm(id))) return send(res, 404, { code: 404, message: `no block ${id}` });
+    const b = history.get(norm(id));
+    if (mode === 'checkpointz' || !b) return send(res, 404, { code: 404, message: `no block ${id}` });
     const slot = String(chain.finalizedEpoch * 32);
     return send(res, 200, {
       execution_optimistic: false,
-      finalized: true,
-      data: { root: norm(id), canonical: true, header: { message: { slot, proposer_index: '1', parent_root: hex('c4'), state_root: hex('c5'), body_root: hex('c6') }, signature: `0x${'00'.repeat(96)}` } },
+      finalized: b.canonical,
+      data: { root: norm(id), canonical: b.canonical, header: { message: { slot, proposer_index: '1', parent_root: hex('c4'), state_root: hex('c5'), body_root: hex('c6') }, signature: `0x${'00'.repeat(96)}` } },
     });
   };
 
@@ -274,8 +320,12 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
       const bytes = states.get(path.slice('/eth/v2/debug/beacon/states/'.length).toLowerCase());
       return bytes ? ssz(req, res, bytes, true) : send(res, 404, { code: 404, message: `No state found for id '${path.slice(28)}'` });
     }
+    if (path.startsWith('/eth/v1/beacon/blocks/') && path.endsWith('/root')) return blockRootOf(res, path.slice('/eth/v1/beacon/blocks/'.length, -'/root'.length));
     if (path.startsWith('/eth/v2/beacon/blocks/')) {
-      return blockIds.has(path.slice('/eth/v2/beacon/blocks/'.length).toLowerCase()) ? block(req, res) : send(res, 404, { code: 404, message: 'Block not found' });
+      const id = path.slice('/eth/v2/beacon/blocks/'.length);
+      // JSON asked (and served): the block of this chain's history; SSZ: the fixture.
+      if (!(req.headers.accept ?? '').includes('application/octet-stream') && options.blockFormat !== 'json' && id !== 'finalized') return blockJson(res, id);
+      return blockIds.has(id.toLowerCase()) ? block(req, res) : send(res, 404, { code: 404, message: 'Block not found' });
     }
     switch (path) {
       case '/eth/v1/beacon/genesis':
@@ -307,7 +357,8 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
         return send(res, 200, { data: { version: `nodeform-test-provider/${mode}` } });
       case '/checkpointz/v1/ready':
         if (mode !== 'checkpointz') return send(res, 404, { code: 404, message: 'not found' });
-        return options.ready === false ? send(res, 503, { status: 'not ready' }) : send(res, 200, { status: 'ready' });
+        // checkpointz (pkg/api/handler.go): HTTP 500 "no finalized checkpoint" until it has one, then 200 "true".
+        return options.ready === false ? send(res, 500, { message: 'no finalized checkpoint', code: 500 }) : send(res, 200, { data: 'true' });
       default:
         return send(res, 404, { code: 404, message: `no route ${path}` });
     }
@@ -338,10 +389,11 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     const go = () => {
       if (res.destroyed) return;
       if (mode === 'dead') return req.socket.destroy();
-      // flapping: per path, the 1st, 3rd, 5th ... request fails and the others succeed.
+      // flapping: per path, the 1st, 3rd, 5th ... request fails and the others succeed (with HTTP 500, a path a
+      // beacon node has no route for, checkpointz's readiness, answers its 404 every time).
       if (mode === 'flapping' && nth % 2 === 1) {
         if (options.flapFailure === 'destroy') return req.socket.destroy();
-        return send(res, 500, { code: 500, message: 'flapping: failing this one' });
+        if (path !== '/checkpointz/v1/ready') return send(res, 500, { code: 500, message: 'flapping: failing this one' });
       }
       answer(req, res, path);
     };

@@ -58,3 +58,26 @@ describe('parseFacts', () => {
     expect(() => parseFacts('h1', output.replace('END', ''))).toThrow(/ended early/);
   });
 });
+
+describe('parseFacts: users and groups in the record', () => {
+  const facts = parseFacts(
+    'h1',
+    [
+      line('O', 'user', 'olduser', '1', '-', '-', '-', '-', '-', '-', '/bin/sh', '/home/olduser', 'olduser', 'olduser,oldgrp'),
+      line('O', 'user', 'newsvc', '0', '-', '-', '-', '-', '-', '-'),
+      line('O', 'group', 'svcgrp', '0', '-', '-', '-', '-', '-', '-'),
+      line('R', 'svcgrp', 'present'),
+      line('R', 'gone', 'missing'),
+      'END',
+    ].join('\n'),
+  );
+
+  it('reads a changed user as it was, and the groups nodeform created with whether they exist', () => {
+    expect(facts.record.original).toEqual([
+      { kind: 'user', target: 'olduser', existed: true, user: { shell: '/bin/sh', home: '/home/olduser', group: 'olduser', groups: ['olduser', 'oldgrp'] } },
+      { kind: 'user', target: 'newsvc', existed: false },
+      { kind: 'group', target: 'svcgrp', existed: false },
+    ]);
+    expect(facts.groups).toEqual({ svcgrp: true, gone: false });
+  });
+});
