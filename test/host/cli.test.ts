@@ -143,7 +143,7 @@ describe('nodeform CLI on the local machine', () => {
     expect(outputSchemaErrors('apply', doc)).toBe('');
     expect(doc.summary).toMatchObject({ failed: 1 });
     expect(doc.hosts[0]).toMatchObject({ host: 'here', status: 'failed', changes_applied: [] });
-    expect(doc.hosts[0].error).toMatchObject({ code: 'APPLY', host: 'here', message: 'cannot create state directory /dev/null/state', exit_code: 1 });
+    expect(doc.hosts[0].error).toMatchObject({ code: 'APPLY', host: 'here', message: 'cannot create state directory /dev/null/state; nothing was changed', exit_code: 1 });
     expect(doc.hosts[0].error.command).toMatch(/^sh -s -- \/dev\/null\/state /);
     expect(doc.hosts[0].error.stderr).toContain('/dev/null');
   });
