@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, NodeformError } from '../errors.js';
 import { importInventory, importVars } from '../inventory/import.js';
-import { defaultCacheDir } from '../network/cache.js';
+import { defaultCacheDir } from '../fetch/cache.js';
 import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import { hasChanges } from '../model/plan.js';
