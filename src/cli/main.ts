@@ -6,7 +6,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, NodeformError } from '../errors.js';
+import { ConfigError, NodeformError, formatProblem } from '../errors.js';
 import { importInventory, importVars } from '../inventory/import.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import { loadInventory, loadProject, validateProject } from '../inventory/load.js';
@@ -85,7 +85,7 @@ function inputsOf(ctx: Context): Inputs {
 
 async function load(ctx: Context, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
   const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env), ...(onHosts ? { onHosts } : {}) });
-  for (const warning of project.warnings) ctx.io.stderr(`warning: ${warning}\n`);
+  for (const warning of project.warnings) ctx.io.stderr(`warning: ${formatProblem(warning)}\n`);
   if (project.desired.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
 }
@@ -94,7 +94,7 @@ async function load(ctx: Context, inputs: Inputs, onHosts?: (connections: HostCo
 async function loadHosts(ctx: Context): Promise<Desired[]> {
   const inputs = inputsOf(ctx);
   const loaded = await loadInventory({ ...inputs, cwd: ctx.io.cwd });
-  for (const warning of loaded.warnings) ctx.io.stderr(`warning: ${warning}\n`);
+  for (const warning of loaded.warnings) ctx.io.stderr(`warning: ${formatProblem(warning)}\n`);
   if (loaded.hosts.length === 0) throw new NodeformError('USAGE', 'no host matches: check --limit');
   return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
 }

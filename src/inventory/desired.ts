@@ -7,7 +7,7 @@ import type { Desired, DirectoryResource, HostConnection, HostSettings, FileReso
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
 import { templateNotFoundMessage } from '../render/templates.js';
 import { HostProblems, HostWarnings } from './host-problems.js';
-import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, warningText, type Inventory, type VarOrigin } from './inventory.js';
+import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from './inventory.js';
 import type { NodeInputs } from '../node/inputs.js';
 import type { NodeHost } from '../node/needs.js';
 import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../node/play.js';
@@ -15,6 +15,7 @@ import { groupMembers, matchTerms, parsePattern, type PatternMatch, type Pattern
 import type { ContentSource, Declaration, Play, Playbook } from './playbook.js';
 import { problemInText, type PathSegment, type SourceFile } from './source.js';
 import { isSelectedByTags } from './tags.js';
+import { asWarning, wholeFileWarning } from './warnings.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -36,7 +37,7 @@ export interface BuildInput {
 export interface BuildResult {
   desired: Desired[];
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
@@ -62,7 +63,7 @@ export function buildDesired(input: BuildInput): BuildResult {
   const source = playbook.source;
   const extraVars = input.extraVars ?? {};
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const hostProblems = new HostProblems();
 
   const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
@@ -151,7 +152,7 @@ export function selectedNodeHosts(input: Pick<BuildInput, 'inventory' | 'playboo
 }
 
 /** Hosts matching --limit; unknown names are problems pointing into the argument. */
-function limitHosts(inventory: Inventory, limit: string, problems: ConfigProblem[], warnings: string[]): Set<string> {
+function limitHosts(inventory: Inventory, limit: string, problems: ConfigProblem[], warnings: ConfigProblem[]): Set<string> {
   const argument: SourceFile = { file: '--limit', text: limit };
   const terms = parsePattern(limit);
   if (terms.length === 0) problems.push(problemInText(argument, 1, 1, 'limit', 'must not be empty: give a host pattern'));
@@ -174,7 +175,7 @@ function playTargets(
   playbook: Playbook,
   limit: string | undefined,
   problems: ConfigProblem[],
-  warnings: string[],
+  warnings: ConfigProblem[],
 ): { playHosts: Map<Play, Set<string>>; selected: string[] } {
   const source = playbook.source;
   const limited = limit !== undefined ? limitHosts(inventory, limit, problems, warnings) : undefined;
@@ -190,7 +191,7 @@ function playTargets(
       match.hosts.forEach((host) => hosts.add(host));
     }
     if (play.patterns.length > 0 && hosts.size === 0) {
-      warnings.push(warningText(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
+      warnings.push(asWarning(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
     }
     playHosts.set(play, hosts);
   }
@@ -200,7 +201,7 @@ function playTargets(
   );
   if (limited) {
     for (const host of limited) {
-      if (!selected.includes(host)) warnings.push(`--limit: no play of ${playbook.file} applies to host ${host}`);
+      if (!selected.includes(host)) warnings.push(wholeFileWarning('--limit', `no play of ${playbook.file} applies to host ${host}`));
     }
   }
 
@@ -224,9 +225,9 @@ export function targetConnections(
 export function selectInventoryHosts(
   inventory: Inventory,
   options: { extraVars?: Record<string, unknown>; limit?: string } = {},
-): { hosts: InventoryHostEntry[]; problems: ConfigProblem[]; warnings: string[] } {
+): { hosts: InventoryHostEntry[]; problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const limited = options.limit !== undefined ? limitHosts(inventory, options.limit, problems, warnings) : undefined;
   const hosts = inventory.hostNames
     .filter((name) => !limited || limited.has(name))
@@ -241,13 +242,13 @@ function reportPattern(
   match: PatternMatch,
   at: (term: PatternTerm, message: string) => ConfigProblem,
   problems: ConfigProblem[],
-  warnings: string[],
+  warnings: ConfigProblem[],
 ): void {
   for (const term of match.unknown) {
     problems.push(at(term, `unknown host or group '${term.body}': it is not in the inventory`));
   }
   for (const { term, message } of match.invalid) problems.push(at(term, message));
-  for (const term of match.unmatched) warnings.push(warningText(at(term, `'${term.body}' matches no host or group`)));
+  for (const term of match.unmatched) warnings.push(asWarning(at(term, `'${term.body}' matches no host or group`)));
 }
 
 /** `groups` and `hostvars` are the same for every host: built once. */

@@ -59,13 +59,13 @@ export interface LoadedProject {
   inventory: Inventory;
   /** The playbook used (given, or from nodeform_playbook). */
   playbookPath: string;
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 export interface ProjectValidation {
   /** Empty when the project is valid. */
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
   /** What would be applied (empty when there are problems). */
   desired: Desired[];
 }
@@ -74,7 +74,7 @@ export interface LoadedInventory {
   inventory: Inventory;
   /** Hosts selected by --limit (all without it), with connection and settings; -e applies. */
   hosts: InventoryHostEntry[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 /** Reads everything and builds Desired[]; throws ConfigError listing every problem found. */
@@ -119,7 +119,7 @@ interface ReadAndBuild {
   inventory?: Inventory;
   playbookPath?: string;
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {

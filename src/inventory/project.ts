@@ -11,6 +11,7 @@ import { parseExtraVars, type ExtraVarsResult } from './extra-vars.js';
 import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from './inventory.js';
 import { parsePlaybook, type PlaybookResult } from './playbook.js';
 import type { SourceFile } from './source.js';
+import { dedupeWarnings } from './warnings.js';
 
 export interface ProjectSources {
   inventory: SourceFile;
@@ -43,7 +44,7 @@ export interface ProjectResult {
   desired: Desired[];
   inventory: Inventory;
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 /** The parses of a project's sources, made once: the needs and the build both read them. */
@@ -89,7 +90,7 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions, p
     desired: built.desired,
     inventory: parsedInventory.inventory,
     problems: dedupe([...parsedInventory.problems, ...extra.problems, ...parsedPlaybook.problems, ...built.problems]),
-    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...built.warnings])],
+    warnings: dedupeWarnings([...parsedInventory.warnings, ...extra.warnings, ...built.warnings]),
   };
 }
 
@@ -121,7 +122,7 @@ export interface InventoryOnlyResult {
   /** Hosts selected by --limit (all without it), in inventory order. */
   hosts: InventoryHostEntry[];
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 /** The inventory alone (no playbook): for commands that only need to reach hosts. */
@@ -139,7 +140,7 @@ export function buildInventory(
     inventory: parsedInventory.inventory,
     hosts: selected.hosts,
     problems: dedupe([...parsedInventory.problems, ...extra.problems, ...selected.problems]),
-    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...selected.warnings])],
+    warnings: dedupeWarnings([...parsedInventory.warnings, ...extra.warnings, ...selected.warnings]),
   };
 }
 

@@ -8,11 +8,12 @@ import { flagName } from '../clients/args.js';
 import type { NodeSpec } from '../clients/types.js';
 import { NodeformError, type ConfigProblem } from '../errors.js';
 import type { HostProblems, HostWarnings } from '../inventory/host-problems.js';
-import { warningText, type Inventory, type VarOrigin } from '../inventory/inventory.js';
+import type { Inventory, VarOrigin } from '../inventory/inventory.js';
 import type { Play, Playbook } from '../inventory/playbook.js';
 import { NODE_VARIABLES } from '../inventory/schema.js';
 import { isSelectedByTags, type TagFilter } from '../inventory/tags.js';
 import type { PathSegment } from '../inventory/source.js';
+import { asWarning } from '../inventory/warnings.js';
 import type { CheckpointDecision } from './checkpoint.js';
 import { chooseCheckpoint } from './checkpoint-choice.js';
 import { checkpointFallback, fleetCacheResources } from './checkpoint-resources.js';
@@ -28,7 +29,7 @@ export interface NodePlayContext {
   inputs: NodeInputs;
   hostProblems: HostProblems;
   /** Warnings with their place (old variable names, overridden settings). */
-  warnings: string[];
+  warnings: ConfigProblem[];
   /** Settings a client has no flag for, said once with the hosts named. */
   notApplicable: HostWarnings;
   /** Each host's checkpoint provider decision and what the plan says about it. */
@@ -89,7 +90,7 @@ export function nodePlayResources(
   const source = ctx.playbook.source;
   const place = issuePlacer(ctx.playbook, play, vars, origins);
   const problem = (issue: Issue, message: string): void => ctx.hostProblems.add(host, place(issue), (hosts) => `${message} (${hosts})`);
-  const located = (issue: Issue, message: string): string => warningText({ ...place(issue), message });
+  const located = (issue: Issue, message: string): ConfigProblem => asWarning({ ...place(issue), message });
   const report: NodeReport = { problem, warning: (issue, message) => ctx.warnings.push(located(issue, message)) };
 
   const resolved = resolveNode(vars, host, ctx.inputs, ctx.inventory, report);
@@ -150,7 +151,7 @@ export function nodePlayResources(
       // Only what the operator wrote: a default the client cannot use is no news to them.
       if (valueAt(vars, path) === undefined && !old) continue;
       const client = spec[kind].client;
-      ctx.notApplicable.add(host, (hosts) => located({ path: old ? [old[0]] : path }, `${entry.setting} does not apply to ${client} (${hosts}): ${entry.reason}`));
+      ctx.notApplicable.add(host, located({ path: old ? [old[0]] : path }, ''), (hosts) => `${entry.setting} does not apply to ${client} (${hosts}): ${entry.reason}`);
     }
   }
 

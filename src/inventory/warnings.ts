@@ -1,0 +1,25 @@
+// Warnings are ConfigProblems too (a place, a field, a message), so views render both alike: the CLI prints
+// `warning: ` + formatProblem. A warning is one line: it carries no excerpt.
+
+import type { ConfigProblem } from '../errors.js';
+
+export function asWarning(problem: ConfigProblem): ConfigProblem {
+  const { excerpt: _oneLine, ...warning } = problem;
+  return warning;
+}
+
+/** A warning about a whole file or command-line argument (`--limit`), with no line inside it. */
+export function wholeFileWarning(file: string, message: string): ConfigProblem {
+  return { position: { file, line: 0, column: 0 }, field: '', message };
+}
+
+/** The same warning from two places is said once, in the order first seen. */
+export function dedupeWarnings(warnings: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return warnings.filter((warning) => {
+    const key = `${warning.position.file}:${warning.position.line}:${warning.position.column}\u0000${warning.field}\u0000${warning.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
