@@ -3,6 +3,7 @@
 // fetch once the providers have answered, so nothing here asks for more while building. Pure.
 
 import type { NodeSpec } from '../clients/types.js';
+import type { CheckpointDecision } from '../model/types.js';
 import {
   checkpointNetworkKey,
   decideCheckpoint,
@@ -11,7 +12,6 @@ import {
   needsProviderChoice,
   redactDecision,
   takesCheckpointBlock,
-  type CheckpointDecision,
   type CheckpointFiles,
   type CheckpointFilesRequest,
 } from './checkpoint.js';

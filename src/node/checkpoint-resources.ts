@@ -6,7 +6,8 @@ import type { FileResource, Resource } from '../model/types.js';
 import { fleetCachePaths, takesCheckpointBlock, urlsCarrySecrets } from './checkpoint.js';
 import type { VerifiedCheckpointFiles } from './checkpoint-choice.js';
 import { FALLBACK_CONFIG, SWITCH_NOTE_PREFIX, checkpointFallbackResources } from './checkpoint-fallback.js';
-import { bytesFile, directory, envFilePath, textFile, unitName, type NodeResources, type NodeTemplates } from './resources.js';
+import { bytesFile, directory, textFile } from './builders.js';
+import { envFilePath, unitName, type NodeResources, type NodeTemplates } from './resources.js';
 
 /**
  * The on-host fallback, for a node that starts from a provider and has more than one agreeing provider; its

@@ -5,32 +5,8 @@
 // the caller holds those resources. Pure.
 
 import type { NetworkSpec, NodeSpec } from '../clients/types.js';
-import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult, type VerdictStatus } from '../providers/quorum.js';
-
-/** One provider as the plan shows it. */
-export interface ProviderVerdictSummary {
-  url: string;
-  status: VerdictStatus;
-  latencyMs: number;
-  finalized?: { epoch: number; root: string };
-  servesStates: boolean;
-  /** Why it is not among the agreeing ones. */
-  reason?: string;
-}
-
-export interface CheckpointDecision {
-  /** More than `threshold` of the answering providers agree. */
-  quorum: boolean;
-  threshold: number;
-  /** The trusted finalized checkpoint, when there is a quorum. */
-  checkpoint?: { epoch: number; root: string };
-  /** The provider the node starts from, and the agreeing alternatives in order. */
-  chosen?: string;
-  alternatives: string[];
-  /** Why nothing was chosen. */
-  reason?: string;
-  providers: ProviderVerdictSummary[];
-}
+import type { CheckpointDecision, ProviderVerdictSummary } from '../model/types.js';
+import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult } from '../providers/quorum.js';
 
 function unanswered(url: string): ProviderResult {
   return { url, ok: false, latencyMs: 0, servesStates: false, error: 'was not probed' };

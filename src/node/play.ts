@@ -14,14 +14,14 @@ import { NODE_VARIABLES } from '../inventory/schema.js';
 import { isSelectedByTags, type TagFilter } from '../inventory/tags.js';
 import type { PathSegment } from '../inventory/source.js';
 import { asWarning } from '../inventory/warnings.js';
-import type { CheckpointDecision } from './checkpoint.js';
 import { chooseCheckpoint } from './checkpoint-choice.js';
 import { checkpointFallback, fleetCacheResources } from './checkpoint-resources.js';
 import { resolveNode, type Issue, type NodeReport } from './host-spec.js';
 import { installKey, type NodeInputs } from './inputs.js';
-import { bytesFile, initUnitName, envFilePath, nodeResources, unitName, type NodeResources } from './resources.js';
+import { bytesFile } from './builders.js';
+import { initUnitName, envFilePath, nodeResources, unitName, type NodeResources } from './resources.js';
 import { OLD_NODE_VARIABLES, type ArgOrigin } from './spec.js';
-import type { Resource, UnitResource } from '../model/types.js';
+import type { CheckpointDecision, Resource, UnitResource } from '../model/types.js';
 
 export interface NodePlayContext {
   inventory: Inventory;

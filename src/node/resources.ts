@@ -1,10 +1,9 @@
 // A node, as an operator declares it, becomes plain resources: users, directories, the host-made JWT,
 // the network's files, each client's config files and hardened systemd units. Pure.
 
-import { createHash } from 'node:crypto';
 import type { ClientProfile, ClientRendering, NodeSpec } from '../clients/types.js';
-import type { DirectoryResource, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
-import { renderString } from '../render/handlebars.js';
+import type { Resource, UserResource } from '../model/types.js';
+import { bytesFile, directory, render, textFile, unit } from './builders.js';
 import type { FallbackTemplates } from './checkpoint-fallback.js';
 import { execStart } from './systemd.js';
 
@@ -35,23 +34,8 @@ export interface NodeResources {
   execution: ClientRendering;
 }
 
-const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
-
 function user(name: string, home: string, tags: string[]): UserResource {
   return { kind: 'user', id: `user:${name}`, tags, name, system: true, group: name, groups: [ETHEREUM_GROUP], home, shell: '/usr/sbin/nologin' };
-}
-
-export function directory(path: string, owner: string, mode: string, tags: string[]): DirectoryResource {
-  return { kind: 'directory', id: `dir:${path}`, tags, path, mode, owner, group: owner === 'root' ? 'root' : owner };
-}
-
-export function textFile(path: string, content: string, mode: string, tags: string[]): FileResource {
-  return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256(content), mode, owner: 'root', group: 'root', secret: false };
-}
-
-/** A root-owned file of bytes (base64); its sha256 is computed unless the caller already knows it. */
-export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256(Buffer.from(base64, 'base64'))): FileResource {
-  return { kind: 'file', id: `file:${path}`, tags, path, content: base64, encoding: 'base64', sha256: sha, mode, owner: 'root', group: 'root', secret: false };
 }
 
 /** A client's environment file for one area of its flags: `/etc/ethereum/<client>.<area>.env`. */
@@ -59,26 +43,6 @@ export function envFilePath(client: string, area: 'cache' | 'network' | 'checkpo
   return `${ETC_DIR}/${client}.${area}.env`;
 }
 
-export function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {
-  return {
-    kind: 'unit',
-    id: `unit:${name}`,
-    tags: options.tags,
-    name,
-    path: `/etc/systemd/system/${name}`,
-    content,
-    sha256: sha256(content),
-    enabled: options.enabled,
-    active: options.active,
-    restartOn: [...new Set(options.restartOn)].sort(),
-  };
-}
-
-export function render(template: string, context: Record<string, unknown>, what: string): string {
-  const out = renderString(template, context);
-  if (!out.ok) throw new Error(`built-in template for ${what}: ${out.failure.message}`);
-  return out.text;
-}
 
 type Area = 'cache' | 'network' | 'checkpoint';
 

@@ -1,7 +1,7 @@
 // `nodeform providers`: each group of hosts that shares a provider decision, as a table. Pure.
 
 import type { Desired } from '../model/types.js';
-import type { CheckpointDecision } from '../node/checkpoint.js';
+import type { CheckpointDecision } from '../model/types.js';
 import { percent } from '../providers/quorum.js';
 import { painter } from './format.js';
 
