@@ -4,7 +4,7 @@
 
 import type { ClientProfile, NodeSpec } from '../clients/types.js';
 import { resolveLocalPath } from '../inventory/inventory.js';
-import { NODE_VARIABLES } from '../inventory/schema.js';
+import { NODE_VARIABLES } from './schema.js';
 import { matchesSchema } from '../inventory/schema-check.js';
 import type { PathSegment } from '../inventory/source.js';
 import { DEFAULT_PROFILES, releaseKey, type NodeInputs } from './inputs.js';

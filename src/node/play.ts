@@ -10,7 +10,7 @@ import { NodeformError, type ConfigProblem } from '../errors.js';
 import type { HostProblems, HostWarnings } from '../inventory/host-problems.js';
 import type { Inventory, VarOrigin } from '../inventory/inventory.js';
 import type { Play, Playbook } from '../inventory/playbook.js';
-import { NODE_VARIABLES } from '../inventory/schema.js';
+import { NODE_VARIABLES } from './schema.js';
 import { isSelectedByTags, type TagFilter } from '../inventory/tags.js';
 import type { PathSegment } from '../inventory/source.js';
 import { asWarning } from '../inventory/warnings.js';

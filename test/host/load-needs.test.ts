@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkProject, loadProject, type LoadOptions } from '../../src/inventory/load.js';
+import { checkProject, loadProject, type LoadOptions } from '../../src/project/load.js';
 import { releaseArchive, releaseFiles, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
 import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
 

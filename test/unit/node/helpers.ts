@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatProblem, type ConfigProblem } from '../../../src/errors.js';
 import type { VarsFile } from '../../../src/inventory/inventory.js';
-import { buildProject, parseSources, projectNeeds, type ProjectResult, type ProjectSources } from '../../../src/inventory/project.js';
+import { buildProject, parseSources, projectNeeds, type ProjectResult, type ProjectSources } from '../../../src/project/project.js';
 import type { NodeNeeds } from '../../../src/node/needs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../../../src/node/checkpoint-fallback.js';
 import type { NodeTemplates } from '../../../src/node/resources.js';

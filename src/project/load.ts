@@ -17,11 +17,11 @@ import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { templateCandidates } from '../render/templates.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
-import { extraVarFileReferences } from './extra-vars.js';
-import { parseInventory, type Inventory, type VarsFile } from './inventory.js';
-import { templateReferences } from './playbook.js';
+import { extraVarFileReferences } from '../inventory/extra-vars.js';
+import { parseInventory, type Inventory, type VarsFile } from '../inventory/inventory.js';
+import { templateReferences } from '../inventory/playbook.js';
 import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, type ProjectOptions, type ProjectSources } from './project.js';
-import { problemInText, type SourceFile } from './source.js';
+import { problemInText, type SourceFile } from '../inventory/source.js';
 
 export interface LoadOptions {
   /** The inventory file, as the user gave it (messages show paths relative to it the same way). */

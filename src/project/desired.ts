@@ -6,16 +6,16 @@ import type { ConfigProblem } from '../errors.js';
 import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
 import { templateNotFoundMessage } from '../render/templates.js';
-import { HostProblems, HostWarnings } from './host-problems.js';
-import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from './inventory.js';
+import { HostProblems, HostWarnings } from '../inventory/host-problems.js';
+import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from '../inventory/inventory.js';
 import type { NodeInputs } from '../node/inputs.js';
 import type { NodeHost } from '../node/needs.js';
 import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../node/play.js';
-import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from './patterns.js';
-import type { ContentSource, Declaration, Play, Playbook } from './playbook.js';
-import { problemInText, type PathSegment, type SourceFile } from './source.js';
-import { isSelectedByTags } from './tags.js';
-import { asWarning, wholeFileWarning } from './warnings.js';
+import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from '../inventory/patterns.js';
+import type { ContentSource, Declaration, Play, Playbook } from '../inventory/playbook.js';
+import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
+import { isSelectedByTags } from '../inventory/tags.js';
+import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
 
 export interface BuildInput {
   inventory: Inventory;

@@ -1,4 +1,4 @@
-// The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates.
+// The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates, nodes.
 // load.ts reads the files and calls this; tests call it with in-memory sources.
 
 import type { ConfigProblem } from '../errors.js';
@@ -7,11 +7,11 @@ import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { checkpointFileNeeds, nodeNeeds, type NodeHost, type NodeNeeds } from '../node/needs.js';
 import { buildDesired, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
-import { parseExtraVars, type ExtraVarsResult } from './extra-vars.js';
-import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from './inventory.js';
-import { parsePlaybook, type PlaybookResult } from './playbook.js';
-import type { SourceFile } from './source.js';
-import { dedupeWarnings } from './warnings.js';
+import { parseExtraVars, type ExtraVarsResult } from '../inventory/extra-vars.js';
+import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from '../inventory/inventory.js';
+import { parsePlaybook, type PlaybookResult } from '../inventory/playbook.js';
+import type { SourceFile } from '../inventory/source.js';
+import { dedupeWarnings } from '../inventory/warnings.js';
 
 export interface ProjectSources {
   inventory: SourceFile;

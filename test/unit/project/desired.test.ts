@@ -2,7 +2,7 @@ import { formatProblem } from '../../../src/errors.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Desired, FileResource, UnitResource } from '../../../src/model/types.js';
-import { build, heads } from './helpers.js';
+import { build, heads } from '../inventory/helpers.js';
 
 const INVENTORY = `all:
   vars: { port: 8080 }
