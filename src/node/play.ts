@@ -5,6 +5,7 @@
 // fetched before the build (needs.ts says what): nothing here asks for more. Pure.
 
 import { flagName } from '../clients/args.js';
+import type { Setting } from '../clients/settings.js';
 import type { NodeSpec } from '../clients/types.js';
 import { NodeformError, type ConfigProblem } from '../errors.js';
 import type { HostProblems, HostWarnings } from '../inventory/host-problems.js';
@@ -222,7 +223,7 @@ function bare(flag: string): string {
   return flag.replace(/^-+/, '');
 }
 
-function managedMessage(flag: string, setting: string, spec: NodeSpec): string {
+function managedMessage(flag: string, setting: Setting, spec: NodeSpec): string {
   if (setting === 'jwt_path') return `${flag} is set by nodeform: both clients share the JWT at ${spec.jwtPath}; remove it from extra_args`;
   const variable = setting.startsWith('network.') ? 'network' : setting;
   if (Object.prototype.hasOwnProperty.call(NODE_VARIABLES, variable.split('.')[0]!)) return `${flag} is set by nodeform from ${variable}; set that instead`;

@@ -1,6 +1,7 @@
 // A node, as an operator declares it, becomes plain resources: users, directories, the host-made JWT,
 // the network's files, each client's config files and hardened systemd units. Pure.
 
+import { settingArea, type EnvArea, type Setting } from '../clients/settings.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from '../clients/types.js';
 import type { Resource, UserResource } from '../model/types.js';
 import { bytesFile, directory, render, textFile, unit } from './builders.js';
@@ -39,30 +40,18 @@ function user(name: string, home: string, tags: string[]): UserResource {
 }
 
 /** A client's environment file for one area of its flags: `/etc/ethereum/<client>.<area>.env`. */
-export function envFilePath(client: string, area: 'cache' | 'network' | 'checkpoint'): string {
+export function envFilePath(client: string, area: EnvArea): string {
   return `${ETC_DIR}/${client}.${area}.env`;
 }
 
-
-type Area = 'cache' | 'network' | 'checkpoint';
-
-/**
- * Which environment file a setting's flags go to: `--tags cache` and `--tags network` apply only those; the
- * checkpoint provider's file is what the on-host fallback rewrites (and it restarts nothing by itself).
- */
-export function settingArea(setting: string): Area | undefined {
-  if (setting === 'checkpoint_sync.url') return 'checkpoint';
-  if (setting.startsWith('cache.')) return 'cache';
-  if (setting.startsWith('network_tuning.') || setting === 'consensus.peers' || setting === 'execution.peers') return 'network';
-  return undefined;
-}
+type Area = EnvArea;
 
 /**
- * The command line split: the flags of cache settings, of network tuning and the checkpoint provider go to
- * environment files the unit reads (so `--tags cache` changes only the cache file and restarts the client),
- * the rest stays in the unit. A flag's value word (`--cache 2048`) moves with it.
+ * The command line split by where each flag's setting goes (src/clients/settings.ts): cache settings, network
+ * tuning and the checkpoint provider to environment files the unit reads (so `--tags cache` changes only the
+ * cache file and restarts the client), the rest stays in the unit. A flag's value word (`--cache 2048`) moves with it.
  */
-export function splitArgv(argv: readonly string[], managedFlags: Record<string, string>): Record<'base' | Area, string[]> {
+export function splitArgv(argv: readonly string[], managedFlags: Record<string, Setting>): Record<'base' | Area, string[]> {
   const out: Record<'base' | Area, string[]> = { base: [], cache: [], network: [], checkpoint: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i]!;
