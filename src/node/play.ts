@@ -37,8 +37,11 @@ export interface NodePlayContext {
   checkpoints: Map<string, { decision: CheckpointDecision; notes: string[] }>;
 }
 
-/** The tags a node play's resources carry: the play's, `node`, and the area of an environment file or the checkpoint. */
-const NODE_TAG_SETS = [[], ['cache'], ['network'], ['cache', 'network'], ['checkpoint']];
+/**
+ * The tags a node play's resources carry besides the play's and `node`: an environment file's area, both areas
+ * on the client units (resources.ts), `checkpoint` on the fallback and the fleet cache (checkpoint-resources.ts).
+ */
+export const NODE_TAG_SETS: readonly (readonly string[])[] = [[], ['cache'], ['network'], ['cache', 'network'], ['checkpoint']];
 
 /** Whether --tags/--skip-tags select anything of a node play: when not, the node is neither fetched for nor built. */
 export function nodePlaySelected(play: Play, filter: TagFilter): boolean {
