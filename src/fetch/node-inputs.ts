@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { redactUrl, type CheckpointFiles, type CheckpointFilesRequest } from '../node/checkpoint.js';
 import { installKey, releaseKey, type NodeInputs } from '../node/inputs.js';
 import type { NodeNeeds, ProviderNeed } from '../node/needs.js';
-import type { ProviderResult } from '../providers/quorum.js';
+import type { ProviderResult } from '../node/quorum.js';
 import type { InstallSpec } from '../clients/types.js';
 
 export interface FetchContext {
@@ -71,7 +71,7 @@ export async function fetchClientBinaries(wanted: readonly InstallSpec[], contex
 /** Every provider once, all at once; providers wanted with different network_tuning are probed in separate rounds. */
 export async function probeCheckpointProviders(wanted: readonly ProviderNeed[]): Promise<Record<string, ProviderResult>> {
   if (wanted.length === 0) return {};
-  const { probeProviders } = await import('../providers/probe.js');
+  const { probeProviders } = await import('./probe.js');
   const rounds = new Map<string, { tuning: ProviderNeed['tuning']; urls: string[] }>();
   for (const { url, tuning } of wanted) {
     const key = JSON.stringify(tuning);
@@ -87,7 +87,7 @@ export async function probeCheckpointProviders(wanted: readonly ProviderNeed[]):
 export async function fetchCheckpointFiles(wanted: readonly CheckpointFilesRequest[], context: FetchContext): Promise<Record<string, CheckpointFiles>> {
   const files: Record<string, CheckpointFiles> = {};
   if (wanted.length === 0) return files;
-  const { cachedCheckpoint } = await import('../providers/checkpoint-cache.js');
+  const { cachedCheckpoint } = await import('./checkpoint-cache.js');
   for (const request of wanted) {
     try {
       const got = await cachedCheckpoint({

@@ -5,7 +5,7 @@
 import { CONSENSUS_PROFILES } from '../clients/consensus.js';
 import { EXECUTION_PROFILES } from '../clients/execution.js';
 import type { ClientProfile, ConsensusClient, ExecutionClient } from '../clients/types.js';
-import type { ProviderResult } from '../providers/quorum.js';
+import type { ProviderResult } from './quorum.js';
 import type { CheckpointFiles } from './checkpoint.js';
 import type { NodeTemplates } from './resources.js';
 

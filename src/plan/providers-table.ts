@@ -2,7 +2,7 @@
 
 import type { Desired } from '../model/types.js';
 import type { CheckpointDecision } from '../model/types.js';
-import { percent } from '../providers/quorum.js';
+import { percent } from '../node/quorum.js';
 import { painter } from './format.js';
 
 export interface ProviderGroup {

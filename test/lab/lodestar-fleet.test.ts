@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCachePaths } from '../../src/node/checkpoint.js';
 import { defaultCacheDir } from '../../src/fetch/cache.js';
-import { checkpointDir, type CheckpointMetadata } from '../../src/providers/checkpoint-cache.js';
+import { checkpointDir, type CheckpointMetadata } from '../../src/fetch/checkpoint-cache.js';
 import type { Lab, LabHost } from './lab.js';
 import { peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';

@@ -6,7 +6,7 @@ import type { FileResource, Resource } from '../../../src/model/types.js';
 import { FALLBACK_CONFIG, FALLBACK_SERVICE, FALLBACK_TIMER } from '../../../src/node/checkpoint-fallback.js';
 import { GENESIS_VALIDATORS_ROOTS } from '../../../src/node/defaults.js';
 import { planHost } from '../../../src/plan/compute.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 import { emptyFacts } from '../helpers.js';
 import { buildNode, heads, nodeHost, nodeNeedsOf } from './helpers.js';
 

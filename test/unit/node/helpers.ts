@@ -8,7 +8,7 @@ import { buildProject, parseSources, projectNeeds, type ProjectResult, type Proj
 import type { NodeNeeds } from '../../../src/node/needs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../../../src/node/checkpoint-fallback.js';
 import type { NodeTemplates } from '../../../src/node/resources.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 
 const template = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../templates/${name}`, import.meta.url)), 'utf8');
 

@@ -3,7 +3,7 @@
 // and the fleet cache's files are asked (round two) only once the providers agree.
 import { describe, expect, it } from 'vitest';
 import { parseSources, projectCheckpointFileNeeds, projectNeeds, type ProjectOptions } from '../../../src/project/project.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 import { BASE_DIR, NODE_TEMPLATES } from './helpers.js';
 
 const SHA = 'cd'.repeat(32);

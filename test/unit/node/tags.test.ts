@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSelectedByTags } from '../../../src/inventory/tags.js';
 import { NODE_TAG_SETS } from '../../../src/node/play.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 import { GENESIS_VALIDATORS_ROOTS } from '../../../src/node/defaults.js';
 import { buildNode, heads, nodeHost } from './helpers.js';
 

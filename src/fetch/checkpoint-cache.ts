@@ -30,7 +30,7 @@ import { createGzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { NodeformError } from '../errors.js';
 import { CheckpointError, downloadCheckpoint, verifyState, type DownloadedCheckpoint } from './checkpoint-state.js';
-import { normaliseRoot } from './quorum.js';
+import { normaliseRoot } from '../node/quorum.js';
 import { openSsz, type Preset, type SszSession } from './ssz.js';
 
 export interface CachedCheckpointOptions {
