@@ -20,7 +20,7 @@ export class NodeformError extends Error {
   }
 }
 
-/** Where in a user's file a problem is. Lines and columns count from 1. */
+/** Where in a user's file a problem is. Lines and columns count from 1; line 0 means the file (or argument) as a whole. */
 export interface SourcePosition {
   file: string;
   line: number;
@@ -60,7 +60,7 @@ export function problemCode(problem: ConfigProblem): ProblemCode {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  const where = `${p.position.file}:${p.position.line}:${p.position.column}`;
+  const where = p.position.line > 0 ? `${p.position.file}:${p.position.line}:${p.position.column}` : p.position.file;
   const head = `${where}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
   return p.excerpt ? `${head}\n${p.excerpt}` : head;
 }

@@ -21,6 +21,8 @@ const OPTIONS = {
   'accept-new': { type: 'boolean' },
   'known-hosts': { type: 'string', multiple: true },
   'ssh-config': { type: 'string' },
+  'dead-link-timeout': { type: 'string' },
+  'template-dir': { type: 'string', multiple: true },
   to: { type: 'string' },
   'no-color': { type: 'boolean' },
   write: { type: 'boolean' },
@@ -63,6 +65,10 @@ export interface CommandLine {
   acceptNew: boolean;
   knownHostsFiles: string[];
   sshConfigPath?: string;
+  /** --dead-link-timeout: seconds without an answer before a connection counts as lost. */
+  deadLinkTimeoutSeconds?: number;
+  /** --template-dir: directories `template:` may read from besides the playbook's and nodeform's own. */
+  templateDirs: string[];
   resetTo: ResetTarget;
   wipeData: boolean;
   pruneData: boolean;
@@ -125,6 +131,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     yes,
     acceptNew: values['accept-new'] === true,
     knownHostsFiles: (values['known-hosts'] ?? []).map((f) => resolve(cwd, f)),
+    templateDirs: (values['template-dir'] ?? []).map((dir) => resolve(cwd, dir)),
     resetTo: to,
     wipeData,
     pruneData: values['prune-data'] === true,
@@ -141,5 +148,10 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
   if (savedPlan !== undefined) line.savedPlan = savedPlan;
   if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
+  if (values['dead-link-timeout'] !== undefined) {
+    const seconds = wholeNumber(values['dead-link-timeout'], 'dead-link-timeout', 15);
+    if (seconds < 1) throw usageError('--dead-link-timeout takes at least 1 second');
+    line.deadLinkTimeoutSeconds = seconds;
+  }
   return { kind: 'command', line };
 }

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { NodeformError } from '../errors.js';
-import { loadInventory, loadProject } from '../inventory/load.js';
+import { loadInventory, loadProject } from '../project/load.js';
 import type { Plan } from '../model/plan.js';
 import type { Desired, HostConnection } from '../model/types.js';
-import { defaultCacheDir } from '../network/cache.js';
+import { defaultCacheDir } from '../fetch/cache.js';
 import type { Planned } from '../apply/run.js';
 import type { TransportPool } from '../transport/ssh/index.js';
 import type { Views } from '../views/index.js';
@@ -15,7 +15,6 @@ import { usageError, type CommandLine } from './arguments.js';
 import type { Outcome } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { Inputs } from '../plan/saved-plan.js';
-import { warningFromText } from './warning-from-text.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -44,18 +43,33 @@ export function inputsOf(line: CommandLine): Inputs {
 
 /** The selected hosts' desired state; refuses a selection without hosts. */
 export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
-  const project = await loadProject({ ...inputs, cwd: ctx.io.cwd, cacheDir: defaultCacheDir(ctx.io.env), ...(onHosts ? { onHosts } : {}) });
-  ctx.views.diagnostics.warnings(project.warnings.map(warningFromText));
+  const project = await loadProject({
+    ...inputs,
+    ...loaderEnvironment(ctx),
+    // Downloads (releases, binaries, checkpoint states) say what they fetch; the cache makes later runs quiet.
+    progress: (line) => ctx.io.stderr(`${line}\n`),
+    ...(onHosts ? { onHosts } : {}),
+  });
+  ctx.views.diagnostics.warnings(project.warnings);
   if (project.desired.length === 0) throw usageError('no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
 }
 
 /** Hosts without a playbook (reset, history): what they hold is read from their own record. */
 export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
-  const loaded = await loadInventory({ ...inputsOf(ctx.line), cwd: ctx.io.cwd });
-  ctx.views.diagnostics.warnings(loaded.warnings.map(warningFromText));
+  const loaded = await loadInventory({ ...inputsOf(ctx.line), ...loaderEnvironment(ctx) });
+  ctx.views.diagnostics.warnings(loaded.warnings);
   if (loaded.hosts.length === 0) throw usageError('no host matches: check --limit');
   return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
+}
+
+/** What the loader may know of the process: given here, so it reads no environment of its own. */
+export function loaderEnvironment(ctx: CommandContext): { cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[] } {
+  return { cwd: ctx.io.cwd, env: ctx.io.env, homeDir: homeDirectory(ctx.io.env), cacheDir: defaultCacheDir(ctx.io.env), templateDirs: ctx.line.templateDirs };
+}
+
+function homeDirectory(env: CliIO['env']): string {
+  return env.HOME || homedir();
 }
 
 /** The run's SSH connections; ssh2 is loaded only by commands that connect. */
@@ -64,12 +78,13 @@ export async function openPool(ctx: CommandContext): Promise<TransportPool> {
   // The transport reads nothing of the process: its environment, home and account come from here.
   return new TransportPool({
     env: ctx.io.env,
-    homeDir: ctx.io.env.HOME || homedir(),
+    homeDir: homeDirectory(ctx.io.env),
     localUser: localAccount(ctx.io.env),
     acceptNew: ctx.line.acceptNew,
     // --known-hosts adds to each host's own list.
     knownHostsFiles: ctx.line.knownHostsFiles,
     ...(ctx.line.sshConfigPath !== undefined ? { sshConfigPath: ctx.line.sshConfigPath } : {}),
+    ...(ctx.line.deadLinkTimeoutSeconds !== undefined ? { deadLinkTimeoutMs: ctx.line.deadLinkTimeoutSeconds * 1000 } : {}),
   });
 }
 

@@ -38,6 +38,10 @@ Options:
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
       --known-hosts FILE  another known_hosts file to check host keys against (repeatable)
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config
+      --dead-link-timeout S  a connection that answers nothing for S seconds is lost (default 15); a command
+                          in flight then ends "outcome unknown: run plan to see what changed"
+      --template-dir DIR  template: may also read from DIR (repeatable); otherwise only the playbook's
+                          directory and nodeform's own templates/
       --prune-data        plan/apply: a directory nodeform made that is no longer declared (a replaced
                           client's data dir) is removed with its contents, not only when empty
       --write             import: rewrite the files in place, keeping FILE.bak

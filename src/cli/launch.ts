@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { defaultCacheDir } from '../network/cache.js';
+import { defaultCacheDir } from '../fetch/cache.js';
 
 export interface Compiled {
   exports: unknown;

@@ -1,5 +1,7 @@
 // Building command lines: each flag is one or two argv words, never a shell string.
 
+import type { Setting } from './settings.js';
+
 export type FlagStyle = 'equals' | 'separate';
 
 /** `--name=value` or `--name value`, per the client's documented style. */
@@ -25,7 +27,7 @@ export function flagsOf(argv: readonly string[]): string[] {
  */
 export class CommandLine {
   readonly argv: string[];
-  readonly managed: Record<string, string>;
+  readonly managed: Record<string, Setting>;
 
   /**
    * `first`: the binary, or the binary and its subcommand. `managed`: an owner record to fill, when two
@@ -34,28 +36,28 @@ export class CommandLine {
   constructor(
     first: string | readonly string[],
     private readonly style: FlagStyle,
-    managed: Record<string, string> = {},
+    managed: Record<string, Setting> = {},
   ) {
     this.argv = typeof first === 'string' ? [first] : [...first];
     this.managed = managed;
   }
 
   /** A flag with a value, in the client's documented style. */
-  set(name: string, value: string | number, setting: string): this {
+  set(name: string, value: string | number, setting: Setting): this {
     this.argv.push(...flag(this.style, name, value));
     this.managed[name] = setting;
     return this;
   }
 
   /** A flag without a value. */
-  on(name: string, setting: string): this {
+  on(name: string, setting: Setting): this {
     this.argv.push(name);
     this.managed[name] = setting;
     return this;
   }
 
   /** A flag given once per value (e.g. `--bootstrap-node`, which takes one ENR per occurrence); owned only when given. */
-  repeat(name: string, values: readonly string[], setting: string): this {
+  repeat(name: string, values: readonly string[], setting: Setting): this {
     for (const v of values) this.argv.push(...flag(this.style, name, v));
     if (values.length > 0) this.managed[name] = setting;
     return this;

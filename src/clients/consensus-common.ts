@@ -3,6 +3,7 @@
 // registry, which imports every profile): profiles import from here, never the other way round.
 
 import type { CommandLine } from './args.js';
+import type { Setting } from './settings.js';
 import type { ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 /**
@@ -20,7 +21,7 @@ export function engineUrl(node: NodeSpec): string {
 }
 
 /** The consensus peer target and the setting it comes from: network_tuning.peers_cl overrides consensus.peers. */
-export function consensusPeers(node: NodeSpec): { value: number; setting: string } | undefined {
+export function consensusPeers(node: NodeSpec): { value: number; setting: Setting } | undefined {
   if (node.networkTuning.peersCl !== undefined) return { value: node.networkTuning.peersCl, setting: 'network_tuning.peers_cl' };
   if (node.consensus.peers !== undefined) return { value: node.consensus.peers, setting: 'consensus.peers' };
   return undefined;

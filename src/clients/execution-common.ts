@@ -2,10 +2,11 @@
 
 import { NodeformError } from '../errors.js';
 import type { CommandLine } from './args.js';
+import type { Setting } from './settings.js';
 import type { NetworkFiles, NodeSpec, NotApplicable } from './types.js';
 
 /** The execution peer target and the setting it comes from: network_tuning.peers_el overrides execution.peers. */
-export function executionPeers(node: NodeSpec): { value: number; setting: string } | undefined {
+export function executionPeers(node: NodeSpec): { value: number; setting: Setting } | undefined {
   if (node.networkTuning.peersEl !== undefined) return { value: node.networkTuning.peersEl, setting: 'network_tuning.peers_el' };
   if (node.execution.peers !== undefined) return { value: node.execution.peers, setting: 'execution.peers' };
   return undefined;

@@ -7,6 +7,7 @@
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
 import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import type { Setting } from './settings.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 const BUILT_IN = new Set(['mainnet', 'hoodi', 'sepolia']);
@@ -21,7 +22,7 @@ function render(node: NodeSpec): ClientRendering {
 
   // network_metadata.nim loadEth2NetworkMetadata: a directory holding config.yaml, genesis.ssz,
   // deposit_contract_block.txt (+ _hash.txt) and boot_enr.yaml / bootstrap_nodes.txt.
-  let network: [string, string];
+  let network: [string, Setting];
   if (net.files) network = [net.files.dir, 'network.files'];
   else if (BUILT_IN.has(net.name)) network = [net.name, 'network.name'];
   else throw new NodeformError('CONFIG', `nimbus: network "${net.name}" has no built-in Nimbus config: set network.files (a directory with config.yaml, genesis.ssz, ...)`);

@@ -1,6 +1,8 @@
 // The node model: what an operator declares for one host (after defaults), and what a client profile
 // turns it into. Pure data; every profile is a pure function of a NodeSpec.
 
+import type { Setting } from './settings.js';
+
 export type ConsensusClient = 'lighthouse' | 'prysm' | 'teku' | 'nimbus' | 'lodestar';
 export type ExecutionClient = 'geth' | 'nethermind' | 'besu' | 'erigon';
 export type NetworkName = 'ephemery' | 'mainnet' | 'hoodi' | 'sepolia' | 'custom';
@@ -156,7 +158,7 @@ export interface ClientFile {
 /** Why a declared setting has no effect on this client. Shown in the plan. */
 export interface NotApplicable {
   /** The NodeSpec setting, dotted: `cache.state_cache_size`. */
-  setting: string;
+  setting: Setting;
   reason: string;
 }
 
@@ -181,7 +183,7 @@ export interface ClientRendering {
    * Flags nodeform sets itself, with the setting that owns each: a flag here that also appears in
    * extra_args is a configuration error naming that setting.
    */
-  managedFlags: Record<string, string>;
+  managedFlags: Record<string, Setting>;
 }
 
 export interface ClientProfile {

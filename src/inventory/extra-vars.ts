@@ -13,7 +13,7 @@ export interface ExtraVarsResult {
   /** Where each variable was given (the later -e, when given twice). */
   origins: Map<string, VarOrigin>;
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
   /** An argument or file could not be read or parsed: variables may be missing. */
   fatal: boolean;
 }
@@ -33,7 +33,7 @@ export function parseExtraVars(args: readonly string[], files: Record<string, So
   const vars: Record<string, unknown> = {};
   const origins = new Map<string, VarOrigin>();
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const collected = { vars, origins };
   args.forEach((arg, index) => {
     const label = `-e #${index + 1}`;
@@ -60,7 +60,7 @@ interface Collected {
   origins: Map<string, VarOrigin>;
 }
 
-function collectYaml(file: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: string[]): void {
+function collectYaml(file: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: ConfigProblem[]): void {
   const parsed = YamlSource.parse(file, EXTRA_VARS_FIELD);
   problems.push(...parsed.problems);
   if (parsed.fatal) return;
@@ -117,7 +117,7 @@ const INTEGER_VARIABLES = new Set(
     .map(([name]) => name),
 );
 
-function collectKeyValues(argument: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: string[]): void {
+function collectKeyValues(argument: SourceFile, { vars, origins }: Collected, problems: ConfigProblem[], warnings: ConfigProblem[]): void {
   const words = splitWords(argument.text);
   if (!Array.isArray(words)) {
     problems.push(problemInText(argument, 1, words.offset + 1, EXTRA_VARS_FIELD, words.error));

@@ -29,21 +29,15 @@ export class HostProblems {
   }
 }
 
-/** Warnings about hosts, said once per message with the hosts named. */
+/** Warnings about hosts, said once per place and message with the hosts named. */
 export class HostWarnings {
-  private readonly entries = new Map<string, { hosts: Set<string>; message: (hosts: string) => string }>();
+  private readonly problems = new HostProblems();
 
-  add(host: string, message: (hosts: string) => string): void {
-    const key = message('');
-    const entry = this.entries.get(key);
-    if (entry) {
-      entry.hosts.add(host);
-    } else {
-      this.entries.set(key, { hosts: new Set([host]), message });
-    }
+  add(host: string, warning: Omit<ConfigProblem, 'message'>, message: (hosts: string) => string): void {
+    this.problems.add(host, warning, message);
   }
 
-  list(): string[] {
-    return [...this.entries.values()].map(({ hosts, message }) => message(`${hosts.size === 1 ? 'host' : 'hosts'} ${listNames([...hosts])}`));
+  list(): ConfigProblem[] {
+    return this.problems.list();
   }
 }

@@ -1,17 +1,4 @@
-// Public API of inventory loading and validation. The CLI uses load.ts; the rest is pure.
-export {
-  loadProject,
-  validateProject,
-  checkProject,
-  loadInventory,
-  projectRoot,
-  type LoadOptions,
-  type LoadedProject,
-  type LoadedInventory,
-  type ProjectValidation,
-} from './load.js';
-export { buildProject, buildInventory, type ProjectSources, type ProjectOptions, type ProjectResult, type InventoryOnlyResult } from './project.js';
-export { buildDesired, selectInventoryHosts, sha256, UNIT_DIRECTORY, type BuildInput, type BuildResult, type InventoryHostEntry } from './desired.js';
+// The Ansible inventory's public API (pure). Loading a whole project is src/project/load.ts.
 export {
   parseInventory,
   hostVariables,

@@ -18,6 +18,7 @@ import { normalizeRemotePath, remotePathProblem } from './checks.js';
 import { KNOWN_VARIABLES } from './schema.js';
 import { checkSchema } from './schema-check.js';
 import { YamlSource, type Locator, type PathSegment, type SourceFile } from './source.js';
+import { asWarning, wholeFileWarning } from './warnings.js';
 
 export interface InventoryGroup {
   name: string;
@@ -85,7 +86,7 @@ export interface InventoryOptions {
 export interface InventoryResult {
   inventory: Inventory;
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
   /** A file had YAML syntax errors: its hosts or variables are missing, so checks that need them would mislead. */
   fatal: boolean;
 }
@@ -104,15 +105,10 @@ export function assignVars(target: Vars, source: Vars): Vars {
   return target;
 }
 
-export function warningText(problem: ConfigProblem): string {
-  const p = problem.position;
-  return `${p.file}:${p.line}:${p.column}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`;
-}
-
 /** Rules on variables the schema cannot express, for any vars mapping (inline, file or -e). */
-export function checkVariables(vars: unknown, source: Locator, path: PathSegment[]): { problems: ConfigProblem[]; warnings: string[] } {
+export function checkVariables(vars: unknown, source: Locator, path: PathSegment[]): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   if (!isRecord(vars)) return { problems, warnings };
   const stateDir = vars.nodeform_state_dir;
   if (typeof stateDir === 'string') {
@@ -121,7 +117,7 @@ export function checkVariables(vars: unknown, source: Locator, path: PathSegment
   }
   for (const name of Object.keys(vars)) {
     const ignored = KNOWN_VARIABLES[name]?.ignored;
-    if (ignored) warnings.push(warningText(source.problem([...path, name], `ignored: ${ignored}`, { key: true })));
+    if (ignored) warnings.push(asWarning(source.problem([...path, name], `ignored: ${ignored}`, { key: true })));
   }
   return { problems, warnings };
 }
@@ -133,7 +129,7 @@ interface Origin {
 
 export function parseInventory(sources: InventorySources, options: InventoryOptions): InventoryResult {
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const inventory: Inventory = {
     file: sources.inventory.file,
     baseDir: options.baseDir,
@@ -189,8 +185,8 @@ export function parseInventory(sources: InventorySources, options: InventoryOpti
     for (const [key, value] of Object.entries(hostVars)) {
       const earlier = hostVarOrigins.get(`${name}\u0000${key}`);
       if (earlier !== undefined && key in host.vars && JSON.stringify(host.vars[key]) !== JSON.stringify(value)) {
-        const where = source.where([...path, key]);
-        warnings.push(`${where}: host ${name} sets ${key} again with a different value (first at ${earlier.source.where(earlier.path)}); the later one wins`);
+        const again = asWarning(source.problem([...path, key], `host ${name} sets ${key} again with a different value (first at ${earlier.source.where(earlier.path)}); the later one wins`));
+        warnings.push({ ...again, field: '' });
       }
       hostVarOrigins.set(`${name}\u0000${key}`, { source, path: [...path, key] });
     }
@@ -307,7 +303,7 @@ function applyVarsFiles(
   kind: 'group_vars' | 'host_vars',
   target: (name: string) => Pick<InventoryHost, 'vars' | 'varOrigins'> | undefined,
   problems: ConfigProblem[],
-  warnings: string[],
+  warnings: ConfigProblem[],
 ): { name: string; source: YamlSource }[] {
   const parsedFiles: { name: string; source: YamlSource }[] = [];
   for (const file of files) {
@@ -324,7 +320,7 @@ function applyVarsFiles(
     const entity = target(file.name);
     if (!entity) {
       const what = kind === 'group_vars' ? 'group' : 'host';
-      warnings.push(`${file.file}: no ${what} '${file.name}' in the inventory, so these variables are not used`);
+      warnings.push(wholeFileWarning(file.file, `no ${what} '${file.name}' in the inventory, so these variables are not used`));
       continue;
     }
     if (isRecord(value)) {

@@ -67,7 +67,7 @@ export interface Play {
   patterns: { text: string; at: PathSegment[] }[];
   tags: string[];
   vars: Record<string, unknown>;
-  /** `ethereum_node: true`: each host gets a node built from its variables (src/inventory/node-play.ts). */
+  /** `ethereum_node: true`: each host gets a node built from its variables (src/node/play.ts). */
   ethereumNode: boolean;
   declarations: Declaration[];
 }

@@ -1,8 +1,7 @@
 // The plan: what differs on each host, with the preconditions each change was computed from.
 // JSON-safe and free of file content (content is taken from Desired, or from backups, at apply).
 
-import type { CheckpointDecision } from '../node/checkpoint.js';
-import type { ManagedEntry, Mode } from './types.js';
+import type { CheckpointDecision, ManagedEntry, Mode } from './types.js';
 
 export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe' | 'group';
 export type ChangeAction = 'create' | 'update' | 'delete' | 'restart';

@@ -1,5 +1,3 @@
-import type { CheckpointDecision } from '../node/checkpoint.js';
-
 // Plain, JSON-serialisable data that flows one way:
 // Inventory+Playbook -> Desired -> Resources; Resources x Facts -> Plan -> apply -> Generation.
 
@@ -260,4 +258,32 @@ export interface HostRecord {
   original: BackupEntry[];
   last?: LastGeneration;
   lock?: LockInfo;
+}
+
+/** A checkpoint provider's verdict. agrees: behind the trusted checkpoint; undecided: answered, but no checkpoint reached a quorum. */
+export type VerdictStatus = 'agrees' | 'undecided' | 'no-answer' | 'not-ready' | 'wrong-genesis' | 'dissents';
+
+/** One provider as the plan shows it. */
+export interface ProviderVerdictSummary {
+  url: string;
+  status: VerdictStatus;
+  latencyMs: number;
+  finalized?: { epoch: number; root: string };
+  servesStates: boolean;
+  /** Why it is not among the agreeing ones. */
+  reason?: string;
+}
+
+export interface CheckpointDecision {
+  /** More than `threshold` of the answering providers agree. */
+  quorum: boolean;
+  threshold: number;
+  /** The trusted finalized checkpoint, when there is a quorum. */
+  checkpoint?: { epoch: number; root: string };
+  /** The provider the node starts from, and the agreeing alternatives in order. */
+  chosen?: string;
+  alternatives: string[];
+  /** Why nothing was chosen. */
+  reason?: string;
+  providers: ProviderVerdictSummary[];
 }

@@ -7,10 +7,10 @@
 // What the script checks, and why: templates/scripts/checkpoint-fallback.sh.hbs.
 
 import { NodeformError } from '../errors.js';
-import { normaliseRoot } from '../providers/quorum.js';
+import { normaliseRoot } from './quorum.js';
 import type { Resource } from '../model/types.js';
 import { quote } from '../shell/quote.js';
-import { directory, render, textFile, unit } from './resources.js';
+import { directory, render, textFile, unit } from './builders.js';
 import { execStart } from './systemd.js';
 
 export interface FallbackInput {

@@ -1,36 +1,12 @@
 // Which checkpoint provider a node starts from, decided from what the providers answered (probed once per
-// run by the loader, src/providers/probe.ts): the providers the host declares are cross-checked on the
+// run by the loader, src/fetch/probe.ts): the providers the host declares are cross-checked on the
 // host's own network (a provider on another genesis is stale or on another chain), and the first agreeing
 // provider that serves states is chosen. Without a quorum nothing that depends on the choice may change:
 // the caller holds those resources. Pure.
 
 import type { NetworkSpec, NodeSpec } from '../clients/types.js';
-import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult, type VerdictStatus } from '../providers/quorum.js';
-
-/** One provider as the plan shows it. */
-export interface ProviderVerdictSummary {
-  url: string;
-  status: VerdictStatus;
-  latencyMs: number;
-  finalized?: { epoch: number; root: string };
-  servesStates: boolean;
-  /** Why it is not among the agreeing ones. */
-  reason?: string;
-}
-
-export interface CheckpointDecision {
-  /** More than `threshold` of the answering providers agree. */
-  quorum: boolean;
-  threshold: number;
-  /** The trusted finalized checkpoint, when there is a quorum. */
-  checkpoint?: { epoch: number; root: string };
-  /** The provider the node starts from, and the agreeing alternatives in order. */
-  chosen?: string;
-  alternatives: string[];
-  /** Why nothing was chosen. */
-  reason?: string;
-  providers: ProviderVerdictSummary[];
-}
+import type { CheckpointDecision, ProviderVerdictSummary } from '../model/types.js';
+import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult } from './quorum.js';
 
 function unanswered(url: string): ProviderResult {
   return { url, ok: false, latencyMs: 0, servesStates: false, error: 'was not probed' };

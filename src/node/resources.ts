@@ -1,10 +1,10 @@
 // A node, as an operator declares it, becomes plain resources: users, directories, the host-made JWT,
 // the network's files, each client's config files and hardened systemd units. Pure.
 
-import { createHash } from 'node:crypto';
+import { settingArea, type EnvArea, type Setting } from '../clients/settings.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from '../clients/types.js';
-import type { DirectoryResource, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
-import { renderString } from '../render/handlebars.js';
+import type { Resource, UserResource } from '../model/types.js';
+import { bytesFile, directory, render, textFile, unit } from './builders.js';
 import type { FallbackTemplates } from './checkpoint-fallback.js';
 import { execStart } from './systemd.js';
 
@@ -35,70 +35,23 @@ export interface NodeResources {
   execution: ClientRendering;
 }
 
-const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
-
 function user(name: string, home: string, tags: string[]): UserResource {
   return { kind: 'user', id: `user:${name}`, tags, name, system: true, group: name, groups: [ETHEREUM_GROUP], home, shell: '/usr/sbin/nologin' };
 }
 
-export function directory(path: string, owner: string, mode: string, tags: string[]): DirectoryResource {
-  return { kind: 'directory', id: `dir:${path}`, tags, path, mode, owner, group: owner === 'root' ? 'root' : owner };
-}
-
-export function textFile(path: string, content: string, mode: string, tags: string[]): FileResource {
-  return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256(content), mode, owner: 'root', group: 'root', secret: false };
-}
-
-/** A root-owned file of bytes (base64); its sha256 is computed unless the caller already knows it. */
-export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256(Buffer.from(base64, 'base64'))): FileResource {
-  return { kind: 'file', id: `file:${path}`, tags, path, content: base64, encoding: 'base64', sha256: sha, mode, owner: 'root', group: 'root', secret: false };
-}
-
 /** A client's environment file for one area of its flags: `/etc/ethereum/<client>.<area>.env`. */
-export function envFilePath(client: string, area: 'cache' | 'network' | 'checkpoint'): string {
+export function envFilePath(client: string, area: EnvArea): string {
   return `${ETC_DIR}/${client}.${area}.env`;
 }
 
-export function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {
-  return {
-    kind: 'unit',
-    id: `unit:${name}`,
-    tags: options.tags,
-    name,
-    path: `/etc/systemd/system/${name}`,
-    content,
-    sha256: sha256(content),
-    enabled: options.enabled,
-    active: options.active,
-    restartOn: [...new Set(options.restartOn)].sort(),
-  };
-}
-
-export function render(template: string, context: Record<string, unknown>, what: string): string {
-  const out = renderString(template, context);
-  if (!out.ok) throw new Error(`built-in template for ${what}: ${out.failure.message}`);
-  return out.text;
-}
-
-type Area = 'cache' | 'network' | 'checkpoint';
+type Area = EnvArea;
 
 /**
- * Which environment file a setting's flags go to: `--tags cache` and `--tags network` apply only those; the
- * checkpoint provider's file is what the on-host fallback rewrites (and it restarts nothing by itself).
+ * The command line split by where each flag's setting goes (src/clients/settings.ts): cache settings, network
+ * tuning and the checkpoint provider to environment files the unit reads (so `--tags cache` changes only the
+ * cache file and restarts the client), the rest stays in the unit. A flag's value word (`--cache 2048`) moves with it.
  */
-export function settingArea(setting: string): Area | undefined {
-  if (setting === 'checkpoint_sync.url') return 'checkpoint';
-  if (setting.startsWith('cache.')) return 'cache';
-  if (setting.startsWith('network_tuning.') || setting === 'consensus.peers' || setting === 'execution.peers') return 'network';
-  return undefined;
-}
-
-/**
- * The command line split: the flags of cache settings, of network tuning and the checkpoint provider go to
- * environment files the unit reads (so `--tags cache` changes only the cache file and restarts the client),
- * the rest stays in the unit. A flag's value word (`--cache 2048`) moves with it.
- */
-export function splitArgv(argv: readonly string[], managedFlags: Record<string, string>): Record<'base' | Area, string[]> {
+export function splitArgv(argv: readonly string[], managedFlags: Record<string, Setting>): Record<'base' | Area, string[]> {
   const out: Record<'base' | Area, string[]> = { base: [], cache: [], network: [], checkpoint: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i]!;

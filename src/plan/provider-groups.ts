@@ -1,7 +1,7 @@
 // `nodeform providers`: the selected hosts grouped by the checkpoint provider decision they share. Pure.
 
 import type { Desired } from '../model/types.js';
-import type { CheckpointDecision } from '../node/checkpoint.js';
+import type { CheckpointDecision } from '../model/types.js';
 
 export interface ProviderGroup {
   hosts: string[];

@@ -5,7 +5,7 @@ import { FORMAT_VERSION, type Writer } from './writer.js';
 
 export type Severity = 'error' | 'warning';
 
-/** A problem or warning for machines; file, line and column are null for a warning that points nowhere. */
+/** A problem or warning for machines; line and column are null for one about a whole file, file too when it names none. */
 export interface DiagnosticJson {
   severity: Severity;
   code: string;
@@ -26,7 +26,8 @@ export function diagnosticJson(problem: ConfigProblem, severity: Severity): Diag
   return {
     severity,
     code: problemCode(problem),
-    file: located ? problem.position.file : null,
+    // A warning about a whole file (line 0) still names the file.
+    file: problem.position.file !== '' ? problem.position.file : null,
     line: located ? problem.position.line : null,
     column: located ? problem.position.column : null,
     field: problem.field,

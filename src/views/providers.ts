@@ -1,7 +1,7 @@
 // `nodeform providers`: each group of hosts that shares a provider decision, as a table or JSON. Pure.
 
 import type { ProviderGroup } from '../plan/provider-groups.js';
-import { percent } from '../providers/quorum.js';
+import { percent } from '../node/quorum.js';
 import { painter } from './paint.js';
 import { FORMAT_VERSION, jsonText, type ViewOptions, type Writer } from './writer.js';
 

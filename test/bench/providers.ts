@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { NetworkTuningSpec } from '../../src/clients/types.js';
-import { probeProviders } from '../../src/providers/probe.js';
-import { chooseProvider, crossCheck } from '../../src/providers/quorum.js';
+import { probeProviders } from '../../src/fetch/probe.js';
+import { chooseProvider, crossCheck } from '../../src/node/quorum.js';
 import { CHAIN, startProviderServers } from '../support/provider-server.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' }, serve: { type: 'string' } } });

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedCheckpoint, checkpointDir, networkDirName, type CachedCheckpointOptions } from '../../src/providers/checkpoint-cache.js';
-import { CheckpointError, downloadCheckpoint } from '../../src/providers/checkpoint-state.js';
+import { cachedCheckpoint, checkpointDir, networkDirName, type CachedCheckpointOptions } from '../../src/fetch/checkpoint-cache.js';
+import { CheckpointError, downloadCheckpoint } from '../../src/fetch/checkpoint-state.js';
 import { CHAIN, FIXTURE, LYING_ROOT, startProviderServer, type ProviderServer, type ProviderServerOptions } from '../support/provider-server.js';
 
 const closers: Array<() => Promise<void>> = [];

@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchRelease } from '../../src/network/fetch.js';
-import { parseBootnodes, verifyRelease } from '../../src/network/release.js';
+import { fetchRelease } from '../../src/fetch/ephemery.js';
+import { parseBootnodes, verifyRelease } from '../../src/fetch/release.js';
 import { genesisSsz, releaseArchive, releaseFiles, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
 
 let server: ReleaseServer;

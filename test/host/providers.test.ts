@@ -2,8 +2,8 @@
 // No timing assertions: bounds are shown by what the servers saw and what the probe says.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkTuningSpec } from '../../src/clients/types.js';
-import { probeProviders, type ProviderResult } from '../../src/providers/probe.js';
-import { chooseProvider, crossCheck } from '../../src/providers/quorum.js';
+import { probeProviders, type ProviderResult } from '../../src/fetch/probe.js';
+import { chooseProvider, crossCheck } from '../../src/node/quorum.js';
 import {
   CHAIN,
   ConcurrencyMeter,

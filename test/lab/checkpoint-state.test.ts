@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkTuningSpec } from '../../src/clients/types.js';
-import { cachedCheckpoint, type CachedCheckpointOptions } from '../../src/providers/checkpoint-cache.js';
-import { probeProviders, type ProviderResult } from '../../src/providers/probe.js';
-import { chooseProvider, crossCheck } from '../../src/providers/quorum.js';
+import { cachedCheckpoint, type CachedCheckpointOptions } from '../../src/fetch/checkpoint-cache.js';
+import { probeProviders, type ProviderResult } from '../../src/fetch/probe.js';
+import { chooseProvider, crossCheck } from '../../src/node/quorum.js';
 import { countingProxy, startLodestarChain, type CountingProxy, type LodestarChain } from './lodestar-chain.js';
 
 const tuning: NetworkTuningSpec = { maxConcurrentRequests: 8, requestTimeoutSeconds: 10, retries: 1, backoff: { strategy: 'exponential', minSeconds: 0.2, maxSeconds: 1 } };

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProject } from '../../src/inventory/load.js';
+import { loadProject } from '../../src/project/load.js';
 import { planAll } from '../../src/apply/run.js';
 import { TransportPool } from '../../src/transport/ssh/index.js';
 import { startLab, type Lab, type LabHost } from './lab.js';

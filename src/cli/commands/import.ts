@@ -3,8 +3,8 @@
 
 import { copyFile, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
-import { importInventory, importVars } from '../../inventory/import.js';
-import { readInventorySources } from '../../inventory/load.js';
+import { importInventory, importVars } from '../../node/import.js';
+import { readInventorySources } from '../../project/load.js';
 import type { ImportedFile } from '../../views/import.js';
 import { inventoryPath, type Command } from '../context.js';
 

@@ -210,7 +210,7 @@ describe('consensus client profiles', () => {
       const na = r.notApplicable.map((x) => x.setting);
       const owned = new Set(Object.values(r.managedFlags));
       // Declared on the Ephemery node: state and block cache sizes, alternatives, backfill.
-      for (const setting of ['cache.state_cache_size', 'cache.block_cache_size', 'checkpoint_sync.backfill']) {
+      for (const setting of ['cache.state_cache_size', 'cache.block_cache_size', 'checkpoint_sync.backfill'] as const) {
         expect(owned.has(setting) !== na.includes(setting), `${setting}: exactly one of flag or notApplicable`).toBe(true);
       }
       expect(na).toContain('checkpoint_sync.alternatives');

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../../src/errors.js';
 import { firstInvalidUtf8, readText } from '../../../src/files/read.js';
-import { loadInventory, validateProject } from '../../../src/inventory/load.js';
+import { loadInventory, validateProject } from '../../../src/project/load.js';
 
 const temporary: string[] = [];
 function project(files: Record<string, string | Buffer>): string {

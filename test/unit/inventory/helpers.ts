@@ -1,7 +1,7 @@
 // In-memory projects for the pure pipeline: no files, no clock.
 import { formatProblem, type ConfigProblem } from '../../../src/errors.js';
 import type { VarsFile } from '../../../src/inventory/inventory.js';
-import { buildProject, type ProjectOptions, type ProjectResult } from '../../../src/inventory/project.js';
+import { buildProject, type ProjectOptions, type ProjectResult } from '../../../src/project/project.js';
 import type { SourceFile } from '../../../src/inventory/source.js';
 
 export const BASE_DIR = '/srv/project';

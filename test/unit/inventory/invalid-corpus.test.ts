@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../../src/errors.js';
-import { validateProject } from '../../../src/inventory/load.js';
+import { validateProject } from '../../../src/project/load.js';
 
 const corpus = fileURLToPath(new URL('../../fixtures/invalid/', import.meta.url));
 const cases = readdirSync(corpus, { withFileTypes: true })

@@ -1,3 +1,4 @@
+import { formatProblem } from '../../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { globToRegExp, matchPattern, parsePattern } from '../../../src/inventory/patterns.js';
 import { build } from './helpers.js';
@@ -119,6 +120,6 @@ describe('--limit', () => {
   it('--limit narrows what plays select, never widens it', () => {
     const result = build({ inventory: INVENTORY, playbook: '- hosts: beacon\n' }, { limit: 'lab-2:lab-3' });
     expect(result.desired.map((d) => d.host)).toEqual(['lab-2']);
-    expect(result.warnings).toEqual(['--limit: no play of playbook.yaml applies to host lab-3']);
+    expect(result.warnings.map(formatProblem)).toEqual(['--limit: no play of playbook.yaml applies to host lab-3']);
   });
 });

@@ -1,3 +1,4 @@
+import { formatProblem } from '../../../src/errors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -89,7 +90,7 @@ describe('inventory validation', () => {
   it('ignored Ansible variables load, with a warning when they would have mattered', () => {
     const result = build({ inventory: host('ansible_python_interpreter: /usr/bin/python3\nansible_ssh_pass: secret\nansible_ssh_common_args: -o X=y') });
     expect(result.problems).toEqual([]);
-    expect(result.warnings).toEqual([
+    expect(result.warnings.map(formatProblem)).toEqual([
       'inventory.yaml:5:7: all.hosts.lab1.ansible_ssh_pass: ignored: passwords are not used: nodeform logs in with keys or the SSH agent and becomes root with sudo -n',
       'inventory.yaml:6:7: all.hosts.lab1.ansible_ssh_common_args: ignored: extra ssh arguments are not passed on: put options in ~/.ssh/config, or use nodeform_proxy_jump for jump hosts',
     ]);
@@ -108,7 +109,7 @@ describe('inventory validation', () => {
   it('vars files for groups or hosts not in the inventory are a warning', () => {
     const result = build({ inventory: 'all:\n  hosts: { h: }\n', groupVars: { 'nope.yaml': 'x: 1\n' }, hostVars: { 'gone.yaml': 'x: 1\n' } });
     expect(result.problems).toEqual([]);
-    expect(result.warnings).toEqual([
+    expect(result.warnings.map(formatProblem)).toEqual([
       "group_vars/nope.yaml: no group 'nope' in the inventory, so these variables are not used",
       "host_vars/gone.yaml: no host 'gone' in the inventory, so these variables are not used",
     ]);
@@ -117,7 +118,7 @@ describe('inventory validation', () => {
   it('a host listed twice with different values is fine, with a warning', () => {
     const result = build({ inventory: 'all:\n  hosts:\n    h: { x: 1 }\n  children:\n    g:\n      hosts:\n        h: { x: 2 }\n' });
     expect(result.problems).toEqual([]);
-    expect(result.warnings).toEqual(['inventory.yaml:7:17: host h sets x again with a different value (first at inventory.yaml:3:13); the later one wins']);
+    expect(result.warnings.map(formatProblem)).toEqual(['inventory.yaml:7:17: host h sets x again with a different value (first at inventory.yaml:3:13); the later one wins']);
   });
 
   it.each([

@@ -6,9 +6,9 @@ import type { FileResource, Resource } from '../../../src/model/types.js';
 import { FALLBACK_CONFIG, FALLBACK_SERVICE, FALLBACK_TIMER } from '../../../src/node/checkpoint-fallback.js';
 import { GENESIS_VALIDATORS_ROOTS } from '../../../src/node/defaults.js';
 import { planHost } from '../../../src/plan/compute.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 import { emptyFacts } from '../helpers.js';
-import { buildNode, heads, nodeHost } from './helpers.js';
+import { buildNode, heads, nodeHost, nodeNeedsOf } from './helpers.js';
 
 const MAINNET = GENESIS_VALIDATORS_ROOTS.mainnet;
 const R = (byte: string) => `0x${byte.repeat(32)}`;
@@ -29,17 +29,17 @@ const fileText = (resources: Resource[], path: string) => {
 };
 
 describe('checkpoint provider choice in a node play', () => {
-  it('without answers, the loader is asked to probe exactly the host\'s providers (with its tuning)', () => {
+  it('the needs ask to probe exactly the host\'s providers (with its tuning); without answers no choice is made', () => {
+    const needs = nodeNeedsOf({ inventory: node([A, B]) });
+    expect(needs.providers.map((p) => p.url)).toEqual([A, B]);
+    expect(needs.providers[0]!.tuning.maxConcurrentRequests).toBe(8);
     const result = buildNode({ inventory: node([A, B]) });
     expect(heads(result.problems)).toEqual([]);
-    expect(result.providersToProbe.map((p) => p.url)).toEqual([A, B]);
-    expect(result.providersToProbe[0]!.tuning.maxConcurrentRequests).toBe(8);
     expect(result.desired[0]!.checkpoint).toBeUndefined();
   });
 
   it('all agree: the first declared is chosen, the others are the fallback\'s alternatives', () => {
     const result = buildNode({ inventory: node([A, B, C]), providers: { [A]: answered(A), [B]: answered(B), [C]: answered(C) } });
-    expect(result.providersToProbe).toEqual([]);
     const d = result.desired[0]!;
     expect(fileText(d.resources, '/etc/ethereum/lighthouse.checkpoint.env')).toContain(`NODEFORM_CHECKPOINT_ARGS=--checkpoint-sync-url ${A}\n`);
     expect(d.checkpoint).toMatchObject({ quorum: true, chosen: A, alternatives: [B, C], checkpoint: { epoch: 300000, root: R('f1') } });
@@ -99,8 +99,8 @@ describe('checkpoint provider choice in a node play', () => {
     const all = { [A]: answered(A), [B]: answered(B) };
     const off = buildNode({ inventory: node([A, B], { checkpoint_sync: `{ providers: [${A}, ${B}], fallback: false }` }), providers: all }).desired[0]!;
     expect(off.resources.some((r) => r.id === `unit:${FALLBACK_TIMER}`)).toBe(false);
-    const fromFile = buildNode({ inventory: node([A], { checkpoint_sync: '{ state_file: /var/cache/state.ssz, block_file: /var/cache/block.ssz }' }) });
-    expect(fromFile.providersToProbe).toEqual([]);
+    const fromFile = nodeNeedsOf({ inventory: node([A], { checkpoint_sync: '{ state_file: /var/cache/state.ssz, block_file: /var/cache/block.ssz }' }) });
+    expect(fromFile.providers).toEqual([]);
   });
 });
 

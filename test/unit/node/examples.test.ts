@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/main.js';
 import { formatProblem } from '../../../src/errors.js';
-import { checkProject } from '../../../src/inventory/load.js';
+import { checkProject } from '../../../src/project/load.js';
 import type { UnitResource } from '../../../src/model/types.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

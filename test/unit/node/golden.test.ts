@@ -1,6 +1,7 @@
 // A full node per client pair, on Ephemery and on mainnet, from inventory to resources: every unit
 // and file as the host will get it, in one readable golden file per pair and network
 // (test/unit/node/golden/<cl>-<el>-<network>.txt). UPDATE_GOLDEN=1 rewrites them; review the diff.
+import { formatProblem } from '../../../src/errors.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,7 +92,7 @@ describe('a full node per client pair', () => {
     const lines = [
       `# ${cl} + ${el} on ${network}: the resources of one ethereum_node host (test/unit/node/golden.test.ts)`,
       '# warnings:',
-      ...(result.warnings.length ? result.warnings.map((w) => `#   ${w}`) : ['#   (none)']),
+      ...(result.warnings.length ? result.warnings.map((w) => `#   ${formatProblem(w)}`) : ['#   (none)']),
       ...node!.resources.flatMap(describeResource),
     ];
     expectGolden(`${cl}-${el}-${network}`, `${lines.join('\n')}\n`);

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatProblem, type ConfigProblem } from '../../../src/errors.js';
 import type { VarsFile } from '../../../src/inventory/inventory.js';
-import { buildProject, type ProjectResult } from '../../../src/inventory/project.js';
+import { buildProject, parseSources, projectNeeds, type ProjectResult, type ProjectSources } from '../../../src/project/project.js';
+import type { NodeNeeds } from '../../../src/node/needs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../../../src/node/checkpoint-fallback.js';
 import type { NodeTemplates } from '../../../src/node/resources.js';
-import type { ProviderResult } from '../../../src/providers/quorum.js';
+import type { ProviderResult } from '../../../src/node/quorum.js';
 
 const template = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../templates/${name}`, import.meta.url)), 'utf8');
 
@@ -36,7 +37,7 @@ export interface NodeProject {
   providers?: Record<string, ProviderResult>;
 }
 
-export function buildNode(project: NodeProject): ProjectResult {
+function nodeSources(project: NodeProject): ProjectSources {
   const varsFiles = (kind: string, files: Record<string, string> = {}): VarsFile[] =>
     Object.entries(files).map(([name, text]) => ({ name: name.replace(/\.ya?ml$/, ''), file: `${kind}/${name}`, text }));
   const networkSources: Record<string, Record<string, string> | string> = {};
@@ -44,16 +45,25 @@ export function buildNode(project: NodeProject): ProjectResult {
     networkSources[dir] =
       typeof files === 'string' ? files : Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.from(text).toString('base64')]));
   }
-  return buildProject(
-    {
-      inventory: { file: 'inventory.yaml', text: project.inventory },
-      groupVars: varsFiles('group_vars', project.groupVars),
-      hostVars: varsFiles('host_vars', project.hostVars),
-      playbook: { file: 'playbook.yaml', text: project.playbook ?? NODE_PLAYBOOK },
-      node: { templates: NODE_TEMPLATES, networkSources, ...(project.providers ? { providers: project.providers } : {}) },
-    },
-    { baseDir: BASE_DIR, homeDir: '/home/op', extraVars: project.extraVars ?? [] },
-  );
+  return {
+    inventory: { file: 'inventory.yaml', text: project.inventory },
+    groupVars: varsFiles('group_vars', project.groupVars),
+    hostVars: varsFiles('host_vars', project.hostVars),
+    playbook: { file: 'playbook.yaml', text: project.playbook ?? NODE_PLAYBOOK },
+    node: { templates: NODE_TEMPLATES, networkSources, ...(project.providers ? { providers: project.providers } : {}) },
+  };
+}
+
+const nodeOptions = (project: NodeProject) => ({ baseDir: BASE_DIR, homeDir: '/home/op', extraVars: project.extraVars ?? [] });
+
+export function buildNode(project: NodeProject): ProjectResult {
+  return buildProject(nodeSources(project), nodeOptions(project));
+}
+
+/** What the project's nodes need from outside (round one: releases, binaries, providers to probe). */
+export function nodeNeedsOf(project: NodeProject): NodeNeeds {
+  const options = nodeOptions(project);
+  return projectNeeds(parseSources(nodeSources(project), options), options);
 }
 
 /** The first line of each problem: file:line:column: field: message. */

@@ -2,7 +2,7 @@
 // kept, and every host keeps exactly the node it had (same Desired, resource for resource).
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { importInventory, importVars } from '../../../src/inventory/import.js';
+import { importInventory, importVars } from '../../../src/node/import.js';
 import { buildNode, heads } from './helpers.js';
 
 // [name, old inventory, new inventory, changes]

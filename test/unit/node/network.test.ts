@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NetworkSpec } from '../../../src/clients/types.js';
 import { formatProblem } from '../../../src/errors.js';
-import { checkProject } from '../../../src/inventory/load.js';
+import { checkProject } from '../../../src/project/load.js';
 import type { FileResource, UnitResource } from '../../../src/model/types.js';
 import { networkFiles } from '../../../src/node/defaults.js';
 import { customNetwork } from '../../../src/node/network.js';

@@ -1,6 +1,6 @@
 // Plays with ethereum_node among other plays: tags, --tags, merging, conflicts, restart_on, origins.
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/inventory/project.js';
+import { buildProject } from '../../../src/project/project.js';
 import { BASE_DIR, NODE_TEMPLATES, buildNode, heads, nodeHost } from './helpers.js';
 
 const ids = (result: ReturnType<typeof buildNode>, host = 0) => result.desired[host]!.resources.map((r) => r.id);

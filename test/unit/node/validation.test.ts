@@ -1,5 +1,6 @@
 // Node variables in real files: every problem at file:line:column of the offending value (or key),
 // all at once, wherever the variable was written (inventory, group_vars, host_vars, play vars, -e).
+import { formatProblem } from '../../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { buildNode, heads, host, nodeHost, type NodeProject } from './helpers.js';
 
@@ -257,7 +258,7 @@ describe('warnings', () => {
     const inventory = `all:\n  vars:\n    network: { name: ephemery, iteration: 161 }\n    cl_client_name: teku\n    el_client_name: besu\n    use_checkpoint_sync: false\n  hosts:\n    lab1:\n    lab2:\n`;
     const result = buildNode({ inventory });
     expect(result.problems).toEqual([]);
-    expect(result.warnings).toEqual([
+    expect(result.warnings.map(formatProblem)).toEqual([
       'inventory.yaml:4:5: all.vars.cl_client_name: cl_client_name is an old name: write consensus: { client: teku } (nodeform import rewrites old inventories)',
       'inventory.yaml:5:5: all.vars.el_client_name: el_client_name is an old name: write execution: { client: besu } (nodeform import rewrites old inventories)',
       'inventory.yaml:6:5: all.vars.use_checkpoint_sync: use_checkpoint_sync is an old name: write checkpoint_sync: { enabled: false } (nodeform import rewrites old inventories)',
@@ -272,7 +273,7 @@ describe('warnings', () => {
     const inventory = `all:\n  vars:\n    network: { name: ephemery, iteration: 161 }\n    execution: { client: geth }\n    cache: { state_cache_size: 32 }\n  hosts:\n    a: { consensus: { client: lighthouse } }\n    b: { consensus: { client: teku } }\n`;
     const result = buildNode({ inventory });
     expect(result.problems).toEqual([]);
-    expect(result.warnings).toEqual([
+    expect(result.warnings.map(formatProblem)).toEqual([
       'inventory.yaml:5:32: all.vars.cache.state_cache_size: cache.state_cache_size does not apply to geth (hosts a and b): consensus-side setting (beacon states kept in memory); geth has no such flag',
     ]);
   });

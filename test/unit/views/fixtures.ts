@@ -3,7 +3,7 @@
 import type { HostResult } from '../../../src/apply/run.js';
 import type { Plan } from '../../../src/model/plan.js';
 import type { GenerationSummary } from '../../../src/model/types.js';
-import type { CheckpointDecision } from '../../../src/node/checkpoint.js';
+import type { CheckpointDecision } from '../../../src/model/types.js';
 
 const sha = (c: string) => c.repeat(64);
 

@@ -1,16 +1,17 @@
-// The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates.
+// The whole pure pipeline from file contents to Desired[]: inventory, -e, playbook, templates, nodes.
 // load.ts reads the files and calls this; tests call it with in-memory sources.
 
-import type { NetworkTuningSpec } from '../clients/types.js';
-import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired } from '../model/types.js';
-import { buildDesired, selectInventoryHosts, type InventoryHostEntry } from './desired.js';
-import { parseExtraVars, type ExtraVarsResult } from './extra-vars.js';
-import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from './inventory.js';
-import type { NodeInputs } from './node-play.js';
-import { parsePlaybook, type PlaybookResult } from './playbook.js';
-import type { SourceFile } from './source.js';
+import type { CheckpointFilesRequest } from '../node/checkpoint.js';
+import type { NodeInputs } from '../node/inputs.js';
+import { checkpointFileNeeds, nodeNeeds, type NodeHost, type NodeNeeds } from '../node/needs.js';
+import { buildDesired, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
+import { parseExtraVars, type ExtraVarsResult } from '../inventory/extra-vars.js';
+import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from '../inventory/inventory.js';
+import { parsePlaybook, type PlaybookResult } from '../inventory/playbook.js';
+import type { SourceFile } from '../inventory/source.js';
+import { dedupeWarnings } from '../inventory/warnings.js';
 
 export interface ProjectSources {
   inventory: SourceFile;
@@ -43,14 +44,10 @@ export interface ProjectResult {
   desired: Desired[];
   inventory: Inventory;
   problems: ConfigProblem[];
-  warnings: string[];
-  /** Checkpoint providers to probe before the nodes can be built for a plan (see node-play.ts). */
-  providersToProbe: { url: string; tuning: NetworkTuningSpec }[];
-  /** Fleet-cache checkpoint files to get before the nodes can be built for a plan. */
-  checkpointFilesToFetch: CheckpointFilesRequest[];
+  warnings: ConfigProblem[];
 }
 
-/** The parses of a project's sources; load.ts keeps them for the builds after a probe or a download. */
+/** The parses of a project's sources, made once: the needs and the build both read them. */
 export interface ParsedSources {
   inventory: InventoryResult;
   playbook: PlaybookResult;
@@ -77,7 +74,7 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions, p
   // echo the syntax error: report that first.
   const built =
     parsedInventory.fatal || extra.fatal
-      ? { desired: [], problems: [], warnings: [], providersToProbe: [], checkpointFilesToFetch: [] }
+      ? { desired: [], problems: [], warnings: [] }
       : buildDesired({
           inventory: parsedInventory.inventory,
           playbook: parsedPlaybook.playbook,
@@ -93,10 +90,31 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions, p
     desired: built.desired,
     inventory: parsedInventory.inventory,
     problems: dedupe([...parsedInventory.problems, ...extra.problems, ...parsedPlaybook.problems, ...built.problems]),
-    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...built.warnings])],
-    providersToProbe: built.providersToProbe,
-    checkpointFilesToFetch: built.checkpointFilesToFetch,
+    warnings: dedupeWarnings([...parsedInventory.warnings, ...extra.warnings, ...built.warnings]),
   };
+}
+
+/** The node plays of the hosts --limit selects whose resources --tags can select; none when the sources have problems. */
+export function projectNodeHosts(parsed: ParsedSources, options: Pick<ProjectOptions, 'limit' | 'tags' | 'skipTags'>): NodeHost[] {
+  if (parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length > 0) return [];
+  return selectedNodeHosts({
+    inventory: parsed.inventory.inventory,
+    playbook: parsed.playbook.playbook,
+    extraVars: parsed.extra.vars,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.tags !== undefined ? { tags: options.tags } : {}),
+    ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
+  });
+}
+
+/** Round one of what the selected nodes need from outside (src/node/needs.ts). */
+export function projectNeeds(parsed: ParsedSources, options: ProjectOptions, node: Pick<NodeInputs, 'profiles'> = {}): NodeNeeds {
+  return nodeNeeds(projectNodeHosts(parsed, options), node, options);
+}
+
+/** Round two: fleet-cache files, once round one's fetch is in `node`. */
+export function projectCheckpointFileNeeds(parsed: ParsedSources, options: ProjectOptions, node: NodeInputs): CheckpointFilesRequest[] {
+  return checkpointFileNeeds(projectNodeHosts(parsed, options), node, options);
 }
 
 export interface InventoryOnlyResult {
@@ -104,7 +122,7 @@ export interface InventoryOnlyResult {
   /** Hosts selected by --limit (all without it), in inventory order. */
   hosts: InventoryHostEntry[];
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 /** The inventory alone (no playbook): for commands that only need to reach hosts. */
@@ -122,7 +140,7 @@ export function buildInventory(
     inventory: parsedInventory.inventory,
     hosts: selected.hosts,
     problems: dedupe([...parsedInventory.problems, ...extra.problems, ...selected.problems]),
-    warnings: [...new Set([...parsedInventory.warnings, ...extra.warnings, ...selected.warnings])],
+    warnings: dedupeWarnings([...parsedInventory.warnings, ...extra.warnings, ...selected.warnings]),
   };
 }
 

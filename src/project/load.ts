@@ -9,22 +9,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
-import type { NetworkTuningSpec } from '../clients/types.js';
 import type { Desired, HostConnection } from '../model/types.js';
-import type { CheckpointFiles, CheckpointFilesRequest } from '../node/checkpoint.js';
-import type { ProviderResult } from '../providers/quorum.js';
+import { defaultCacheDir } from '../fetch/cache.js';
+import { fetchCheckpointFiles, fetchNodeNeeds } from '../fetch/node-inputs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
+import type { NodeInputs } from '../node/inputs.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { isInside, templateCandidates } from '../render/templates.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
-import { extraVarFileReferences } from './extra-vars.js';
-import { parseInventory, type Inventory } from './inventory.js';
-import { clientInstalls, configSourceDirectories, ephemeryReleases, installKey, releaseKey, type NodeInputs } from './node-play.js';
-import { defaultCacheDir } from '../network/cache.js';
-import { templateReferences } from './playbook.js';
-import { buildInventory, buildProject, parseSources, type ProjectSources } from './project.js';
-import { problemInText, type SourceFile } from './source.js';
+import { extraVarFileReferences } from '../inventory/extra-vars.js';
+import { parseInventory, type Inventory } from '../inventory/inventory.js';
+import { templateReferences } from '../inventory/playbook.js';
+import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, type ProjectOptions, type ProjectSources } from './project.js';
+import { problemInText, type SourceFile } from '../inventory/source.js';
 
 export interface LoadOptions {
   /** The inventory file, as the user gave it (messages show paths relative to it the same way). */
@@ -42,8 +40,14 @@ export interface LoadOptions {
   templateDirs?: string[];
   /** Directory `-e @file` paths are relative to. Default: process.cwd(). */
   cwd?: string;
-  /** Where downloaded network releases are kept. Default: $XDG_CACHE_HOME/nodeform or ~/.cache/nodeform. */
+  /** Where downloads (releases, binaries, checkpoint files) are kept. Default: defaultCacheDir(env), under homeDir. */
   cacheDir?: string;
+  /** The environment the CLI was given (XDG_CACHE_HOME, HOME); the loader never reads process.env. */
+  env?: Record<string, string | undefined>;
+  /** For `~/` in paths. Default: env.HOME, else the OS's idea of it (pass it: the CLI knows). */
+  homeDir?: string;
+  /** One line per long download (an Ephemery release, a client binary, a checkpoint state), e.g. to stderr. */
+  progress?: (line: string) => void;
   /**
    * Called with the hosts the run will handle as soon as the inventory, playbook and -e parse without a
    * problem, before templates are read and rendered: a plan starts connecting then. Never called when they have
@@ -58,13 +62,13 @@ export interface LoadedProject {
   inventory: Inventory;
   /** The playbook used (given, or from nodeform_playbook). */
   playbookPath: string;
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 export interface ProjectValidation {
   /** Empty when the project is valid. */
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
   /** What would be applied (empty when there are problems). */
   desired: Desired[];
 }
@@ -73,7 +77,7 @@ export interface LoadedInventory {
   inventory: Inventory;
   /** Hosts selected by --limit (all without it), with connection and settings; -e applies. */
   hosts: InventoryHostEntry[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 /** Reads everything and builds Desired[]; throws ConfigError listing every problem found. */
@@ -85,7 +89,7 @@ export async function loadProject(options: LoadOptions): Promise<LoadedProject> 
 
 /** What `nodeform validate` runs: everything loadProject does; every problem found, none when valid. */
 export async function validateProject(options: LoadOptions): Promise<ConfigProblem[]> {
-  // Checking the configuration downloads nothing: nodes are checked without their network's release.
+  // Checking the configuration downloads and probes nothing: nodes are checked without their network's release.
   return (await readAndBuild({ ...options, offline: true })).problems;
 }
 
@@ -96,7 +100,7 @@ export async function checkProject(options: LoadOptions): Promise<ProjectValidat
 }
 
 /** The inventory alone, for commands that need hosts but no playbook (reset). Throws ConfigError. */
-export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd'>): Promise<LoadedInventory> {
+export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd' | 'env' | 'homeDir'>): Promise<LoadedInventory> {
   const sources = await readInventorySources(options.inventoryPath);
   if ('problem' in sources) throw new ConfigError([sources.problem]);
   if ('problems' in sources) throw new ConfigError(sources.problems);
@@ -105,7 +109,7 @@ export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' |
     { ...sources, extraVarFiles },
     {
       baseDir: resolve(dirname(options.inventoryPath)),
-      homeDir: homedir(),
+      homeDir: homeDirOf(options),
       extraVars: options.extraVars ?? [],
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     },
@@ -119,16 +123,17 @@ interface ReadAndBuild {
   inventory?: Inventory;
   playbookPath?: string;
   problems: ConfigProblem[];
-  warnings: string[];
+  warnings: ConfigProblem[];
 }
 
 async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {
   const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
+  // Phase 1, read: every file, parsed once.
   const inventorySources = await readInventorySources(options.inventoryPath);
   if ('problem' in inventorySources) return failed(inventorySources.problem);
   if ('problems' in inventorySources) return { desired: [], problems: inventorySources.problems, warnings: [] };
   const baseDir = resolve(dirname(options.inventoryPath));
-  const homeDir = homedir();
+  const homeDir = homeDirOf(options);
 
   // The inventory may name the playbook; parsing is pure and cheap, so it is simply done again below.
   let playbookPath = options.playbookPath;
@@ -161,7 +166,6 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   }
   const playbook: SourceFile = { file: playbookPath, text: playbookText };
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
-  // Parsed once here; every build below reuses it.
   const parsed = parseSources({ ...inventorySources, playbook, extraVarFiles }, { baseDir, homeDir, extraVars: options.extraVars ?? [] }, parsedInventory);
   const parsedPlaybook = parsed.playbook.playbook;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
@@ -180,22 +184,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     if (found) templates[reference] = found;
   }
 
-  let node: NodeInputs | undefined;
-  if (parsedPlaybook.plays.some((play) => play.ethereumNode)) {
-    const extraVars = parsed.extra.vars;
-    node = {
-      templates: await readNodeTemplates(builtinTemplates),
-      networkSources: await readNetworkSources(configSourceDirectories(parsedInventory.inventory, parsedPlaybook, extraVars)),
-      ...(options.offline
-        ? {}
-        : {
-            releases: await readEphemeryReleases(ephemeryReleases(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir),
-            binaries: await readClientBinaries(clientInstalls(parsedInventory.inventory, parsedPlaybook, extraVars), options.cacheDir),
-          }),
-    };
-  }
-  const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
-  const projectOptions = {
+  const projectOptions: ProjectOptions = {
     baseDir,
     homeDir,
     extraVars: options.extraVars ?? [],
@@ -203,90 +192,33 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     ...(options.tags !== undefined ? { tags: options.tags } : {}),
     ...(options.skipTags !== undefined ? { skipTags: options.skipTags } : {}),
   };
-  let result = buildProject(sources, projectOptions, parsed);
-  // Which providers the selected nodes use is known once their variables are resolved: probe exactly those
-  // (once each, all at once), then build again with the answers. validate probes nothing.
-  if (!options.offline && node && result.problems.length === 0 && result.providersToProbe.length > 0) {
-    node.providers = await probeCheckpointProviders(result.providersToProbe);
-    result = buildProject(sources, projectOptions, parsed);
+  let node: NodeInputs | undefined;
+  if (parsedPlaybook.plays.some((play) => play.ethereumNode)) {
+    // Phase 2, pure: what the selected nodes need from outside (--limit and --tags narrow it).
+    const needs = projectNeeds(parsed, projectOptions);
+    // Phase 3, I/O: fetch it all, once. validate downloads and probes nothing; local directories it reads.
+    node = { templates: await readNodeTemplates(builtinTemplates), networkSources: await readNetworkSources(needs.networkSourceDirs) };
+    if (!options.offline) {
+      const fetchContext = { cacheDir: cacheDirOf(options), ...(options.progress ? { progress: options.progress } : {}) };
+      Object.assign(node, await fetchNodeNeeds(needs, fetchContext));
+      // The fleet cache's files depend on which providers agree: a second pure round, then its fetch.
+      const files = projectCheckpointFileNeeds(parsed, projectOptions, node);
+      if (files.length > 0) node.checkpointFiles = await fetchCheckpointFiles(files, fetchContext);
+    }
   }
-  // Fleet-cache nodes start from files: one verified download per network serves them all.
-  if (!options.offline && node && result.problems.length === 0 && result.checkpointFilesToFetch.length > 0) {
-    node.checkpointFiles = await fetchCheckpointFiles(result.checkpointFilesToFetch, options.cacheDir ?? defaultCacheDir(process.env));
-    result = buildProject(sources, projectOptions, parsed);
-  }
+  // Phase 4, pure and once: the desired state.
+  const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
+  const result = buildProject(sources, projectOptions, parsed);
   return { ...result, playbookPath };
 }
 
-/** The fleet cache's checkpoint files per network, from the controller's cache or downloaded and verified now. */
-async function fetchCheckpointFiles(wanted: CheckpointFilesRequest[], cacheDir: string): Promise<Record<string, CheckpointFiles>> {
-  const { cachedCheckpoint } = await import('../providers/checkpoint-cache.js');
-  const files: Record<string, CheckpointFiles> = {};
-  for (const request of wanted) {
-    try {
-      const got = await cachedCheckpoint({ cacheDir, ...request });
-      const read = async (file: { path: string; sha256: string }) => ({ base64: (await readFile(file.path)).toString('base64'), sha256: file.sha256 });
-      files[request.networkKey] = { checkpoint: got.checkpoint, source: got.source, state: await read(got.state), block: await read(got.block) };
-    } catch (error) {
-      files[request.networkKey] = { error: (error as Error).message };
-    }
-  }
-  return files;
+/** The operator's home directory (for `~/` in paths): given by the caller, which reads it from its environment. */
+function homeDirOf(options: Pick<LoadOptions, 'homeDir' | 'env'>): string {
+  return options.homeDir ?? options.env?.HOME ?? homedir();
 }
 
-/** Every provider once; providers wanted with different network_tuning are probed in separate rounds. */
-async function probeCheckpointProviders(wanted: { url: string; tuning: NetworkTuningSpec }[]): Promise<Record<string, ProviderResult>> {
-  const { probeProviders } = await import('../providers/probe.js');
-  const rounds = new Map<string, { tuning: NetworkTuningSpec; urls: string[] }>();
-  for (const { url, tuning } of wanted) {
-    const key = JSON.stringify(tuning);
-    const round = rounds.get(key) ?? { tuning, urls: [] };
-    round.urls.push(url);
-    rounds.set(key, round);
-  }
-  const answers = await Promise.all([...rounds.values()].map(({ tuning, urls }) => probeProviders(urls, {}, tuning)));
-  return Object.fromEntries(answers.flat().map((result) => [result.url, result]));
-}
-
-/** Each Ephemery release any host follows, fetched once (the cache makes later runs free of downloads). */
-async function readEphemeryReleases(
-  wanted: { url: string; iteration: number | 'latest' }[],
-  cacheDir: string | undefined,
-): Promise<NonNullable<NodeInputs['releases']>> {
-  const releases: NonNullable<NodeInputs['releases']> = {};
-  if (wanted.length === 0) return releases;
-  // Loaded only when a release is wanted: the HTTP and tar code is a large part of start-up.
-  const { fetchRelease } = await import('../network/fetch.js');
-  for (const { url, iteration } of wanted) {
-    try {
-      const release = await fetchRelease({ releaseUrl: url, iteration, cacheDir: cacheDir ?? defaultCacheDir(process.env) });
-      releases[releaseKey(url, iteration)] = {
-        iteration: release.iteration,
-        files: Object.fromEntries([...release.files].map(([name, bytes]) => [name, bytes.toString('base64')])),
-      };
-    } catch (error) {
-      releases[releaseKey(url, iteration)] = (error as Error).message;
-    }
-  }
-  return releases;
-}
-
-/** Each client binary an `install` names, downloaded once and checked. */
-async function readClientBinaries(
-  wanted: { url: string; sha256: string; archivePath?: string }[],
-  cacheDir: string | undefined,
-): Promise<NonNullable<NodeInputs['binaries']>> {
-  const binaries: NonNullable<NodeInputs['binaries']> = {};
-  if (wanted.length === 0) return binaries;
-  const { fetchBinary } = await import('../network/binaries.js');
-  for (const install of wanted) {
-    try {
-      binaries[installKey(install)] = (await fetchBinary(install, cacheDir ?? defaultCacheDir(process.env))).toString('base64');
-    } catch (error) {
-      binaries[installKey(install)] = { error: (error as Error).message };
-    }
-  }
-  return binaries;
+function cacheDirOf(options: Pick<LoadOptions, 'cacheDir' | 'env' | 'homeDir'>): string {
+  return options.cacheDir ?? defaultCacheDir({ HOME: homeDirOf(options), ...options.env });
 }
 
 /**

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../../../src/errors.js';
-import { checkProject, loadInventory, loadProject, projectRoot, validateProject } from '../../../src/inventory/load.js';
+import { checkProject, loadInventory, loadProject, projectRoot, validateProject } from '../../../src/project/load.js';
 import type { FileResource, UnitResource } from '../../../src/model/types.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/valid/ansible/', import.meta.url));

@@ -64,10 +64,10 @@ export class SszError extends Error {
 
 function startWorker(preset: Preset): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  // From dist/providers/ the worker is beside this module; from the single-file build (dist/nodeform.cjs) it is in
-  // providers/ below it.
+  // From dist/fetch/ the worker is beside this module; from the single-file build (dist/nodeform.cjs) it is in
+  // fetch/ below it.
   const here = new URL('.', import.meta.url);
-  const workerDir = here.pathname.endsWith('/providers/') ? here : new URL('./providers/', here);
+  const workerDir = here.pathname.endsWith('/fetch/') ? here : new URL('./fetch/', here);
   if (!fromSource) return new Worker(new URL('./ssz-worker.js', workerDir), { workerData: { preset } });
   // Node 20 does not run the parent's --import loaders in a worker: register tsx inside it, then load the entry.
   // tsx's import condition of tsx/esm/api (require.resolve would give its CommonJS twin).

@@ -2,19 +2,20 @@
 // variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
 
 import { createHash } from 'node:crypto';
-import type { NetworkTuningSpec } from '../clients/types.js';
-import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
 import { templateNotFoundMessage } from '../render/templates.js';
-import { HostProblems, HostWarnings } from './host-problems.js';
-import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, warningText, type Inventory, type VarOrigin } from './inventory.js';
-import { nodePlayResources, type NodeInputs, type NodePlayContext } from './node-play.js';
-import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from './patterns.js';
-import type { ContentSource, Declaration, Play, Playbook } from './playbook.js';
-import { problemInText, type PathSegment, type SourceFile } from './source.js';
-import { isSelectedByTags } from './tags.js';
+import { HostProblems, HostWarnings } from '../inventory/host-problems.js';
+import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from '../inventory/inventory.js';
+import type { NodeInputs } from '../node/inputs.js';
+import type { NodeHost } from '../node/needs.js';
+import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../node/play.js';
+import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from '../inventory/patterns.js';
+import type { ContentSource, Declaration, Play, Playbook } from '../inventory/playbook.js';
+import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
+import { isSelectedByTags } from '../inventory/tags.js';
+import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -36,11 +37,7 @@ export interface BuildInput {
 export interface BuildResult {
   desired: Desired[];
   problems: ConfigProblem[];
-  warnings: string[];
-  /** Checkpoint providers the nodes need probed and not given in node.providers (with the tuning to probe them with). */
-  providersToProbe: { url: string; tuning: NetworkTuningSpec }[];
-  /** Fleet-cache checkpoint files the nodes need and node.checkpointFiles does not have. */
-  checkpointFilesToFetch: CheckpointFilesRequest[];
+  warnings: ConfigProblem[];
 }
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
@@ -66,7 +63,7 @@ export function buildDesired(input: BuildInput): BuildResult {
   const source = playbook.source;
   const extraVars = input.extraVars ?? {};
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const hostProblems = new HostProblems();
 
   const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
@@ -80,10 +77,9 @@ export function buildDesired(input: BuildInput): BuildResult {
     hostProblems,
     warnings,
     notApplicable: new HostWarnings(),
-    providersToProbe: new Map(),
     checkpoints: new Map(),
-    checkpointFilesToFetch: new Map(),
   };
+  const tagFilter = { tags: input.tags, skipTags: input.skipTags };
   const desired: Desired[] = [];
   for (const host of selected) {
     const vars = hostVariables(inventory, host, extraVars);
@@ -91,8 +87,9 @@ export function buildDesired(input: BuildInput): BuildResult {
     const declaredFiles = new Set<string>();
     for (const play of playbook.plays) {
       if (!playHosts.get(play)?.has(host)) continue;
-      if (play.ethereumNode) {
-        const nodeVars = assignVars(assignVars(hostVariables(inventory, host), play.vars), extraVars);
+      // A node play --tags deselects entirely is not built: nothing was fetched for it.
+      if (play.ethereumNode && nodePlaySelected(play, tagFilter)) {
+        const nodeVars = nodePlayVariables(inventory, host, play, extraVars);
         const origins = hostVariableOrigins(inventory, host);
         for (const name of Object.keys(play.vars)) origins.set(name, { source, path: [play.index, 'vars', name] });
         input.extraVarOrigins?.forEach((origin, name) => origins.set(name, origin));
@@ -126,23 +123,36 @@ export function buildDesired(input: BuildInput): BuildResult {
       ...(checkpoint ? { checkpoint: checkpoint.decision, notes: checkpoint.notes } : {}),
       resources: merged
         .map((entry) => entry.resource)
-        .filter((resource) => isSelectedByTags(resource.tags, { tags: input.tags, skipTags: input.skipTags }))
+        .filter((resource) => isSelectedByTags(resource.tags, tagFilter))
         .sort(compareResources),
     });
   }
   problems.push(...hostProblems.list());
   warnings.push(...nodes.notApplicable.list());
-  return {
-    desired,
-    problems,
-    warnings,
-    providersToProbe: [...nodes.providersToProbe.entries()].map(([url, tuning]) => ({ url, tuning })),
-    checkpointFilesToFetch: [...nodes.checkpointFilesToFetch.values()],
-  };
+  return { desired, problems, warnings };
+}
+
+/** A node play's variables for a host: the host's, the play's, then -e. */
+function nodePlayVariables(inventory: Inventory, host: string, play: Play, extraVars: Record<string, unknown>): Record<string, unknown> {
+  return assignVars(assignVars(hostVariables(inventory, host), play.vars), extraVars);
+}
+
+/**
+ * The node plays buildDesired will build, one entry per host and play: the hosts --limit selects, the plays
+ * --tags selects. What they need from outside is computed from these (src/node/needs.ts), nothing else.
+ */
+export function selectedNodeHosts(input: Pick<BuildInput, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'>): NodeHost[] {
+  const { inventory, playbook } = input;
+  const { playHosts, selected } = playTargets(inventory, playbook, input.limit, [], []);
+  const filter = { tags: input.tags, skipTags: input.skipTags };
+  const plays = playbook.plays.filter((play) => play.ethereumNode && nodePlaySelected(play, filter));
+  return selected.flatMap((host) =>
+    plays.filter((play) => playHosts.get(play)?.has(host)).map((play) => ({ host, vars: nodePlayVariables(inventory, host, play, input.extraVars ?? {}) })),
+  );
 }
 
 /** Hosts matching --limit; unknown names are problems pointing into the argument. */
-function limitHosts(inventory: Inventory, limit: string, problems: ConfigProblem[], warnings: string[]): Set<string> {
+function limitHosts(inventory: Inventory, limit: string, problems: ConfigProblem[], warnings: ConfigProblem[]): Set<string> {
   const argument: SourceFile = { file: '--limit', text: limit };
   const terms = parsePattern(limit);
   if (terms.length === 0) problems.push(problemInText(argument, 1, 1, 'limit', 'must not be empty: give a host pattern'));
@@ -165,7 +175,7 @@ function playTargets(
   playbook: Playbook,
   limit: string | undefined,
   problems: ConfigProblem[],
-  warnings: string[],
+  warnings: ConfigProblem[],
 ): { playHosts: Map<Play, Set<string>>; selected: string[] } {
   const source = playbook.source;
   const limited = limit !== undefined ? limitHosts(inventory, limit, problems, warnings) : undefined;
@@ -181,7 +191,7 @@ function playTargets(
       match.hosts.forEach((host) => hosts.add(host));
     }
     if (play.patterns.length > 0 && hosts.size === 0) {
-      warnings.push(warningText(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
+      warnings.push(asWarning(source.problem([play.index, 'hosts'], `play ${play.name ? `'${play.name}' ` : ''}matches no hosts`)));
     }
     playHosts.set(play, hosts);
   }
@@ -191,7 +201,7 @@ function playTargets(
   );
   if (limited) {
     for (const host of limited) {
-      if (!selected.includes(host)) warnings.push(`--limit: no play of ${playbook.file} applies to host ${host}`);
+      if (!selected.includes(host)) warnings.push(wholeFileWarning('--limit', `no play of ${playbook.file} applies to host ${host}`));
     }
   }
 
@@ -215,9 +225,9 @@ export function targetConnections(
 export function selectInventoryHosts(
   inventory: Inventory,
   options: { extraVars?: Record<string, unknown>; limit?: string } = {},
-): { hosts: InventoryHostEntry[]; problems: ConfigProblem[]; warnings: string[] } {
+): { hosts: InventoryHostEntry[]; problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: ConfigProblem[] = [];
   const limited = options.limit !== undefined ? limitHosts(inventory, options.limit, problems, warnings) : undefined;
   const hosts = inventory.hostNames
     .filter((name) => !limited || limited.has(name))
@@ -232,13 +242,13 @@ function reportPattern(
   match: PatternMatch,
   at: (term: PatternTerm, message: string) => ConfigProblem,
   problems: ConfigProblem[],
-  warnings: string[],
+  warnings: ConfigProblem[],
 ): void {
   for (const term of match.unknown) {
     problems.push(at(term, `unknown host or group '${term.body}': it is not in the inventory`));
   }
   for (const { term, message } of match.invalid) problems.push(at(term, message));
-  for (const term of match.unmatched) warnings.push(warningText(at(term, `'${term.body}' matches no host or group`)));
+  for (const term of match.unmatched) warnings.push(asWarning(at(term, `'${term.body}' matches no host or group`)));
 }
 
 /** `groups` and `hostvars` are the same for every host: built once. */

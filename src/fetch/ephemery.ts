@@ -66,6 +66,8 @@ export interface FetchOptions {
   iteration: 'latest' | number;
   cacheDir: string;
   timeoutMs?: number;
+  /** Called with the archive's URL when it is downloaded (not when the cache has it). */
+  onDownload?: (url: string) => void;
 }
 
 /** The release, from the cache when it was already downloaded and verified, else downloaded once. */
@@ -77,6 +79,7 @@ export async function fetchRelease(options: FetchOptions): Promise<Release> {
   if (cached) return verifyRelease(tag, cached);
 
   const url = archiveUrl(options.releaseUrl, tag);
+  options.onDownload?.(url);
   const res = await get(url, timeoutMs);
   if (res.status !== 200) {
     res.body.resume();

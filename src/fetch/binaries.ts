@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { NodeformError } from '../errors.js';
 import type { InstallSpec } from '../clients/types.js';
-import { get } from './fetch.js';
+import { get } from './ephemery.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -20,11 +20,12 @@ async function download(url: string, timeoutMs: number): Promise<Buffer> {
 }
 
 /** The download, from the cache when its hash is known, else fetched and checked. */
-async function cachedDownload(install: InstallSpec, cacheDir: string, timeoutMs: number): Promise<Buffer> {
+async function cachedDownload(install: InstallSpec, cacheDir: string, timeoutMs: number, onDownload?: () => void): Promise<Buffer> {
   const dir = join(cacheDir, 'binaries');
   const path = join(dir, install.sha256);
   const cached = await readFile(path).catch(() => undefined);
   if (cached && sha256(cached) === install.sha256) return cached;
+  onDownload?.();
   const bytes = await download(install.url, timeoutMs);
   const got = sha256(bytes);
   if (got !== install.sha256) {
@@ -37,9 +38,9 @@ async function cachedDownload(install: InstallSpec, cacheDir: string, timeoutMs:
   return bytes;
 }
 
-/** The executable's bytes for an install spec. */
-export async function fetchBinary(install: InstallSpec, cacheDir: string, timeoutMs = 300_000): Promise<Buffer> {
-  const bytes = await cachedDownload(install, cacheDir, timeoutMs);
+/** The executable's bytes for an install spec; `onDownload` is called when it is not in the cache. */
+export async function fetchBinary(install: InstallSpec, cacheDir: string, timeoutMs = 300_000, onDownload?: () => void): Promise<Buffer> {
+  const bytes = await cachedDownload(install, cacheDir, timeoutMs, onDownload);
   if (!install.archivePath) return bytes;
   const work = await mkdtemp(join(cacheDir, 'binaries', 'extract-'));
   try {

@@ -2,6 +2,8 @@
 // threshold (2/3, checkpointq's rule) of the providers that answered agree on it; then the best of the
 // agreeing providers is chosen. No I/O, no clock: everything comes in as arguments.
 
+import type { VerdictStatus } from '../model/types.js';
+
 /** What one provider answered (probe.ts fills it; tests build it by hand). */
 export interface ProviderResult {
   url: string;
@@ -23,8 +25,7 @@ export interface ProviderResult {
   error?: string;
 }
 
-/** agrees: behind the trusted checkpoint; undecided: answered, but no checkpoint reached a quorum. */
-export type VerdictStatus = 'agrees' | 'undecided' | 'no-answer' | 'not-ready' | 'wrong-genesis' | 'dissents';
+export type { VerdictStatus } from '../model/types.js';
 
 export interface ProviderVerdict {
   url: string;

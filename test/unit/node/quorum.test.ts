@@ -1,8 +1,8 @@
 // The pure side of checkpoint providers: the cross-check (checkpointq's more-than-2/3 rule), the choice
 // of provider, and the pure parts of the probe (root normalising, answer parsing, genesis comparison, backoff).
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, genesisMatches, parseFinality, parseGenesis } from '../../../src/providers/probe.js';
-import { chooseProvider, crossCheck, normaliseRoot, type ProviderResult, type VerdictStatus } from '../../../src/providers/quorum.js';
+import { backoffDelayMs, genesisMatches, parseFinality, parseGenesis } from '../../../src/fetch/probe.js';
+import { chooseProvider, crossCheck, normaliseRoot, type ProviderResult, type VerdictStatus } from '../../../src/node/quorum.js';
 
 const R = (byte: string) => `0x${byte.repeat(32)}`;
 const GOOD = R('f1');

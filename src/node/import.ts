@@ -10,9 +10,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { OLD_NODE_VARIABLES, newFormValue } from '../node/spec.js';
-import { hostVariables, parseInventory } from './inventory.js';
-import { YamlSource, formatField, type PathSegment } from './source.js';
+import { hostVariables, parseInventory } from '../inventory/inventory.js';
+import { YamlSource, formatField, type PathSegment } from '../inventory/source.js';
+import { OLD_NODE_VARIABLES, newFormValue } from './spec.js';
 
 export interface ImportResult {
   /** The rewritten file; the same text when nothing needed rewriting. */

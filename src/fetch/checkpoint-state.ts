@@ -32,7 +32,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { NodeformError } from '../errors.js';
-import { normaliseRoot } from './quorum.js';
+import { normaliseRoot } from '../node/quorum.js';
 import { openSsz, type BlockInfo, type Preset, type SszSession, type StateInfo } from './ssz.js';
 
 export interface DownloadCheckpointOptions {

@@ -8,9 +8,9 @@
 import { setMaxListeners } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { NetworkTuningSpec } from '../clients/types.js';
-import { genesisMatches, normaliseRoot, type ProbeNetwork, type ProviderResult } from './quorum.js';
+import { genesisMatches, normaliseRoot, type ProbeNetwork, type ProviderResult } from '../node/quorum.js';
 
-export { genesisMatches, type ProbeNetwork, type ProviderResult } from './quorum.js';
+export { genesisMatches, type ProbeNetwork, type ProviderResult } from '../node/quorum.js';
 
 export const BEACON_PATHS = {
   genesis: '/eth/v1/beacon/genesis',

@@ -1,7 +1,8 @@
+import { formatProblem } from '../../../src/errors.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Desired, FileResource, UnitResource } from '../../../src/model/types.js';
-import { build, heads } from './helpers.js';
+import { build, heads } from '../inventory/helpers.js';
 
 const INVENTORY = `all:
   vars: { port: 8080 }
@@ -261,7 +262,7 @@ describe('buildDesired', () => {
     it('a play matching no host and a glob matching nothing are warnings', () => {
       const result = build({ inventory: INVENTORY, playbook: '- name: web\n  hosts: web-*\n' });
       expect(result.problems).toEqual([]);
-      expect(result.warnings).toEqual([
+      expect(result.warnings.map(formatProblem)).toEqual([
         "playbook.yaml:2:10: [0].hosts: 'web-*' matches no host or group",
         "playbook.yaml:2:10: [0].hosts: play 'web' matches no hosts",
       ]);

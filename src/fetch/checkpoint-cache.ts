@@ -1,7 +1,7 @@
 // The controller's fleet checkpoint cache (checkpoint_sync.source: fleet-cache): one verified finalized
 // block and state per network, downloaded once and then uploaded to every host that lacks it.
 //
-// Layout, under the nodeform cache dir (src/network/cache.ts):
+// Layout, under the nodeform cache dir (src/fetch/cache.ts):
 //   <cache>/checkpoints/<network key>/<epoch>-<block root>.block.ssz
 //   <cache>/checkpoints/<network key>/<epoch>-<block root>.state.ssz
 //   <cache>/checkpoints/<network key>/<epoch>-<block root>.state.ssz.gz   (compression: true)
@@ -30,7 +30,7 @@ import { createGzip } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { NodeformError } from '../errors.js';
 import { CheckpointError, downloadCheckpoint, verifyState, type DownloadedCheckpoint } from './checkpoint-state.js';
-import { normaliseRoot } from './quorum.js';
+import { normaliseRoot } from '../node/quorum.js';
 import { openSsz, type Preset, type SszSession } from './ssz.js';
 
 export interface CachedCheckpointOptions {
@@ -57,6 +57,8 @@ export interface CachedCheckpointOptions {
   dispatcher?: Dispatcher;
   /** The clock, ms since the epoch. Default Date.now. */
   now?: () => number;
+  /** Called with each provider a download is tried from (not when the cache serves). */
+  onDownload?: (provider: string) => void;
 }
 
 export interface CheckpointFile {
@@ -197,6 +199,7 @@ export async function cachedCheckpoint(opts: CachedCheckpointOptions): Promise<C
     const maxStateBytes = opts.maxSizeMb * MB;
     for (const provider of opts.providers) {
       let got: DownloadedCheckpoint;
+      opts.onDownload?.(provider);
       try {
         got = await downloadCheckpoint({
           providerUrl: provider,
