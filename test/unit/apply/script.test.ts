@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildApplyScript, EXIT_DRIFT, managedLines, STAGE_THRESHOLD, stageCommand, stagedContent, type ScriptOptions } from '../../../src/apply/script.js';
+import { UNIT_DIR } from '../../../src/facts/probe.js';
 import type { Change, HostPlan } from '../../../src/model/plan.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost } from '../../../src/plan/compute.js';
@@ -130,7 +131,7 @@ describe('order: lock, every precondition, then writes', () => {
   it.each<[string, Partial<Change>, string[]]>([
     ['a file expected absent', { kind: 'file', precondition: { exists: false } }, ['pre_file', '/x', 'absent']],
     ['a file with its hash', { kind: 'file', precondition: { exists: true, sha256: 'ab' } }, ['pre_file', '/x', 'ab']],
-    ['a unit file by its path', { kind: 'unit', target: 'x.service', precondition: { exists: true, sha256: 'cd' } }, ['pre_file', '/etc/systemd/system/x.service', 'cd']],
+    ['a unit file by its path', { kind: 'unit', target: 'x.service', precondition: { exists: true, sha256: 'cd' } }, ['pre_file', `${UNIT_DIR}/x.service`, 'cd']],
     ['a directory', { kind: 'directory', precondition: { exists: true } }, ['pre_dir', '/x', 'present']],
     ['a user expected absent', { kind: 'user', target: 'demo', precondition: { exists: false } }, ['pre_user', 'demo', 'absent']],
     ['a generated secret', { kind: 'file', precondition: { exists: false }, content: { from: 'generate', kind: 'hex32' } }, ['pre_exists', '/x', 'absent']],
@@ -185,8 +186,8 @@ describe('what the script does for each kind of change', () => {
   it.each<[string, Resource[], Facts | undefined, (commands: string[]) => void]>([
     ['a new unit file: daemon-reload, enable, start, then checks it runs', [svc], undefined, (c) => {
       const at = (s: string) => c.indexOf(s);
-      expect(at(`put /etc/systemd/system/demo.service 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`)).toBeGreaterThan(0);
-      expect(at('sctl daemon-reload')).toBeGreaterThan(at(`put /etc/systemd/system/demo.service 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`));
+      expect(at(`put ${svc.path} 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`)).toBeGreaterThan(0);
+      expect(at('sctl daemon-reload')).toBeGreaterThan(at(`put ${svc.path} 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`));
       expect(at('sctl enable -- demo.service')).toBeGreaterThan(at('sctl daemon-reload'));
       expect(at('sctl start -- demo.service')).toBeGreaterThan(at('sctl enable -- demo.service'));
       expect(at('chk_active demo.service active')).toBeGreaterThan(at('sctl start -- demo.service'));

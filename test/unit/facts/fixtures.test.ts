@@ -1,6 +1,5 @@
 // Real probe output from lab hosts (test/fixtures/facts/<case>.json, made by `npm run capture-facts`, as root):
 // the probe request, the raw output and the facts parse.ts must make of it. Like pyinfra's fact fixtures.
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { parseFacts } from '../../../src/facts/parse.js';
 import { buildProbe, type ProbeRequest } from '../../../src/facts/probe.js';
 import { RECORDS, recordOf } from '../../../src/facts/records.js';
 import type { Facts } from '../../../src/model/types.js';
+import { sha } from '../helpers.js';
 
 interface Fixture {
   description: string;
@@ -35,7 +35,7 @@ describe('facts fixtures captured from lab hosts', () => {
     it('was captured with the probe as it is now (else run npm run capture-facts as root and review the diff)', () => {
       const probe = buildProbe(fixture.request);
       expect(probe.command).toBe(fixture.command);
-      expect(createHash('sha256').update(probe.script).digest('hex')).toBe(fixture.probeSha256);
+      expect(sha(probe.script)).toBe(fixture.probeSha256);
     });
 
     it('parses to the recorded facts', () => {

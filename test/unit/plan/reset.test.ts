@@ -1,11 +1,11 @@
 // Reset planning (src/plan/reset.ts): the host's recorded generations and originals against its facts now.
 import { describe, expect, it } from 'vitest';
+import { UNIT_DIR as UNITS } from '../../../src/facts/probe.js';
 import type { Change } from '../../../src/model/plan.js';
 import type { BackupEntry, Facts, ManagedEntry } from '../../../src/model/types.js';
 import { planReset, type ResetTarget } from '../../../src/plan/reset.js';
 import { emptyFacts, present, sha } from '../helpers.js';
 
-const UNITS = '/etc/systemd/system';
 const summary = (changes: Change[]) => changes.map((c) => `${c.action} ${c.kind} ${c.target}${c.attributes.length ? ` [${c.attributes.map((a) => `${a.name}:${a.before}->${a.after}`).join(' ')}]` : ''}`);
 
 /** Facts with a last generation (id 2) of these entries, and these originals. */
