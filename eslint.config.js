@@ -67,6 +67,20 @@ const envProperties = [
   { object: 'os', property: 'homedir', message: envMessage },
 ];
 const homedirImports = ['os', 'node:os'].map((name) => ({ name, importNames: ['homedir'], message: envMessage }));
+export const ENV_RULES = {
+  'no-restricted-properties': ['error', ...envProperties],
+  'no-restricted-imports': ['error', { paths: homedirImports }],
+};
+
+/** Files outside the CLI that still read the environment or the home directory, each with the reason. */
+export const ENV_EXEMPT = [
+  // moving to an I/O folder (core branch)
+  'src/inventory/load.ts',
+  // the transport branch removes its process.env and homedir reads (options from the CLI instead)
+  'src/transport/ssh.ts',
+  // the cache directory's default from HOME: the core branch moves it behind the CLI's io
+  'src/network/cache.ts',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.lab/', 'bench-results/', 'coverage/'] },
@@ -124,19 +138,8 @@ export default tseslint.config(
   // The environment and the home directory only through the CLI's injected io.
   {
     files: ['src/**/*.ts'],
-    ignores: [
-      'src/cli/**',
-      // moving to an I/O folder (core branch)
-      'src/inventory/load.ts',
-      // the transport branch removes its process.env and homedir reads (options from the CLI instead)
-      'src/transport/ssh.ts',
-      // the cache directory's default from HOME: the core branch moves it behind the CLI's io
-      'src/network/cache.ts',
-    ],
-    rules: {
-      'no-restricted-properties': ['error', ...envProperties],
-      'no-restricted-imports': ['error', { paths: homedirImports }],
-    },
+    ignores: ['src/cli/**', ...ENV_EXEMPT],
+    rules: ENV_RULES,
   },
 
   // The pure core: no I/O modules, no clock, no environment, no randomness, nothing of the I/O edge.

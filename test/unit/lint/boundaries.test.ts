@@ -85,6 +85,22 @@ describe('exemptions', () => {
   });
 });
 
+describe('environment exemptions', () => {
+  // A file exempt from "the environment only through the CLI's io" must still need it: once it no longer reads
+  // the environment (or is gone), its exemption goes.
+  it('names only files that exist and still read the environment or the home directory', async () => {
+    const { ENV_EXEMPT, ENV_RULES } = (await import(join(root, 'eslint.config.js'))) as { ENV_EXEMPT: string[]; ENV_RULES: Record<string, unknown> };
+    const strict = new ESLint({ cwd: root, overrideConfigFile: join(root, 'eslint.config.js'), overrideConfig: [tseslint.configs.disableTypeChecked, { files: ENV_EXEMPT, rules: ENV_RULES }] as ESLint.Options['overrideConfig'] });
+    expect(ENV_EXEMPT.length).toBeGreaterThan(0);
+    for (const file of ENV_EXEMPT) {
+      expect(existsSync(join(root, file)), `${file} is exempt in eslint.config.js but does not exist: drop its exemption`).toBe(true);
+      const [result] = await strict.lintFiles([join(root, file)]);
+      const reads = result!.messages.filter((m) => m.ruleId === 'no-restricted-properties' || m.ruleId === 'no-restricted-imports');
+      expect(reads.length, `${file} no longer reads the environment or the home directory: drop its exemption in eslint.config.js`).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('import cycles (import-x/no-cycle)', () => {
   const dir = join(root, 'test/unit/lint', `planted-cycle-${process.pid}`);
   beforeAll(() => {
