@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { refuseGoldenUpdateInCi } from './test/support/golden.js';
+
+// Goldens are never rewritten silently: UPDATE_GOLDEN with CI set stops the run here, before any test.
+refuseGoldenUpdateInCi(process.env);
 
 export default defineConfig({
   test: {

@@ -11,7 +11,7 @@ const dist = join(root, 'dist');
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 const { writeValidators } = await import('../dist/inventory/validators-build.js');
-console.log(`build: ${relative(root, writeValidators())}`);
+console.error(`build: ${relative(root, writeValidators())}`);
 
 // The bundle's entry: the CLI, with the generated validators handed to the schema check.
 const entry = join(dist, 'bundle-entry.js');
@@ -53,4 +53,4 @@ await esbuild.build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
-console.log(`build: ${relative(root, outfile)}`);
+console.error(`build: ${relative(root, outfile)}`);

@@ -1,15 +1,8 @@
 // One base error with a `code`; the CLI maps codes to exit codes in one place.
 
-export type ErrorCode =
-  | 'CONFIG' // inventory, playbook or argument is wrong: the user must edit something
-  | 'TRANSPORT' // SSH connect, auth, host key or exec failed
-  | 'HOSTKEY' // host key unknown or changed
-  | 'OUTCOME_UNKNOWN' // the connection was lost while a command ran: it may have taken effect on the host, or not
-  | 'DRIFT' // a saved plan's preconditions no longer hold
-  | 'LOCKED' // another apply holds the host lock
-  | 'APPLY' // a host-side step failed
-  | 'USAGE' // bad command line
-  | 'INTERNAL';
+import type { ErrorCode, ErrorDetails } from './model/results.js';
+
+export type { ErrorCode, ErrorDetails };
 
 export class NodeformError extends Error {
   readonly code: ErrorCode;
@@ -94,15 +87,6 @@ export class TransportError extends NodeformError {
   }
 }
 
-/** An error as data (JSON output): its code and message, and for a host's failure where and what ran. */
-export interface ErrorDetails {
-  code: ErrorCode;
-  message: string;
-  host?: string;
-  command?: string;
-  exitCode?: number;
-  stderr?: string;
-}
 
 /** Any thrown value as ErrorDetails; `host` names the host it happened on when the error itself does not. */
 export function errorDetails(error: unknown, host?: string): ErrorDetails {

@@ -3,6 +3,7 @@
 
 import { errorDetails, NodeformError, type ErrorDetails } from '../errors.js';
 import type { HostPlan } from '../model/plan.js';
+import type { HostResult, HostStatus } from '../model/results.js';
 import type { Desired, Facts, HostConnection } from '../model/types.js';
 import type { Transport } from '../transport/types.js';
 import { gatherFacts } from '../facts/gather.js';
@@ -55,20 +56,6 @@ export function planWipeDataAll(desired: readonly Desired[], connect: Connector,
 export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget): Promise<Planned[]> {
   const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [] });
   return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to));
-}
-
-export type HostStatus = 'applied' | 'unchanged' | 'failed' | 'drifted' | 'locked' | 'unreachable';
-
-export interface HostResult {
-  host: string;
-  status: HostStatus;
-  generation?: number;
-  /** What the host reported: files written, units started, drift found, errors. */
-  events: string[];
-  error?: string;
-  /** The error as data (code, host, and for a failed command what ran, its exit code and stderr), for JSON output. */
-  failure?: ErrorDetails;
-  durationMs: number;
 }
 
 export interface ApplyOptions {

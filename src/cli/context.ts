@@ -65,7 +65,7 @@ export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
 
 /** What the loader may know of the process: given here, so it reads no environment of its own. */
 export function loaderEnvironment(ctx: CommandContext): { cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[] } {
-  return { cwd: ctx.io.cwd, env: ctx.io.env, homeDir: homeDirectory(ctx.io.env), cacheDir: defaultCacheDir(ctx.io.env), templateDirs: ctx.line.templateDirs };
+  return { cwd: ctx.io.cwd, env: ctx.io.env, homeDir: homeDirectory(ctx.io.env), cacheDir: defaultCacheDir(ctx.io.env, homeDirectory(ctx.io.env)), templateDirs: ctx.line.templateDirs };
 }
 
 function homeDirectory(env: CliIO['env']): string {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -85,7 +86,7 @@ export async function startCli(argv: readonly string[]): Promise<void> {
     main();
     return;
   }
-  const compiled = loadCompiled(bundle, join(defaultCacheDir(process.env), 'code'), cacheLabel(argv));
+  const compiled = loadCompiled(bundle, join(defaultCacheDir(process.env, homedir()), 'code'), cacheLabel(argv));
   process.once('exit', () => compiled.saveCache());
   (compiled.exports as { main(): void }).main();
 }

@@ -11,37 +11,43 @@ import type {
   UserFact,
 } from '../model/types.js';
 
+import { ENTRY_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, readRecord, recordOf, type RecordFields } from './records.js';
+
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
 
 function orNull(field: string | undefined): string | undefined {
-  return field === undefined || field === '-' || field === '' ? undefined : field;
+  return field === undefined || field === NONE || field === '' ? undefined : field;
 }
 
-export function padMode(mode: string): string {
+function padMode(mode: string): string {
   return mode.padStart(4, '0');
 }
 
-/** `kind TAB target` as in the host's managed file. */
-export function parseManagedLine(fields: string[]): ManagedEntry | undefined {
-  const [kind, target] = fields;
+type Fields<T extends readonly string[]> = { [F in T[number]]: string | undefined };
+function named<T extends readonly string[]>(names: T, values: readonly string[]): Fields<T> {
+  return Object.fromEntries(names.map((name, index) => [name, values[index]])) as Fields<T>;
+}
+
+/** A line of the managed list (records.ts MANAGED_FIELDS). */
+function parseManagedLine(fields: readonly string[]): ManagedEntry | undefined {
+  const { kind, target } = named(MANAGED_FIELDS, fields);
   if (!kind || !target || !KINDS.has(kind)) return undefined;
   return { kind: kind as ManagedEntry['kind'], target };
 }
 
 /**
- * `kind TAB target TAB existed TAB sha TAB mode TAB owner TAB group TAB enabled TAB active`, and for a user
- * that existed `TAB shell TAB home TAB primary group TAB groups` (comma-separated). Kind `group` is a group
- * nodeform created.
+ * A line of a generation's entries or of an original (records.ts ENTRY_FIELDS). A user that existed carries
+ * its shell, home, primary group and groups (comma-separated); kind `group` is a group nodeform created.
  */
-export function parseEntryLine(fields: string[]): BackupEntry | undefined {
+function parseEntryLine(fields: readonly string[]): BackupEntry | undefined {
   const managed = fields[0] === 'group' && fields[1] ? { kind: 'group' as const, target: fields[1] } : parseManagedLine(fields);
   if (!managed) return undefined;
-  const [, , existed, sha, mode, owner, group, enabled, active, shell, home, primary, groups] = fields;
+  const { existed, sha256, mode, owner, group, enabled, active, shell, home, primaryGroup, groups } = named(ENTRY_FIELDS, fields);
   const entry: BackupEntry = { ...managed, existed: existed === '1' };
-  if (managed.kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primary) {
-    entry.user = { shell, home, group: primary, groups: (groups ?? '').split(',').filter(Boolean) };
+  if (managed.kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primaryGroup) {
+    entry.user = { shell, home, group: primaryGroup, groups: (groups ?? '').split(',').filter(Boolean) };
   }
-  const values = { sha256: orNull(sha), mode: orNull(mode), owner: orNull(owner), group: orNull(group) };
+  const values = { sha256: orNull(sha256), mode: orNull(mode), owner: orNull(owner), group: orNull(group) };
   if (values.sha256) entry.sha256 = values.sha256;
   if (values.mode) entry.mode = padMode(values.mode);
   if (values.owner) entry.owner = values.owner;
@@ -51,9 +57,9 @@ export function parseEntryLine(fields: string[]): BackupEntry | undefined {
   return entry;
 }
 
-/** `id TAB action TAB started TAB finished TAB complete TAB changes TAB controller`. */
-function parseGeneration(fields: string[]): GenerationSummary | undefined {
-  const [id, action, startedAt, finishedAt, complete, changes, controller] = fields;
+/** A generation's meta line (records.ts GENERATION_FIELDS). */
+function parseGeneration(fields: readonly string[]): GenerationSummary | undefined {
+  const { id, action, startedAt, finishedAt, complete, changes, controller } = named(GENERATION_FIELDS, fields);
   const n = Number(id);
   if (!Number.isInteger(n) || !action || !startedAt) return undefined;
   const summary: GenerationSummary = {
@@ -69,15 +75,15 @@ function parseGeneration(fields: string[]): GenerationSummary | undefined {
   return summary;
 }
 
-/** `runId TAB controller TAB pid TAB bootId TAB since`. */
-function parseLock(fields: string[]): LockInfo {
-  const [runId, controller, pid, , since] = fields;
+/** The lock holder's line (records.ts LOCK_FIELDS). */
+function parseLock(fields: readonly string[]): LockInfo {
+  const { runId, controller, pid, since } = named(LOCK_FIELDS, fields);
   return { holder: `${controller ?? '?'} (run ${runId ?? '?'}, pid ${pid ?? '?'})`, since: since ?? '?' };
 }
 
-function parseUser(name: string, fields: string[]): UserFact {
-  const [passwd, group, groups] = fields;
-  if (!passwd || passwd === 'missing') return { name, exists: false };
+function parseUser({ name, passwd, group, groups }: RecordFields<'user'>): UserFact | undefined {
+  if (!name) return undefined;
+  if (!passwd || passwd === MISSING) return { name, exists: false };
   const [, , uid, gid, , home, shell] = passwd.split(':');
   return {
     name,
@@ -110,107 +116,91 @@ export function parseFacts(host: string, output: string): Facts {
 
   for (const line of output.split('\n')) {
     if (line === '') continue;
-    const [tag, ...fields] = line.split('\t');
-    switch (tag) {
-      case 'P': {
-        // `P path missing`, `P path type` (stat and hash follow in S and H records) or, whole,
-        // `P path type mode owner group size sha`.
-        const [path, type, mode, owner, group, size, sha] = fields;
-        if (!path || facts.paths[path] || typed.has(path)) break; // the first record of a path is the one asked with wantContent
-        if (type === 'missing' || type === undefined) {
-          facts.paths[path] = { path, exists: false };
-          break;
-        }
-        if (mode === undefined) {
-          typed.set(path, type as PathFact['type']);
-          break;
-        }
-        const fact: PathFact = {
-          path,
-          exists: true,
-          type: type as PathFact['type'],
-          mode: padMode(mode),
-          owner: owner ?? '',
-          group: group ?? '',
-          size: Number(size ?? 0),
-        };
-        const digest = orNull(sha);
-        if (digest) fact.sha256 = digest;
-        facts.paths[path] = fact;
+    const [tag = '', ...fields] = line.split('\t');
+    const name = recordOf(tag);
+    switch (name) {
+      case 'path': {
+        // `P path missing`, or `P path type` (stat and hash follow in S and H records). The first record of a
+        // path is the one asked with wantContent.
+        const { path, type } = readRecord(name, fields);
+        if (!path || facts.paths[path] || typed.has(path)) break;
+        if (type === MISSING || type === undefined) facts.paths[path] = { path, exists: false };
+        else typed.set(path, type as PathFact['type']);
         break;
       }
-      case 'S': {
-        const [mode, owner, group, size, path] = fields;
+      case 'stat': {
+        const { mode, owner, group, size, path } = readRecord(name, fields);
         if (path !== undefined && mode !== undefined && !stats.has(path)) stats.set(path, { mode, owner: owner ?? '', group: group ?? '', size: Number(size ?? 0) });
         break;
       }
-      case 'H': {
-        const [sha, path] = fields;
-        if (path !== undefined && !hashes.has(path)) hashes.set(path, sha ?? '-');
+      case 'hash': {
+        const { sha256, path } = readRecord(name, fields);
+        if (path !== undefined && !hashes.has(path)) hashes.set(path, sha256 ?? NONE);
         break;
       }
-      case 'C': {
-        const [path, data] = fields;
-        if (path && !contents.has(path)) contents.set(path, data ?? '');
+      case 'content': {
+        const { path, base64 } = readRecord(name, fields);
+        if (path && !contents.has(path)) contents.set(path, base64 ?? '');
         break;
       }
-      case 'U': {
-        const [name, enabled, active] = fields;
-        if (name && !facts.units[name]) facts.units[name] = { name, enabled: enabled ?? 'unknown', active: active ?? 'unknown' };
+      case 'unit': {
+        const { name: unit, enabled, active } = readRecord(name, fields);
+        if (unit && !facts.units[unit]) facts.units[unit] = { name: unit, enabled: enabled ?? 'unknown', active: active ?? 'unknown' };
         break;
       }
-      case 'W': {
-        const [name, ...rest] = fields;
-        if (name && !facts.users[name]) facts.users[name] = parseUser(name, rest);
+      case 'user': {
+        const record = readRecord(name, fields);
+        const user = record.name && !facts.users[record.name] ? parseUser(record) : undefined;
+        if (user) facts.users[user.name] = user;
         break;
       }
-      case 'R': {
-        const [name, state] = fields;
-        if (name) (facts.groups ??= {})[name] = state === 'present';
+      case 'group': {
+        const { name: group, state } = readRecord(name, fields);
+        if (group) (facts.groups ??= {})[group] = state === PRESENT;
         break;
       }
-      case 'M': {
+      case 'managed': {
         const entry = parseManagedLine(fields);
         if (entry) facts.record.managed.push(entry);
         break;
       }
-      case 'O': {
+      case 'original': {
         const entry = parseEntryLine(fields);
         if (entry) facts.record.original.push(entry);
         break;
       }
-      case 'G': {
+      case 'generation': {
         const generation = parseGeneration(fields);
         if (generation) facts.record.generations.push(generation);
         break;
       }
-      case 'X':
-        lastId = Number(fields[0]);
+      case 'lastGeneration':
+        lastId = Number(readRecord(name, fields).id);
         break;
-      case 'E': {
+      case 'lastEntry': {
         const entry = parseEntryLine(fields);
         if (entry) lastEntries.push(entry);
         break;
       }
-      case 'Q': {
+      case 'managedBefore': {
         const entry = parseManagedLine(fields);
         if (entry) managedBefore.push(entry);
         break;
       }
-      case 'L':
+      case 'lock':
         facts.record.lock = parseLock(fields);
         break;
-      case 'V': {
-        const [path, state, output] = fields;
+      case 'binary': {
+        const { path, state, version } = readRecord(name, fields);
         if (!path) break;
         facts.binaries ??= {};
-        facts.binaries[path] = state === 'present' ? { path, present: true, versionOutput: (output ?? '').trim() } : { path, present: false };
+        facts.binaries[path] = state === PRESENT ? { path, present: true, versionOutput: (version ?? '').trim() } : { path, present: false };
         break;
       }
-      case 'END':
+      case 'end':
         complete = true;
         break;
-      default:
+      case undefined:
         break; // stray output (a login banner, a shell warning) is not ours
     }
   }

@@ -2,6 +2,7 @@
 // Pure: the script is data; gather.ts runs it. The host needs only POSIX sh, coreutils and systemctl.
 
 import { quote } from '../shell/quote.js';
+import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
@@ -22,12 +23,16 @@ export const DIFF_CONTENT_LIMIT = 64 * 1024;
 /** Directory under /etc where nodeform installs systemd units. */
 export const UNIT_DIR = '/etc/systemd/system';
 
-// Record lines are tab-separated; every name and path was validated to hold no tab or newline.
+// Record lines (records.ts) are tab-separated; every name and path was validated to hold no tab or newline.
 // Forks on the host are the probe's cost (at 100 hosts the hosts' CPU is the controller's, in the lab, and a
 // busy node's elsewhere): every path is first only noted (shell builtins), then one stat and one sha256sum
 // cover them all at the end, and each unit and user is asked about once however often it is named.
 // Output: `P path type` (or `P path missing`), then `S mode owner group size path` from stat and
 // `H sha path` (or `H - path`, not hashed) for files; parse.ts joins them by path.
+// c() finds a file's size in the stat output as the field before its path.
+const [sizeField, pathField] = RECORDS.stat.fields.slice(-2);
+if (sizeField !== 'size' || pathField !== 'path') throw new Error('the probe reads a file size as the stat field before its path');
+
 const PRELUDE = String.raw`set -u
 S=$1
 TAB='${'\t'}'
@@ -45,8 +50,8 @@ p() { # note a path; the first request (with its wantSha, or nohash for a host-m
   case $SEEN in *"|$1|"*) return 0 ;; esac
   SEEN="$SEEN$1|"
   if [ -L "$1" ]; then t=symlink; elif [ -f "$1" ]; then t=file; elif [ -d "$1" ]; then t=directory
-  elif [ -e "$1" ]; then t=other; else printf 'P\t%s\tmissing\n' "$1"; return 0; fi
-  printf 'P\t%s\t%s\n' "$1" "$t"
+  elif [ -e "$1" ]; then t=other; else ${printRecord('path', '"$1"', MISSING)}; return 0; fi
+  ${printRecord('path', '"$1"', '"$t"')}
   SL="$SL$NL$1"
   if [ "$t" = file ] && [ "$2" != nohash ] && [ -r "$1" ]; then
     WL="$WL$NL$2$TAB$3$TAB$1"
@@ -63,19 +68,19 @@ w() {
   case $USERS in *"|$1|"*) return 0 ;; esac
   USERS="$USERS$1|"
   if l=$(getent passwd "$1"); then
-    printf 'W\t%s\t%s\t%s\t%s\n' "$1" "$l" "$(id -gn -- "$1")" "$(id -Gn -- "$1" | tr ' ' ,)"
-  else printf 'W\t%s\tmissing\n' "$1"; fi
+    ${printRecord('user', '"$1"', '"$l"', '"$(id -gn -- "$1")"', `"$(id -Gn -- "$1" | tr ' ' ,)"`)}
+  else ${printMissing('user', '"$1"')}; fi
 }
 g() {
   case $GRPS in *"|$1|"*) return 0 ;; esac
   GRPS="$GRPS$1|"
-  if getent group "$1" >/dev/null; then printf 'R\t%s\tpresent\n' "$1"; else printf 'R\t%s\tmissing\n' "$1"; fi
+  if getent group "$1" >/dev/null; then ${printRecord('group', '"$1"', PRESENT)}; else ${printRecord('group', '"$1"', MISSING)}; fi
 }
 v() { # a program: present and executable, and the first lines of its --version (bounded in time)
   if [ -x "$1" ] && [ -f "$1" ]; then
     o=$(timeout 20 "$1" --version 2>&1 | head -n 3 | tr '\t\n' '  ')
-    printf 'V\t%s\tpresent\t%s\n' "$1" "$o"
-  else printf 'V\t%s\tmissing\n' "$1"; fi
+    ${printRecord('binary', '"$1"', PRESENT, '"$o"')}
+  else ${printMissing('binary', '"$1"')}; fi
 }
 t() { # note every target named on stdin (lines of kind TAB target ...)
   while IFS="$TAB" read -r k n rest; do
@@ -87,7 +92,7 @@ c() { # path want sha: a file's bytes for the diff, when they differ from the wa
   r=${'$'}{ST%%"$TAB$1$NL"*}
   [ "$r" != "$ST" ] || return 0
   [ "${'$'}{r##*"$TAB"}" -le ${DIFF_CONTENT_LIMIT} ] || return 0
-  printf 'C\t%s\t' "$1"; base64 -w0 < "$1"; printf '\n'
+  ${printRecordStart('content', '"$1"')}; base64 -w0 < "$1"; printf '\n'
 }
 q() { # every unit's state from ONE systemctl call (a process costs the host ~12 ms of CPU): blocks of
   # properties in argument order, separated by blank lines; named as is-enabled and is-active name them
@@ -103,18 +108,18 @@ q() { # every unit's state from ONE systemctl call (a process costs the host ~12
         LoadState=*) seen=1 ;;
         ''|END)
           if [ "$seen" = 1 ] && [ $# -gt 0 ]; then
-            printf 'U\t%s\t%s\t%s\n' "$1" "${'$'}{e:-not-found}" "${'$'}{a:-unknown}"; shift
+            ${printRecord('unit', '"$1"', `"${'$'}{e:-not-found}"`, `"${'$'}{a:-unknown}"`)}; shift
           fi
           e= a= seen=0
           [ "$l" != END ] || break ;;
       esac
     done
-    for n in "$@"; do printf 'U\t%s\tnot-found\tunknown\n' "$n"; done # no answer from systemd
+    for n in "$@"; do ${printRecord('unit', '"$n"', 'not-found', 'unknown')}; done # no answer from systemd
   }
 }
 hs() { # one stat and one sha256sum for every path noted
   ST=
-  [ -z "$SL" ] || ST="$(stat -c "S$TAB%a$TAB%U$TAB%G$TAB%s$TAB%n" -- $SL 2>/dev/null)$NL"
+  [ -z "$SL" ] || ST="$(stat -c "${STAT_FORMAT}" -- $SL 2>/dev/null)$NL"
   printf '%s' "$ST"
   if [ -n "$HL" ]; then sha256sum -- $HL 2>/dev/null; fi | {
     l=
@@ -127,7 +132,7 @@ hs() { # one stat and one sha256sum for every path noted
           [ -n "$l" ] || IFS= read -r l || l=
           if [ "${'$'}{l#*"  "}" = "$n" ]; then h=${'$'}{l%%"  "*}; l=; fi ;;
       esac
-      printf 'H\t%s\t%s\n' "$h" "$n"
+      ${printRecord('hash', '"$h"', '"$n"')}
       [ "$want_content" = 1 ] && c "$n" "$want" "$h"
     done
   }
@@ -143,24 +148,24 @@ f() { # the noted paths and units, both at once: the unit states (systemctl) com
 `;
 
 const EPILOGUE = String.raw`
-if [ -f "$S/managed" ]; then while IFS= read -r l; do printf 'M\t%s\n' "$l"; done < "$S/managed"; t < "$S/managed"; fi
+if [ -f "$S/managed" ]; then while IFS= read -r l; do ${printLine('managed', '"$l"')}; done < "$S/managed"; t < "$S/managed"; fi
 for o in "$S"/original/*; do
   [ -f "$o" ] || continue
-  IFS= read -r l < "$o"; printf 'O\t%s\n' "$l"; t < "$o"
+  IFS= read -r l < "$o"; ${printLine('original', '"$l"')}; t < "$o"
 done
 last=
 for m in "$S"/generations/*/meta; do
   [ -f "$m" ] || continue
-  IFS= read -r l < "$m"; printf 'G\t%s\n' "$l"; last=${'$'}{m%/meta}
+  IFS= read -r l < "$m"; ${printLine('generation', '"$l"')}; last=${'$'}{m%/meta}
 done
 if [ -n "$last" ]; then
-  printf 'X\t%s\n' "${'$'}{last##*/}"
-  if [ -f "$last/entries" ]; then while IFS= read -r l; do printf 'E\t%s\n' "$l"; done < "$last/entries"; t < "$last/entries"; fi
-  if [ -f "$last/managed.before" ]; then while IFS= read -r l; do printf 'Q\t%s\n' "$l"; done < "$last/managed.before"; fi
+  ${printRecord('lastGeneration', `"${'$'}{last##*/}"`)}
+  if [ -f "$last/entries" ]; then while IFS= read -r l; do ${printLine('lastEntry', '"$l"')}; done < "$last/entries"; t < "$last/entries"; fi
+  if [ -f "$last/managed.before" ]; then while IFS= read -r l; do ${printLine('managedBefore', '"$l"')}; done < "$last/managed.before"; fi
 fi
-if [ -f "$S/lock/holder" ]; then IFS= read -r l < "$S/lock/holder"; printf 'L\t%s\n' "$l"; fi
+if [ -f "$S/lock/holder" ]; then IFS= read -r l < "$S/lock/holder"; ${printLine('lock', '"$l"')}; fi
 f
-printf 'END\n'
+${printRecord('end')}
 `;
 
 /**

@@ -97,7 +97,7 @@ class Limiter {
 
   acquire(signal: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      if (signal.aborted) return reject(abortError(signal));
       const grant = () => {
         signal.removeEventListener('abort', onAbort);
         this.active += 1;
@@ -112,7 +112,7 @@ class Limiter {
       const onAbort = () => {
         const i = this.waiting.indexOf(grant);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(signal.reason);
+        reject(abortError(signal));
       };
       if (this.active < this.limit) return grant();
       this.waiting.push(grant);
@@ -136,14 +136,19 @@ interface Context {
 type Attempt<T> = { value: T } | { retry: string } | { fatal: string };
 type Outcome<T> = { ok: true; value: T; latencyMs: number; attempts: number } | { ok: false; error: string; latencyMs: number; attempts: number };
 
+/** The abort's reason as an Error (an AbortSignal's reason may be any value). */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
+}
+
 const retryable = (status: number) => status >= 500 || status === 429 || status === 408;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(abortError(signal));
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(abortError(signal));
     };
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);

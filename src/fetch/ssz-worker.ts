@@ -22,9 +22,9 @@ const { ACTIVE_PRESET, SLOTS_PER_EPOCH } = await import('@lodestar/params');
 
 // Every fork @lodestar/types knows, oldest first.
 type Fork = keyof typeof ssz & ('phase0' | 'altair' | 'bellatrix' | 'capella' | 'deneb' | 'electra' | 'fulu' | 'gloas');
-const FORKS = (['phase0', 'altair', 'bellatrix', 'capella', 'deneb', 'electra', 'fulu', 'gloas'] as const).filter(
-  (f) => (ssz as Record<string, unknown>)[f] !== undefined,
-) as Fork[];
+const FORKS: Fork[] = (['phase0', 'altair', 'bellatrix', 'capella', 'deneb', 'electra', 'fulu', 'gloas'] as const).filter(
+  (f): f is Fork => (ssz as Record<string, unknown>)[f] !== undefined,
+);
 
 // The typed union over forks is too wide for TypeScript to follow; every fork's types have these members.
 interface SszType<T> {
@@ -128,7 +128,8 @@ async function state(req: Extract<WorkerRequest, { op: 'state' }>): Promise<Stat
 
 port.on('message', (req: WorkerRequest) => {
   const reply = (r: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
-  (async () => {
+  // Every failure is caught inside and sent as a reply: nothing is left to await.
+  void (async () => {
     try {
       if (req.op === 'block') {
         const info = block(req);

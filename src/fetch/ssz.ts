@@ -133,18 +133,3 @@ export async function openSsz(preset: Preset): Promise<SszSession> {
     },
   };
 }
-
-/** The slot of a SignedBeaconBlock in SSZ, read from its bytes (every fork: message offset, then slot first). */
-export function blockSlotFromSsz(bytes: Uint8Array): number | undefined {
-  if (bytes.length < 108) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const offset = view.getUint32(0, true);
-  if (offset + 8 > bytes.length) return undefined;
-  return Number(view.getBigUint64(offset, true));
-}
-
-/** The slot of a BeaconState in SSZ, read from its first 48 bytes (genesis_time, genesis_validators_root, slot). */
-export function stateSlotFromSsz(head: Uint8Array): number | undefined {
-  if (head.length < 48) return undefined;
-  return Number(new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(40, true));
-}

@@ -143,7 +143,7 @@ function escapeRegExp(text: string): string {
 }
 
 /** Matches ansible_* and nodeform_* names that are not known variables. */
-export const UNKNOWN_CONNECTION_VARIABLE = `^(?!(?:${Object.keys(KNOWN_VARIABLES).map(escapeRegExp).join('|')})$)(?:ansible|nodeform)_`;
+const UNKNOWN_CONNECTION_VARIABLE = `^(?!(?:${Object.keys(KNOWN_VARIABLES).map(escapeRegExp).join('|')})$)(?:ansible|nodeform)_`;
 
 const inventoryVars: JsonSchema = {
   description:

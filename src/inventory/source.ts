@@ -309,7 +309,7 @@ export class YamlSource implements SourceFile, Locator {
     if (!index) {
       index = new Map();
       // The first of duplicate keys, as Array.find gave (duplicates are reported on their own).
-      for (const pair of map.items as Pair[]) if (!index.has(keyText(pair.key))) index.set(keyText(pair.key), pair);
+      for (const pair of map.items) if (!index.has(keyText(pair.key))) index.set(keyText(pair.key), pair);
       this.keyIndexes.set(map, index);
     }
     return index;
@@ -373,7 +373,7 @@ export class YamlSource implements SourceFile, Locator {
       const ancestor = ancestors[index];
       const child = ancestors[index + 1];
       if (isPair(ancestor)) path.push(keyText(ancestor.key));
-      else if (isSeq(ancestor) && child !== undefined) path.push(ancestor.items.indexOf(child as never));
+      else if (isSeq(ancestor) && child !== undefined) path.push(ancestor.items.indexOf(child));
     }
     return path;
   }
@@ -381,8 +381,12 @@ export class YamlSource implements SourceFile, Locator {
 
 /** A key as it names its value in the parsed data: a null key (`? `, `~:`) is '', as yaml's toJS makes it. */
 function keyText(key: unknown): string {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  return key === null || key === undefined ? '' : String(key);
+  const value = isScalar(key) ? key.value : key;
+  if (value === null || value === undefined) return '';
+  // A complex key (a mapping as a key) prints as its YAML text, through the node's own toString.
+  if (typeof value === 'object') return (value as { toString(): string }).toString();
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
 }
 
 /** `key:` with nothing after it parses as an empty null scalar placed after the colon. */

@@ -44,7 +44,8 @@ export function describeValue(value: unknown): string {
   }
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return typeof value;
 }
 
 /** "lab1", "lab1 and lab2", "lab1, lab2 and 3 more". */

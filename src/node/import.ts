@@ -79,7 +79,7 @@ class Rewriter {
   }
 
   /** A change, said at the place of the node it concerns. */
-  private note(node: YamlNode | unknown, text: string): void {
+  private note(node: unknown, text: string): void {
     const offset = (node as YamlNode | null)?.range?.[0] ?? 0;
     const { line, col } = this.lines.linePos(offset);
     this.notes.push({ offset, text: `${this.file}:${line}:${col}: ${text}` });
@@ -161,7 +161,7 @@ class Rewriter {
     const root = this.doc.contents;
     const found = isMap(root) ? root.items.map((group) => this.findHost(group.value, host, [keyText(group.key)])).find((f) => f !== undefined) : undefined;
     if (!found) return;
-    if (!isMap(found.pair.value)) found.pair.value = this.doc.createNode({}) as YAMLMap;
+    if (!isMap(found.pair.value)) found.pair.value = this.doc.createNode({});
     const vars = found.pair.value as YAMLMap;
     vars.set(target, this.node(value));
     this.note(found.pair.key, `${formatField('', [...found.path, target])} written out in full: host ${host}'s groups combine it differently in the new form`);
@@ -174,7 +174,7 @@ class Rewriter {
       const name = keyText(pair.key);
       if (name === 'hosts' && isMap(pair.value)) {
         const hostPair = pair.value.items.find((item) => keyText(item.key) === host);
-        if (hostPair) return { pair: hostPair as Pair, path: [...path, 'hosts', host] };
+        if (hostPair) return { pair: hostPair, path: [...path, 'hosts', host] };
       }
     }
     for (const pair of node.items) {

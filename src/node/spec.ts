@@ -282,7 +282,7 @@ function readClient(vars: Vars, kind: 'consensus', out: Collector, options: Node
 function readClient(vars: Vars, kind: 'execution', out: Collector, options: NodeSpecOptions): ClientRead<ExecutionSpec> | undefined;
 function readClient(vars: Vars, kind: 'consensus' | 'execution', out: Collector, options: NodeSpecOptions): ClientRead<ConsensusSpec | ExecutionSpec> | undefined {
   const names: readonly string[] = kind === 'consensus' ? CONSENSUS_CLIENTS : EXECUTION_CLIENTS;
-  const mapping: Vars = isRecord(vars[kind]) ? (vars[kind] as Vars) : {};
+  const mapping: Vars = isRecord(vars[kind]) ? (vars[kind]) : {};
   const clientSetting = withOldNames(vars, kind, 'client', out);
   const extraSetting = withOldNames(vars, kind, 'extra_args', out);
   if (clientSetting === undefined) {

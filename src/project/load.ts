@@ -4,10 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError, NodeformError, type ConfigProblem } from '../errors.js';
 import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
@@ -213,12 +212,19 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
 }
 
 /** The operator's home directory (for `~/` in paths): given by the caller, which reads it from its environment. */
-function homeDirOf(options: Pick<LoadOptions, 'homeDir' | 'env'>): string {
-  return options.homeDir ?? options.env?.HOME ?? homedir();
+/** The home directory for `~/` in paths, as the caller gave it (the loader reads no environment of its own). */
+function homeDirOf(options: Pick<LoadOptions, 'homeDir' | 'env'>): string | undefined {
+  return options.homeDir ?? options.env?.HOME;
 }
 
 function cacheDirOf(options: Pick<LoadOptions, 'cacheDir' | 'env' | 'homeDir'>): string {
-  return options.cacheDir ?? defaultCacheDir({ HOME: homeDirOf(options), ...options.env });
+  if (options.cacheDir !== undefined) return options.cacheDir;
+  const home = homeDirOf(options);
+  const env = options.env ?? {};
+  if (home === undefined && env.XDG_CACHE_HOME === undefined) {
+    throw new NodeformError('INTERNAL', 'the loader was given no cacheDir, homeDir or HOME: it has nowhere to keep downloads');
+  }
+  return defaultCacheDir(env, home ?? '');
 }
 
 /**

@@ -2,7 +2,7 @@
 // as JSON, one document with the plan, a result per host (changes applied, held items, a structured error) and
 // the summary. Pure.
 
-import type { HostResult, HostStatus } from '../apply/run.js';
+import type { HostResult, HostStatus } from '../model/results.js';
 import type { ErrorCode } from '../errors.js';
 import type { Change, Plan } from '../model/plan.js';
 import { errorJson, type ErrorJson } from './diagnostics.js';

@@ -282,7 +282,7 @@ async function compare(ctx: Ctx, hosts: number, latencyMs: number): Promise<void
   try {
     for (const h of used) {
       if (latencyMs > 0) {
-        proxies.push(await startProxy({ target: { host: h.address, port: h.port }, listen: { host: `127.0.${LAB_SLOT}.1` }, delayMs: latencyMs / 2 }));
+        proxies.push(await startProxy({ target: { host: h.address, port: h.port }, listen: { host: `127.0.${lab.slot}.1` }, delayMs: latencyMs / 2 }));
       }
     }
     const endpoints: Endpoint[] = used.map((h, i) => (latencyMs > 0 ? { host: h, address: proxies[i]!.address, port: proxies[i]!.port } : { host: h, address: h.address, port: h.port }));

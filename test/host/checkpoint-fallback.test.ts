@@ -322,7 +322,7 @@ describe('the settings file', () => {
     writeFileSync(join(root, 'c.conf'), fallbackConfig(i));
     const printed = await new Promise<string>((resolve, reject) =>
       execFile('/bin/sh', ['-c', '. "$1" && for n in 1 2 3; do eval "printf \'%s\\n\' \\"\\$PROVIDER_$n\\""; done; printf "%s\\n" "$ENV_FILE" "$QUORUM_ROOT" "$PROVIDER_COUNT"', 'sh', join(root, 'c.conf')], { cwd: root }, (e, out) =>
-        e ? reject(e) : resolve(out),
+        e ? reject(new Error(e.message, { cause: e })) : resolve(out),
       ),
     );
     expect(printed.split('\n')).toEqual([...hostile, i.envFile, CHAIN.finalizedRoot, '3', '']);

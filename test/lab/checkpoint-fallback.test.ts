@@ -18,7 +18,7 @@ import {
 import { quote } from '../../src/shell/quote.js';
 import { CHAIN, STALE_CHAIN, LYING_ROOT, startProviderServers, type ProviderServers } from '../support/provider-server.js';
 import { startSyncStatusServer, type SyncStatusServer } from '../support/sync-status-server.js';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
 import { hostSh, snapshot, unitState } from './support.js';
 
 const ENV_FILE = '/etc/ethereum/lighthouse.checkpoint.env';
@@ -78,7 +78,7 @@ beforeAll(async () => {
   host = lab.hosts[0]!;
   providers = await startProviderServers([{ mode: 'dead' }, { mode: 'lying-root' }, { mode: 'stale-genesis' }, { mode: 'healthy' }]);
   [dead, lying, stale, healthy] = providers.urls as [string, string, string, string];
-  cl = await startSyncStatusServer(['syncing'], '127.0.10.1');
+  cl = await startSyncStatusServer(['syncing'], slotAddress(lab.slot, 1));
 
   const resources = checkpointFallbackResources(
     {

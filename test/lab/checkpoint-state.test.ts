@@ -1,6 +1,7 @@
 // The fleet checkpoint cache against a real client: the Lodestar 1.5.1 dev chain (phase0, minimal preset) as
 // the provider. Probe, cross-check, choose; download and verify with the MINIMAL preset; reuse without asking
-// again; find a tampered file. Runs node1 on this machine at 127.0.11.1 (slot 11's own range); no lab hosts.
+// again; find a tampered file. Runs node1 on this machine at a free address of lab slot 11 (or the one
+// reserveSlot gives when another run holds it); no lab hosts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +10,12 @@ import type { NetworkTuningSpec } from '../../src/clients/types.js';
 import { cachedCheckpoint, type CachedCheckpointOptions } from '../../src/fetch/checkpoint-cache.js';
 import { probeProviders, type ProviderResult } from '../../src/fetch/probe.js';
 import { chooseProvider, crossCheck } from '../../src/node/quorum.js';
+import { reserveSlot, slotAddress, type SlotReservation } from './lab.js';
 import { countingProxy, startLodestarChain, type CountingProxy, type LodestarChain } from './lodestar-chain.js';
 
 const tuning: NetworkTuningSpec = { maxConcurrentRequests: 8, requestTimeoutSeconds: 10, retries: 1, backoff: { strategy: 'exponential', minSeconds: 0.2, maxSeconds: 1 } };
 
+let slot: SlotReservation | undefined;
 let chain: LodestarChain;
 /** node1 as the provider, through a proxy that counts what it is asked. */
 let provider: CountingProxy;
@@ -23,17 +26,19 @@ const log: string[] = [];
 
 beforeAll(async () => {
   const t0 = Date.now();
-  chain = await startLodestarChain({ address: '127.0.11.1' });
+  slot = await reserveSlot(11);
+  chain = await startLodestarChain({ address: slotAddress(slot.slot, 1) });
   log.push(`REST up +${Date.now() - t0} ms`);
   finalized = await chain.waitFinalized(1, 240_000);
   log.push(`finalized epoch ${finalized.epoch} +${Date.now() - t0} ms`);
   genesis = ((await (await fetch(`${chain.url}/eth/v1/beacon/genesis`)).json()) as { data: typeof genesis }).data;
-  provider = await countingProxy(chain.url, '127.0.11.2');
+  provider = await countingProxy(chain.url, slotAddress(slot.slot, 2));
   cacheDir = mkdtempSync(join(tmpdir(), 'nodeform-cp-lab-'));
 }, 300_000);
 afterAll(async () => {
   await provider?.close();
   await chain?.stop();
+  slot?.release();
   if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   console.log(`lodestar checkpoint lab:\n  ${log.join('\n  ')}`);
 });

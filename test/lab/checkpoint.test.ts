@@ -3,7 +3,7 @@
 // vote, the on-host fallback nodeform installed moves the client off a provider that died (and the next plan
 // explains that drift), and without a quorum the consensus side is held while the rest is applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, unitState, writeInventory, writePlaybook } from './support.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   // The consensus stand-in reports syncing for an hour after each start: the fallback may act on it.
   await installStandins(lab, [host], { syncSeconds: 3600 });
   await installStandins(lab, lab.hosts.slice(1));
-  release = await startReleaseServer('127.0.12.1');
+  release = await startReleaseServer(slotAddress(lab.slot, 1));
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
   const chain = releaseGenesis(161);
   stale = await startProviderServer({ mode: 'stale-genesis' });

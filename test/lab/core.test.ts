@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/project/load.js';
 import { planAll } from '../../src/apply/run.js';
 import { TransportPool } from '../../src/transport/ssh/index.js';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, testHome, unitState, writeInventory, writePlaybook } from './support.js';
 
@@ -262,12 +262,12 @@ describe.sequential('reconciler core on real hosts', () => {
     expect((await nodeform('apply', '-i', direct, cutPlaybook, '--yes', '-e', 'cut_version=0')).code).toBe(0);
 
     // Measure one whole apply through the proxy, then cut later runs at points across it.
-    const measure = await startProxy({ target: { host: h2.address, port: 22 }, listen: { host: '127.0.3.200', port: 2200 } });
+    const measure = await startProxy({ target: { host: h2.address, port: 22 }, listen: { host: slotAddress(lab.slot, 200), port: 2200 } });
     const knownHosts = join(lab.dir, 'cut-known-hosts');
-    writeFileSync(knownHosts, `${hostKey.replace(h2.address, '[127.0.3.200]:2200')}\n`);
+    writeFileSync(knownHosts, `${hostKey.replace(h2.address, `[${slotAddress(lab.slot, 200)}]:2200`)}\n`);
     const proxied = writeInventory(lab, 'cut-proxied', {
       vars: { nodeform_state_dir: '/var/lib/nodeform-cut', nodeform_known_hosts_file: knownHosts },
-      hosts: { [h2.name]: { ansible_host: '127.0.3.200', ansible_port: 2200 } },
+      hosts: { [h2.name]: { ansible_host: slotAddress(lab.slot, 200), ansible_port: 2200 } },
       only: [h2],
     });
     expect((await nodeform('apply', '-i', proxied, cutPlaybook, '--yes', '-e', 'cut_version=1')).code).toBe(0);
@@ -285,7 +285,7 @@ describe.sequential('reconciler core on real hosts', () => {
     ];
     for (const cut of cuts) {
       version += 1;
-      const proxy = await startProxy({ target: { host: h2.address, port: 22 }, listen: { host: '127.0.3.200', port: 2200 }, cutAfterBytes: cut });
+      const proxy = await startProxy({ target: { host: h2.address, port: 22 }, listen: { host: slotAddress(lab.slot, 200), port: 2200 }, cutAfterBytes: cut });
       const r = await nodeform('apply', '-i', proxied, cutPlaybook, '--yes', '-e', `cut_version=${version}`);
       await proxy.close();
       // A cut that lands after the host reported back leaves a complete apply; any earlier one fails the run.

@@ -1,5 +1,5 @@
 // The lab itself, on real hosts: boot, SSH with per-host keys, systemd, sh, stopHost, the proxy, clean-up.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { answersSsh, isRunning, readPids, sshArgs, startLab, stopLabProcesses, type Lab, type LabHost } from './lab.js';
+import { answersSsh, isRunning, readPids, reserveSlot, SLOT_STRIDE, slotAddress, sshArgs, startLab, stopLabProcesses, type Lab, type LabHost } from './lab.js';
 import { startProxy } from './proxy.js';
 
 const SLOT = 1;
@@ -29,8 +29,8 @@ function exec(cmd: string, args: string[]): Promise<Result> {
 describe('lab', () => {
   let lab: Lab;
   let bootMs = 0;
-  const ssh = (host: LabHost, command: string, user = 'root', extra: string[] = []) =>
-    exec('ssh', [...extra, ...sshArgs(lab, host, user), command]);
+  const ssh = (host: LabHost, command: string, user = 'root', extra: string[] = [], of: Lab = lab) =>
+    exec('ssh', [...extra, ...sshArgs(of, host, user), command]);
 
   beforeAll(async () => {
     const started = Date.now();
@@ -42,12 +42,23 @@ describe('lab', () => {
     await lab?.stop();
   });
 
-  it('names and addresses hosts by slot', () => {
-    expect(lab.hosts).toEqual([
-      { name: 'labtest-1', machine: 'labtest-1', address: '127.0.1.11', port: 22 },
-      { name: 'labtest-2', machine: 'labtest-2', address: '127.0.1.12', port: 22 },
-      { name: 'labtest-3', machine: 'labtest-3', address: '127.0.1.13', port: 22 },
-    ]);
+  it('names and addresses hosts by slot (the one asked for, unless another run on this machine holds it)', () => {
+    expect(lab.slot % SLOT_STRIDE).toBe(SLOT);
+    const machine = (n: number) => (lab.slot === SLOT ? `labtest-${n}` : `labtest-s${lab.slot}-${n}`);
+    expect(lab.hosts).toEqual([1, 2, 3].map((n) => ({ name: `labtest-${n}`, machine: machine(n), address: `127.0.${lab.slot}.${10 + n}`, port: 22 })));
+  });
+
+  it('moves a second lab of the same name off the slot the first holds, and leaves the first alone', async () => {
+    const second = await startLab({ name: NAME, count: 1, slot: SLOT });
+    try {
+      expect(second.slot).toBe(lab.slot + SLOT_STRIDE);
+      expect(second.hosts).toEqual([{ name: 'labtest-1', machine: `labtest-s${second.slot}-1`, address: slotAddress(second.slot, 11), port: 22 }]);
+      expect((await ssh(second.hosts[0]!, 'hostname', 'root', [], second)).stdout).toBe(`labtest-s${second.slot}-1\n`);
+      for (const host of lab.hosts) expect((await ssh(host, 'hostname')).stdout).toBe(`${host.machine}\n`);
+    } finally {
+      await second.stop();
+    }
+    for (const host of lab.hosts) expect(await answersSsh(host)).toBe(true);
   });
 
   it('serves each host its own host key, as listed in known_hosts', async () => {
@@ -104,8 +115,8 @@ describe('lab', () => {
   });
 
   it('delays each direction through the proxy, in order', async () => {
-    const echo = await echoServer();
-    const proxy = await startProxy({ target: echo.target, listen: { host: `127.0.${SLOT}.1` }, delayMs: 25 });
+    const echo = await echoServer(slotAddress(lab.slot, 2));
+    const proxy = await startProxy({ target: echo.target, listen: { host: slotAddress(lab.slot, 1) }, delayMs: 25 });
     try {
       const sock = await open(proxy.address, proxy.port);
       const rtts: number[] = [];
@@ -132,7 +143,7 @@ describe('lab', () => {
 
   it('carries real ssh through the proxy with the added latency', async () => {
     const host = lab.hosts[0]!;
-    const proxy = await startProxy({ target: { host: host.address, port: host.port }, listen: { host: `127.0.${SLOT}.1` }, delayMs: 25 });
+    const proxy = await startProxy({ target: { host: host.address, port: host.port }, listen: { host: slotAddress(lab.slot, 1) }, delayMs: 25 });
     try {
       const via = { ...host, address: proxy.address, port: proxy.port };
       const direct = await ssh(host, 'true');
@@ -149,8 +160,8 @@ describe('lab', () => {
   });
 
   it('cuts a connection after the given bytes in one direction', async () => {
-    const echo = await echoServer();
-    const proxy = await startProxy({ target: echo.target, listen: { host: `127.0.${SLOT}.1` }, cutAfterBytes: { direction: 'up', bytes: 5 } });
+    const echo = await echoServer(slotAddress(lab.slot, 2));
+    const proxy = await startProxy({ target: echo.target, listen: { host: slotAddress(lab.slot, 1) }, cutAfterBytes: { direction: 'up', bytes: 5 } });
     try {
       const sock = await open(proxy.address, proxy.port);
       sock.write('0123456789');
@@ -163,7 +174,7 @@ describe('lab', () => {
     }
 
     const host = lab.hosts[0]!;
-    const cut = await startProxy({ target: { host: host.address, port: host.port }, listen: { host: `127.0.${SLOT}.1` }, cutAfterBytes: { direction: 'down', bytes: 20_000 } });
+    const cut = await startProxy({ target: { host: host.address, port: host.port }, listen: { host: slotAddress(lab.slot, 1) }, cutAfterBytes: { direction: 'down', bytes: 20_000 } });
     try {
       const via = { ...host, address: cut.address, port: cut.port };
       const r = await exec('ssh', ['-o', `HostKeyAlias=${host.address}`, ...sshArgs(lab, via), 'head -c 1000000 /dev/zero']);
@@ -220,7 +231,81 @@ describe('lab', () => {
   });
 });
 
-async function echoServer(): Promise<{ target: { host: string; port: number }; received(): string; close(): Promise<void> }> {
+describe('lab slots across runs on one machine', () => {
+  it('a slot reserved by this process is not given again until released', async () => {
+    const first = await reserveSlot(5);
+    const second = await reserveSlot(5);
+    try {
+      expect(first.slot % SLOT_STRIDE).toBe(5);
+      expect(second.slot).toBeGreaterThan(first.slot);
+      expect(second.slot % SLOT_STRIDE).toBe(5);
+    } finally {
+      second.release();
+    }
+    first.release();
+    const again = await waitFor(async () => {
+      const r = await reserveSlot(5);
+      if (r.slot === first.slot) return r;
+      r.release();
+      return undefined;
+    });
+    again.release();
+  });
+
+  it('a slot held by another process is skipped, and freed when that process dies', async () => {
+    const labModule = join(here, 'lab.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { reserveSlot } = await import(${JSON.stringify(labModule)}); const r = await reserveSlot(4); console.log(r.slot); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const held = Number(await new Promise<string>((ok) => child.stdout.once('data', (d: Buffer) => ok(d.toString()))));
+      expect(held % SLOT_STRIDE).toBe(4);
+      const mine = await reserveSlot(held);
+      expect(mine.slot).toBeGreaterThan(held);
+      mine.release();
+      // A run that dies (SIGKILL: no clean-up of its own) leaves its slot free for the next.
+      child.kill('SIGKILL');
+      const freed = await waitFor(async () => {
+        const r = await reserveSlot(held);
+        if (r.slot === held) return r;
+        r.release();
+        return undefined;
+      });
+      freed.release();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a slot whose host addresses already answer SSH is skipped', async () => {
+    const first = await reserveSlot(6, 1);
+    const address = slotAddress(first.slot, 11);
+    first.release();
+    const fake = createServer((s) => s.end('SSH-2.0-not-a-lab-host\r\n'));
+    await new Promise<void>((ok) => fake.listen(22, address, ok));
+    try {
+      const r = await reserveSlot(first.slot, 1);
+      expect(r.slot).toBeGreaterThan(first.slot);
+      r.release();
+      // Without hosts to place there, the slot is taken.
+      const bare = await reserveSlot(first.slot, 0);
+      expect(bare.slot).toBe(first.slot);
+      bare.release();
+    } finally {
+      await new Promise<void>((ok) => fake.close(() => ok()));
+    }
+  });
+});
+
+/** Polls until check gives a value (at most 10 s). */
+async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error('timed out waiting');
+}
+
+async function echoServer(listen: string): Promise<{ target: { host: string; port: number }; received(): string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let received = '';
   const server: Server = createServer((s) => {
@@ -229,7 +314,7 @@ async function echoServer(): Promise<{ target: { host: string; port: number }; r
     s.on('error', () => undefined);
     s.pipe(s);
   });
-  await new Promise<void>((ok) => server.listen(0, `127.0.${SLOT}.2`, ok));
+  await new Promise<void>((ok) => server.listen(0, listen, ok));
   const { address, port } = server.address() as AddressInfo;
   return {
     target: { host: address, port },

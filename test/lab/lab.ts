@@ -14,6 +14,8 @@ import YAML from 'yaml';
 export interface LabHost { name: string; address: string; port: number; machine: string }
 export interface Lab {
   dir: string;
+  /** The slot the lab got: the one asked for, or the next free one (asked + 16, + 32, ...) when another run holds it. */
+  slot: number;
   hosts: LabHost[];
   clientKey: string;
   knownHosts: string;
@@ -25,8 +27,12 @@ export interface Lab {
 export interface StartLabOptions {
   name: string;
   count: number;
-  /** Host n gets 127.0.<slot>.<10+n>; every concurrently running lab needs its own slot. */
-  slot: number;
+  /**
+   * Host n gets 127.0.<slot>.<10+n>. Each test file asks for its own slot; when another run on this machine
+   * holds it (a lock under /run/nodeform-lab) or its addresses answer, the lab takes the next free of slot + 16,
+   * slot + 32, ... (lab.slot says which). A reservation from reserveSlot is used as is (and not released on stop).
+   */
+  slot: number | SlotReservation;
   /** State dir. Kept on stop except for runtime files; default: a fresh temp dir, removed on stop. */
   dir?: string;
   /** Merged into all.vars of inventory.yaml (e.g. nodeform_playbook). */
@@ -41,8 +47,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = process.env.NODEFORM_LAB_CACHE ?? '/var/cache/nodeform-lab';
 // Marks every nspawn command line and container PID 1 environment, so a crashed run's hosts can be found.
 const MARKER = 'NODEFORM_LAB_MACHINE';
+const NAME_MARKER = 'NODEFORM_LAB_NAME';
+const SLOT_MARKER = 'NODEFORM_LAB_SLOT';
 const SSH_PORT = 22;
 const STOP_GRACE_MS = 10_000;
+/** A slot taken elsewhere moves by this much: test files keep their distinct slots (0-15) within each run. */
+export const SLOT_STRIDE = 16;
+const LOCK_DIR = existsSync('/run') ? '/run/nodeform-lab' : join(tmpdir(), 'nodeform-lab-locks');
 
 export class LabError extends Error {
   override name = 'LabError';
@@ -60,13 +71,83 @@ export function sshArgs(lab: Pick<Lab, 'clientKey' | 'knownHosts'>, host: LabHos
   ];
 }
 
-function labHosts(name: string, count: number, slot: number): LabHost[] {
+function checkLab(name: string, count: number, slot: number): void {
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(name)) throw new LabError(`lab name "${name}": use 1-41 of [a-z0-9-], starting with a letter`);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 255) throw new LabError(`lab slot ${slot}: must be an integer 0-255`);
+  checkSlot(slot);
   if (!Number.isInteger(count) || count < 1 || count > 245) throw new LabError(`lab count ${count}: must be an integer 1-245`);
-  return Array.from({ length: count }, (_, i) => {
-    const machine = `${name}-${i + 1}`;
-    return { name: machine, machine, address: `127.0.${slot}.${11 + i}`, port: SSH_PORT };
+}
+
+function checkSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 0 || slot > 255) throw new LabError(`lab slot ${slot}: must be an integer 0-255`);
+}
+
+/**
+ * Host n of the lab: named NAME-n (its inventory name); its machine (container and hostname) is NAME-n too, or
+ * NAME-sSLOT-n when the lab was moved off the slot it asked for, so two runs' labs of one name never share one.
+ */
+function labHosts(name: string, count: number, slot: number, asked: number): LabHost[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${name}-${i + 1}`,
+    machine: slot === asked ? `${name}-${i + 1}` : `${name}-s${slot}-${i + 1}`,
+    address: slotAddress(slot, 11 + i),
+    port: SSH_PORT,
+  }));
+}
+
+/** 127.0.SLOT.N: a lab host (N = 11, 12, ...) or, for N = 1-10, an address a test may use for its own servers. */
+export function slotAddress(slot: number, n: number): string {
+  return `127.0.${slot}.${n}`;
+}
+
+/** A slot held by this process until release() (or its exit): no other run on this machine takes it meanwhile. */
+export interface SlotReservation {
+  slot: number;
+  release(): void;
+}
+
+/**
+ * Takes `wanted`, or the first free of wanted + 16, wanted + 32, ... up to 255: free when no other process holds
+ * its lock file (flock, held by a child process that exits with this one) and nothing answers SSH at the
+ * addresses of its first `hosts` hosts (a detached lab, or another sshd).
+ */
+export async function reserveSlot(wanted: number, hosts = 0): Promise<SlotReservation> {
+  checkSlot(wanted);
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const tried: string[] = [];
+  for (let slot = wanted; slot <= 255; slot += SLOT_STRIDE) {
+    const lock = await holdLock(join(LOCK_DIR, `slot-${slot}.lock`));
+    if (!lock) {
+      tried.push(`${slot} (held by another run)`);
+      continue;
+    }
+    const busy = await answering(labHosts('x', hosts, slot, slot));
+    if (busy.length === 0) return { slot, release: lock.release };
+    lock.release();
+    tried.push(`${slot} (${busy.map((h) => `${h.address}:${h.port}`).join(', ')} already answer)`);
+  }
+  throw new LabError(`no free lab slot: tried ${tried.join('; ')}; stop a lab (npm run lab -- down) or wait for the other runs`);
+}
+
+/** flock on `path`, held by a child process until release() or until this process exits (its stdin closes). */
+function holdLock(path: string): Promise<{ release(): void } | undefined> {
+  return new Promise((done, fail) => {
+    const child = spawn('flock', ['--nonblock', '--conflict-exit-code', '75', path, 'sh', '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let settled = false;
+    child.stdout.once('data', () => {
+      settled = true;
+      child.stdout.destroy();
+      // Neither the child nor its pipe keeps this process alive; the pipe closing on exit releases the lock.
+      child.unref();
+      (child.stdin as unknown as { unref(): void }).unref();
+      done({ release: () => child.stdin.end() });
+    });
+    child.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      if (code === 75) done(undefined);
+      else fail(new LabError(`flock ${path} exited ${code} (the lab needs flock from util-linux)`));
+    });
+    child.once('error', (err) => fail(new LabError(`flock ${path}: ${err.message} (the lab needs flock from util-linux)`)));
   });
 }
 
@@ -81,12 +162,22 @@ interface Running {
 interface PidsFile { name: string; slot: number; hosts: (LabHost & { nspawnPid: number; initPid?: number })[] }
 
 export async function startLab(opts: StartLabOptions): Promise<Lab> {
-  const hosts = labHosts(opts.name, opts.count, opts.slot);
+  const asked = typeof opts.slot === 'number' ? opts.slot : opts.slot.slot;
+  checkLab(opts.name, opts.count, asked);
   preflight();
   const rootfs = await buildImage();
   raiseInotifyLimits();
-  await stopLabProcesses(opts.name);
-  await assertAddressesFree(hosts);
+  // Hosts of this name that no live run holds (a crashed or detached run's) go first; a concurrent run's stay.
+  await stopOrphans(opts.name);
+  const reservation = typeof opts.slot === 'number' ? await reserveSlot(opts.slot, opts.count) : opts.slot;
+  const ownReservation = typeof opts.slot === 'number';
+  const hosts = labHosts(opts.name, opts.count, reservation.slot, asked);
+  try {
+    await assertAddressesFree(hosts);
+  } catch (err) {
+    if (ownReservation) reservation.release();
+    throw err;
+  }
 
   const ownDir = opts.dir === undefined;
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), `nodeform-lab-${opts.name}-`)));
@@ -94,12 +185,14 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   if (dir.includes(':')) throw new LabError(`lab dir ${dir}: must not contain ":"`);
   const files = await writeStateFiles(dir, hosts, opts.inventoryExtra ?? {}).catch((err: unknown) => {
     if (ownDir) rmSync(dir, { recursive: true, force: true });
+    if (ownReservation) reservation.release();
     throw err;
   });
 
   const running = new Map<string, Running>();
   const lab: Lab = {
     dir,
+    slot: reservation.slot,
     hosts,
     ...files,
     sh: async (host, script) => {
@@ -114,7 +207,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
       if (!r) throw new LabError(`lab ${opts.name}: no running host "${name}"`);
       await stopRunning(r);
       running.delete(name);
-      writePids(dir, opts, running);
+      writePids(dir, opts.name, reservation.slot, running);
     },
     stop: async () => {
       await Promise.all([...running.values()].map(stopRunning));
@@ -122,6 +215,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
       active.delete(cleanupSync);
       if (ownDir) rmSync(dir, { recursive: true, force: true });
       else rmSync(join(dir, 'pids.json'), { force: true });
+      if (ownReservation) reservation.release();
     },
   };
   const cleanupSync = (): void => {
@@ -131,13 +225,13 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   if (!opts.detach) watchProcessExit(cleanupSync);
 
   try {
-    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, opts.detach ?? false, opts.binds ?? []));
-    writePids(dir, opts, running);
+    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, { name: opts.name, slot: reservation.slot }, opts.detach ?? false, opts.binds ?? []));
+    writePids(dir, opts.name, reservation.slot, running);
     const deadline = Date.now() + 60_000 + hosts.length * 1_000;
     const limit = semaphore(16);
     await Promise.all([...running.values()].map((r) => waitReady(lab, r, deadline, limit)));
     for (const r of running.values()) r.initPid = findInitPid(r.nspawnPid);
-    writePids(dir, opts, running);
+    writePids(dir, opts.name, reservation.slot, running);
     return lab;
   } catch (err) {
     await lab.stop();
@@ -147,16 +241,37 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
 
 /** Stops every host of lab `name` still running, from this process or a crashed or detached one, and removes its leftovers. */
 export async function stopLabProcesses(name: string): Promise<number> {
-  const pattern = new RegExp(`${MARKER}=${name}-\\d+(\\0|$)`);
-  const found = labProcesses().filter((p) => pattern.test(p.marker));
+  return stopProcesses(name, labProcesses().filter((p) => p.name === name));
+}
+
+/** Stops the hosts of lab `name` whose slot no live run holds: those of a crashed or detached run. */
+async function stopOrphans(name: string): Promise<number> {
+  const found = labProcesses().filter((p) => p.name === name);
+  const orphans: LabProcess[] = [];
+  for (const slot of new Set(found.map((p) => p.slot))) {
+    const lock = slot === undefined ? { release: () => undefined } : await holdLock(join(LOCK_DIR, `slot-${slot}.lock`)).catch(() => undefined);
+    if (!lock) continue; // a live run holds it
+    orphans.push(...found.filter((p) => p.slot === slot));
+    lock.release();
+  }
+  return orphans.length > 0 ? stopProcesses(name, orphans) : 0;
+}
+
+async function stopProcesses(name: string, found: LabProcess[]): Promise<number> {
   // nspawn powers its container off on SIGTERM; a PID 1 whose nspawn is gone has nobody to do that.
   for (const p of found) killQuietly(p.pid, p.init ? 'SIGKILL' : 'SIGTERM');
   const deadline = Date.now() + STOP_GRACE_MS;
   while (found.some((p) => isRunning(p.pid)) && Date.now() < deadline) await sleep(50);
   for (const p of found) killQuietly(p.pid, 'SIGKILL');
   for (const machine of leftoverCgroups(name)) removeCgroups(machine);
+  // Temp state dirs of labs of this name whose hosts are all gone (a live lab of another run keeps its own).
   const tempDir = new RegExp(`^nodeform-lab-${name}-[^-]+$`);
-  for (const entry of readdirSync(tmpdir())) if (tempDir.test(entry)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  for (const entry of readdirSync(tmpdir())) {
+    if (!tempDir.test(entry)) continue;
+    const pids = readPids(join(tmpdir(), entry));
+    if (pids?.hosts.some((h) => isRunning(h.nspawnPid))) continue;
+    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
   return found.filter((p) => !p.init).length;
 }
 
@@ -197,10 +312,12 @@ function raiseInotifyLimits(): void {
   }
 }
 
+async function answering(hosts: LabHost[]): Promise<LabHost[]> {
+  return (await Promise.all(hosts.map(async (h) => ((await probeBanner(h)) === 'refused' ? undefined : h)))).filter((h) => h !== undefined);
+}
+
 async function assertAddressesFree(hosts: LabHost[]): Promise<void> {
-  const busy = (await Promise.all(hosts.map(async (h) => ((await probeBanner(h)) === 'refused' ? undefined : h)))).filter(
-    (h) => h !== undefined,
-  );
+  const busy = await answering(hosts);
   if (busy.length > 0) {
     throw new LabError(
       `${busy.map((h) => `${h.address}:${h.port}`).join(', ')} already answer: another lab (or sshd) uses these addresses; ` +
@@ -261,12 +378,13 @@ function inventoryYaml(hosts: LabHost[], files: { clientKey: string; knownHosts:
   return doc.toString();
 }
 
-function boot(rootfs: string, dir: string, host: LabHost, detach: boolean, binds: { source: string; target: string }[]): Running {
+function boot(rootfs: string, dir: string, host: LabHost, lab: { name: string; slot: number }, detach: boolean, binds: { source: string; target: string }[]): Running {
   const hdir = join(dir, 'hosts', host.machine);
   const ak = join(dir, 'authorized_keys');
   const nspawn = [
     'systemd-nspawn', '-D', rootfs, '-M', host.machine, `--hostname=${host.machine}`, `--uuid=${randomUUID()}`,
     '--boot', '--register=no', '--keep-unit', '--volatile=overlay', '--console=read-only', `--setenv=${MARKER}=${host.machine}`,
+    `--setenv=${NAME_MARKER}=${lab.name}`, `--setenv=${SLOT_MARKER}=${lab.slot}`,
     `--bind-ro=${hdir}/ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key`,
     `--bind-ro=${hdir}/ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub`,
     `--bind-ro=${hdir}/sshd.conf:/etc/ssh/sshd_config.d/nodeform-lab.conf`,
@@ -439,7 +557,7 @@ function isContainerInit(pid: number): boolean {
 }
 
 function leftoverCgroups(name: string): string[] {
-  const pattern = new RegExp(`^${name}-\\d+$`);
+  const pattern = new RegExp(`^${name}-(s\\d+-)?\\d+$`);
   const machines = new Set<string>();
   for (const dir of hostCgroups('')) {
     try {
@@ -451,18 +569,32 @@ function leftoverCgroups(name: string): string[] {
   return [...machines];
 }
 
-function labProcesses(): { pid: number; init: boolean; marker: string }[] {
-  const out: { pid: number; init: boolean; marker: string }[] = [];
+interface LabProcess {
+  pid: number;
+  /** The container's PID 1 (else its systemd-nspawn). */
+  init: boolean;
+  /** The lab's name and slot, from the markers nspawn was started with. */
+  name?: string;
+  slot?: number;
+}
+
+function labProcesses(): LabProcess[] {
+  const out: LabProcess[] = [];
+  const describe = (pid: number, init: boolean, marker: string): LabProcess => {
+    const name = new RegExp(`${NAME_MARKER}=([a-z0-9-]+)`).exec(marker)?.[1];
+    const slot = new RegExp(`${SLOT_MARKER}=(\\d+)`).exec(marker)?.[1];
+    return { pid, init, name, slot: slot === undefined ? undefined : Number(slot) };
+  };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
       if (cmdline.includes(`--setenv=${MARKER}=`) && cmdline.includes('systemd-nspawn')) {
-        out.push({ pid, init: false, marker: cmdline });
+        out.push(describe(pid, false, cmdline));
       } else if (isContainerInit(pid)) {
         const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-        if (environ.includes(`${MARKER}=`)) out.push({ pid, init: true, marker: environ });
+        if (environ.includes(`${MARKER}=`)) out.push(describe(pid, true, environ));
       }
     } catch {
       // The process ended while we looked.
@@ -493,10 +625,10 @@ function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ co
   });
 }
 
-function writePids(dir: string, opts: StartLabOptions, running: Map<string, Running>): void {
+function writePids(dir: string, name: string, slot: number, running: Map<string, Running>): void {
   const record: PidsFile = {
-    name: opts.name,
-    slot: opts.slot,
+    name,
+    slot,
     hosts: [...running.values()].map((r) => ({ ...r.host, nspawnPid: r.nspawnPid, initPid: r.initPid })),
   };
   writeFileSync(join(dir, 'pids.json'), JSON.stringify(record, null, 2) + '\n');

@@ -1,7 +1,7 @@
 // A real checkpoint provider for lab tests: the Lodestar 1.5.1 dev chain ("node1" of the lodestar-lab
 // reference, ../shared/reference/lodestar-lab/scripts/node1.sh): one beacon node with 8 interop validators,
 // phase0, MINIMAL preset (8 slots an epoch), run on this machine as a child process, bound to its own
-// loopback address (default 127.0.11.1: slot 11's free range), REST and p2p there only.
+// loopback address (one of a lab slot's free addresses, slotAddress(slot, 1-10)), REST and p2p there only.
 // Plus peerWithChain(): peers a second Lodestar node with it through the admin API, like connect2.sh; and
 // countingProxy(): records what a provider was asked.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLab, type Lab, type LabHost } from './lab.js';
+import { startLab, type Lab, type LabHost, type SlotReservation } from './lab.js';
 import { hostSh } from './support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +30,7 @@ export const LODESTAR_DIR = '/opt/lodestar';
 export const LODESTAR_NODE = '/opt/node/bin/node';
 
 /** A one-host lab with the real Lodestar 1.5.1 bind-mounted and on its PATH as /usr/local/bin/lodestar. */
-export async function startLodestarLab(name: string, slot: number): Promise<{ lab: Lab; host: LabHost }> {
+export async function startLodestarLab(name: string, slot: number | SlotReservation): Promise<{ lab: Lab; host: LabHost }> {
   const lab = await startLab({
     name,
     count: 1,
@@ -54,8 +54,8 @@ export async function startLodestarLab(name: string, slot: number): Promise<{ la
 }
 
 export interface LodestarChainOptions {
-  /** Loopback address for REST and p2p. Default 127.0.11.1. */
-  address?: string;
+  /** Loopback address for REST and p2p: a free address of a slot this run holds (slotAddress, reserveSlot). */
+  address: string;
   restPort?: number;
   p2pPort?: number;
   /** SECONDS_PER_SLOT. Default 1 (first finalized epoch after about 40 s). */
@@ -99,8 +99,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts node1 and resolves once its REST API answers (finality comes later: waitFinalized). */
-export async function startLodestarChain(options: LodestarChainOptions = {}): Promise<LodestarChain> {
-  const address = options.address ?? '127.0.11.1';
+export async function startLodestarChain(options: LodestarChainOptions): Promise<LodestarChain> {
+  const address = options.address;
   const restPort = options.restPort ?? 9596;
   const p2pPort = options.p2pPort ?? 9000;
   const slotSeconds = options.slotSeconds ?? 1;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCachePaths } from '../../src/node/checkpoint.js';
 import { defaultCacheDir } from '../../src/fetch/cache.js';
 import { checkpointDir, type CheckpointMetadata } from '../../src/fetch/checkpoint-cache.js';
-import type { Lab, LabHost } from './lab.js';
+import { reserveSlot, slotAddress, type Lab, type LabHost, type SlotReservation } from './lab.js';
 import { peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
@@ -21,6 +21,7 @@ const STATE = fleetCachePaths(CACHE).state;
 /** The Lodestar profile's default REST port (nodeform renders --rest.port). */
 const REST_PORT = 9596;
 
+let slot: SlotReservation | undefined;
 let lab: Lab;
 let host: LabHost;
 let chain: LodestarChain;
@@ -71,9 +72,11 @@ async function networkFromChain(dir: string): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   t0 = Date.now();
+  // node1 runs beside the lab host, on a free address of the lab's slot: reserved first, for both.
+  slot = await reserveSlot(13, 1);
   const [started, booted] = await Promise.all([
-    startLodestarChain({ address: '127.0.13.1' }).then((c) => (mark('node1 REST up'), c)),
-    startLodestarLab('lodestar-fleet', 13).then((l) => (mark('lab up'), l)),
+    startLodestarChain({ address: slotAddress(slot.slot, 1) }).then((c) => (mark('node1 REST up'), c)),
+    startLodestarLab('lodestar-fleet', slot).then((l) => (mark('lab up'), l)),
   ]);
   chain = started;
   ({ lab, host } = booted);
@@ -119,6 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([chain?.stop(), lab?.stop()]);
+  slot?.release();
   console.log(`lodestar fleet lab:\n  ${log.join('\n  ')}`);
 });
 
@@ -134,7 +138,7 @@ describe.sequential('a Lodestar 1.5.1 dev chain feeds the fleet cache; a second 
     log.push(...apply.stdout.split('\n').filter((l) => /^\s*checkpoint( files)?:|^Plan:|: applied/.test(l)).map((l) => l.trim()));
 
     // The controller's cache (the CLI's HOME is testHome): one entry of this network, keyed by its genesis root.
-    const dir = checkpointDir(defaultCacheDir({ HOME: testHome }), genesis.genesis_validators_root);
+    const dir = checkpointDir(defaultCacheDir({ HOME: testHome }, testHome), genesis.genesis_validators_root);
     const entries = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(entries).toHaveLength(1);
     metadata = JSON.parse(readFileSync(join(dir, entries[0]!), 'utf8')) as CheckpointMetadata;

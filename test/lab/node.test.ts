@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshArgs, startLab, type Lab, type LabHost } from './lab.js';
+import { slotAddress, sshArgs, startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, unitState, writeInventory, writePlaybook } from './support.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
@@ -52,7 +52,7 @@ async function rpc(h: LabHost, method: string): Promise<unknown> {
 beforeAll(async () => {
   lab = await startLab({ name: 'node', count: 3, slot: 8 });
   await installStandins(lab);
-  release = await startReleaseServer('127.0.8.1');
+  release = await startReleaseServer(slotAddress(lab.slot, 1));
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
   provider = await startProviderServer({ chain: releaseGenesis(161) });
   inventory = writeInventory(lab, 'node', {
@@ -155,9 +155,9 @@ describe.sequential('Ethereum nodes on real hosts', () => {
       served.push(req.url ?? '');
       res.end(archive);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.8.2', r));
+    await new Promise<void>((r) => server.listen(0, slotAddress(lab.slot, 2), r));
     try {
-      const url = `http://127.0.8.2:${(server.address() as AddressInfo).port}/geth-linux-amd64.tar.gz`;
+      const url = `http://${slotAddress(lab.slot, 2)}:${(server.address() as AddressInfo).port}/geth-linux-amd64.tar.gz`;
       // One host already has this release: it gets nothing.
       const placed = spawnSync('ssh', [...sshArgs(lab, lab.hosts[1]!), 'cat > /usr/local/bin/geth'], { input: binary });
       expect(placed.status, placed.stderr.toString()).toBe(0);

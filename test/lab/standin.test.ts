@@ -256,7 +256,7 @@ describe('stand-in clients on a lab host', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
   }
 
   async function getJson(url: string): Promise<{ status: number; body: unknown }> {

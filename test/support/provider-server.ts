@@ -98,7 +98,6 @@ export const LYING_ROOT = hex('dd');
 
 /** The SSZ served as the finalized state (the aligned checkpoint state) and block. */
 export const STATE_BYTES = FIXTURE.alignedStateBytes;
-export const BLOCK_BYTES = FIXTURE.blockBytes;
 
 /** Counts requests in flight across several servers (the probe's bound is across all providers). */
 export class ConcurrencyMeter {

@@ -1,5 +1,6 @@
 // Builders for in-memory resources and facts, so table-driven tests stay short.
 import { createHash } from 'node:crypto';
+import { UNIT_DIR } from '../../src/facts/probe.js';
 import type { Desired, Facts, FileResource, PathFact, Resource, UnitResource } from '../../src/model/types.js';
 
 export const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
@@ -9,7 +10,7 @@ export function file(path: string, content: string, extra: Partial<FileResource>
 }
 
 export function unit(name: string, content: string, extra: Partial<UnitResource> = {}): UnitResource {
-  return { kind: 'unit', id: `unit:${name}`, tags: [], name, path: `/etc/systemd/system/${name}`, content, sha256: sha(content), enabled: true, active: true, restartOn: [], ...extra };
+  return { kind: 'unit', id: `unit:${name}`, tags: [], name, path: `${UNIT_DIR}/${name}`, content, sha256: sha(content), enabled: true, active: true, restartOn: [], ...extra };
 }
 
 export function desired(resources: Resource[], stateDir = '/var/lib/nodeform'): Desired {

@@ -10,5 +10,5 @@
 
 export { withKeyObject } from './auth.js';
 export { connectSsh } from './connect.js';
-export { DEFAULT_DEAD_LINK_TIMEOUT_MS, type SshOptions } from './options.js';
+export type { SshOptions } from './options.js';
 export { openTransport, TransportPool } from './pool.js';

@@ -6,11 +6,19 @@ const line = (...f: string[]) => f.join(T);
 
 describe('parseFacts', () => {
   const output = [
-    line('P', '/etc/a', 'file', '644', 'root', 'root', '4', 'a'.repeat(64)),
-    line('C', '/etc/a', Buffer.from('old\n').toString('base64')),
-    line('P', '/etc/a', 'file', '644', 'root', 'root', '4', '-'), // a later record of the same path is ignored
+    line('P', '/etc/a', 'file'),
+    line('P', '/etc/a', 'directory'), // a later record of the same path is ignored
     line('P', '/etc/missing', 'missing'),
-    line('P', '/srv/d', 'directory', '2750', 'demo', 'demo', '4096', '-'),
+    line('P', '/srv/d', 'directory'),
+    line('P', '/srv/gone', 'file'), // removed between the look and the stat: as if never asked
+    line('P', '/srv/secret', 'file'),
+    line('S', '644', 'root', 'root', '4', '/etc/a'),
+    line('S', '600', 'nobody', 'nogroup', '9', '/etc/a'), // the first stat of a path counts
+    line('S', '2750', 'demo', 'demo', '4096', '/srv/d'),
+    line('S', '600', 'root', 'root', '64', '/srv/secret'),
+    line('H', 'a'.repeat(64), '/etc/a'),
+    line('H', '-', '/srv/secret'), // not hashed
+    line('C', '/etc/a', Buffer.from('old\n').toString('base64')),
     line('U', 'demo.service', 'enabled', 'active'),
     line('W', 'demo', 'demo:x:999:998::/var/lib/demo:/usr/sbin/nologin', 'demo', 'demo,adm'),
     line('W', 'ghost', 'missing'),
@@ -34,6 +42,8 @@ describe('parseFacts', () => {
   it.each([
     ['file with content for the diff', facts.paths['/etc/a'], { path: '/etc/a', exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: 4, sha256: 'a'.repeat(64), content: 'b2xkCg==' }],
     ['missing path', facts.paths['/etc/missing'], { path: '/etc/missing', exists: false }],
+    ['a path gone before its stat is left out', facts.paths['/srv/gone'], undefined],
+    ['a file not hashed has no sha256', facts.paths['/srv/secret'], { path: '/srv/secret', exists: true, type: 'file', mode: '0600', owner: 'root', group: 'root', size: 64 }],
     ['setgid directory keeps its special bits', facts.paths['/srv/d'], { path: '/srv/d', exists: true, type: 'directory', mode: '2750', owner: 'demo', group: 'demo', size: 4096 }],
     ['unit state', facts.units['demo.service'], { name: 'demo.service', enabled: 'enabled', active: 'active' }],
     ['user', facts.users.demo, { name: 'demo', exists: true, uid: 999, gid: 998, home: '/var/lib/demo', shell: '/usr/sbin/nologin', group: 'demo', groups: ['demo', 'adm'] }],

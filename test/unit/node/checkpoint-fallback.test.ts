@@ -177,7 +177,7 @@ describe('the switch note in the env file', () => {
       env([note, 'NODEFORM_CHECKPOINT_ARGS=--checkpoint-sync-url=https://b.example/api']),
       "the on-host checkpoint fallback switched from https://a.example to https://b.example/api at 2026-03-01T10:20:30Z: lighthouse.service had not synced (its beacon API says is_syncing true) and https://a.example failed: no answer from /eth/v1/beacon/genesis (curl: (7) x); https://b.example/api agrees: its finalized checkpoint (epoch 1234 root 0xf1) is the quorum's",
     ],
-    ['with CRLF line ends', env([note, 'NODEFORM_CHECKPOINT_ARGS=x']).replaceAll('\n', '\r\n'), expect.stringContaining('switched from https://a.example to https://b.example/api at 2026-03-01T10:20:30Z: ') as unknown as string],
+    ['with CRLF line ends', env([note, 'NODEFORM_CHECKPOINT_ARGS=x']).replaceAll('\n', '\r\n'), expect.stringContaining('switched from https://a.example to https://b.example/api at 2026-03-01T10:20:30Z: ')],
     ['with a note it cannot take apart', env(['# Switched by nodeform-checkpoint-fallback at some point', 'X=1']), 'the on-host checkpoint fallback switched providers: Switched by nodeform-checkpoint-fallback at some point'],
     ['with the words elsewhere than a line start', env(['NODEFORM_CHECKPOINT_ARGS=x # Switched by nodeform-checkpoint-fallback at 2026-03-01T10:20:30Z: a -> b: c']), undefined],
   ])('%s', (_name, text, expected) => {

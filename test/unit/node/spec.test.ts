@@ -214,7 +214,7 @@ describe('old variable names', () => {
   ])('%j', (vars, read, value, warning) => {
     // An old client name stands in for the mapping it replaces.
     const name = Object.keys(vars)[0]!;
-    const replaced = OLD_NODE_VARIABLES[name]?.key === 'client' ? OLD_NODE_VARIABLES[name]!.variable : undefined;
+    const replaced = OLD_NODE_VARIABLES[name]?.key === 'client' ? OLD_NODE_VARIABLES[name].variable : undefined;
     const result = nodeSpecFor(Object.fromEntries(Object.entries({ ...base, ...vars }).filter(([key]) => key !== replaced)), 'lab1');
     expect(result.problems).toEqual([]);
     expect(read(result.spec!)).toEqual(value);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNIT_DIR } from '../../../src/facts/probe.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost, probeRequestFor } from '../../../src/plan/compute.js';
 import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
@@ -89,7 +90,7 @@ describe('planHost', () => {
           { kind: 'unit', target: 'old.service' },
         ];
         f.paths['/etc/old.conf'] = present('/etc/old.conf', 'x');
-        f.paths['/etc/systemd/system/old.service'] = present('/etc/systemd/system/old.service', 'y');
+        f.paths[`${UNIT_DIR}/old.service`] = present(`${UNIT_DIR}/old.service`, 'y');
         f.units['old.service'] = { name: 'old.service', enabled: 'enabled', active: 'active' };
       }),
       expected: ['delete unit old.service (no longer declared)', 'delete file /etc/old.conf (no longer declared)'],
@@ -163,7 +164,7 @@ describe('probeRequestFor', () => {
     expect(req.paths.map((p) => [p.path, p.wantContent])).toEqual([
       ['/a', true],
       ['/b', false],
-      ['/etc/systemd/system/u.service', true],
+      [`${UNIT_DIR}/u.service`, true],
     ]);
     expect(req.units).toEqual(['u.service']);
   });

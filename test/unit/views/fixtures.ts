@@ -1,6 +1,6 @@
 // In-memory results of each command, covering every branch of their human rendering: the view goldens
 // (test/unit/views/golden) were written from the rendering as it was before it moved to src/views.
-import type { HostResult } from '../../../src/apply/run.js';
+import type { HostResult } from '../../../src/model/results.js';
 import type { Plan } from '../../../src/model/plan.js';
 import type { GenerationSummary } from '../../../src/model/types.js';
 import type { CheckpointDecision } from '../../../src/model/types.js';

@@ -16,16 +16,16 @@ describe('alert rules', () => {
   });
 
   it('pass promtool test rules: stalls fire, healthy nodes stay quiet', () => {
-    const tested = promtool(['test', 'rules', 'test/monitoring/nodeform.rules.test.yaml']);
+    const tested = promtool(['test', 'rules', 'test/fixtures/prometheus/nodeform.rules.test.yaml']);
     expect(tested.stdout + tested.stderr).toMatch(/SUCCESS/);
     expect(tested.status).toBe(0);
   });
 
   it('a test that expects the wrong alert fails (the runner is not vacuous)', () => {
-    const wrong = execFileSync('sed', ['s/host: lab1$/host: lab9/', join(root, 'test/monitoring/nodeform.rules.test.yaml')], { encoding: 'utf8' });
-    const dir = execFileSync('mktemp', ['-d', '-p', join(root, 'test/monitoring')], { encoding: 'utf8' }).trim();
+    const wrong = execFileSync('sed', ['s/host: lab1$/host: lab9/', join(root, 'test/fixtures/prometheus/nodeform.rules.test.yaml')], { encoding: 'utf8' });
+    const dir = execFileSync('mktemp', ['-d', '-p', join(root, 'test/fixtures/prometheus')], { encoding: 'utf8' }).trim();
     try {
-      execFileSync('sh', ['-c', 'cat > "$1/wrong.test.yaml"', 'sh', dir], { input: wrong.replace('../../monitoring', '../../../monitoring') });
+      execFileSync('sh', ['-c', 'cat > "$1/wrong.test.yaml"', 'sh', dir], { input: wrong.replace('../../../monitoring', '../../../../monitoring') });
       const tested = promtool(['test', 'rules', join(dir, 'wrong.test.yaml')]);
       expect(tested.status).not.toBe(0);
     } finally {

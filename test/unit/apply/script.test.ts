@@ -1,0 +1,258 @@
+// The apply script builder (src/apply/script.ts): its shape, its order, and its quoting. Pure: the script is
+// text here; sh only parses it (sh -n) or splits one of its lines into words, never runs it. Running it is
+// test/host/scripts.test.ts and the lab's.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildApplyScript, EXIT_DRIFT, managedLines, STAGE_THRESHOLD, stageCommand, stagedContent, type ScriptOptions } from '../../../src/apply/script.js';
+import { UNIT_DIR } from '../../../src/facts/probe.js';
+import type { Change, HostPlan } from '../../../src/model/plan.js';
+import type { Facts, Resource } from '../../../src/model/types.js';
+import { planHost } from '../../../src/plan/compute.js';
+import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
+
+const options: ScriptOptions = { stateDir: '/var/lib/nodeform', runId: 'r1', controller: 'me@ctl', lockTimeoutSeconds: 30, keepGenerations: 5, action: 'apply' };
+
+function plan(resources: Resource[], facts: Facts = emptyFacts()): HostPlan {
+  return planHost(desired(resources), facts, { removeUndeclared: true });
+}
+function build(resources: Resource[], facts?: Facts, opts: ScriptOptions = options) {
+  return buildApplyScript(plan(resources, facts), desired(resources), opts);
+}
+/** The script's body: the commands main() runs after its helpers, in order (heredoc data left out). */
+function body(script: string): string[] {
+  const lines = script.split('\n');
+  const start = lines.findIndex((l) => l === '  lock');
+  const commands: string[] = [];
+  let inHeredoc = false;
+  for (const line of lines.slice(start, lines.lastIndexOf('}'))) {
+    if (inHeredoc) inHeredoc = line !== 'NODEFORM_EOF';
+    else {
+      commands.push(line.trim());
+      inHeredoc = line.endsWith(" <<'NODEFORM_EOF'");
+    }
+  }
+  return commands;
+}
+/** The words sh makes of a line (its command and arguments), without running the command. */
+function words(line: string): string[] {
+  const r = spawnSync('sh', ['-c', `set -- ${line.replace(/ <<'NODEFORM_EOF'$/, '')}; printf '%s\\0' "$@"`], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.split('\0').slice(0, -1);
+}
+const parses = (script: string) => spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' }).status === 0;
+
+const conf = file('/etc/demo/demo.conf', 'port=1\n', { mode: '0640', group: 'demo' });
+const svc = unit('demo.service', '[Service]\nExecStart=/bin/true\n', { restartOn: ['/etc/demo/demo.conf'] });
+const running = (f: Facts) => {
+  f.paths[svc.path] = present(svc.path, svc.content);
+  f.units[svc.name] = { name: svc.name, enabled: 'enabled', active: 'active' };
+};
+const withFacts = (mutate: (f: Facts) => void): Facts => {
+  const f = emptyFacts();
+  mutate(f);
+  return f;
+};
+
+describe('the script is one function called on its last line', () => {
+  const scripts: [string, Resource[], Facts?][] = [
+    ['one new file', [conf]],
+    ['a file and a unit', [conf, svc]],
+    ['no changes', [conf], withFacts((f) => (f.paths[conf.path] = present(conf.path, conf.content, { mode: '0640', group: 'demo' })))],
+    ['a restart only', [conf, svc], withFacts((f) => (running(f), (f.paths[conf.path] = present(conf.path, 'port=0\n', { mode: '0640', group: 'demo' }))))],
+  ];
+
+  it.each(scripts)('%s: main() { ... } then main "$@", and sh parses it', (_name, resources, facts) => {
+    const { script } = build(resources, facts);
+    const lines = script.split('\n');
+    expect(lines[0]).toBe('main() {');
+    expect(lines.slice(-3)).toEqual(['}', 'main "$@"', '']);
+    expect(parses(script)).toBe(true);
+  });
+
+  it.each(scripts)('%s: cut off anywhere before its last line, it runs nothing (a syntax error, or main never called)', (_name, resources, facts) => {
+    const { script } = build(resources, facts);
+    const lines = script.split('\n');
+    const call = lines.lastIndexOf('main "$@"');
+    for (let cut = 1; cut < call; cut += Math.max(1, Math.floor(call / 40))) {
+      const partial = lines.slice(0, cut).join('\n');
+      expect(!parses(partial) || !/^main "\$@"$/m.test(partial), `cut after line ${cut}`).toBe(true);
+    }
+  });
+
+  it('passes its settings as arguments, each quoted', () => {
+    const { command } = build([conf], undefined, { ...options, stateDir: '/srv/state dir', controller: "o'brien@ctl; rm -rf /" });
+    expect(command.startsWith('sh -s -- ')).toBe(true);
+    expect(words(command.slice('sh -s -- '.length))).toEqual(['/srv/state dir', 'r1', "o'brien@ctl; rm -rf /", '30', '5', 'apply', '1']);
+  });
+});
+
+describe('order: lock, every precondition, backups, the sealed record, then writes', () => {
+  const WRITES = /^(put|stage|gen|restore|attrs|del|mkd|rmtree|rmd|uadd|umod|udel|gdel|wipe|ustop|sctl|rm -f)\b/;
+  const cases: [string, Resource[], Facts?][] = [
+    ['new file and unit', [conf, svc]],
+    ['changed file restarts the unit', [conf, svc], withFacts((f) => (running(f), (f.paths[conf.path] = present(conf.path, 'port=0\n'))))],
+    ['a file no longer declared', [], withFacts((f) => ((f.record.managed = [{ kind: 'file', target: '/etc/old' }]), (f.paths['/etc/old'] = present('/etc/old', 'x'))))],
+    [
+      'users and directories',
+      [
+        { kind: 'user', id: 'user:demo', tags: [], name: 'demo', system: true, groups: [], shell: '/usr/sbin/nologin' },
+        { kind: 'directory', id: 'directory:/etc/demo', tags: [], path: '/etc/demo', mode: '0750', owner: 'root', group: 'demo' },
+        conf,
+      ] as Resource[],
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, resources, facts) => {
+    const commands = body(build(resources, facts).script);
+    expect(commands[0]).toBe('lock');
+    const guard = commands.indexOf(`[ "$DRIFT" = 0 ] || exit ${EXIT_DRIFT}`);
+    const begin = commands.indexOf('begin');
+    expect(guard).toBeGreaterThan(0);
+    expect(begin).toBe(guard + 1);
+    const pre = commands.map((c, i) => (c.startsWith('pre_') ? i : -1)).filter((i) => i >= 0);
+    const writes = commands.map((c, i) => (WRITES.test(c) ? i : -1)).filter((i) => i >= 0);
+    const backups = commands.map((c, i) => (c.startsWith('bk_') ? i : -1)).filter((i) => i >= 0);
+    expect(pre.length).toBeGreaterThan(0);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(Math.max(...pre)).toBeLessThan(guard);
+    expect(Math.min(...backups)).toBeGreaterThan(begin);
+    // The record (backups, new managed list, completion line) is on disk before the first change.
+    const seal = commands.findIndex((c) => c.startsWith('seal '));
+    expect(seal).toBeGreaterThan(Math.max(...backups));
+    expect(seal).toBeLessThan(Math.min(...writes.filter((i) => !commands[i]!.startsWith('rm -f'))));
+    expect(commands.at(-1)).toBe('finish');
+  });
+
+  it('checks a precondition for every change but restarts', () => {
+    const facts = withFacts((f) => (running(f), (f.paths[conf.path] = present(conf.path, 'port=0\n'))));
+    const p = plan([conf, svc], facts);
+    expect(p.changes.map((c) => c.action)).toEqual(['update', 'restart']);
+    const pre = body(buildApplyScript(p, desired([conf, svc]), options).script).filter((c) => c.startsWith('pre_'));
+    expect(pre.map(words)).toEqual([['pre_file', conf.path, sha('port=0\n')]]);
+  });
+
+  it.each<[string, Partial<Change>, string[]]>([
+    ['a file expected absent', { kind: 'file', precondition: { exists: false } }, ['pre_file', '/x', 'absent']],
+    ['a file with its hash', { kind: 'file', precondition: { exists: true, sha256: 'ab' } }, ['pre_file', '/x', 'ab']],
+    ['a unit file by its path', { kind: 'unit', target: 'x.service', precondition: { exists: true, sha256: 'cd' } }, ['pre_file', `${UNIT_DIR}/x.service`, 'cd']],
+    ['a directory', { kind: 'directory', precondition: { exists: true } }, ['pre_dir', '/x', 'present']],
+    ['a user expected absent', { kind: 'user', target: 'demo', precondition: { exists: false } }, ['pre_user', 'demo', 'absent']],
+    ['a generated secret', { kind: 'file', precondition: { exists: false }, content: { from: 'generate', kind: 'hex32' } }, ['pre_exists', '/x', 'absent']],
+  ])('precondition of %s', (_name, extra, expected) => {
+    const change: Change = { kind: 'file', action: 'delete', target: '/x', attributes: [], secret: false, precondition: { exists: false }, ...extra };
+    const { script } = buildApplyScript({ host: 'h1', changes: [change], warnings: [], managedAfter: [] }, undefined, options);
+    expect(words(body(script).find((c) => c.startsWith('pre_'))!)).toEqual(expected);
+  });
+});
+
+describe('hostile paths are quoted, never interpreted', () => {
+  const hostile = [
+    '/srv/a b/c.conf',
+    "/srv/it's.conf",
+    '/srv/$(touch /tmp/pwned).conf',
+    '/srv/`id`.conf',
+    '/srv/a;b&c|d.conf',
+    '/srv/*?[x].conf',
+    '/srv/"quoted"\\back.conf',
+    '/srv/-leading-dash',
+    '/srv/~tilde/$HOME/${IFS}.conf',
+  ];
+
+  it.each(hostile)('%s: every line naming it gives sh exactly that word', (path) => {
+    const resource = file(path, 'x\n', { owner: "o'wn er", group: 'g$(id)' });
+    const commands = body(build([resource]).script);
+    const naming = commands.filter((c) => c.includes('/srv/'));
+    expect(naming.map((c) => c.split(' ')[0])).toEqual(['pre_file', 'bk_file', 'rm', 'put', 'chk']);
+    expect(words(naming[0]!)).toEqual(['pre_file', path, 'absent']);
+    expect(words(naming[1]!)).toEqual(['bk_file', path]);
+    expect(words(naming[3]!)).toEqual(['put', path, '0644', "o'wn er", 'g$(id)', sha('x\n')]);
+    expect(words(naming[4]!)).toEqual(['chk', path, sha('x\n')]);
+  });
+
+  it.each(hostile)('%s: the whole script still parses', (path) => {
+    expect(parses(build([file(path, 'x\n')]).script)).toBe(true);
+  });
+
+  it('carries content as base64 in a quoted heredoc, whatever the content says', () => {
+    const content = "NODEFORM_EOF\n$(rm -rf /)\n`id`\n'\"\n";
+    const { script } = build([file('/srv/a', content)]);
+    const put = script.split('\n').findIndex((l) => l.trim().startsWith('put '));
+    expect(script.split('\n')[put]!.endsWith(" <<'NODEFORM_EOF'")).toBe(true);
+    const lines = script.split('\n').slice(put + 1);
+    const data = lines.slice(0, lines.indexOf('NODEFORM_EOF')).join('');
+    expect(Buffer.from(data, 'base64').toString('utf8')).toBe(content);
+    expect(script).not.toContain('rm -rf /');
+  });
+});
+
+describe('what the script does for each kind of change', () => {
+  it.each<[string, Resource[], Facts | undefined, (commands: string[]) => void]>([
+    ['a new unit file: daemon-reload, enable, start, then checks it runs', [svc], undefined, (c) => {
+      const at = (s: string) => c.indexOf(s);
+      expect(at(`put ${svc.path} 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`)).toBeGreaterThan(0);
+      expect(at('sctl daemon-reload')).toBeGreaterThan(at(`put ${svc.path} 0644 root root ${svc.sha256} <<'NODEFORM_EOF'`));
+      expect(at('sctl enable -- demo.service')).toBeGreaterThan(at('sctl daemon-reload'));
+      expect(at('sctl start -- demo.service')).toBeGreaterThan(at('sctl enable -- demo.service'));
+      expect(at('chk_active demo.service active')).toBeGreaterThan(at('sctl start -- demo.service'));
+    }],
+    ['a changed input: restart, no daemon-reload', [conf, svc], withFacts((f) => (running(f), (f.paths[conf.path] = present(conf.path, 'port=0\n', { mode: '0640', group: 'demo' })))), (c) => {
+      expect(c).toContain('sctl restart -- demo.service');
+      expect(c).not.toContain('sctl daemon-reload');
+    }],
+    ['a mode change only: attrs, no content sent', [conf], withFacts((f) => (f.paths[conf.path] = present(conf.path, conf.content))), (c) => {
+      expect(c.filter((x) => /^(put|attrs) /.test(x))).toEqual([`attrs ${conf.path} 0640 root demo`]);
+    }],
+    ['a file no longer declared is removed', [], withFacts((f) => ((f.record.managed = [{ kind: 'file', target: '/etc/old' }]), (f.paths['/etc/old'] = present('/etc/old', 'x')))), (c) => {
+      expect(c).toContain('del /etc/old');
+    }],
+    ['stale temp files of a cut-off run go, in each written directory once', [conf, file('/etc/demo/other', 'y')], undefined, (c) => {
+      expect(c.filter((x) => x.startsWith('rm -f '))).toEqual(['rm -f /etc/demo/.nodeform-tmp.*']);
+    }],
+  ])('%s', (_name, resources, facts, check) => {
+    check(body(build(resources, facts).script));
+  });
+
+  it('a generated secret is made on the host and never read back', () => {
+    const jwt = file('/etc/jwt.hex', '', { mode: '0600', secret: true, generate: 'hex32' });
+    const p = plan([jwt]);
+    const commands = body(buildApplyScript(p, desired([jwt]), options).script);
+    if (p.changes[0]?.content?.from !== 'generate') throw new Error(`expected a generated file, got ${JSON.stringify(p.changes[0])}`);
+    expect(commands.filter((c) => c.includes('/etc/jwt.hex')).map((c) => c.split(' ')[0])).toEqual(['pre_exists', 'bk_file', 'gen']);
+  });
+
+  it('a file over the stage threshold is uploaded first and staged, not inlined', () => {
+    const big = file('/srv/big.bin', 'a'.repeat(STAGE_THRESHOLD + 1));
+    const p = plan([big]);
+    expect([...stagedContent(p, desired([big])).keys()]).toEqual([big.sha256]);
+    const commands = body(buildApplyScript(p, desired([big]), options).script);
+    expect(commands).toContain(`stage /srv/big.bin 0644 root root ${big.sha256}`);
+    expect(commands.some((c) => c.startsWith('put '))).toBe(false);
+    expect(commands.at(-1)).toBe('rm -rf "$S/staging"');
+  });
+
+  it('a file at the threshold is inlined', () => {
+    const edge = file('/srv/edge.bin', 'a'.repeat(STAGE_THRESHOLD));
+    expect(stagedContent(plan([edge]), desired([edge])).size).toBe(0);
+  });
+
+  it('stageCommand quotes its state dir and checks the upload hash', () => {
+    const command = stageCommand("/srv/st'ate", 'ab'.repeat(32));
+    expect(command.startsWith('sh -c ')).toBe(true);
+    expect(words(command.slice('sh -c '.length))).toEqual([expect.stringContaining('sha256sum'), 'sh', "/srv/st'ate", 'ab'.repeat(32)]);
+  });
+
+  it('refuses a content change whose content it does not have', () => {
+    expect(() => buildApplyScript(plan([conf]), desired([]), options)).toThrow(/no declared content for \/etc\/demo\/demo.conf/);
+  });
+});
+
+describe('managedLines', () => {
+  it.each([
+    [[], ''],
+    [[{ kind: 'file', target: '/a' }], 'file\t/a'],
+    [[{ kind: 'file', target: '/a' }, { kind: 'unit', target: 'u' }, { kind: 'file', target: '/a' }], 'file\t/a\nunit\tu'],
+    [[{ kind: 'file', target: 'x' }, { kind: 'directory', target: 'x' }], 'file\tx\ndirectory\tx'],
+  ] as const)('%j', (entries, text) => {
+    expect(managedLines([...entries])).toBe(text);
+  });
+});
