@@ -22,6 +22,7 @@ export const PURE = [
   'src/monitor/**/*.ts',
   'src/rollout/**/*.ts',
   'src/bench/**/*.ts',
+  'src/util/**/*.ts',
   // project: assembling Desired from parsed sources is pure; load.ts reads the files and fetches (I/O).
   'src/project/project.ts',
   'src/project/desired.ts',

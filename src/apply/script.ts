@@ -14,7 +14,7 @@ import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
-import { UNIT_DIR } from '../facts/probe.js';
+import { UNIT_DIR } from '../model/types.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script

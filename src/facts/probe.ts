@@ -1,6 +1,7 @@
 // Builds the one script that gathers every fact a plan needs from a host, in one exec.
 // Pure: the script is data; gather.ts runs it. The host needs only POSIX sh, coreutils and systemctl.
 
+import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
 import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
@@ -21,7 +22,6 @@ export interface ProbeRequest {
 export const DIFF_CONTENT_LIMIT = 64 * 1024;
 
 /** Directory under /etc where nodeform installs systemd units. */
-export const UNIT_DIR = '/etc/systemd/system';
 
 // Record lines (records.ts) are tab-separated; every name and path was validated to hold no tab or newline.
 // Forks on the host are the probe's cost (at 100 hosts the hosts' CPU is the controller's, in the lab, and a

@@ -1,15 +1,14 @@
 // Client binaries for `install`: downloaded once per controller, checked against the declared sha256,
 // cached by that hash; a member of a .tar.gz is taken out when the release is an archive.
 
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { NodeformError } from '../errors.js';
 import type { InstallSpec } from '../clients/types.js';
 import { get } from './ephemery.js';
+import { sha256Hex } from '../util/sha256.js';
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function download(url: string, timeoutMs: number): Promise<Buffer> {
   const res = await get(url, timeoutMs);
@@ -24,10 +23,10 @@ async function cachedDownload(install: InstallSpec, cacheDir: string, timeoutMs:
   const dir = join(cacheDir, 'binaries');
   const path = join(dir, install.sha256);
   const cached = await readFile(path).catch(() => undefined);
-  if (cached && sha256(cached) === install.sha256) return cached;
+  if (cached && sha256Hex(cached) === install.sha256) return cached;
   onDownload?.();
   const bytes = await download(install.url, timeoutMs);
-  const got = sha256(bytes);
+  const got = sha256Hex(bytes);
   if (got !== install.sha256) {
     throw new NodeformError('CONFIG', `${install.url} has sha256 ${got}, not the declared ${install.sha256}: nothing was installed; check the URL and the hash`);
   }

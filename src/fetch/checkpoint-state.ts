@@ -34,6 +34,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { NodeformError } from '../errors.js';
 import { normaliseRoot } from '../node/quorum.js';
 import { openSsz, type BlockInfo, type Preset, type SszSession, type StateInfo } from './ssz.js';
+import { sha256Hex } from '../util/sha256.js';
 
 export interface DownloadCheckpointOptions {
   providerUrl: string;
@@ -142,7 +143,6 @@ async function errorBody(res: Dispatcher.ResponseData): Promise<string> {
   return `HTTP ${res.statusCode}${message ? `: ${message}` : ''}`;
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Downloads and verifies the block and state of `checkpoint` from one provider; throws CheckpointError. */
 export async function downloadCheckpoint(opts: DownloadCheckpointOptions): Promise<DownloadedCheckpoint> {
@@ -228,7 +228,7 @@ export async function downloadCheckpoint(opts: DownloadCheckpointOptions): Promi
         provider,
         checkpoint: { epoch: opts.checkpoint.epoch, root },
         preset: opts.preset,
-        block: { path: blockPath, url: blockUrl, bytes: blockBytes.length, sha256: sha256(blockBytes), root, slot: block.slot, fork: block.fork, stateRoot: block.stateRoot, parentRoot: block.parentRoot, format },
+        block: { path: blockPath, url: blockUrl, bytes: blockBytes.length, sha256: sha256Hex(blockBytes), root, slot: block.slot, fork: block.fork, stateRoot: block.stateRoot, parentRoot: block.parentRoot, format },
         state: {
           path: statePath,
           url,

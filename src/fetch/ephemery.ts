@@ -1,6 +1,5 @@
 // Downloads an Ephemery release once per controller, verifies it and caches it on disk.
 
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +8,7 @@ import * as tar from 'tar';
 import { Agent, interceptors, request } from 'undici';
 import { NodeformError } from '../errors.js';
 import { RELEASE_FILES, tagOf, verifyRelease, type Release } from './release.js';
+import { sha256Hex } from '../util/sha256.js';
 
 
 /**
@@ -52,7 +52,7 @@ async function readCached(dir: string): Promise<Map<string, Buffer> | undefined>
     const files = new Map<string, Buffer>();
     for (const [name, sha] of Object.entries(manifest)) {
       const bytes = await readFile(join(dir, name));
-      if (createHash('sha256').update(bytes).digest('hex') !== sha) return undefined; // damaged: fetch again
+      if (sha256Hex(bytes) !== sha) return undefined; // damaged: fetch again
       files.set(name, bytes);
     }
     return files;
@@ -99,7 +99,7 @@ export async function fetchRelease(options: FetchOptions): Promise<Release> {
   const files = new Map<string, Buffer>();
   for (const name of await readdir(staging)) files.set(name, await readFile(join(staging, name)));
   const release = verifyRelease(tag, files);
-  const manifest = Object.fromEntries([...files].map(([name, bytes]) => [name, createHash('sha256').update(bytes).digest('hex')]));
+  const manifest = Object.fromEntries([...files].map(([name, bytes]) => [name, sha256Hex(bytes)]));
   await writeFile(join(staging, '.verified'), `${JSON.stringify(manifest, null, 2)}\n`);
   if (await readCached(dir)) {
     await rm(staging, { recursive: true, force: true }); // another run cached it meanwhile

@@ -93,7 +93,7 @@ export interface UserResource extends ResourceBase {
 
 export interface UnitResource extends ResourceBase {
   kind: 'unit';
-  /** e.g. `geth.service`; the file lands at /etc/systemd/system/<name>. */
+  /** e.g. `geth.service`; the file lands at UNIT_DIR/<name>. */
   name: string;
   path: string;
   content: string;
@@ -287,3 +287,6 @@ export interface CheckpointDecision {
   reason?: string;
   providers: ProviderVerdictSummary[];
 }
+
+/** Where nodeform writes systemd unit files on a host. */
+export const UNIT_DIR = '/etc/systemd/system';

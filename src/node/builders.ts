@@ -2,22 +2,22 @@
 // under /etc/systemd/system) and the built-in templates they render. Shared by the node's resources and its
 // checkpoint fallback. Pure.
 
-import { createHash } from 'node:crypto';
 import type { DirectoryResource, FileResource, UnitResource } from '../model/types.js';
+import { UNIT_DIR } from '../model/types.js';
 import { renderString } from '../render/handlebars.js';
+import { sha256Hex } from '../util/sha256.js';
 
-export const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 export function directory(path: string, owner: string, mode: string, tags: string[]): DirectoryResource {
   return { kind: 'directory', id: `dir:${path}`, tags, path, mode, owner, group: owner === 'root' ? 'root' : owner };
 }
 
 export function textFile(path: string, content: string, mode: string, tags: string[]): FileResource {
-  return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256(content), mode, owner: 'root', group: 'root', secret: false };
+  return { kind: 'file', id: `file:${path}`, tags, path, content, encoding: 'utf8', sha256: sha256Hex(content), mode, owner: 'root', group: 'root', secret: false };
 }
 
 /** A root-owned file of bytes (base64); its sha256 is computed unless the caller already knows it. */
-export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256(Buffer.from(base64, 'base64'))): FileResource {
+export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256Hex(Buffer.from(base64, 'base64'))): FileResource {
   return { kind: 'file', id: `file:${path}`, tags, path, content: base64, encoding: 'base64', sha256: sha, mode, owner: 'root', group: 'root', secret: false };
 }
 
@@ -27,9 +27,9 @@ export function unit(name: string, content: string, options: { enabled: boolean;
     id: `unit:${name}`,
     tags: options.tags,
     name,
-    path: `/etc/systemd/system/${name}`,
+    path: `${UNIT_DIR}/${name}`,
     content,
-    sha256: sha256(content),
+    sha256: sha256Hex(content),
     enabled: options.enabled,
     active: options.active,
     restartOn: [...new Set(options.restartOn)].sort(),

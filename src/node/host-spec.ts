@@ -11,7 +11,7 @@ import { DEFAULT_PROFILES, releaseKey, type NodeInputs } from './inputs.js';
 import { customNetwork } from './network.js';
 import type { NetworkFile } from './resources.js';
 import { nodeSpecFor, type NodeSpecResult } from './spec.js';
-import { compareVersions } from './version.js';
+import { compareVersions } from '../util/version.js';
 
 /** A place among the host's variables: the variable's path, its key or a column inside its value. */
 export interface Issue {

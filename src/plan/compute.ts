@@ -18,6 +18,8 @@ import type {
   WipeResource,
   BinaryResource,
 } from '../model/types.js';
+import { UNIT_DIR } from '../model/types.js';
+import { compareVersions } from '../util/version.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
 import { isText, unifiedDiff } from './textdiff.js';
 import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
@@ -306,13 +308,6 @@ export function versionIn(output: string): string | undefined {
   return /(\d+\.\d+\.\d+)/.exec(output)?.[1];
 }
 
-function compareDotted(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split('.').map(Number);
-  const pb = b.replace(/^v/, '').split('.').map(Number);
-  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
-
 /** Warnings for programs missing on the host or older than nodeform's flags need. */
 function binaryWarnings(binaries: BinaryResource[], facts: Facts): string[] {
   const warnings: string[] = [];
@@ -325,7 +320,7 @@ function binaryWarnings(binaries: BinaryResource[], facts: Facts): string[] {
     }
     const version = versionIn(fact.versionOutput ?? '');
     if (!version) warnings.push(`${b.name} at ${b.path} did not say its version (--version printed "${fact.versionOutput ?? ''}")`);
-    else if (compareDotted(version, b.minVersion) < 0) {
+    else if ((compareVersions(version, b.minVersion) ?? 0) < 0) {
       warnings.push(`${b.name} at ${b.path} is ${version}, older than ${b.minVersion}, the oldest release nodeform's flags work with: upgrade it to ${b.targetVersion}`);
     }
   }
@@ -385,7 +380,7 @@ function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], p
         changes.push({ ...base, attributes: [attr('content', short(fact.sha256), null)], precondition: { exists: true, sha256: fact.sha256 } });
       } else forgotten.push(entry);
     } else if (entry.kind === 'unit') {
-      const fileFact = facts.paths[`/etc/systemd/system/${entry.target}`];
+      const fileFact = facts.paths[`${UNIT_DIR}/${entry.target}`];
       const unitFact = facts.units[entry.target];
       if (fileFact?.exists || isActive(unitFact?.active) || isEnabled(unitFact?.enabled)) {
         changes.push({

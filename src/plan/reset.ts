@@ -2,7 +2,7 @@
 
 import type { AttributeChange, Change, HostPlan } from '../model/plan.js';
 import type { BackupEntry, Facts, ManagedEntry } from '../model/types.js';
-import { UNIT_DIR } from '../facts/probe.js';
+import { UNIT_DIR } from '../model/types.js';
 import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
 
 export type ResetTarget = 'previous' | 'original';

@@ -4,6 +4,7 @@
 import { NodeformError } from '../errors.js';
 import type { HostPlan, Plan } from '../model/plan.js';
 import type { Desired } from '../model/types.js';
+import { UNIT_DIR } from '../model/types.js';
 
 /** What a plan is made from: the command line's files, variables and selection. */
 export interface Inputs {
@@ -43,7 +44,7 @@ export function savedPlanMismatches(host: HostPlan, desired: Desired): string[] 
   const out: string[] = [];
   for (const change of host.changes) {
     if (change.content?.from !== 'desired' || !change.after) continue;
-    const path = change.kind === 'unit' ? `/etc/systemd/system/${change.target}` : change.target;
+    const path = change.kind === 'unit' ? `${UNIT_DIR}/${change.target}` : change.target;
     if (declared.get(path) !== change.after.sha256) out.push(`${host.host}: ${path}`);
   }
   return out;

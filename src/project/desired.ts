@@ -1,7 +1,6 @@
 // Inventory × playbook -> Desired[]: one entry per selected host with its connection, settings,
 // variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
 
-import { createHash } from 'node:crypto';
 import type { ConfigProblem } from '../errors.js';
 import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
@@ -16,6 +15,8 @@ import type { ContentSource, Declaration, Play, Playbook } from '../inventory/pl
 import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
 import { isSelectedByTags } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
+import { UNIT_DIR } from '../model/types.js';
+import { sha256Hex } from '../util/sha256.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -40,7 +41,6 @@ export interface BuildResult {
   warnings: ConfigProblem[];
 }
 
-export const UNIT_DIRECTORY = '/etc/systemd/system';
 
 /** A resource for one host, with the place in the playbook a conflict is reported at. */
 interface Entry {
@@ -53,10 +53,6 @@ interface Entry {
 }
 
 const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4, binary: 5 };
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 export function buildDesired(input: BuildInput): BuildResult {
   const { inventory, playbook } = input;
@@ -402,7 +398,7 @@ function toResource(
         path: declaration.path,
         content,
         encoding: 'utf8',
-        sha256: sha256(content),
+        sha256: sha256Hex(content),
         mode: declaration.mode,
         owner: declaration.owner,
         group: declaration.group,
@@ -418,9 +414,9 @@ function toResource(
         id: `unit:${declaration.name}`,
         ...common,
         name: declaration.name,
-        path: `${UNIT_DIRECTORY}/${declaration.name}`,
+        path: `${UNIT_DIR}/${declaration.name}`,
         content,
-        sha256: sha256(content),
+        sha256: sha256Hex(content),
         enabled: declaration.enabled,
         active: declaration.active,
         restartOn: declaration.restartOn.map((entry) => entry.path),

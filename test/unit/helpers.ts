@@ -1,6 +1,6 @@
 // Builders for in-memory resources and facts, so table-driven tests stay short.
 import { createHash } from 'node:crypto';
-import { UNIT_DIR } from '../../src/facts/probe.js';
+import { UNIT_DIR } from '../../src/model/types.js';
 import type { Desired, Facts, FileResource, PathFact, Resource, UnitResource } from '../../src/model/types.js';
 
 export const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildApplyScript, EXIT_DRIFT, managedLines, STAGE_THRESHOLD, stageCommand, stagedContent, type ScriptOptions } from '../../../src/apply/script.js';
-import { UNIT_DIR } from '../../../src/facts/probe.js';
+import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Change, HostPlan } from '../../../src/model/plan.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost } from '../../../src/plan/compute.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNIT_DIR } from '../../../src/facts/probe.js';
+import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost, probeRequestFor } from '../../../src/plan/compute.js';
 import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';

@@ -1,6 +1,6 @@
 // Reset planning (src/plan/reset.ts): the host's recorded generations and originals against its facts now.
 import { describe, expect, it } from 'vitest';
-import { UNIT_DIR as UNITS } from '../../../src/facts/probe.js';
+import { UNIT_DIR as UNITS } from '../../../src/model/types.js';
 import type { Change } from '../../../src/model/plan.js';
 import type { BackupEntry, Facts, ManagedEntry } from '../../../src/model/types.js';
 import { planReset, type ResetTarget } from '../../../src/plan/reset.js';
