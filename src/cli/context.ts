@@ -47,7 +47,7 @@ export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?:
     ...inputs,
     ...loaderEnvironment(ctx),
     // Downloads (releases, binaries, checkpoint states) say what they fetch; the cache makes later runs quiet.
-    progress: (line) => ctx.io.stderr(`${line}\n`),
+    progress: (line) => ctx.views.diagnostics.progress(line),
     ...(onHosts ? { onHosts } : {}),
   });
   ctx.views.diagnostics.warnings(project.warnings);

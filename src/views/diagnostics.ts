@@ -69,6 +69,8 @@ export function problemsText(problems: readonly ConfigProblem[]): string {
 
 export interface DiagnosticsView {
   warnings(warnings: readonly ConfigProblem[]): void;
+  /** A line about work under way (a download), while it happens. */
+  progress(line: string): void;
   /** The error that ended the command. */
   error(error: unknown): void;
 }
@@ -78,6 +80,10 @@ export class DiagnosticsHuman implements DiagnosticsView {
 
   warnings(warnings: readonly ConfigProblem[]): void {
     for (const warning of warnings) this.out.stderr(`warning: ${warningLine(warning)}\n`);
+  }
+
+  progress(line: string): void {
+    this.out.stderr(`${line}\n`);
   }
 
   error(error: unknown): void {
@@ -93,6 +99,10 @@ export class DiagnosticsJson implements DiagnosticsView {
 
   warnings(warnings: readonly ConfigProblem[]): void {
     for (const warning of warnings) this.line({ format_version: FORMAT_VERSION, diagnostic: diagnosticJson(warning, 'warning') });
+  }
+
+  progress(line: string): void {
+    this.line({ format_version: FORMAT_VERSION, progress: line });
   }
 
   error(error: unknown): void {

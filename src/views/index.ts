@@ -4,6 +4,7 @@ import { ApplyHuman, ApplyJson, type ApplyView } from './apply.js';
 import { DiagnosticsHuman, DiagnosticsJson, type DiagnosticsView } from './diagnostics.js';
 import { HistoryHuman, HistoryJson, type HistoryView } from './history.js';
 import { ImportHuman, ImportJson, type ImportView } from './import.js';
+import { terminalSafe } from './paint.js';
 import { PlanHuman, PlanJson, type PlanView } from './plan.js';
 import { ProvidersHuman, ProvidersJson, type ProvidersView } from './providers.js';
 import { ValidateHuman, ValidateJson, type ValidateView } from './validate.js';
@@ -34,6 +35,13 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
       import: () => new ImportJson(out),
     };
   }
+  // Everything a human view writes goes through terminalSafe: no escape sequence from a host or a file reaches the
+  // terminal as is.
+  const safe: Writer = { stdout: (text) => out.stdout(terminalSafe(text)), stderr: (text) => out.stderr(terminalSafe(text)) };
+  return humanViews(safe, options);
+}
+
+function humanViews(out: Writer, options: ViewOptions): Views {
   return {
     diagnostics: new DiagnosticsHuman(out),
     validate: () => new ValidateHuman(out),
