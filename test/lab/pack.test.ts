@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('the packed nodeform', () => {
-  it.each(['bin/nodeform.js', 'dist/nodeform.cjs', 'dist/cli/help.js', 'dist/cli/launch.js', 'dist/providers/ssz-worker.js', 'dist/inventory/validators.generated.cjs', 'schemas/plan.schema.json', 'templates/demo/demo.conf.hbs', 'playbooks/demo.yaml', 'package.json'])('holds %s', (path) => {
+  it.each(['bin/nodeform.js', 'dist/nodeform.cjs', 'dist/cli/help.js', 'dist/cli/launch.js', 'dist/fetch/ssz-worker.js', 'dist/inventory/validators.generated.cjs', 'schemas/plan.schema.json', 'templates/demo/demo.conf.hbs', 'playbooks/demo.yaml', 'package.json'])('holds %s', (path) => {
     expect(packed.files.map((f) => f.path)).toContain(path);
   });
 
