@@ -23,6 +23,8 @@ const OPTIONS = {
   'ssh-config': { type: 'string' },
   'dead-link-timeout': { type: 'string' },
   'template-dir': { type: 'string', multiple: true },
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
   to: { type: 'string' },
   'no-color': { type: 'boolean' },
   write: { type: 'boolean' },
@@ -69,6 +71,8 @@ export interface CommandLine {
   deadLinkTimeoutSeconds?: number;
   /** --template-dir: directories `template:` may read from besides the playbook's and nodeform's own. */
   templateDirs: string[];
+  /** --vault-password-file FILE and --vault-id [ID@]FILE, resolved: where Ansible Vault passwords come from. */
+  vaultPasswordFiles: { id?: string; path: string }[];
   resetTo: ResetTarget;
   wipeData: boolean;
   pruneData: boolean;
@@ -132,6 +136,14 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     acceptNew: values['accept-new'] === true,
     knownHostsFiles: (values['known-hosts'] ?? []).map((f) => resolve(cwd, f)),
     templateDirs: (values['template-dir'] ?? []).map((dir) => resolve(cwd, dir)),
+    vaultPasswordFiles: [
+      ...(values['vault-password-file'] ?? []).map((file) => ({ path: resolve(cwd, file) })),
+      // Ansible's form: `prod@file` names the vault id; a bare file is a password with no id.
+      ...(values['vault-id'] ?? []).map((spec) => {
+        const at = spec.indexOf('@');
+        return at > 0 ? { id: spec.slice(0, at), path: resolve(cwd, spec.slice(at + 1)) } : { path: resolve(cwd, spec) };
+      }),
+    ],
     resetTo: to,
     wipeData,
     pruneData: values['prune-data'] === true,

@@ -1,7 +1,9 @@
 // What every command gets, and the steps several commands share: loading the project or the inventory's hosts,
 // the run's SSH connections, the confirmation.
 
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir, hostname, userInfo } from 'node:os';
 import { NodeformError } from '../errors.js';
 import { loadInventory, loadProject } from '../project/load.js';
@@ -15,6 +17,7 @@ import { usageError, type CommandLine } from './arguments.js';
 import type { Outcome } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { Inputs } from '../plan/saved-plan.js';
+import type { VaultPassword } from '../inventory/vault.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -45,7 +48,7 @@ export function inputsOf(line: CommandLine): Inputs {
 export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
   const project = await loadProject({
     ...inputs,
-    ...loaderEnvironment(ctx),
+    ...(await loaderEnvironment(ctx)),
     // Downloads (releases, binaries, checkpoint states) say what they fetch; the cache makes later runs quiet.
     progress: (line) => ctx.views.diagnostics.progress(line),
     ...(onHosts ? { onHosts } : {}),
@@ -57,15 +60,56 @@ export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?:
 
 /** Hosts without a playbook (reset, history): what they hold is read from their own record. */
 export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
-  const loaded = await loadInventory({ ...inputsOf(ctx.line), ...loaderEnvironment(ctx) });
+  const loaded = await loadInventory({ ...inputsOf(ctx.line), ...(await loaderEnvironment(ctx)) });
   ctx.views.diagnostics.warnings(loaded.warnings);
   if (loaded.hosts.length === 0) throw usageError('no host matches: check --limit');
   return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
 }
 
 /** What the loader may know of the process: given here, so it reads no environment of its own. */
-export function loaderEnvironment(ctx: CommandContext): { cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[] } {
-  return { cwd: ctx.io.cwd, env: ctx.io.env, homeDir: homeDirectory(ctx.io.env), cacheDir: defaultCacheDir(ctx.io.env, homeDirectory(ctx.io.env)), templateDirs: ctx.line.templateDirs };
+export async function loaderEnvironment(
+  ctx: CommandContext,
+): Promise<{ cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[]; vault: VaultPassword[] }> {
+  return {
+    cwd: ctx.io.cwd,
+    env: ctx.io.env,
+    homeDir: homeDirectory(ctx.io.env),
+    cacheDir: defaultCacheDir(ctx.io.env, homeDirectory(ctx.io.env)),
+    templateDirs: ctx.line.templateDirs,
+    vault: await readVaultPasswords(ctx.line.vaultPasswordFiles),
+  };
+}
+
+/**
+ * Ansible Vault passwords as ansible-playbook reads them: a file's first line, or, when the file is executable,
+ * what the script prints (a password client asking a secret store). The passwords stay in memory.
+ */
+async function readVaultPasswords(files: CommandLine['vaultPasswordFiles']): Promise<VaultPassword[]> {
+  const passwords: VaultPassword[] = [];
+  for (const { id, path } of files) {
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) throw usageError(`cannot read the vault password file ${path}: ${info.code === 'ENOENT' ? 'no such file' : info.message}`);
+    let text: string;
+    if ((info.mode & 0o111) !== 0) {
+      const run = await execFileText(path, id !== undefined ? ['--vault-id', id] : []);
+      if (run.error) throw usageError(`the vault password script ${path} failed: ${run.error}`);
+      text = run.stdout;
+    } else {
+      text = await readFile(path, 'utf8');
+    }
+    const secret = text.split(/\r?\n/)[0] ?? '';
+    if (secret === '') throw usageError(`the vault password file ${path} is empty`);
+    passwords.push({ secret, ...(id !== undefined ? { id } : {}) });
+  }
+  return passwords;
+}
+
+function execFileText(file: string, args: string[]): Promise<{ stdout: string; error?: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 30_000, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve(error ? { stdout: '', error: stderr.trim() || error.message } : { stdout }),
+    );
+  });
 }
 
 function homeDirectory(env: CliIO['env']): string {

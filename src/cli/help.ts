@@ -42,6 +42,9 @@ Options:
                           in flight then ends "outcome unknown: run plan to see what changed"
       --template-dir DIR  template: may also read from DIR (repeatable); otherwise only the playbook's
                           directory and nodeform's own templates/
+      --vault-password-file FILE  Ansible Vault password for !vault values and encrypted vars files (its first
+                          line; an executable file is run and its output used); repeatable
+      --vault-id [ID@]FILE  the same for values encrypted with a vault id (ansible-vault --vault-id ID@...)
       --prune-data        plan/apply: a directory nodeform made that is no longer declared (a replaced
                           client's data dir) is removed with its contents, not only when empty
       --write             import: rewrite the files in place, keeping FILE.bak

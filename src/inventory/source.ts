@@ -13,14 +13,21 @@ import {
   type Document,
   type Node as YamlNode,
   type Pair,
+  type ScalarTag,
   type YAMLMap,
 } from 'yaml';
+import { decryptVault, isVaultText, type VaultPassword } from './vault.js';
 import { GENERIC_PROBLEM_CODE, type ConfigProblem, type ProblemCode, type SourcePosition } from '../errors.js';
 
 /** A file's name (as shown in messages) and its text; the pure core never reads files itself. */
 export interface SourceFile {
   file: string;
   text: string;
+  /**
+   * Vault passwords (--vault-password-file, --vault-id) for `!vault` values and whole encrypted files; the loader
+   * hands them with each file it read.
+   */
+  vault?: readonly VaultPassword[];
 }
 
 export type PathSegment = string | number;
@@ -113,6 +120,10 @@ export interface ParsedYaml {
   fatal: boolean;
 }
 
+/** `!vault |` values: kept as their ciphertext by the parser, then opened by openVaultValues. */
+const VAULT_TAG: ScalarTag = { tag: '!vault', resolve: (text: string) => text };
+const VAULT_PROBLEM_CODE: ProblemCode = 'config.vault';
+
 const YAML_MESSAGES: Record<string, string> = {
   TAB_AS_INDENT: 'tabs are not allowed for indentation in YAML; indent with spaces',
   MULTIPLE_DOCS: 'the file holds more than one YAML document (a second ---); keep one',
@@ -126,18 +137,33 @@ export class YamlSource implements SourceFile, Locator {
     private readonly lineCounter: LineCounter,
     /** Prepended to field paths, e.g. `group_vars.beacon` for group_vars/beacon.yaml. */
     readonly fieldPrefix: string,
+    /** The text was decrypted from an Ansible Vault file: no line of it is ever shown. */
+    private readonly secretText = false,
   ) {}
 
   static parse(input: SourceFile, fieldPrefix = ''): ParsedYaml {
+    // A whole file encrypted with ansible-vault (group_vars holding secrets) is read as the text it opens to.
+    let text = input.text;
+    const whole = isVaultText(text);
+    if (whole) {
+      const opened = decryptVault(text, input.vault ?? []);
+      if (!opened.ok) {
+        const source = new YamlSource(input.file, '', parseDocument(''), new LineCounter(), fieldPrefix, true);
+        const problem: ConfigProblem = { code: VAULT_PROBLEM_CODE, position: { file: input.file, line: 1, column: 1 }, field: '', message: `the file is encrypted with Ansible Vault and was not opened: ${opened.reason}` };
+        return { source, value: undefined, problems: [problem], fatal: true };
+      }
+      text = opened.text;
+    }
     const lineCounter = new LineCounter();
-    const doc = parseDocument(input.text, {
+    const doc = parseDocument(text, {
       lineCounter,
       prettyErrors: false,
       // Duplicates are found below, so the message can name both places.
       uniqueKeys: false,
       merge: true,
+      customTags: [VAULT_TAG],
     });
-    const source = new YamlSource(input.file, input.text, doc, lineCounter, fieldPrefix);
+    const source = new YamlSource(input.file, text, doc, lineCounter, fieldPrefix, whole);
     const problems: ConfigProblem[] = [];
     const seenLines = new Set<number>();
     for (const error of doc.errors) {
@@ -153,7 +179,7 @@ export class YamlSource implements SourceFile, Locator {
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
-    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems());
+    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems(), ...source.openVaultValues(input.vault ?? []));
     if (problems.some((p) => p.message.startsWith('unresolved alias'))) {
       return { source, value: undefined, problems, fatal: true };
     }
@@ -179,7 +205,7 @@ export class YamlSource implements SourceFile, Locator {
   problemAtOffset(offset: number, field: string, message: string, code: ProblemCode = GENERIC_PROBLEM_CODE): ConfigProblem {
     const position = this.position(offset);
     // The line counter knows where each line starts: no scan of the text per problem.
-    const excerpt = excerptAt(this.text, position.line, position.column, this.lineCounter.lineStarts[position.line - 1]);
+    const excerpt = this.secretText ? undefined : excerptAt(this.text, position.line, position.column, this.lineCounter.lineStarts[position.line - 1]);
     return { code, position, field, message, ...(excerpt ? { excerpt } : {}) };
   }
 
@@ -316,6 +342,27 @@ export class YamlSource implements SourceFile, Locator {
   }
 
   private readonly keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  /**
+   * Each `!vault` value decrypted in place, so the data holds the plain text; one that cannot be opened is a
+   * problem at its place (which needs a password, or that the password given does not open it).
+   */
+  private openVaultValues(passwords: readonly VaultPassword[]): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    visit(this.doc, {
+      Scalar: (_key, node, ancestors) => {
+        if (node.tag !== VAULT_TAG.tag) return;
+        const opened = decryptVault(String(node.value), passwords);
+        if (opened.ok) {
+          node.value = opened.text;
+          return;
+        }
+        const offset = node.range?.[0] ?? 0;
+        problems.push(this.problemAtOffset(offset, this.field(this.pathOf([...ancestors, node])), `this value is encrypted with Ansible Vault and was not opened: ${opened.reason}`, VAULT_PROBLEM_CODE));
+      },
+    });
+    return problems;
+  }
 
   private duplicateKeyProblems(): ConfigProblem[] {
     const problems: ConfigProblem[] = [];

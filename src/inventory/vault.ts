@@ -34,7 +34,7 @@ export function decryptVault(text: string, passwords: readonly VaultPassword[]):
   const header = HEADER.exec(lines[0] ?? '');
   if (!header) {
     const first = (lines[0] ?? '').slice(0, 40);
-    return { ok: false, reason: `unsupported vault header '${first}' (nodeform reads $ANSIBLE_VAULT;1.1;AES256 and 1.2)` };
+    return { ok: false, reason: `its header '${first}' is not one nodeform reads ($ANSIBLE_VAULT;1.1;AES256 and 1.2)` };
   }
   const vaultId = header[2];
   const envelope = unhex(lines.slice(1).join(''));
@@ -43,10 +43,13 @@ export function decryptVault(text: string, passwords: readonly VaultPassword[]):
   const mac = parts?.[1] !== undefined ? unhex(parts[1]) : undefined;
   const ciphertext = parts?.[2] !== undefined ? unhex(parts[2]) : undefined;
   if (!parts || parts.length !== 3 || !salt || !mac || !ciphertext || mac.length !== 32 || ciphertext.length % 16 !== 0) {
-    return { ok: false, reason: 'the vault text is damaged (not the hex of salt, HMAC and ciphertext): re-encrypt it with ansible-vault' };
+    return { ok: false, reason: 'the vault text is damaged (not the hex of salt, HMAC and ciphertext); re-encrypt it with ansible-vault' };
   }
   if (passwords.length === 0) {
-    return { ok: false, reason: `it is encrypted with Ansible Vault${vaultId ? ` (vault id '${vaultId}')` : ''}: pass --vault-password-file FILE` };
+    return {
+      ok: false,
+      reason: vaultId ? `no password was given (vault id '${vaultId}'); pass --vault-id ${vaultId}@FILE or --vault-password-file FILE` : 'no password was given; pass --vault-password-file FILE',
+    };
   }
   const ordered = vaultId ? [...passwords.filter((p) => p.id === vaultId), ...passwords.filter((p) => p.id !== vaultId)] : passwords;
   for (const password of ordered) {
@@ -60,7 +63,7 @@ export function decryptVault(text: string, passwords: readonly VaultPassword[]):
     const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     const pad = padded[padded.length - 1] ?? 0;
     if (pad < 1 || pad > 16 || padded.length < pad || !padded.subarray(padded.length - pad).every((byte) => byte === pad)) {
-      return { ok: false, reason: 'the vault text decrypted with bad padding: it is damaged; re-encrypt it with ansible-vault' };
+      return { ok: false, reason: 'it decrypted with bad padding: the text is damaged; re-encrypt it with ansible-vault' };
     }
     const plain = padded.subarray(0, padded.length - pad);
     const decoded = new TextDecoder('utf-8', { fatal: true });
@@ -72,7 +75,7 @@ export function decryptVault(text: string, passwords: readonly VaultPassword[]):
   }
   return {
     ok: false,
-    reason: `no vault password given opens it${vaultId ? ` (vault id '${vaultId}')` : ''}: check --vault-password-file`,
+    reason: `no password given opens it${vaultId ? ` (vault id '${vaultId}')` : ''}; check --vault-password-file and --vault-id`,
   };
 }
 

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, NodeformError, type ConfigProblem } from '../errors.js';
 import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
+import type { VaultPassword } from '../inventory/vault.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import { fetchCheckpointFiles, fetchNodeNeeds } from '../fetch/node-inputs.js';
@@ -35,6 +36,8 @@ export interface LoadOptions {
   /** --tags and --skip-tags values; commas split. */
   tags?: string[];
   skipTags?: string[];
+  /** Ansible Vault passwords (--vault-password-file, --vault-id) for `!vault` values and encrypted files. */
+  vault?: VaultPassword[];
   /** Directories outside the playbook's and nodeform's own from which `template:` may also read (--template-dir). */
   templateDirs?: string[];
   /** Directory `-e @file` paths are relative to. Default: process.cwd(). */
@@ -99,11 +102,11 @@ export async function checkProject(options: LoadOptions): Promise<ProjectValidat
 }
 
 /** The inventory alone, for commands that need hosts but no playbook (reset). Throws ConfigError. */
-export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd' | 'env' | 'homeDir'>): Promise<LoadedInventory> {
-  const sources = await readInventorySources(options.inventoryPath);
+export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' | 'extraVars' | 'limit' | 'cwd' | 'env' | 'homeDir' | 'vault'>): Promise<LoadedInventory> {
+  const sources = await readInventorySources(options.inventoryPath, options.vault);
   if ('problem' in sources) throw new ConfigError([sources.problem]);
   if ('problems' in sources) throw new ConfigError(sources.problems);
-  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
+  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd, options.vault);
   const result = buildInventory(
     { ...sources, extraVarFiles },
     {
@@ -128,7 +131,7 @@ interface ReadAndBuild {
 async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {
   const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
   // Phase 1, read: every file, parsed once.
-  const inventorySources = await readInventorySources(options.inventoryPath);
+  const inventorySources = await readInventorySources(options.inventoryPath, options.vault);
   if ('problem' in inventorySources) return failed(inventorySources.problem);
   if ('problems' in inventorySources) return { desired: [], problems: inventorySources.problems, warnings: [] };
   const baseDir = resolve(dirname(options.inventoryPath));
@@ -163,8 +166,8 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     }
     return failed(unreadableProblem(playbookPath, 'playbook', playbookText));
   }
-  const playbook: SourceFile = { file: playbookPath, text: playbookText };
-  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd);
+  const playbook: SourceFile = { file: playbookPath, text: playbookText, ...(options.vault?.length ? { vault: options.vault } : {}) };
+  const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd, options.vault);
   const parsed = parseSources({ ...inventorySources, playbook, extraVarFiles }, { baseDir, homeDir, extraVars: options.extraVars ?? [] }, parsedInventory);
   const parsedPlaybook = parsed.playbook.playbook;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
@@ -296,7 +299,9 @@ async function readNetworkSources(dirs: string[]): Promise<Record<string, Record
  * The inventory file and its group_vars/ and host_vars/ files, read as Ansible does (readVarsDirectory); problems
  * when one cannot be read. Exported for `nodeform import`, which rewrites exactly the files loaded here.
  */
-export async function readInventorySources(  inventoryPath: string,
+export async function readInventorySources(
+  inventoryPath: string,
+  vault: readonly VaultPassword[] = [],
 ): Promise<Pick<ProjectSources, 'inventory' | 'groupVars' | 'hostVars'> | { problem: ConfigProblem } | { problems: ConfigProblem[] }> {
   const text = await readText(inventoryPath);
   if (typeof text !== 'string') return { problem: unreadableProblem(inventoryPath, 'inventory', text) };
@@ -306,7 +311,8 @@ export async function readInventorySources(  inventoryPath: string,
   // A vars file that was meant to be read and was not would change every host's settings in silence.
   const unreadable = [...groupVars.unreadable, ...hostVars.unreadable];
   if (unreadable.length > 0) return { problems: unreadable.map((entry) => unreadableProblem(entry.path, 'vars file', entry)) };
-  return { inventory: { file: inventoryPath, text }, groupVars: groupVars.files, hostVars: hostVars.files };
+  const withVault = <T extends SourceFile>(file: T): T => (vault.length > 0 ? { ...file, vault } : file);
+  return { inventory: withVault({ file: inventoryPath, text }), groupVars: groupVars.files.map(withVault), hostVars: hostVars.files.map(withVault) };
 }
 
 /** A file that could not be used, placed at the bad byte when there is one. */
@@ -314,11 +320,11 @@ function unreadableProblem(file: string, what: string, why: Unreadable): ConfigP
   return { position: { file, line: why.line ?? 1, column: why.column ?? 1 }, field: '', message: `cannot read ${what}: ${why.reason}` };
 }
 
-async function readExtraVarFiles(args: string[], cwd?: string): Promise<Record<string, SourceFile | string>> {
+async function readExtraVarFiles(args: string[], cwd: string | undefined, vault: readonly VaultPassword[] = []): Promise<Record<string, SourceFile | string>> {
   const files: Record<string, SourceFile | string> = {};
   for (const name of extraVarFileReferences(args)) {
     const text = await readText(cwd !== undefined ? resolve(cwd, name) : name);
-    files[name] = typeof text === 'string' ? { file: name, text } : text.reason;
+    files[name] = typeof text === 'string' ? { file: name, text, ...(vault.length > 0 ? { vault } : {}) } : text.reason;
   }
   return files;
 }

@@ -6,7 +6,7 @@ import { inputsOf, loaderEnvironment, type Command } from '../context.js';
 
 export const validate: Command = async (ctx) => {
   const inputs = inputsOf(ctx.line);
-  const checked = await checkProject({ ...inputs, ...loaderEnvironment(ctx) });
+  const checked = await checkProject({ ...inputs, ...(await loaderEnvironment(ctx)) });
   ctx.views.validate().validated({
     inventoryPath: inputs.inventoryPath,
     ...(inputs.playbookPath !== undefined ? { playbookPath: inputs.playbookPath } : {}),

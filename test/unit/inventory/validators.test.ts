@@ -25,7 +25,10 @@ function documents(): [string, SchemaName, unknown][] {
   const walk = (at: string): void => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
+      // Ansible Vault ciphertext (test/fixtures/vault) is opened by the loader, not read as plain YAML.
+      if (entry.isDirectory()) {
+        if (entry.name !== 'vault') walk(path);
+      }
       else if (/\.ya?ml$/.test(entry.name)) {
         let value: unknown;
         try {

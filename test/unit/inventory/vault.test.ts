@@ -29,12 +29,12 @@ describe('decryptVault', () => {
   });
 
   it('says a password is needed, naming the vault id, when none is given', () => {
-    expect(decryptVault(strings.webhook!, [])).toEqual({ ok: false, reason: expect.stringMatching(/vault id 'prod'.*--vault-password-file/) });
-    expect(decryptVault(strings.jwt_secret!, [])).toEqual({ ok: false, reason: expect.stringMatching(/encrypted with Ansible Vault: pass --vault-password-file/) });
+    expect(decryptVault(strings.webhook!, [])).toEqual({ ok: false, reason: "no password was given (vault id 'prod'); pass --vault-id prod@FILE or --vault-password-file FILE" });
+    expect(decryptVault(strings.jwt_secret!, [])).toEqual({ ok: false, reason: 'no password was given; pass --vault-password-file FILE' });
   });
 
   it('tells a wrong password from a damaged text', () => {
-    expect(decryptVault(strings.jwt_secret!, [{ secret: 'wrong' }])).toEqual({ ok: false, reason: expect.stringMatching(/no vault password given opens it/) });
+    expect(decryptVault(strings.jwt_secret!, [{ secret: 'wrong' }])).toEqual({ ok: false, reason: expect.stringMatching(/no password given opens it/) });
     const damaged = strings.jwt_secret!.replace(/\n([0-9a-f])/, '\nz');
     expect(decryptVault(damaged, [password('password')])).toEqual({ ok: false, reason: expect.stringMatching(/damaged/) });
     // One flipped ciphertext byte: the HMAC no longer matches, so nothing is decrypted.
@@ -45,7 +45,7 @@ describe('decryptVault', () => {
   });
 
   it('refuses other vault formats by name', () => {
-    expect(decryptVault('$ANSIBLE_VAULT;1.0;AES\n00', [password('password')])).toEqual({ ok: false, reason: expect.stringMatching(/unsupported vault header/) });
+    expect(decryptVault('$ANSIBLE_VAULT;1.0;AES\n00', [password('password')])).toEqual({ ok: false, reason: expect.stringMatching(/is not one nodeform reads/) });
     expect(isVaultText('plain')).toBe(false);
   });
 });
