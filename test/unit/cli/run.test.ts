@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
 import { OPTION_NAMES } from '../../../src/cli/arguments.js';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { HELP, quickAnswer } from '../../../src/cli/help.js';
-import { exitCodeOf, run } from '../../../src/cli/main.js';
+import { exitCodeOf } from '../../../src/cli/main.js';
 import { ConfigError, NodeformError, TransportError } from '../../../src/errors.js';
 import { outputSchemaErrors } from '../../support/output-schema.js';
 
@@ -23,12 +24,7 @@ function write(name: string, text: string): string {
   return path;
 }
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, env: { HOME: dir }, cwd: dir });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(dir, args);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'nodeform-run-'));

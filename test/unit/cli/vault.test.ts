@@ -6,19 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { runCli } from '../../support/cli.js';
 import type { FileResource } from '../../../src/model/types.js';
 import { loadProject } from '../../../src/project/load.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/vault/', import.meta.url));
 let dir: string;
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, env: { HOME: dir }, cwd: dir });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(dir, args);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'nodeform-vault-'));

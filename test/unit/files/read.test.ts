@@ -1,27 +1,15 @@
 // Reading the user's files for real: FIFOs refused without hanging, bytes that are not UTF-8 placed at their
 // line and column, group_vars/host_vars links followed and broken ones reported.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { temporaryProjects } from '../../support/temporary.js';
 import { formatProblem } from '../../../src/errors.js';
 import { firstInvalidUtf8, readText } from '../../../src/files/read.js';
 import { loadInventory, validateProject } from '../../../src/project/load.js';
 
-const temporary: string[] = [];
-function project(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nodeform-read-'));
-  temporary.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-afterEach(() => {
-  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const project = temporaryProjects('nodeform-read-');
 
 const INVENTORY = 'all:\n  hosts:\n    lab1:\n      ansible_host: 127.0.0.11\n  children:\n    beacon:\n      hosts:\n        lab1:\n';
 const PLAYBOOK = '- hosts: all\n  files:\n    - path: /etc/demo.conf\n      content: "port = {{ port }}\\n"\n';

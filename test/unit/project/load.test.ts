@@ -1,10 +1,9 @@
 // The loader against real files: the valid Ansible-shape fixture, the demo playbook, and the
 // ways reading can fail. Temporary projects are written to a fresh directory per test.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { temporaryProjects } from '../../support/temporary.js';
 import { ConfigError, formatProblem } from '../../../src/errors.js';
 import { checkProject, loadInventory, loadProject, projectRoot, validateProject } from '../../../src/project/load.js';
 import type { FileResource, UnitResource } from '../../../src/model/types.js';
@@ -13,19 +12,7 @@ const fixture = fileURLToPath(new URL('../../fixtures/valid/ansible/', import.me
 const inventoryPath = join(fixture, 'inventory.yaml');
 const JWT = ['jwt_secret=0xabc'];
 
-const temporary: string[] = [];
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nodeform-load-'));
-  temporary.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-afterEach(() => {
-  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const project = temporaryProjects('nodeform-load-');
 
 describe('the valid Ansible-shape fixture', () => {
   it('loads with the playbook named by nodeform_playbook, relative to the inventory', async () => {
