@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import { run } from '../../../src/cli/main.js';
 import { hostVariables, parseInventory, type InventorySources } from '../../../src/inventory/inventory.js';
-import { importSources } from '../../../src/node/import.js';
+import { importSources, importVars } from '../../../src/node/import.js';
+import { IMPORT_WARNINGS } from '../../../src/node/old-scripts.js';
 import { readInventorySources } from '../../../src/project/load.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/import/old-scripts/', import.meta.url));
@@ -180,6 +181,13 @@ describe('import of an inventory of the old scripts', async () => {
 });
 
 describe('what import cannot do, it says', () => {
+  it.each(Object.entries(IMPORT_WARNINGS))('%s: left where it is, with what to do', (name, advice) => {
+    const result = importVars(`${name}: 1\n`, 'group_vars/all.yaml');
+    expect(result).toEqual({ text: `${name}: 1\n`, changes: [], warnings: [`group_vars/all.yaml:1:1: ${name}: ${advice}`] });
+    expect(advice).toMatch(/remove/);
+  });
+
+
   it('a reference it cannot resolve is left with the reason: a fact, an expression, one that differs between hosts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nodeform-import-'));
     const inventory = join(dir, 'inventory.yaml');
