@@ -13,6 +13,7 @@ import { hostVariables, parseInventory, type InventorySources } from '../../../s
 import { importSources, importVars } from '../../../src/node/import.js';
 import { IMPORT_WARNINGS } from '../../../src/node/old-scripts.js';
 import { readInventorySources } from '../../../src/project/load.js';
+import { outputSchemaErrors } from '../../support/output-schema.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/import/old-scripts/', import.meta.url));
 const URL_EPHEMERY = 'https://checkpoint-sync.ephemery.ethpandaops.io';
@@ -157,6 +158,7 @@ describe('import of an inventory of the old scripts', async () => {
     const shown = await cli(dir, 'import', '-i', copy, '--json');
     expect(shown.code).toBe(0);
     const document = JSON.parse(shown.stdout) as { valid: boolean; diagnostics: { severity: string; message: string }[] };
+    expect(outputSchemaErrors('import', document)).toBe('');
     expect(document.valid).toBe(true);
     // Only what validate says of any Ephemery node that follows the latest iteration, as the old scripts did.
     const latest = (host: string) => `host ${host}: ephemery with iteration latest is checked without its release (nothing is downloaded here)`;
