@@ -16,8 +16,10 @@ Usage:
   nodeform providers -i INVENTORY [PLAYBOOK]    ask each node's checkpoint providers, cross-check them and show
                                               the trusted checkpoint and the choice (exit 1 if a node has none)
   nodeform history  -i INVENTORY              list each host's generations
-  nodeform import   -i INVENTORY [--write]    rewrite old-script variables (cl_client_name, cl_extra_opts,
-                                              use_checkpoint_sync, ...) into nodeform's node settings
+  nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
+                                              cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node
+                                              settings, warn about each one it cannot map, resolve {{ name }},
+                                              and check the result as validate does
 
 PLAYBOOK defaults to nodeform_playbook in the inventory's all.vars.
 

@@ -56,6 +56,13 @@ export interface LoadOptions {
    * problems, so a broken configuration contacts no host.
    */
   onHosts?: (connections: HostConnection[]) => void;
+  /**
+   * The inventory's files (inventory, group_vars, host_vars) read as these texts instead of what is on disk,
+   * by path: import checks the files it rewrote before writing them.
+   */
+  inventoryTexts?: Record<string, string>;
+  /** The playbook given as text rather than a path (import's check uses a node play over all hosts). */
+  playbookSource?: SourceFile;
 }
 
 export interface LoadedProject {
@@ -131,14 +138,15 @@ interface ReadAndBuild {
 async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {
   const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
   // Phase 1, read: every file, parsed once.
-  const inventorySources = await readInventorySources(options.inventoryPath, options.vault);
-  if ('problem' in inventorySources) return failed(inventorySources.problem);
-  if ('problems' in inventorySources) return { desired: [], problems: inventorySources.problems, warnings: [] };
+  const read = await readInventorySources(options.inventoryPath, options.vault);
+  if ('problem' in read) return failed(read.problem);
+  if ('problems' in read) return { desired: [], problems: read.problems, warnings: [] };
+  const inventorySources = options.inventoryTexts ? withTexts(read, options.inventoryTexts) : read;
   const baseDir = resolve(dirname(options.inventoryPath));
   const homeDir = homeDirOf(options);
 
   // The inventory may name the playbook; parsing is pure and cheap, so it is simply done again below.
-  let playbookPath = options.playbookPath;
+  let playbookPath = options.playbookSource?.file ?? options.playbookPath;
   const parsedInventory = parseInventory(inventorySources, { baseDir, homeDir });
   const playbookFromInventory = parsedInventory.inventory.playbook;
   if (playbookPath === undefined) {
@@ -155,7 +163,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     }
     playbookPath = playbookFromInventory.resolved;
   }
-  const playbookText = await readText(playbookPath);
+  const playbookText = options.playbookSource?.text ?? (await readText(playbookPath));
   if (typeof playbookText !== 'string') {
     if (options.playbookPath === undefined && playbookFromInventory) {
       const origin = playbookFromInventory.position;
@@ -314,6 +322,19 @@ export async function readInventorySources(
   const withVault = <T extends SourceFile>(file: T): T => (vault.length > 0 ? { ...file, vault } : file);
   return { inventory: withVault({ file: inventoryPath, text }), groupVars: groupVars.files.map(withVault), hostVars: hostVars.files.map(withVault) };
 }
+
+/** The inventory's files with the texts given in place of what was read. */
+function withTexts<T extends { inventory: SourceFile; groupVars?: VarsFileLike[]; hostVars?: VarsFileLike[] }>(sources: T, texts: Record<string, string>): T {
+  const replaced = <F extends SourceFile>(file: F): F => (texts[file.file] !== undefined ? { ...file, text: texts[file.file]! } : file);
+  return {
+    ...sources,
+    inventory: replaced(sources.inventory),
+    ...(sources.groupVars ? { groupVars: sources.groupVars.map(replaced) } : {}),
+    ...(sources.hostVars ? { hostVars: sources.hostVars.map(replaced) } : {}),
+  };
+}
+
+type VarsFileLike = SourceFile & { name: string };
 
 /** A file that could not be used, placed at the bad byte when there is one. */
 function unreadableProblem(file: string, what: string, why: Unreadable): ConfigProblem {

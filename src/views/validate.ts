@@ -1,8 +1,10 @@
 // `nodeform validate`: "valid" or every problem with file:line:column; as JSON, every problem and warning with
-// its stable code (docs/problem-codes.md). Pure.
+// its stable code (docs/problem-codes.md). Human output says the warnings on stderr exactly as plan does
+// (old names included): when the configuration is valid, the lines plan would print; with problems, only the
+// problems, as plan shows them. Pure.
 
 import type { ConfigProblem } from '../errors.js';
-import { diagnosticJson, problemsText, type DiagnosticJson } from './diagnostics.js';
+import { diagnosticJson, problemsText, warningLine, type DiagnosticJson } from './diagnostics.js';
 import { FORMAT_VERSION, jsonText, type Writer } from './writer.js';
 
 export interface Validation {
@@ -24,6 +26,7 @@ export class ValidateHuman implements ValidateView {
       this.out.stderr(problemsText(result.problems));
       return;
     }
+    for (const warning of result.warnings) this.out.stderr(`warning: ${warningLine(warning)}\n`);
     this.out.stdout(`valid: ${result.inventoryPath}${result.playbookPath ? ` and ${result.playbookPath}` : ''}\n`);
   }
 }

@@ -166,6 +166,24 @@ describe('nodeform CLI on the local machine', () => {
     expect(existsSync(join(dir, 'state'))).toBe(false);
   });
 
+  it('validate prints the warnings plan prints (old names included), on stderr, byte for byte', async () => {
+    const old = write(
+      'old-names.yaml',
+      `all:\n  vars:\n    nodeform_state_dir: ${dir}/state\n    network: mainnet\n    cl_client_name: teku\n    execution: { client: geth }\n    use_checkpoint_sync: false\n  hosts:\n    here: { ansible_connection: local }\n`,
+    );
+    const node = write('node.yaml', '- name: node\n  hosts: all\n  ethereum_node: true\n');
+    const plan = await cli(['plan', '-i', old, node]);
+    const validate = await cli(['validate', '-i', old, node]);
+    expect(plan.code).toBe(0);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toBe(`valid: ${old} and ${node}\n`);
+    expect(validate.stderr).toBe(
+      `warning: ${old}:5:5: all.vars.cl_client_name: cl_client_name is an old name: write consensus: { client: teku } (nodeform import rewrites old inventories)\n` +
+        `warning: ${old}:7:5: all.vars.use_checkpoint_sync: use_checkpoint_sync is an old name: write checkpoint_sync: { enabled: false } (nodeform import rewrites old inventories)\n`,
+    );
+    expect(plan.stderr).toBe(validate.stderr);
+  });
+
   it('imports an inventory of the old scripts: shows the new form, and rewrites it only with --write', async () => {
     const old = `# fleet of the old scripts\nall:\n  vars:\n    cl_client_name: lighthouse\n    el_client_name: geth\n    use_checkpoint_sync: true\n    checkpoint_sync_url: https://checkpoint-sync.ephemery.ethpandaops.io\n  hosts:\n    n1: { ansible_connection: local }\n`;
     const path = write('old-inventory.yaml', old);
@@ -181,6 +199,8 @@ describe('nodeform CLI on the local machine', () => {
     expect(written.code).toBe(0);
     expect(readFileSync(`${path}.bak`, 'utf8')).toBe(old);
     expect(readFileSync(path, 'utf8')).toBe(shown.stdout.replace(`# ${path}\n`, ''));
-    expect((await cli(['import', '-i', path])).stderr).toContain('nothing to import');
+    const again = await cli(['import', '-i', path]);
+    expect(again.stderr).toContain('nothing to rewrite\n');
+    expect(again.stderr).toContain('the inventory does not validate yet');
   });
 });

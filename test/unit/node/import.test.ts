@@ -71,7 +71,8 @@ describe('importInventory', () => {
     expect(result.text).toBe(after);
     expect(result.changes).toEqual(changes);
     // Importing again changes nothing.
-    expect(importInventory(result.text, 'inventory.yaml')).toEqual({ text: result.text, changes: [] });
+    expect(result.warnings).toEqual([]);
+    expect(importInventory(result.text, 'inventory.yaml')).toEqual({ text: result.text, changes: [], warnings: [] });
   });
 
   it('refuses YAML it cannot read, with the position', () => {
