@@ -101,7 +101,7 @@ ${KEY_SH}
 kd() { # path live-sha want-sha: a secret's digests under the host's key (key.ts); - without a key or a sha
   b=- a=-
   [ "$2" = - ] || { keyed "$2"; b=$D; }
-  [ "$3" = - ] || { keyed "$3"; a=$D; }
+  if [ "$3" = "$2" ]; then a=$b; elif [ "$3" != - ]; then keyed "$3"; a=$D; fi # as wanted: one digest serves
   ${printRecord('keyed', '"$1"', '"$b"', '"$a"')}
 }
 c() { # path want sha: a file's bytes for the diff, when they differ from the wanted ones and are small enough

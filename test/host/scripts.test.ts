@@ -232,6 +232,20 @@ describe('probe and apply scripts under /bin/sh', () => {
       expect(existsSync(join(state, 'generations'))).toBe(false);
     });
 
+    it('a secret as wanted whose mode differs: one digest for both sides, and the saved plan applies', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, NEW, { mode: 0o644 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' })], state);
+      const facts = probe(d);
+      expect(facts.paths[target]?.keyedSha256).toBe(facts.paths[target]?.keyedWantSha256);
+      const saved = savedPlan(target, d);
+      expect(saved.changes[0]!.attributes.map((a) => a.name)).toEqual(['mode']);
+      const r = applySaved(saved, d);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(statSync(target).mode & 0o777).toBe(0o600);
+      expect(readFileSync(target, 'utf8')).toBe(NEW);
+    });
+
     it('is refused when the declared secret changed since the plan', () => {
       const target = join(root, 'password');
       writeFileSync(target, OLD, { mode: 0o600 });

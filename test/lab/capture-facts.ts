@@ -48,7 +48,7 @@ const CASES: Case[] = [
   },
   {
     name: 'odd-paths',
-    description: 'names with a space and a backslash (hashed alone), a setgid directory, a host-made secret (never hashed), a secret that differs and one missing (their digests under the key of the host, made by this first probe in a state directory that did not exist), a file too large to diff, a file already as wanted, and a path asked twice (the first request counts)',
+    description: 'names with a space and a backslash (hashed alone), a setgid directory, a host-made secret (never hashed), a secret that differs, one missing and one as wanted (their digests under the key of the host, made by this first probe in a state directory that did not exist), a file too large to diff, a file already as wanted, and a path asked twice (the first request counts)',
     setup: [
       "mkdir -p '/srv/odd dir' /srv/shared",
       "printf 'spaced\\n' > '/srv/odd dir/with space.txt'",
@@ -56,6 +56,7 @@ const CASES: Case[] = [
       'chown root:deploy /srv/shared && chmod 2750 /srv/shared',
       "printf '%064d' 0 > /srv/shared/jwt.hex && chown deploy:deploy /srv/shared/jwt.hex && chmod 0600 /srv/shared/jwt.hex",
       "printf 'hunter2\\n' > /srv/shared/token && chmod 0600 /srv/shared/token",
+      "printf 'hunter3\\n' > /srv/shared/token-as-wanted",
       'head -c 100000 /dev/zero > /srv/big.bin',
       "printf 'as wanted\\n' > /srv/same.txt",
     ],
@@ -68,6 +69,7 @@ const CASES: Case[] = [
         { path: '/srv/shared/jwt.hex', wantContent: false, noHash: true },
         { path: '/srv/shared/token', wantSha: sha('hunter3\n'), wantContent: false, secret: true },
         { path: '/srv/shared/absent-token', wantSha: sha('hunter3\n'), wantContent: false, secret: true },
+        { path: '/srv/shared/token-as-wanted', wantSha: sha('hunter3\n'), wantContent: false, secret: true },
         { path: '/srv/big.bin', wantSha: ZERO, wantContent: true },
         { path: '/srv/same.txt', wantSha: sha('as wanted\n'), wantContent: true },
         { path: '/srv/same.txt', wantSha: ZERO, wantContent: true },
