@@ -15,6 +15,7 @@ import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
+import { KEY_FILE, KEY_SH } from '../facts/key.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
@@ -30,7 +31,7 @@ export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map
   for (const c of plan.changes) {
     if (c.content?.from !== 'desired' || !c.after || !c.attributes.some((a) => a.name === 'content')) continue;
     const resource = byPath.get(filePath(c));
-    if (!resource) continue;
+    if (!resource || (resource.kind === 'file' && resource.secret)) continue; // a secret goes inside the script: no hash on a command line
     const bytes = bytesOf(resource);
     if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, bytes);
   }
@@ -63,7 +64,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS=
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY=
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -125,6 +126,19 @@ pre_file() {
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected sha256 $2"; return 0; fi
   h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
+}
+${KEY_SH}
+pre_secret() { # path digest|absent: a secret's precondition by its digest under the host's key; no hash is ever said
+  if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
+  if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected it (a secret)"; return 0; fi
+  if [ "$2" = - ]; then drift "$1" "cannot be checked: the plan has no digest of this secret (the host's key could not be read or made)"; return 0; fi
+  if [ ! -f "$S/${KEY_FILE}" ]; then drift "$1" "cannot be checked: the host's digest key $S/${KEY_FILE} is gone since the plan"; return 0; fi
+  keyed "$(sha "$1")"; [ "$D" = "$2" ] || drift "$1" "content changed since the plan (a secret: no hash shown)"
+}
+want_secret() { # path digest sha: the declared secret is the one the plan was made with (its digest under the host's key)
+  if [ ! -f "$S/${KEY_FILE}" ]; then drift "$1" "cannot be checked: the host's digest key $S/${KEY_FILE} is gone since the plan"; return 0; fi
+  if [ "$2" = - ]; then drift "$1" "cannot be checked: the plan has no digest of this secret (the host's key could not be read or made)"; return 0; fi
+  keyed "$3"; [ "$D" = "$2" ] || drift "$1" "the declared content (a secret) changed since the plan was made; make a new plan"
 }
 pre_dir() {
   if [ "$2" = absent ]; then [ -e "$1" ] && drift "$1" "exists now; the plan expected it absent"; return 0; fi
@@ -202,8 +216,9 @@ bk_user() { # name [primary group] [groups, comma-separated]: the user as it is,
 }
 bk_group() { if getent group "$1" >/dev/null; then rec group "$1" 1 - - - - - -; else rec group "$1" 0 - - - - - -; fi; }
 tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
-inst() {
-  h=$(sha "$CUR_TMP"); [ "$h" = "$5" ] || fail "content for $1 arrived damaged (sha256 $h, expected $5)"
+inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
+  h=$(sha "$CUR_TMP")
+  if [ "$h" != "$5" ]; then [ "${'$'}{6:-}" != s ] || fail "content for $1 arrived damaged"; fail "content for $1 arrived damaged (sha256 $h, expected $5)"; fi
   chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
   CUR_TMP=; sync "$(dirname "$1")" 2>/dev/null
   say "WROTE$TAB$1"
@@ -255,7 +270,10 @@ gdel() { # a group nodeform created: gone already (userdel removes a user's own 
 }
 ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
 sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
-chk() { h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] || fail "read-back of $1 gave sha256 $h, expected $2"; }
+chk() { # path sha [s: a secret]
+  h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] && return 0
+  [ "${'$'}{3:-}" != s ] || fail "read-back of $1 gave other content than written"; fail "read-back of $1 gave sha256 $h, expected $2"
+}
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
@@ -324,6 +342,11 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if (c.action === 'restart' || c.kind === 'wipe' || c.kind === 'group') continue; // a wipe's trigger is checked as the file it is; a group's removal tolerates its absence
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
+    else if (c.kind === 'file' && c.secret && c.content?.from === 'desired') {
+      body.push(`pre_secret ${q(c.target, p.exists ? (p.keyedSha256 ?? '-') : 'absent')}`);
+      const resource = contentOf.get(c.target);
+      if (resource) body.push(`want_secret ${q(c.target, c.after?.keyedSha256 ?? '-', resource.sha256)}`);
+    }
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
     else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
@@ -367,7 +390,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
 
   // 5. File and unit file content.
-  const written: { path: string; sha: string }[] = [];
+  const written: { path: string; sha: string; secret: boolean }[] = [];
   let unitFilesChanged = false;
   for (const c of [...files, ...units]) {
     const path = filePath(c);
@@ -378,20 +401,23 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     }
     const a = c.after;
     if (!a) continue;
+    // A secret's plan holds no plain sha256 (only its keyed digest, checked above): it comes from the declared resource.
+    const secret = c.kind === 'file' && c.secret && c.content?.from === 'desired';
+    const sha = secret ? (contentOf.get(path)?.sha256 ?? '') : a.sha256;
     if (has(c, 'content')) {
       if (c.content?.from === 'backup') {
         body.push(`restore ${q(path, a.mode, a.owner, a.group, c.content.sha256)}`);
       } else if (c.content?.from === 'generate') {
         body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
         continue; // never read back, not even to verify
-      } else if (staged.has(a.sha256)) {
-        body.push(`stage ${q(path, a.mode, a.owner, a.group, a.sha256)}`);
+      } else if (!secret && staged.has(sha)) {
+        body.push(`stage ${q(path, a.mode, a.owner, a.group, sha)}`);
       } else {
         const resource = contentOf.get(path);
         if (!resource) throw new NodeformError('INTERNAL', `no declared content for ${path}`);
-        body.push(`put ${q(path, a.mode, a.owner, a.group, a.sha256)} ${heredoc(base64Lines(bytesOf(resource)))}`);
+        body.push(`put ${q(path, a.mode, a.owner, a.group, sha, ...(secret ? ['s'] : []))} ${heredoc(base64Lines(bytesOf(resource)))}`);
       }
-      written.push({ path, sha: a.sha256 });
+      written.push({ path, sha, secret });
       if (c.kind === 'unit') unitFilesChanged = true;
     } else if (has(c, 'mode') || has(c, 'owner') || has(c, 'group')) {
       body.push(`attrs ${q(path, a.mode, a.owner, a.group)}`);
@@ -423,7 +449,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
-  for (const w of written) body.push(`chk ${q(w.path, w.sha)}`);
+  for (const w of written) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');

@@ -109,6 +109,7 @@ export function parseFacts(host: string, output: string): Facts {
   const typed = new Map<string, PathFact['type']>();
   const stats = new Map<string, { mode: string; owner: string; group: string; size: number }>();
   const hashes = new Map<string, string>();
+  const keyed = new Map<string, { before?: string; after?: string }>();
   let lastId: number | undefined;
   const lastEntries: BackupEntry[] = [];
   const managedBefore: ManagedEntry[] = [];
@@ -136,6 +137,11 @@ export function parseFacts(host: string, output: string): Facts {
       case 'hash': {
         const { sha256, path } = readRecord(name, fields);
         if (path !== undefined && !hashes.has(path)) hashes.set(path, sha256 ?? NONE);
+        break;
+      }
+      case 'keyed': {
+        const { path, before, after } = readRecord(name, fields);
+        if (path !== undefined && !keyed.has(path)) keyed.set(path, { before: orNull(before), after: orNull(after) });
         break;
       }
       case 'content': {
@@ -218,6 +224,12 @@ export function parseFacts(host: string, output: string): Facts {
   for (const [path, data] of contents) {
     const fact = facts.paths[path];
     if (fact) fact.content = data;
+  }
+  for (const [path, { before, after }] of keyed) {
+    const fact = facts.paths[path];
+    if (!fact) continue;
+    if (before && fact.exists) fact.keyedSha256 = before;
+    if (after) fact.keyedWantSha256 = after;
   }
   facts.record.generations.sort((a, b) => a.id - b.id);
   if (lastId !== undefined && Number.isInteger(lastId)) {

@@ -3,15 +3,17 @@
 
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
+import { KEY_SH } from './key.js';
 import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
   /**
    * Paths to stat. wantSha: the declared sha256; when the file differs and is small, its bytes come back
-   * for a diff. noHash: a secret made on the host, never read (not even hashed).
+   * for a diff. noHash: a secret made on the host, never read (not even hashed). secret: its digests keyed with
+   * the host's key come back too (records.ts `keyed`), for what the plan shows and saves.
    */
-  paths: { path: string; wantSha?: string; wantContent: boolean; noHash?: boolean }[];
+  paths: { path: string; wantSha?: string; wantContent: boolean; noHash?: boolean; secret?: boolean }[];
   units: string[];
   users: string[];
   /** Programs to look for, and ask for their version. */
@@ -28,7 +30,9 @@ export const DIFF_CONTENT_LIMIT = 64 * 1024;
 // busy node's elsewhere): every path is first only noted (shell builtins), then one stat and one sha256sum
 // cover them all at the end, and each unit and user is asked about once however often it is named.
 // Output: `P path type` (or `P path missing`), then `S mode owner group size path` from stat and
-// `H sha path` (or `H - path`, not hashed) for files; parse.ts joins them by path.
+// `H sha path` (or `H - path`, not hashed) for files, and `K path before after` for secrets; parse.ts joins them by path.
+// A secret's plain sha256 stays in the process (a short password is guessable from it): what a plan shows and saves is
+// its digest under a key only the host has, sha256(KEY || sha256 hex), made from the hashes the probe has anyway.
 // c() finds a file's size in the stat output as the field before its path.
 const [sizeField, pathField] = RECORDS.stat.fields.slice(-2);
 if (sizeField !== 'size' || pathField !== 'path') throw new Error('the probe reads a file size as the stat field before its path');
@@ -46,15 +50,21 @@ SL=
 HL=
 WL=
 UL=
-p() { # note a path; the first request (with its wantSha, or nohash for a host-made secret) is the one that counts
+KL=
+KEY=
+p() { # path want content [k]: note a path; the first request (with its wantSha, or nohash for a host-made secret) counts
   case $SEEN in *"|$1|"*) return 0 ;; esac
   SEEN="$SEEN$1|"
   if [ -L "$1" ]; then t=symlink; elif [ -f "$1" ]; then t=file; elif [ -d "$1" ]; then t=directory
-  elif [ -e "$1" ]; then t=other; else ${printRecord('path', '"$1"', MISSING)}; return 0; fi
+  elif [ -e "$1" ]; then t=other; else
+    ${printRecord('path', '"$1"', MISSING)}
+    [ "${'$'}{4:-}" != k ] || KL="$KL$NL$2$TAB$1" # a secret to create: the digest of its wanted content
+    return 0
+  fi
   ${printRecord('path', '"$1"', '"$t"')}
   SL="$SL$NL$1"
   if [ "$t" = file ] && [ "$2" != nohash ] && [ -r "$1" ]; then
-    WL="$WL$NL$2$TAB$3$TAB$1"
+    WL="$WL$NL$2$TAB$3${'$'}{4:-}$TAB$1"
     case $1 in *\\*) ;; *) HL="$HL$NL$1" ;; esac # sha256sum escapes names with a backslash: those are hashed alone
   fi
 }
@@ -86,6 +96,13 @@ t() { # note every target named on stdin (lines of kind TAB target ...)
   while IFS="$TAB" read -r k n rest; do
     case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; group) g "$n" ;; esac
   done
+}
+${KEY_SH}
+kd() { # path live-sha want-sha: a secret's digests under the host's key (key.ts); - without a key or a sha
+  b=- a=-
+  [ "$2" = - ] || { keyed "$2"; b=$D; }
+  if [ "$3" = "$2" ]; then a=$b; elif [ "$3" != - ]; then keyed "$3"; a=$D; fi # as wanted: one digest serves
+  ${printRecord('keyed', '"$1"', '"$b"', '"$a"')}
 }
 c() { # path want sha: a file's bytes for the diff, when they differ from the wanted ones and are small enough
   [ "$3" != - ] && [ "$3" != "$2" ] || return 0
@@ -133,8 +150,10 @@ hs() { # one stat and one sha256sum for every path noted
           if [ "${'$'}{l#*"  "}" = "$n" ]; then h=${'$'}{l%%"  "*}; l=; fi ;;
       esac
       ${printRecord('hash', '"$h"', '"$n"')}
-      [ "$want_content" = 1 ] && c "$n" "$want" "$h"
+      case $want_content in *k) kd "$n" "$h" "$want" ;; esac
+      case $want_content in 1*) c "$n" "$want" "$h" ;; esac
     done
+    for x in $KL; do kd "${'$'}{x#*"$TAB"}" - "${'$'}{x%%"$TAB"*}"; done
   }
 }
 f() { # the noted paths and units, both at once: the unit states (systemctl) come through the pipe after hs's lines
@@ -185,7 +204,8 @@ const EPILOGUE_SENT = withoutComments(EPILOGUE);
 export function buildProbe(request: ProbeRequest): { command: string; script: string } {
   const lines = [PRELUDE_SENT];
   for (const entry of request.paths) {
-    lines.push(`p ${quote(entry.path)} ${quote(entry.noHash ? 'nohash' : (entry.wantSha ?? '-'))} ${entry.wantContent ? 1 : 0}`);
+    const secret = entry.secret && !entry.noHash ? ' k' : '';
+    lines.push(`p ${quote(entry.path)} ${quote(entry.noHash ? 'nohash' : (entry.wantSha ?? '-'))} ${entry.wantContent ? 1 : 0}${secret}`);
   }
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);

@@ -26,6 +26,12 @@ export const RECORDS = {
   stat: { tag: 'S', fields: ['mode', 'owner', 'group', 'size', 'path'] },
   /** sha256 of a noted file (`-`: not hashed, a secret made on the host, or unreadable). */
   hash: { tag: 'H', fields: ['sha256', 'path'] },
+  /**
+   * A secret's digests under the host's key (STATE/key): sha256(KEY || sha256 hex) of its content now (`-` when
+   * missing or unhashed) and of the wanted content (`-` without one). Only these leave the process, never a secret's
+   * plain sha256; `-` for both when the key cannot be read or made.
+   */
+  keyed: { tag: 'K', fields: ['path', 'before', 'after'] },
   /** The bytes of a small file whose hash differs from the wanted one, base64, for the diff. */
   content: { tag: 'C', fields: ['path', 'base64'] },
   /** A unit's UnitFileState and ActiveState (`not-found`, `unknown` when systemd does not say). */

@@ -15,15 +15,20 @@ export interface AttributeChange {
 /** The state a change was computed from; apply refuses to act when the host no longer matches it. */
 export interface Precondition {
   exists: boolean;
-  /** sha256 of the file's bytes when it is a file or unit file that exists. */
+  /** sha256 of the file's bytes when it is a file or unit file that exists (not for a secret). */
   sha256?: string;
+  /** For a secret file that exists: its digest under the host's key (facts/key.ts), never its plain sha256. */
+  keyedSha256?: string;
 }
 
 /** Where a change's bytes come from: the declared resource, or a backup on the host (reset). */
 export type ContentSource = { from: 'desired' } | { from: 'backup'; sha256: string } | { from: 'generate'; kind: 'hex32' };
 
 export interface FileState {
+  /** sha256 of the bytes after the change; empty for a secret (and a secret made on the host). */
   sha256: string;
+  /** For a secret file: the digest of its bytes after the change under the host's key (facts/key.ts). */
+  keyedSha256?: string;
   mode: Mode;
   owner: string;
   group: string;

@@ -160,6 +160,10 @@ export interface PathFact {
   group?: string;
   size?: number;
   sha256?: string;
+  /** A secret file's digest under the host's key (facts/key.ts): what the plan shows and saves instead of sha256. */
+  keyedSha256?: string;
+  /** A secret file's wanted content's digest under the host's key. */
+  keyedWantSha256?: string;
   /** base64 of current bytes; only for changed, small, non-secret files (for diffs). */
   content?: string;
 }

@@ -21,6 +21,7 @@ import type {
 import { UNIT_DIR } from '../model/types.js';
 import { compareVersions } from '../util/version.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
+import { KEY_FILE } from '../facts/key.js';
 import { isText, unifiedDiff } from './textdiff.js';
 import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
 
@@ -44,7 +45,9 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
     if (r.kind === 'file' && r.generate) request.paths.push({ path: r.path, wantContent: false, noHash: true });
     // A secret file's bytes come back only where the plan must read lines of them (volatile lines, notes
     // left on the host); they are compared, never shown.
-    else if (r.kind === 'file') request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret || Boolean(r.volatileLines?.length || r.hostNotes?.length) });
+    else if (r.kind === 'file') {
+      request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret || Boolean(r.volatileLines?.length || r.hostNotes?.length), ...(r.secret ? { secret: true } : {}) });
+    }
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
     else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
     else if (r.kind === 'binary') (request.binaries ??= []).push(r.path);
@@ -122,6 +125,7 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
     after: { sha256: r.sha256, mode: r.mode, owner: r.owner, group: r.group },
     content: { from: 'desired' },
   };
+  if (r.secret) keyedSecret(change, r, fact, warnings);
   if (attributes.some((a) => a.name === 'content')) {
     const diff = contentDiff(fact, r);
     if (diff) change.diff = diff;
@@ -129,6 +133,23 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
     if (note) change.reason = note;
   }
   return change;
+}
+
+/**
+ * A secret's plan carries no plain sha256 of its content, before or after (a short password is guessable from
+ * it): only digests under the host's key (facts/key.ts), which the apply script checks on the host.
+ */
+function keyedSecret(change: Change, r: FileResource, fact: PathFact | undefined, warnings: string[]): void {
+  const exists = fact?.exists === true;
+  const before = fact?.keyedSha256;
+  const after = fact?.keyedWantSha256;
+  if (!after || (exists && fact.sha256 !== undefined && !before)) {
+    warnings.push(
+      `${r.path} is a secret and the host's digest key (${KEY_FILE} in the state directory) could not be read or made: apply will refuse to change it; make the state directory writable (become), or remove a damaged key file`,
+    );
+  }
+  change.precondition = exists ? { exists, ...(before ? { keyedSha256: before } : {}) } : { exists: false };
+  change.after = { ...change.after!, sha256: '', ...(after ? { keyedSha256: after } : {}) };
 }
 
 const hostLines = (fact: PathFact | undefined): string[] | undefined =>

@@ -21,6 +21,12 @@ export interface SavedPlan extends Plan {
   inputs: Inputs;
 }
 
+/** The file `plan --out` writes (written 0600). */
+export function savedPlanText(plan: Plan, createdAt: string, inputs: Inputs): string {
+  const saved: SavedPlan = { ...plan, createdAt, inputs };
+  return `${JSON.stringify(saved, null, 2)}\n`;
+}
+
 export function readSavedPlan(file: string, text: string): SavedPlan {
   let data: unknown;
   try {
@@ -45,7 +51,8 @@ export function savedPlanMismatches(host: HostPlan, desired: Desired): string[] 
   for (const change of host.changes) {
     if (change.content?.from !== 'desired' || !change.after) continue;
     const path = change.kind === 'unit' ? `${UNIT_DIR}/${change.target}` : change.target;
-    if (declared.get(path) !== change.after.sha256) out.push(`${host.host}: ${path}`);
+    // A secret's plan holds only its digest under the host's key: the apply script checks it on the host (want_secret).
+    if (change.after.keyedSha256 !== undefined ? !declared.has(path) : declared.get(path) !== change.after.sha256) out.push(`${host.host}: ${path}`);
   }
   return out;
 }

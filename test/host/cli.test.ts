@@ -1,12 +1,15 @@
 // The CLI end to end against this machine through the local transport (ansible_connection: local):
 // real files in a temp dir, real sh; what needs systemd and sshd is in test/lab.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { outputSchemaErrors } from '../support/output-schema.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let dir: string;
 let inventory: string;
@@ -64,6 +67,38 @@ describe('nodeform CLI on the local machine', () => {
     const plan = JSON.parse(r.stdout);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
     expect(r.stdout).not.toContain('s3cr3t');
+  });
+
+  it('plan --json and plan --out hold no sha256 of a secret (old or new); apply --plan applies it, or refuses after a hand edit', async () => {
+    const token = join(dir, 'out/token');
+    const hashes = [sha('old-pass\n'), sha('s3cr3t-value\n')].flatMap((h) => [h, h.slice(0, 12)]);
+    const planned = async () => {
+      const out = join(dir, 'plan.json');
+      const json = await cli(['plan', '-i', inventory, playbook, '--json', '--out', out]);
+      expect(json.code, json.stderr).toBe(0);
+      const saved = readFileSync(out, 'utf8');
+      for (const h of hashes) {
+        expect(json.stdout).not.toContain(h);
+        expect(saved).not.toContain(h);
+      }
+      expect(saved).toContain('"keyedSha256"');
+      return out;
+    };
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(token, 'old-pass\n');
+    const applied = await cli(['apply', '--plan', await planned(), '--yes', '--json']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    for (const h of hashes) expect(applied.stdout).not.toContain(h);
+    expect(readFileSync(token, 'utf8')).toBe('s3cr3t-value\n');
+
+    writeFileSync(token, 'old-pass\n');
+    const saved = await planned();
+    writeFileSync(token, 'edited by hand\n');
+    const refused = await cli(['apply', '--plan', saved, '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain(`${token} content changed since the plan (a secret: no hash shown)`);
+    expect(refused.stdout + refused.stderr).not.toContain(sha('edited by hand\n'));
+    expect(readFileSync(token, 'utf8')).toBe('edited by hand\n');
   });
 
   it('never prompts without a terminal, and refuses without --yes', async () => {

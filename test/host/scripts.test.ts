@@ -12,6 +12,7 @@ import { buildProbe } from '../../src/facts/probe.js';
 import { parseFacts } from '../../src/facts/parse.js';
 import { planHost, probeRequestFor } from '../../src/plan/compute.js';
 import { planReset } from '../../src/plan/reset.js';
+import { readSavedPlan, savedPlanMismatches, savedPlanText } from '../../src/plan/saved-plan.js';
 import type { Desired } from '../../src/model/types.js';
 import { desired, file, sha } from '../unit/helpers.js';
 
@@ -164,6 +165,108 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(out).not.toContain(sha(secret));
     expect(planHost(d(), probe(d()), { removeUndeclared: true }).changes).toEqual([]);
     expect(readFileSync(jwt, 'utf8')).toBe(secret);
+  });
+
+  describe('a secret file: a saved plan holds only digests under the host key, and apply checks them on the host', () => {
+    const OLD = 'pw1\n';
+    const NEW = 'pw2\n';
+    /** plan --out for a secret declared NEW over a host copy of OLD, read back as apply --plan reads it. */
+    function savedPlan(target: string, declared: Desired) {
+      const host = planHost(declared, probe(declared), { removeUndeclared: true });
+      const text = savedPlanText({ formatVersion: 1, kind: 'apply', hosts: [host] }, '2026-12-06T00:00:00Z', { inventoryPath: '/i', extraVars: [] });
+      for (const plain of [sha(OLD), sha(NEW), sha(OLD).slice(0, 12), sha(NEW).slice(0, 12)]) expect(text).not.toContain(plain);
+      const saved = readSavedPlan('plan.json', text).hosts[0]!;
+      expect(saved.changes.map((c) => [c.target, c.secret])).toEqual([[target, true]]);
+      return saved;
+    }
+    const applySaved = (saved: ReturnType<typeof savedPlan>, declared: Desired) => {
+      expect(savedPlanMismatches(saved, declared)).toEqual([]);
+      const s = buildApplyScript(saved, declared, opts());
+      return sh(s.command, s.script);
+    };
+
+    it('the probe makes the key once (0600, in a 0700 state directory it creates) and keeps it', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, OLD, { mode: 0o600 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' })], state);
+      const facts = probe(d);
+      const key = readFileSync(join(state, 'key'), 'utf8');
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(join(state, 'key')).mode & 0o777).toBe(0o600);
+      expect(statSync(state).mode & 0o777).toBe(0o700);
+      expect(facts.paths[target]).toMatchObject({ sha256: sha(OLD), keyedSha256: sha(key + sha(OLD)), keyedWantSha256: sha(key + sha(NEW)) });
+      probe(d);
+      expect(readFileSync(join(state, 'key'), 'utf8')).toBe(key);
+      expect(readdirSync(state)).toEqual(['key']);
+    });
+
+    it('applies when nothing changed since the plan, for an update and for a create', () => {
+      const target = join(root, 'password');
+      const created = join(root, 'token');
+      writeFileSync(target, OLD, { mode: 0o600 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' }), file(created, NEW, { secret: true, mode: '0600' })], state);
+      const host = planHost(d, probe(d), { removeUndeclared: true });
+      const text = savedPlanText({ formatVersion: 1, kind: 'apply', hosts: [host] }, '2026-12-06T00:00:00Z', { inventoryPath: '/i', extraVars: [] });
+      expect(text).not.toContain(sha(OLD));
+      expect(text).not.toContain(sha(NEW));
+      const r = applySaved(readSavedPlan('plan.json', text).hosts[0]!, d);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(readFileSync(target, 'utf8')).toBe(NEW);
+      expect(readFileSync(created, 'utf8')).toBe(NEW);
+      expect(r.stdout).not.toContain(sha(NEW));
+      expect(planHost(d, probe(d), { removeUndeclared: true }).changes).toEqual([]);
+    });
+
+    it('is refused after a hand edit of the secret file on the host, naming it and saying no hash', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, OLD, { mode: 0o600 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' })], state);
+      const saved = savedPlan(target, d);
+      writeFileSync(target, 'pw-by-hand\n');
+      const r = applySaved(saved, d);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${target}\tcontent changed since the plan (a secret: no hash shown)`);
+      expect(r.stdout).not.toContain(sha('pw-by-hand\n'));
+      expect(r.stdout).not.toContain(sha(NEW));
+      expect(readFileSync(target, 'utf8')).toBe('pw-by-hand\n');
+      expect(existsSync(join(state, 'generations'))).toBe(false);
+    });
+
+    it('a secret as wanted whose mode differs: one digest for both sides, and the saved plan applies', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, NEW, { mode: 0o644 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' })], state);
+      const facts = probe(d);
+      expect(facts.paths[target]?.keyedSha256).toBe(facts.paths[target]?.keyedWantSha256);
+      const saved = savedPlan(target, d);
+      expect(saved.changes[0]!.attributes.map((a) => a.name)).toEqual(['mode']);
+      const r = applySaved(saved, d);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(statSync(target).mode & 0o777).toBe(0o600);
+      expect(readFileSync(target, 'utf8')).toBe(NEW);
+    });
+
+    it('is refused when the declared secret changed since the plan', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, OLD, { mode: 0o600 });
+      const saved = savedPlan(target, desired([file(target, NEW, { secret: true, mode: '0600' })], state));
+      const r = applySaved(saved, desired([file(target, 'pw3\n', { secret: true, mode: '0600' })], state));
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${target}\tthe declared content (a secret) changed since the plan was made; make a new plan`);
+      expect(readFileSync(target, 'utf8')).toBe(OLD);
+    });
+
+    it('is refused when the host key is gone since the plan', () => {
+      const target = join(root, 'password');
+      writeFileSync(target, OLD, { mode: 0o600 });
+      const d = desired([file(target, NEW, { secret: true, mode: '0600' })], state);
+      const saved = savedPlan(target, d);
+      rmSync(join(state, 'key'));
+      const r = applySaved(saved, d);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${target}\tcannot be checked: the host's digest key ${state}/key is gone since the plan`);
+      expect(readFileSync(target, 'utf8')).toBe(OLD);
+    });
   });
 
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {

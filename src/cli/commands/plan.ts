@@ -6,7 +6,7 @@ import { hasChanges } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
-import type { Inputs, SavedPlan } from '../../plan/saved-plan.js';
+import { savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
 export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
@@ -24,8 +24,7 @@ export const plan: Command = async (ctx) => {
     const shown = planOf(await planSelected(ctx, inputs, transports), 'apply');
     view.plan(shown);
     if (ctx.line.out) {
-      const saved: SavedPlan = { ...shown, createdAt: new Date().toISOString(), inputs };
-      await writeFile(ctx.line.out.path, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(ctx.line.out.path, savedPlanText(shown, new Date().toISOString(), inputs), { mode: 0o600 });
       view.saved(ctx.line.out.given);
     }
     if (shown.hosts.some((h) => h.error)) return 'failure';

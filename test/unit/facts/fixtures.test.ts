@@ -58,6 +58,24 @@ describe('facts fixtures captured from lab hosts', () => {
       }
     });
 
+    it('gives each secret asked for its digests under the host key, never its plain sha256 there', () => {
+      const secrets = fixture.request.paths.filter((p) => p.secret && !p.noHash);
+      for (const { path, wantSha } of secrets) {
+        const fact = fixture.facts.paths[path]!;
+        expect(fact.keyedWantSha256, path).toMatch(/^[0-9a-f]{64}$/);
+        expect([wantSha, fact.sha256]).not.toContain(fact.keyedWantSha256);
+        if (fact.exists) {
+          expect(fact.keyedSha256, path).toMatch(/^[0-9a-f]{64}$/);
+          expect([wantSha, fact.sha256]).not.toContain(fact.keyedSha256);
+          // Equal content, equal digests: the host's copy as wanted has the wanted content's digest.
+          expect(fact.keyedSha256 === fact.keyedWantSha256, path).toBe(fact.sha256 === wantSha);
+        }
+        else expect(fact.keyedSha256).toBeUndefined();
+      }
+      const hasSecrets = fixture.request.paths.some((p) => p.secret);
+      expect(fixture.output.includes(`\n${RECORDS.keyed.tag}\t`)).toBe(hasSecrets);
+    });
+
     it('is refused when cut off before END', () => {
       const cut = fixture.output.slice(0, fixture.output.lastIndexOf(RECORDS.end.tag));
       expect(() => parseFacts(fixture.host, cut)).toThrow(/ended early/);
