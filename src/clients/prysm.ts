@@ -8,7 +8,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, consensusPeers, engineUrl } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, checkpointUrlOnArgv, consensusPeers, engineUrl } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 /** config/features/flags.go: network selection is a switch per network. */
@@ -21,6 +21,7 @@ function render(node: NodeSpec): ClientRendering {
   // `--name=value` (urfave/cli, as Prysm's docs write it).
   const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
+  const argvSecrets: NotApplicable[] = [];
 
   // cmd/flags.go: without it Prysm prompts for the terms of use and a service cannot answer.
   cmd.on('--accept-terms-of-use', 'consensus.client');
@@ -57,6 +58,9 @@ function render(node: NodeSpec): ClientRendering {
       cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
       // Prysm's checkpoint sync docs pair it with --genesis-beacon-api-url; with a genesis file the state is local.
       if (!net.files) cmd.set('--genesis-beacon-api-url', cp.url, 'checkpoint_sync.url');
+      // Prysm could read both from a YAML --config-file (cmd/flags.go LoadFlagsFromConfig, altsrc over every
+      // beacon-chain flag, at v7.1.6); nodeform does not write one yet, so the URL is on the command line.
+      argvSecrets.push(...checkpointUrlOnArgv(node, 'nodeform gives Prysm the checkpoint URL on its command line (--checkpoint-sync-url; Prysm\'s YAML --config-file could carry it, which nodeform does not write yet)'));
     }
     notApplicable.push(...alternativesUnused(node, 'Prysm', '--checkpoint-sync-url'));
     if (cp.backfill) {
@@ -79,6 +83,7 @@ function render(node: NodeSpec): ClientRendering {
   }
 
   return beaconRendering(node, cmd, notApplicable, {
+    argvSecrets,
     // beacon-chain/p2p/utils.go: the key lives in <datadir>/network-keys and, once Fulu is scheduled (all
     // networks nodeform targets), is written there on first start and reused. Metadata moved into the DB in v7.
     identityPaths: ['network-keys'],
