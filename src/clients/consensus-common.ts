@@ -116,10 +116,10 @@ export function beaconRendering(
   node: NodeSpec,
   cmd: CommandLine,
   notApplicable: NotApplicable[],
-  paths: Pick<ClientRendering, 'identityPaths' | 'chainDataPaths'> & { initArgv?: string[] | undefined; environment?: EnvironmentSetting[]; argvSecrets?: NotApplicable[] },
+  paths: Pick<ClientRendering, 'identityPaths' | 'chainDataPaths' | 'checkpointConfig'> & { initArgv?: string[] | undefined; environment?: EnvironmentSetting[]; argvSecrets?: NotApplicable[] },
 ): ClientRendering {
   const cl = node.consensus;
-  const { initArgv, environment, argvSecrets, ...rest } = paths;
+  const { initArgv, environment, argvSecrets, checkpointConfig, ...rest } = paths;
   return {
     argv: [...cmd.argv, ...cl.extraArgs],
     files: [],
@@ -128,6 +128,7 @@ export function beaconRendering(
     ...(initArgv ? { initArgv } : {}),
     ...(environment && environment.length > 0 ? { environment } : {}),
     ...(argvSecrets && argvSecrets.length > 0 ? { argvSecrets } : {}),
+    ...(checkpointConfig ? { checkpointConfig } : {}),
     health: { kind: 'beacon-api', url: localUrl(cl.listenAddress, cl.ports.http) },
     notApplicable,
     managedFlags: cmd.managed,

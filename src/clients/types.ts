@@ -185,6 +185,11 @@ export interface ClientRendering {
    * setting's area (src/clients/settings.ts), whose mode keeps it from other users.
    */
   environment?: EnvironmentSetting[];
+  /**
+   * The checkpoint settings as a YAML file the client loads (`flag` names it on the command line) rather than its
+   * command line (Prysm's --config-file): `name: value` per entry, in the node's checkpoint file (`.yaml`).
+   */
+  checkpointConfig?: { flag: string; entries: EnvironmentSetting[] };
   /** Settings whose value carries a secret that this client can take only on its command line: the plan warns. */
   argvSecrets?: NotApplicable[];
   /**

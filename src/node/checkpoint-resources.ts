@@ -16,7 +16,7 @@ import { envFilePath, unitName, type NodeResources, type NodeTemplates } from '.
  */
 export function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: NodeTemplates, held: string | undefined, tags: string[]): Resource[] {
   const cp = spec.checkpointSync;
-  const envFile = envFilePath(spec.consensus.client, 'checkpoint');
+  const envFile = built.checkpointFile ?? envFilePath(spec.consensus.client, 'checkpoint');
   const env = built.resources.find((r): r is FileResource => r.kind === 'file' && r.path === envFile);
   if (env) env.hostNotes = [SWITCH_NOTE_PREFIX];
   // A provider URL with credentials or an API key in its query is a secret: the files naming it are not shown,

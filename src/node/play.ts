@@ -218,7 +218,7 @@ export function nodePlayResources(
     // What the provider choice feeds: the checkpoint file and the consensus client's units (started without
     // a trusted checkpoint, it would sync from a provider nobody vouched for, or from genesis).
     const dependent = new Set([
-      `file:${envFilePath(spec.consensus.client, 'checkpoint')}`,
+      `file:${built.checkpointFile ?? envFilePath(spec.consensus.client, 'checkpoint')}`,
       `unit:${unitName(spec.consensus.client)}`,
       `unit:${initUnitName(spec.consensus.client)}`,
       ...[...fallback, ...cacheFiles].map((r) => r.id),

@@ -33,6 +33,8 @@ export interface NodeResources {
   warnings: string[];
   consensus: ClientRendering;
   execution: ClientRendering;
+  /** The consensus client's checkpoint file (environment file, or the YAML file it loads), when it has one. */
+  checkpointFile?: string;
 }
 
 function user(name: string, home: string, tags: string[]): UserResource {
@@ -156,12 +158,23 @@ export function nodeResources(
     const network = file('network', split.network, 'network flags (nodeform apply --tags network changes only these)');
     const checkpointWords = [...split.checkpoint, ...(initSplit?.checkpoint ?? [])];
     const checkpointVariables = variables('checkpoint').length > 0;
-    const checkpoint = withCheckpoint && (checkpointWords.length > 0 || checkpointVariables)
-      ? file('checkpoint', checkpointWords, 'checkpoint provider (the on-host fallback, nodeform-checkpoint-fallback, may switch it)')
-      : undefined;
+    // A client that loads its checkpoint settings from a YAML file (Prysm's --config-file): that file instead,
+    // named on its command line; the unit does not read it as an environment file.
+    const config = withCheckpoint ? rendering.checkpointConfig : undefined;
+    const configPath = `${ETC_DIR}/${client}.checkpoint.yaml`;
+    const checkpoint = config
+      ? textFile(
+          configPath,
+          `# Written by nodeform: ${client}'s checkpoint provider, a YAML file ${client} loads (${config.flag}); the on-host fallback, nodeform-checkpoint-fallback, may switch it.\n${config.entries.map((e) => `${e.name}: ${e.value}\n`).join('')}`,
+          '0644',
+          [...new Set([...tags, 'checkpoint'])],
+        )
+      : withCheckpoint && (checkpointWords.length > 0 || checkpointVariables)
+        ? file('checkpoint', checkpointWords, 'checkpoint provider (the on-host fallback, nodeform-checkpoint-fallback, may switch it)')
+        : undefined;
     resources.push(cache, network, ...(checkpoint ? [checkpoint] : []));
     return {
-      argv: split.base,
+      argv: config ? [...split.base, `${config.flag}=${configPath}`] : split.base,
       initArgv: initSplit ? [...initSplit.base, ...initSplit.cache, ...initSplit.network] : undefined,
       initEnv: initSplit && initSplit.checkpoint.length > 0 && checkpoint ? checkpoint.path : undefined,
       envFiles: [cache.path, network.path],
@@ -236,5 +249,5 @@ export function nodeResources(
   );
   resources.push(unit(clUnit, clContent, { enabled: true, active: true, restartOn: [...clFiles.map((f) => f.path), ...clEnv.envFiles, ...networkPaths], tags: unitTags }));
 
-  return { resources, warnings, consensus, execution };
+  return { resources, warnings, consensus, execution, ...(clEnv.checkpointFile ? { checkpointFile: clEnv.checkpointFile } : {}) };
 }

@@ -307,17 +307,18 @@ describe.each(['/bin/sh', 'bash'])('the checkpoint fallback script under %s', (s
   });
 
   it.each([
-    ['Teku', 'TEKU_CHECKPOINT_SYNC_URL'],
-    ['Lodestar', 'LODESTAR_CHECKPOINT_SYNC_URL'],
-  ])('switches the variable %s reads itself (a URL with credentials), keeping the file 0640, and never gives curl the password on its command line', async (_name, variable) => {
+    ['Teku', (u: string) => `TEKU_CHECKPOINT_SYNC_URL=${u}`],
+    ['Lodestar', (u: string) => `LODESTAR_CHECKPOINT_SYNC_URL=${u}`],
+    ['Prysm (a YAML file it loads)', (u: string) => `checkpoint-sync-url: ${u}\ngenesis-beacon-api-url: ${u}`],
+  ])('switches the setting %s reads itself (a URL with credentials), keeping the file 0640, and never gives curl the password on its command line', async (_name, line) => {
     // A curl on PATH that records its arguments, then runs the real one: what every user could read in /proc/PID/cmdline.
     const real = execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
     writeFileSync(join(root, 'bin', 'curl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${join(root, 'curl-args.log')}"\nexec ${real} "$@"\n`, { mode: 0o755 });
     const secret = (u: string) => u.replace('http://', 'http://ops:s3cret@');
-    const env = `# Written by nodeform: the checkpoint provider.\n${variable}=${secret(url.dead)}\n`;
+    const env = `# Written by nodeform: the checkpoint provider.\n${line(secret(url.dead))}\n`;
     const r = await runFallback(shell, { cl: ['syncing'], current: secret(url.dead), list: [secret(url.dead), secret(url.healthy)], env, mode: 0o640 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.env.split('\n').slice(2)).toEqual([`${variable}=${secret(url.healthy)}`, '']);
+    expect(r.env.split('\n').slice(2).join('\n')).toEqual(`${line(secret(url.healthy))}\n`);
     expect(r.env.split('\n')[1]).toMatch(/^# Switched by nodeform-checkpoint-fallback at /);
     expect(r.systemctl).toEqual(['restart --no-block -- lighthouse.service']);
     expect(statSync(join(root, 'etc', 'lighthouse.checkpoint.env')).mode & 0o777).toBe(0o640);

@@ -1,7 +1,8 @@
 // Checkpoint providers with credentials (`https://user:password@...`) or an API key in the query: the files
 // that name them are secret and 0640 root:<client>, and the URL reaches the client through its environment
-// file where the client reads the option from the environment (Teku, Lodestar), never its command line. Where
-// it cannot (Lighthouse, Prysm, Nimbus' trustedNodeSync), the plan warns on each host that uses such a provider.
+// file where the client reads the option from the environment (Teku, Lodestar), or a YAML file it loads
+// (Prysm), never its command line. Where
+// it cannot (Lighthouse, Nimbus' trustedNodeSync), the plan warns on each host that uses such a provider.
 import { describe, expect, it } from 'vitest';
 import type { ConsensusClient } from '../../../src/clients/types.js';
 import type { FileResource, Resource, UnitResource } from '../../../src/model/types.js';
@@ -47,9 +48,24 @@ describe('checkpoint providers with credentials', () => {
     }
   });
 
+  it('prysm loads the URL from a YAML --config-file, 0640 root:prysm and secret; its unit names only the file', () => {
+    for (const [network, keys] of [['mainnet', ['checkpoint-sync-url', 'genesis-beacon-api-url']], ['{ name: ephemery, iteration: 161 }', ['checkpoint-sync-url']]] as const) {
+      const { resources, warnings } = build('prysm', [SECRET, PLAIN], { network });
+      const yaml = file(resources, '/etc/ethereum/prysm.checkpoint.yaml')!;
+      expect(yaml).toMatchObject({ mode: '0640', owner: 'root', group: 'prysm', secret: true });
+      expect(yaml.content.split('\n').slice(1)).toEqual([...keys.map((k) => `${k}: ${SECRET}`), '']);
+      expect(file(resources, '/etc/ethereum/prysm.checkpoint.env')).toBeUndefined();
+      const unit = unitOf(resources, 'prysm.service')!;
+      expect(execStart(unit)).toContain(' --config-file=/etc/ethereum/prysm.checkpoint.yaml ');
+      expect(execStart(unit)).not.toMatch(/--checkpoint-sync-url|--genesis-beacon-api-url|\$NODEFORM_CHECKPOINT_ARGS/);
+      expect(unit.content).not.toContain('EnvironmentFile=/etc/ethereum/prysm.checkpoint');
+      for (const r of resources) if (r.kind === 'unit') expect(r.content, r.name).not.toContain('s3cret');
+      expect(warnings.join('\n')).not.toContain('command line');
+    }
+  });
+
   it.each([
     ['lighthouse', 'lighthouse.service', 'Lighthouse takes the checkpoint URL only on its command line (--checkpoint-sync-url)'],
-    ['prysm', 'prysm.service', 'nodeform gives Prysm the checkpoint URL on its command line (--checkpoint-sync-url'],
     ['nimbus', 'nimbus-init.service', "Nimbus' one-shot trustedNodeSync takes the checkpoint URL on its command line (--trusted-node-url)"],
   ] as const)('%s can take the URL only on its command line: the file is still 0640 root:<client> and secret, and the plan warns, pointing at the fleet cache', (client, unit, why) => {
     const { resources, warnings } = build(client, [SECRET, PLAIN]);
@@ -63,7 +79,7 @@ describe('checkpoint providers with credentials', () => {
     expect(warning).not.toContain('s3cret');
   });
 
-  it.each(['lighthouse', 'prysm', 'nimbus'] as const)('%s with the fleet cache: no warning (the client starts from files; the providers only vote)', (client) => {
+  it.each(['lighthouse', 'nimbus'] as const)('%s with the fleet cache: no warning (the client starts from files; the providers only vote)', (client) => {
     const { resources, warnings } = build(client, [SECRET, PLAIN], { cache: '{ enabled: true }', checkpoint_sync: `{ source: fleet-cache, providers: ["${SECRET}", "${PLAIN}"] }` });
     expect(warnings.join('\n')).not.toContain('command line');
     expect(file(resources, `/etc/ethereum/${client}.checkpoint.env`)).toMatchObject({ mode: '0640', group: client, secret: true });
@@ -75,7 +91,11 @@ describe('checkpoint providers with credentials', () => {
     expect(warnings.join('\n')).not.toContain('command line');
   });
 
-  it('extra_args may not set the flag the environment variable stands for', () => {
+  it('extra_args may not set the flag the environment variable or the config file stands for', () => {
+    const prysm = buildNode({
+      inventory: nodeHost({ network: 'mainnet', consensus: '{ client: prysm, extra_args: ["--config-file=/tmp/x.yaml"] }', checkpoint_sync: `{ providers: ["${SECRET}"] }` }),
+    });
+    expect(heads(prysm.problems).join('\n')).toContain('--config-file is set by nodeform from checkpoint_sync.url');
     const result = buildNode({
       inventory: nodeHost({ network: 'mainnet', consensus: '{ client: teku, extra_args: ["--checkpoint-sync-url=https://x.example"] }', checkpoint_sync: `{ providers: ["${SECRET}"] }` }),
     });
