@@ -65,8 +65,11 @@ function render(node: NodeSpec): ClientRendering {
         init.set('--trusted-node-url', cp.url, 'checkpoint_sync.url');
         init.set('--backfill', 'false', 'checkpoint_sync.url');
         initArgv = init.argv;
-        // Nimbus has a TOML --config-file (beacon_chain/nimbus_binary_common.nim makeBannerAndConfig, at v24.9.0),
-        // but whether it fills a subcommand's --trusted-node-url was not verified; no environment variables.
+        // No verified way around argv. Nimbus has a TOML --config-file (beacon_chain/nimbus_binary_common.nim
+        // makeBannerAndConfig, at v24.9.0), not checked for a subcommand's option. confutils reads an environment
+        // variable per missing option (confutils.nim processMissingOpts), but the nim-confutils v24.9.0 vendors
+        // (cb640db) prefixes it with the whole getAppFilename() path (/USR/LOCAL/BIN/..._TRUSTED_NODE_URL), a name
+        // systemd cannot set; newer confutils uses the executable's file name, which nodeform cannot know.
         argvSecrets.push(...checkpointUrlOnArgv(node, 'Nimbus\' one-shot trustedNodeSync takes the checkpoint URL on its command line (--trusted-node-url)'));
       }
     }
