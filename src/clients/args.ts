@@ -56,6 +56,15 @@ export class CommandLine {
     return this;
   }
 
+  /**
+   * A flag nodeform sets another way (an environment variable the client reads instead): owned, so extra_args
+   * may not set it, but not on the command line.
+   */
+  own(name: string, setting: Setting): this {
+    this.managed[name] = setting;
+    return this;
+  }
+
   /** A flag given once per value (e.g. `--bootstrap-node`, which takes one ENR per occurrence); owned only when given. */
   repeat(name: string, values: readonly string[], setting: Setting): this {
     for (const v of values) this.argv.push(...flag(this.style, name, v));

@@ -4,7 +4,7 @@
 
 import type { CommandLine } from './args.js';
 import type { Setting } from './settings.js';
-import type { ClientRendering, NodeSpec, NotApplicable } from './types.js';
+import type { ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /**
  * Where a consensus client reaches an address on this host: a wildcard listen address (IPv4 or IPv6) is
@@ -62,6 +62,38 @@ export function alternativesUnused(node: NodeSpec, who: string, urlFlag: string)
   return [{ setting: 'checkpoint_sync.alternatives', reason: `${who} takes one ${urlFlag}; the alternatives only feed nodeform's provider choice` }];
 }
 
+/** Whether a URL carries a secret: credentials (`user:password@`) or a query (an API key). */
+export function urlCarriesSecret(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '' || u.search !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the node's checkpoint URL may carry a secret: any of its providers does (the on-host fallback may
+ * switch the client to each of them, so the way the URL reaches the client does not depend on the choice).
+ */
+export function checkpointUrlIsSecret(node: NodeSpec): boolean {
+  const cp = node.checkpointSync;
+  return [...cp.providers, ...(cp.url !== undefined ? [cp.url] : [])].some(urlCarriesSecret);
+}
+
+/**
+ * The checkpoint URL on a client that reads it only from its command line, when it carries a secret: a
+ * warning for the plan (every user of the host can read /proc/PID/cmdline). `how` names the flag.
+ */
+export function checkpointUrlOnArgv(node: NodeSpec, how: string): NotApplicable[] {
+  // With the fleet cache the client starts from files (until they are fetched, the URL is only a placeholder).
+  if (!checkpointUrlIsSecret(node) || node.checkpointSync.source === 'fleet-cache') return [];
+  return [{
+    setting: 'checkpoint_sync.url',
+    reason: `${how}, so a provider's credentials (or API key) are readable by every user of the host in /proc/PID/cmdline while it runs; use checkpoint_sync.source: fleet-cache (the client then starts from files nodeform uploads) or providers without credentials`,
+  }];
+}
+
 /** cache.block_cache_size on a client without a block cache flag. */
 export function blockCacheUnused(node: NodeSpec, client: string): NotApplicable[] {
   if (node.cache.blockCacheSize === undefined) return [];
@@ -84,16 +116,19 @@ export function beaconRendering(
   node: NodeSpec,
   cmd: CommandLine,
   notApplicable: NotApplicable[],
-  paths: Pick<ClientRendering, 'identityPaths' | 'chainDataPaths'> & { initArgv?: string[] | undefined },
+  paths: Pick<ClientRendering, 'identityPaths' | 'chainDataPaths' | 'checkpointConfig'> & { initArgv?: string[] | undefined; environment?: EnvironmentSetting[]; argvSecrets?: NotApplicable[] },
 ): ClientRendering {
   const cl = node.consensus;
-  const { initArgv, ...rest } = paths;
+  const { initArgv, environment, argvSecrets, checkpointConfig, ...rest } = paths;
   return {
     argv: [...cmd.argv, ...cl.extraArgs],
     files: [],
     dataDirs: [cl.dataDir],
     ...rest,
     ...(initArgv ? { initArgv } : {}),
+    ...(environment && environment.length > 0 ? { environment } : {}),
+    ...(argvSecrets && argvSecrets.length > 0 ? { argvSecrets } : {}),
+    ...(checkpointConfig ? { checkpointConfig } : {}),
     health: { kind: 'beacon-api', url: localUrl(cl.listenAddress, cl.ports.http) },
     notApplicable,
     managedFlags: cmd.managed,

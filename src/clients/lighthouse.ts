@@ -8,7 +8,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, checkpointStateAndBlock, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, checkpointStateAndBlock, checkpointUrlOnArgv, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 const BUILT_IN = new Set(['mainnet', 'hoodi', 'sepolia']);
@@ -20,6 +20,7 @@ function render(node: NodeSpec): ClientRendering {
   // `--name value`, as the book's help_bn.md (clap) writes every option.
   const cmd = new CommandLine([cl.binary, 'bn'], 'separate');
   const notApplicable: NotApplicable[] = [];
+  const argvSecrets: NotApplicable[] = [];
 
   cmd.set('--datadir', cl.dataDir, 'consensus.data_dir');
   if (net.files) {
@@ -47,7 +48,12 @@ function render(node: NodeSpec): ClientRendering {
 
   if (cp.enabled) {
     // beacon_node/src/cli.rs: --checkpoint-state `.requires("checkpoint-block")`, so one file alone cannot start it.
-    if (!checkpointStateAndBlock(cmd, node, 'Lighthouse', notApplicable) && cp.url) cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
+    if (!checkpointStateAndBlock(cmd, node, 'Lighthouse', notApplicable) && cp.url) {
+      cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
+      // No other way in: since the clap 4 move (v5.x) Lighthouse has no --config-file (lighthouse/src/main.rs at
+      // v5.3.0) and clap is built without its `env` feature (Cargo.toml), so no option is read from the environment.
+      argvSecrets.push(...checkpointUrlOnArgv(node, 'Lighthouse takes the checkpoint URL only on its command line (--checkpoint-sync-url)'));
+    }
     notApplicable.push(...alternativesUnused(node, 'Lighthouse', '--checkpoint-sync-url'));
     // Without it Lighthouse still backfills, but only to the weak subjectivity / blob retention boundary.
     if (cp.backfill) cmd.on('--genesis-backfill', 'checkpoint_sync.backfill');
@@ -63,6 +69,7 @@ function render(node: NodeSpec): ClientRendering {
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics-address', port: '--metrics-port' });
 
   return beaconRendering(node, cmd, notApplicable, {
+    argvSecrets,
     // <datadir>/beacon/network holds `key` (libp2p secret), `enr.dat` and `metadata`
     // (lighthouse_network service/utils.rs, discovery/mod.rs; common/directory: beacon/, network/).
     identityPaths: ['beacon/network'],

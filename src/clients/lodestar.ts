@@ -7,8 +7,8 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
-import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, checkpointUrlIsSecret, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import type { ClientProfile, ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /** Names --network accepts in the pinned release (ephemery is built in there, not in 1.5.1). */
 const BUILT_IN = new Set(['mainnet', 'hoodi', 'sepolia', 'ephemery']);
@@ -21,6 +21,7 @@ function render(node: NodeSpec): ClientRendering {
   // words given `--name value`.
   const cmd = new CommandLine([cl.binary, 'beacon'], 'equals');
   const notApplicable: NotApplicable[] = [];
+  const environment: EnvironmentSetting[] = [];
 
   cmd.set('--dataDir', cl.dataDir, 'consensus.data_dir');
   if (net.files) {
@@ -56,7 +57,13 @@ function render(node: NodeSpec): ClientRendering {
   if (cp.enabled) {
     notApplicable.push(...blockFileUnused(node, 'Lodestar', '--checkpointState'));
     if (cp.stateFile) cmd.set('--checkpointState', cp.stateFile, 'checkpoint_sync.state_file');
-    else if (cp.url) cmd.set('--checkpointSyncUrl', cp.url, 'checkpoint_sync.url');
+    else if (cp.url && checkpointUrlIsSecret(node)) {
+      // A URL with a secret goes in the environment, never the command line: the CLI reads every option from
+      // LODESTAR_<NAME> too (packages/cli/src/cli.ts: yargs `.env("LODESTAR")`, at tags v1.5.1 and v1.22.0;
+      // yargs-parser camel-cases CHECKPOINT_SYNC_URL to checkpointSyncUrl). The environment file is 0640 root:lodestar.
+      cmd.own('--checkpointSyncUrl', 'checkpoint_sync.url');
+      environment.push({ name: 'LODESTAR_CHECKPOINT_SYNC_URL', value: cp.url, setting: 'checkpoint_sync.url' });
+    } else if (cp.url) cmd.set('--checkpointSyncUrl', cp.url, 'checkpoint_sync.url');
     notApplicable.push(...alternativesUnused(node, 'Lodestar', '--checkpointSyncUrl'));
     // beacon-node/src/sync/options.ts: backfillBatchSize 0 "would mean backfill sync will be skipped"; the only
     // switch is the hidden, experimental --sync.backfillBatchSize, whose size nodeform has no setting for.
@@ -70,6 +77,7 @@ function render(node: NodeSpec): ClientRendering {
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.address', port: '--metrics.port' });
 
   return beaconRendering(node, cmd, notApplicable, {
+    environment,
     // cmds/beacon/initPeerIdAndEnr.ts: with persistNetworkIdentity (default true in current releases) the
     // identity is <dataDir>/peer-id.json and <dataDir>/enr; 1.5.1 made a new one at each start.
     identityPaths: ['peer-id.json', 'enr'],

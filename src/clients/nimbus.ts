@@ -6,7 +6,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, checkpointUrlOnArgv, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { Setting } from './settings.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
@@ -19,6 +19,7 @@ function render(node: NodeSpec): ClientRendering {
   // `--name=value` (confutils; the book writes every option so).
   const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
+  const argvSecrets: NotApplicable[] = [];
 
   // network_metadata.nim loadEth2NetworkMetadata: a directory holding config.yaml, genesis.ssz,
   // deposit_contract_block.txt (+ _hash.txt) and boot_enr.yaml / bootstrap_nodes.txt.
@@ -64,6 +65,12 @@ function render(node: NodeSpec): ClientRendering {
         init.set('--trusted-node-url', cp.url, 'checkpoint_sync.url');
         init.set('--backfill', 'false', 'checkpoint_sync.url');
         initArgv = init.argv;
+        // No verified way around argv. Nimbus has a TOML --config-file (beacon_chain/nimbus_binary_common.nim
+        // makeBannerAndConfig, at v24.9.0), not checked for a subcommand's option. confutils reads an environment
+        // variable per missing option (confutils.nim processMissingOpts), but the nim-confutils v24.9.0 vendors
+        // (cb640db) prefixes it with the whole getAppFilename() path (/USR/LOCAL/BIN/..._TRUSTED_NODE_URL), a name
+        // systemd cannot set; newer confutils uses the executable's file name, which nodeform cannot know.
+        argvSecrets.push(...checkpointUrlOnArgv(node, 'Nimbus\' one-shot trustedNodeSync takes the checkpoint URL on its command line (--trusted-node-url)'));
       }
     }
     notApplicable.push(...alternativesUnused(node, 'Nimbus trustedNodeSync', '--trusted-node-url'));
@@ -78,6 +85,7 @@ function render(node: NodeSpec): ClientRendering {
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics-address', port: '--metrics-port' });
 
   return beaconRendering(node, cmd, notApplicable, {
+    argvSecrets,
     // --netkey-file defaults to `random` (conf.nim; eth2_network.nim getPersistentNetKeys): a new network key
     // at every start, nothing on disk to keep. A persistent key needs a password-protected keystore.
     identityPaths: [],

@@ -8,8 +8,8 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, consensusPeers, engineUrl } from './consensus-common.js';
-import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
+import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, checkpointUrlIsSecret, consensusPeers, engineUrl } from './consensus-common.js';
+import type { ClientProfile, ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /** config/features/flags.go: network selection is a switch per network. */
 const BUILT_IN: Record<string, string> = { mainnet: '--mainnet', hoodi: '--hoodi', sepolia: '--sepolia' };
@@ -21,6 +21,7 @@ function render(node: NodeSpec): ClientRendering {
   // `--name=value` (urfave/cli, as Prysm's docs write it).
   const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
+  let checkpointConfig: ClientRendering['checkpointConfig'];
 
   // cmd/flags.go: without it Prysm prompts for the terms of use and a service cannot answer.
   cmd.on('--accept-terms-of-use', 'consensus.client');
@@ -53,7 +54,20 @@ function render(node: NodeSpec): ClientRendering {
 
   if (cp.enabled) {
     // sync/checkpoint/options.go: "BlockPath is required when using StatePath".
-    if (!checkpointStateAndBlock(cmd, node, 'Prysm', notApplicable) && cp.url) {
+    const fromFiles = checkpointStateAndBlock(cmd, node, 'Prysm', notApplicable);
+    if (!fromFiles && cp.url && checkpointUrlIsSecret(node)) {
+      // A URL with a secret goes in a YAML file Prysm loads, never the command line: --config-file fills every
+      // flag not given on the command line from it (cmd/flags.go LoadFlagsFromConfig, altsrc over all the
+      // beacon-chain flags: cmd/beacon-chain/main.go, at v6.1.0 and v7.1.6). The file is 0640 root:prysm.
+      const entries: EnvironmentSetting[] = [{ name: 'checkpoint-sync-url', value: cp.url, setting: 'checkpoint_sync.url' }];
+      cmd.own('--checkpoint-sync-url', 'checkpoint_sync.url');
+      if (!net.files) {
+        entries.push({ name: 'genesis-beacon-api-url', value: cp.url, setting: 'checkpoint_sync.url' });
+        cmd.own('--genesis-beacon-api-url', 'checkpoint_sync.url');
+      }
+      cmd.own('--config-file', 'checkpoint_sync.url');
+      checkpointConfig = { flag: '--config-file', entries };
+    } else if (!fromFiles && cp.url) {
       cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
       // Prysm's checkpoint sync docs pair it with --genesis-beacon-api-url; with a genesis file the state is local.
       if (!net.files) cmd.set('--genesis-beacon-api-url', cp.url, 'checkpoint_sync.url');
@@ -79,6 +93,7 @@ function render(node: NodeSpec): ClientRendering {
   }
 
   return beaconRendering(node, cmd, notApplicable, {
+    ...(checkpointConfig ? { checkpointConfig } : {}),
     // beacon-chain/p2p/utils.go: the key lives in <datadir>/network-keys and, once Fulu is scheduled (all
     // networks nodeform targets), is written there on first start and reused. Metadata moved into the DB in v7.
     identityPaths: ['network-keys'],

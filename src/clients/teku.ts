@@ -6,8 +6,8 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockFileUnused, consensusPeers, engineUrl } from './consensus-common.js';
-import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
+import { alternativesUnused, beaconRendering, blockFileUnused, checkpointUrlIsSecret, consensusPeers, engineUrl } from './consensus-common.js';
+import type { ClientProfile, ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /**
  * Teku answers only requests whose Host header is on its allowlist (default `127.0.0.1, localhost`):
@@ -30,6 +30,7 @@ function render(node: NodeSpec): ClientRendering {
   // `--name=value`, as Teku's docs write every option.
   const cmd = new CommandLine(cl.binary, 'equals');
   const notApplicable: NotApplicable[] = [];
+  const environment: EnvironmentSetting[] = [];
 
   if (net.files) {
     // Eth2NetworkOptions: --network takes a name or a config.yaml path; the genesis state comes separately.
@@ -63,7 +64,14 @@ function render(node: NodeSpec): ClientRendering {
     // --initial-state takes a state (file or URL) only.
     notApplicable.push(...blockFileUnused(node, 'Teku', '--initial-state'));
     if (cp.stateFile) cmd.set('--initial-state', cp.stateFile, 'checkpoint_sync.state_file');
-    else if (cp.url) cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
+    else if (cp.url && checkpointUrlIsSecret(node)) {
+      // A URL with a secret goes in the environment, never the command line: Teku reads every option from
+      // TEKU_<NAME> (teku/src/main/java/tech/pegasys/teku/cli/util/EnvironmentVariableParamsProvider.java, at
+      // tags 25.3.0 and 26.8.0; BeaconNodeCommand.parse adds it to the arguments inside the JVM, so it never
+      // reaches /proc/PID/cmdline). The environment file is 0640 root:teku.
+      cmd.own('--checkpoint-sync-url', 'checkpoint_sync.url');
+      environment.push({ name: 'TEKU_CHECKPOINT_SYNC_URL', value: cp.url, setting: 'checkpoint_sync.url' });
+    } else if (cp.url) cmd.set('--checkpoint-sync-url', cp.url, 'checkpoint_sync.url');
     notApplicable.push(...alternativesUnused(node, 'Teku', '--checkpoint-sync-url'));
     // StateStorageMode.java: a new database defaults to MINIMAL (blocks only within the retention period);
     // PRUNE stores all blocks, so historical sync runs back to genesis (states stay pruned). A database keeps
@@ -83,6 +91,7 @@ function render(node: NodeSpec): ClientRendering {
   }
 
   return beaconRendering(node, cmd, notApplicable, {
+    environment,
     // BeaconChainController.java: the generated p2p key lives in <data-path>/beacon/kvstore
     // (DatabaseMigrater.java carries kvstore over as the node's own state).
     identityPaths: ['beacon/kvstore'],

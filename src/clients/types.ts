@@ -180,10 +180,31 @@ export interface ClientRendering {
   /** Settings declared that this client has no flag for. */
   notApplicable: NotApplicable[];
   /**
+   * Settings the client reads from an environment variable rather than its command line (a secret stays out of
+   * /proc/PID/cmdline, which every user of the host can read): each goes to the environment file of its
+   * setting's area (src/clients/settings.ts), whose mode keeps it from other users.
+   */
+  environment?: EnvironmentSetting[];
+  /**
+   * The checkpoint settings as a YAML file the client loads (`flag` names it on the command line) rather than its
+   * command line (Prysm's --config-file): `name: value` per entry, in the node's checkpoint file (`.yaml`).
+   */
+  checkpointConfig?: { flag: string; entries: EnvironmentSetting[] };
+  /** Settings whose value carries a secret that this client can take only on its command line: the plan warns. */
+  argvSecrets?: NotApplicable[];
+  /**
    * Flags nodeform sets itself, with the setting that owns each: a flag here that also appears in
    * extra_args is a configuration error naming that setting.
    */
   managedFlags: Record<string, Setting>;
+}
+
+/** An environment variable a client reads for one of its options. */
+export interface EnvironmentSetting {
+  name: string;
+  /** One word: no whitespace, quotes or backslashes (systemd reads the environment file). */
+  value: string;
+  setting: Setting;
 }
 
 export interface ClientProfile {

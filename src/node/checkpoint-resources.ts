@@ -16,12 +16,18 @@ import { envFilePath, unitName, type NodeResources, type NodeTemplates } from '.
  */
 export function checkpointFallback(spec: NodeSpec, built: NodeResources, templates: NodeTemplates, held: string | undefined, tags: string[]): Resource[] {
   const cp = spec.checkpointSync;
-  const envFile = envFilePath(spec.consensus.client, 'checkpoint');
+  const envFile = built.checkpointFile ?? envFilePath(spec.consensus.client, 'checkpoint');
   const env = built.resources.find((r): r is FileResource => r.kind === 'file' && r.path === envFile);
   if (env) env.hostNotes = [SWITCH_NOTE_PREFIX];
-  // A provider URL with credentials or an API key in its query is a secret: the files naming it are not shown.
-  const secret = urlsCarrySecrets(cp.providers);
-  if (env && secret) env.secret = true;
+  // A provider URL with credentials or an API key in its query is a secret: the files naming it are not shown,
+  // and other users of the host cannot read them (systemd reads an EnvironmentFile= as root; the client's
+  // group may read it too, as with the JWT).
+  const secret = urlsCarrySecrets(cp.url !== undefined ? [cp.url, ...cp.providers] : cp.providers);
+  if (env && secret) {
+    env.secret = true;
+    env.mode = '0640';
+    env.group = spec.consensus.user;
+  }
   if (!env || !templates.fallback || !cp.fallback || cp.source !== 'provider' || cp.url === undefined) return [];
   if (held === undefined && (cp.alternatives.length === 0 || cp.quorumCheckpoint === undefined)) return [];
   const cl = spec.consensus;

@@ -159,6 +159,15 @@ export function nodePlayResources(
     }
   }
 
+  // A secret (a provider's credentials) that this client can take only on its command line: say so, per host.
+  for (const kind of ['consensus', 'execution'] as const) {
+    for (const entry of built[kind].argvSecrets ?? []) {
+      const client = spec[kind].client;
+      const path = vars.checkpoint_sync !== undefined ? ['checkpoint_sync'] : [];
+      ctx.notApplicable.add(host, located({ path }, ''), (hosts) => `${entry.setting} would put a secret on ${client}'s command line (${hosts}): ${entry.reason}`);
+    }
+  }
+
   const resources: Resource[] = [...built.resources];
   for (const kind of ['consensus', 'execution'] as const) {
     const install = spec[kind].install;
@@ -209,7 +218,7 @@ export function nodePlayResources(
     // What the provider choice feeds: the checkpoint file and the consensus client's units (started without
     // a trusted checkpoint, it would sync from a provider nobody vouched for, or from genesis).
     const dependent = new Set([
-      `file:${envFilePath(spec.consensus.client, 'checkpoint')}`,
+      `file:${built.checkpointFile ?? envFilePath(spec.consensus.client, 'checkpoint')}`,
       `unit:${unitName(spec.consensus.client)}`,
       `unit:${initUnitName(spec.consensus.client)}`,
       ...[...fallback, ...cacheFiles].map((r) => r.id),

@@ -33,6 +33,8 @@ export interface NodeResources {
   warnings: string[];
   consensus: ClientRendering;
   execution: ClientRendering;
+  /** The consensus client's checkpoint file (environment file, or the YAML file it loads), when it has one. */
+  checkpointFile?: string;
 }
 
 function user(name: string, home: string, tags: string[]): UserResource {
@@ -143,26 +145,43 @@ export function nodeResources(
   const envFiles = (client: string, rendering: ClientRendering, withCheckpoint: boolean) => {
     const split = splitArgv(rendering.argv, rendering.managedFlags);
     const initSplit = rendering.initArgv ? splitArgv(rendering.initArgv, rendering.managedFlags) : undefined;
+    // Variables the client reads itself (a secret kept off its command line), by the area of their setting.
+    const variables = (area: Area) => (rendering.environment ?? []).filter((v) => settingArea(v.setting) === area).map((v) => `${v.name}=${v.value}\n`);
     const file = (area: 'cache' | 'network' | 'checkpoint', words: string[], what: string) => {
       const variable = `NODEFORM_${area.toUpperCase()}_ARGS`;
       // Words hold no whitespace (numbers, flags and URLs): systemd splits an unbraced $VAR on whitespace.
-      const content = `# Written by nodeform: ${client}'s ${what}.\n${variable}=${words.join(' ')}\n`;
+      const args = area !== 'checkpoint' || words.length > 0 ? `${variable}=${words.join(' ')}\n` : '';
+      const content = `# Written by nodeform: ${client}'s ${what}.\n${args}${variables(area).join('')}`;
       return textFile(envFilePath(client, area), content, '0644', [...new Set([...tags, area])]);
     };
     const cache = file('cache', split.cache, 'cache flags (nodeform apply --tags cache changes only these)');
     const network = file('network', split.network, 'network flags (nodeform apply --tags network changes only these)');
     const checkpointWords = [...split.checkpoint, ...(initSplit?.checkpoint ?? [])];
-    const checkpoint = withCheckpoint && checkpointWords.length > 0
-      ? file('checkpoint', checkpointWords, 'checkpoint provider (the on-host fallback, nodeform-checkpoint-fallback, may switch it)')
-      : undefined;
+    const checkpointVariables = variables('checkpoint').length > 0;
+    // A client that loads its checkpoint settings from a YAML file (Prysm's --config-file): that file instead,
+    // named on its command line; the unit does not read it as an environment file.
+    const config = withCheckpoint ? rendering.checkpointConfig : undefined;
+    const configPath = `${ETC_DIR}/${client}.checkpoint.yaml`;
+    const checkpoint = config
+      ? textFile(
+          configPath,
+          `# Written by nodeform: ${client}'s checkpoint provider, a YAML file ${client} loads (${config.flag}); the on-host fallback, nodeform-checkpoint-fallback, may switch it.\n${config.entries.map((e) => `${e.name}: ${e.value}\n`).join('')}`,
+          '0644',
+          [...new Set([...tags, 'checkpoint'])],
+        )
+      : withCheckpoint && (checkpointWords.length > 0 || checkpointVariables)
+        ? file('checkpoint', checkpointWords, 'checkpoint provider (the on-host fallback, nodeform-checkpoint-fallback, may switch it)')
+        : undefined;
     resources.push(cache, network, ...(checkpoint ? [checkpoint] : []));
     return {
-      argv: split.base,
+      argv: config ? [...split.base, `${config.flag}=${configPath}`] : split.base,
       initArgv: initSplit ? [...initSplit.base, ...initSplit.cache, ...initSplit.network] : undefined,
       initEnv: initSplit && initSplit.checkpoint.length > 0 && checkpoint ? checkpoint.path : undefined,
       envFiles: [cache.path, network.path],
       checkpointFile: checkpoint?.path,
       hasCheckpointArgs: split.checkpoint.length > 0,
+      /** The unit reads the checkpoint file: for its words ($NODEFORM_CHECKPOINT_ARGS) or its variables. */
+      readsCheckpointFile: split.checkpoint.length > 0 || checkpointVariables,
     };
   };
   const elEnv = envFiles(el.client, execution, false);
@@ -218,7 +237,7 @@ export function nodeResources(
       targetVersion: profiles.consensus.targetVersion,
       user: cl.user,
       execStart: `${execStart(clEnv.argv)} $NODEFORM_CACHE_ARGS $NODEFORM_NETWORK_ARGS${clEnv.hasCheckpointArgs ? ' $NODEFORM_CHECKPOINT_ARGS' : ''}`,
-      environmentFiles: [...clEnv.envFiles, ...(clEnv.hasCheckpointArgs && clEnv.checkpointFile ? [clEnv.checkpointFile] : [])],
+      environmentFiles: [...clEnv.envFiles, ...(clEnv.readsCheckpointFile && clEnv.checkpointFile ? [clEnv.checkpointFile] : [])],
       readWritePaths: [cl.dataDir],
       timeoutStopSec: 180,
       // Ordered after the execution client: the engine API must be there first.
@@ -230,5 +249,5 @@ export function nodeResources(
   );
   resources.push(unit(clUnit, clContent, { enabled: true, active: true, restartOn: [...clFiles.map((f) => f.path), ...clEnv.envFiles, ...networkPaths], tags: unitTags }));
 
-  return { resources, warnings, consensus, execution };
+  return { resources, warnings, consensus, execution, ...(clEnv.checkpointFile ? { checkpointFile: clEnv.checkpointFile } : {}) };
 }

@@ -1,7 +1,7 @@
 // The on-host checkpoint fallback script, run for real by dash and by bash on this machine against local
 // Beacon API providers, a stand-in consensus client API and real files in a temp dir. Only `systemctl` is a
 // stub on PATH here (it records its arguments); the lab test runs the same script under real systemd.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -304,6 +304,28 @@ describe.each(['/bin/sh', 'bash'])('the checkpoint fallback script under %s', (s
     expect(r.systemctl).toEqual([]);
     expect(r.stdout).toContain('HTTP 503');
     expect(r.stdout).toContain('lighthouse.service synced meanwhile (its beacon API says is_syncing false): not restarting it');
+  });
+
+  it.each([
+    ['Teku', (u: string) => `TEKU_CHECKPOINT_SYNC_URL=${u}`],
+    ['Lodestar', (u: string) => `LODESTAR_CHECKPOINT_SYNC_URL=${u}`],
+    ['Prysm (a YAML file it loads)', (u: string) => `checkpoint-sync-url: ${u}\ngenesis-beacon-api-url: ${u}`],
+  ])('switches the setting %s reads itself (a URL with credentials), keeping the file 0640, and never gives curl the password on its command line', async (_name, line) => {
+    // A curl on PATH that records its arguments, then runs the real one: what every user could read in /proc/PID/cmdline.
+    const real = execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(root, 'bin', 'curl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${join(root, 'curl-args.log')}"\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const secret = (u: string) => u.replace('http://', 'http://ops:s3cret@');
+    const env = `# Written by nodeform: the checkpoint provider.\n${line(secret(url.dead))}\n`;
+    const r = await runFallback(shell, { cl: ['syncing'], current: secret(url.dead), list: [secret(url.dead), secret(url.healthy)], env, mode: 0o640 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.env.split('\n').slice(2).join('\n')).toEqual(`${line(secret(url.healthy))}\n`);
+    expect(r.env.split('\n')[1]).toMatch(/^# Switched by nodeform-checkpoint-fallback at /);
+    expect(r.systemctl).toEqual(['restart --no-block -- lighthouse.service']);
+    expect(statSync(join(root, 'etc', 'lighthouse.checkpoint.env')).mode & 0o777).toBe(0o640);
+    const curlArgs = readFileSync(join(root, 'curl-args.log'), 'utf8');
+    expect(curlArgs).toContain('-K -');
+    expect(curlArgs + r.stdout + r.stderr + readFileSync(join(root, 'state', 'switches.log'), 'utf8')).not.toContain('s3cret');
+    expect(Object.values(r.backups)).toEqual([env]);
   });
 
   it('hides user:password@ and the query of a provider URL in logs and in the note', async () => {
