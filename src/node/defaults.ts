@@ -37,12 +37,8 @@ export const CHAIN_IDS: Record<Exclude<NetworkName, 'ephemery' | 'custom'>, numb
 
 /** Public checkpoint providers (eth-clients/checkpoint-sync-endpoints); the first is used until the providers quorum chooses. */
 export const CHECKPOINT_PROVIDERS: Record<Exclude<NetworkName, 'custom'>, string[]> = {
-  ephemery: [
-    'https://checkpoint-sync.ephemery.ethpandaops.io',
-    'https://ephemery.beaconstate.ethstaker.cc',
-    'https://beaconstate-ephemery.chainsafe.dev',
-    'https://checkpointz.bordel.wtf',
-  ],
+  // eth-clients/checkpoint-sync-endpoints endpoints/ephemery.yaml lists these two only, in this order.
+  ephemery: ['https://checkpointz.bordel.wtf', 'https://ephemery.beaconstate.ethstaker.cc'],
   mainnet: ['https://mainnet.checkpoint.sigp.io', 'https://beaconstate.info', 'https://beaconstate.ethstaker.cc'],
   hoodi: ['https://hoodi.beaconstate.ethstaker.cc', 'https://checkpoint-sync.hoodi.ethpandaops.io'],
   sepolia: ['https://sepolia.beaconstate.info', 'https://checkpoint-sync.sepolia.ethpandaops.io', 'https://beaconstate-sepolia.chainsafe.io'],
