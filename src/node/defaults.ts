@@ -78,7 +78,20 @@ export function networkFiles(network: 'ephemery' | 'custom'): NetworkFiles {
  * besu.json (Besu's genesis) and chainspec.json (Nethermind's) when those clients run.
  */
 export const REQUIRED_NETWORK_FILES = ['config.yaml', 'genesis.ssz', 'genesis.json'] as const;
-export const OPTIONAL_NETWORK_FILES = ['boot_enr.yaml', 'bootstrap_nodes.txt', 'boot_enode.txt', 'deposit_contract_block.txt', 'besu.json', 'chainspec.json'] as const;
+/**
+ * deposit_contract_block_hash.txt: Nimbus refuses a network directory without it when config.yaml's
+ * DEPOSIT_CONTRACT_ADDRESS is not zero (status-im/nimbus-eth2 beacon_chain/networking/network_metadata.nim,
+ * loadEth2NetworkMetadata); test/unit/node/network-dir.test.ts holds what each consensus client reads.
+ */
+export const OPTIONAL_NETWORK_FILES = [
+  'boot_enr.yaml',
+  'bootstrap_nodes.txt',
+  'boot_enode.txt',
+  'deposit_contract_block.txt',
+  'deposit_contract_block_hash.txt',
+  'besu.json',
+  'chainspec.json',
+] as const;
 export const NETWORK_SOURCE_FILES: readonly string[] = [...REQUIRED_NETWORK_FILES, ...OPTIONAL_NETWORK_FILES];
 
 export const CACHE_DEFAULTS = { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true } as const;

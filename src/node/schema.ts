@@ -141,7 +141,7 @@ const networkMapping: JsonSchema = {
       minLength: 1,
       errorMessage: 'must be a directory on the controller',
       description:
-        'Custom networks: a directory on the controller (relative to the inventory) holding config.yaml, genesis.ssz, genesis.json and optionally boot_enr.yaml or bootstrap_nodes.txt, boot_enode.txt, deposit_contract_block.txt, besu.json, chainspec.json.',
+        'Custom networks: a directory on the controller (relative to the inventory) holding config.yaml, genesis.ssz, genesis.json and optionally boot_enr.yaml or bootstrap_nodes.txt, boot_enode.txt, deposit_contract_block.txt, deposit_contract_block_hash.txt, besu.json, chainspec.json.',
     },
     chain_id: count(1, 2 ** 53 - 1, 'Execution chain id. Known for named networks; for custom networks, default: genesis.json\'s config.chainId.'),
     bootnodes_cl: {
