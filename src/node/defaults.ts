@@ -94,6 +94,20 @@ export const OPTIONAL_NETWORK_FILES = [
 ] as const;
 export const NETWORK_SOURCE_FILES: readonly string[] = [...REQUIRED_NETWORK_FILES, ...OPTIONAL_NETWORK_FILES];
 
+/**
+ * The clients' own memory cache sizes, for the docs and the schema (nodeform renders none unless set): they count
+ * different things, so the settings are per client (cache.lighthouse.*, cache.teku.*). Lighthouse: help_bn.md
+ * --state-cache-size 128, --block-cache-size 0 since v8.0.0 (sigp/lighthouse#8066). Teku: StoreOptions.java
+ * (hidden X-options) state 8, block 32.
+ */
+export const CLIENT_CACHE_DEFAULTS = {
+  lighthouse: { stateCacheSize: 128, blockCacheSize: 0 },
+  teku: { stateCacheSize: 8, blockCacheSize: 32 },
+} as const;
+
+/** Consensus clients whose memory caches nodeform sizes. */
+export const CACHE_CLIENTS = ['lighthouse', 'teku'] as const;
+
 export const CACHE_DEFAULTS = { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true } as const;
 
 export const NETWORK_TUNING_DEFAULTS = {

@@ -167,7 +167,7 @@ describe('checkpoint sync', () => {
 describe('cache, network tuning and monitoring', () => {
   it('take what is set and default the rest', () => {
     const node = spec({
-      cache: { enabled: true, state_cache_size: 64, block_cache_size: 16, execution_cache_mb: 2048, compression: false },
+      cache: { enabled: true, lighthouse: { state_cache_size: 64, block_cache_size: 16 }, teku: { state_cache_size: 4 }, execution_cache_mb: 2048, compression: false },
       network_tuning: { retries: 0, backoff: { strategy: 'fixed', min_seconds: 5 } },
       monitoring: { metrics: 'yes', metrics_address: '0.0.0.0' },
     });
