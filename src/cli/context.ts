@@ -69,8 +69,9 @@ export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
 /** What the loader may know of the process: given here, so it reads no environment of its own. */
 export async function loaderEnvironment(
   ctx: CommandContext,
-): Promise<{ cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[]; vault: VaultPassword[] }> {
+): Promise<{ cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[]; vault: VaultPassword[]; now: number }> {
   return {
+    now: ctx.io.now?.() ?? Date.now(),
     cwd: ctx.io.cwd,
     env: ctx.io.env,
     homeDir: homeDirectory(ctx.io.env),

@@ -9,4 +9,6 @@ export interface CliIO {
   isTTY: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
+  now?: () => number;
 }

@@ -5,8 +5,8 @@
 // minVersion 25.3.0: the first tag whose network list has HOODI; every other flag rendered here is older.
 
 import { CommandLine } from './args.js';
-import { consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, metricsFlags, releaseFile } from './execution-common.js';
-import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
+import { customNetwork, executionPeers, httpUrl, isPublicNetwork, metricsFlags, releaseFile } from './execution-common.js';
+import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 /**
  * Besu's genesis for Ephemery and custom networks: `besu.json`, which the Ephemery release ships next to
@@ -60,7 +60,7 @@ export const besu: ClientProfile = {
     metricsFlags(cmd, node, { on: '--metrics-enabled', address: '--metrics-host', port: '--metrics-port' });
     cmd.append(el.extraArgs);
 
-    const notApplicable = consensusCacheSettings(node, 'besu');
+    const notApplicable: NotApplicable[] = [];
     if (node.cache.executionCacheMb !== undefined) {
       notApplicable.push({
         setting: 'cache.execution_cache_mb',

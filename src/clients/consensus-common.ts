@@ -94,12 +94,6 @@ export function checkpointUrlOnArgv(node: NodeSpec, how: string): NotApplicable[
   }];
 }
 
-/** cache.block_cache_size on a client without a block cache flag. */
-export function blockCacheUnused(node: NodeSpec, client: string): NotApplicable[] {
-  if (node.cache.blockCacheSize === undefined) return [];
-  return [{ setting: 'cache.block_cache_size', reason: `${client} has no block cache size flag` }];
-}
-
 /** A metrics switch, listen address and port, when monitoring.metrics is on (Lighthouse, Nimbus, Lodestar). */
 export function metricsFlags(cmd: CommandLine, node: NodeSpec, names: { on: string; address: string; port: string }): void {
   if (!node.monitoring.metrics) return;

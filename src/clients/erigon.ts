@@ -6,8 +6,8 @@
 // minVersion v3.0.0: Erigon 3 brought `--externalcl` back (Caplin on by default) and Hoodi (#14223, cherry-picked for 3.0).
 
 import { CommandLine } from './args.js';
-import { consensusCacheSettings, executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
-import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
+import { executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
+import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
 export const erigon: ClientProfile = {
   name: 'erigon',
@@ -44,7 +44,7 @@ export const erigon: ClientProfile = {
     metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.addr', port: '--metrics.port' });
     cmd.append(el.extraArgs);
 
-    const notApplicable = consensusCacheSettings(node, 'erigon');
+    const notApplicable: NotApplicable[] = [];
     if (node.cache.executionCacheMb !== undefined) {
       notApplicable.push({
         setting: 'cache.execution_cache_mb',

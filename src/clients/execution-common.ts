@@ -3,7 +3,7 @@
 import { NodeformError } from '../errors.js';
 import type { CommandLine } from './args.js';
 import type { Setting } from './settings.js';
-import type { NetworkFiles, NodeSpec, NotApplicable } from './types.js';
+import type { NetworkFiles, NodeSpec } from './types.js';
 
 /** The execution peer target and the setting it comes from: network_tuning.peers_el overrides execution.peers. */
 export function executionPeers(node: NodeSpec): { value: number; setting: Setting } | undefined {
@@ -40,21 +40,6 @@ export function customNetwork(node: NodeSpec, client: string): { files: NetworkF
 /** A file the Ephemery release (and ethereum-genesis-generator output) ships next to genesis.json. */
 export function releaseFile(files: NetworkFiles, name: string): string {
   return `${files.dir.replace(/\/+$/, '')}/${name}`;
-}
-
-/**
- * The cache settings that belong to the consensus client (states and blocks kept in memory): declared on
- * every node, but no execution client has a flag for them.
- */
-export function consensusCacheSettings(node: NodeSpec, client: string): NotApplicable[] {
-  const out: NotApplicable[] = [];
-  if (node.cache.stateCacheSize !== undefined) {
-    out.push({ setting: 'cache.state_cache_size', reason: `consensus-side setting (beacon states kept in memory); ${client} has no such flag` });
-  }
-  if (node.cache.blockCacheSize !== undefined) {
-    out.push({ setting: 'cache.block_cache_size', reason: `consensus-side setting (beacon blocks kept in memory); ${client} has no such flag` });
-  }
-  return out;
 }
 
 /** A metrics switch, listen address and port, when monitoring.metrics is on (geth, Erigon, Besu). */

@@ -4,7 +4,7 @@
 // minVersion v1.15.6: the first tag whose cmd/utils/flags.go has `--hoodi`; every other flag rendered here is older.
 
 import { CommandLine } from './args.js';
-import { consensusCacheSettings, executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
+import { executionPeers, gethApiFlags, gethCustomNetwork, httpUrl, isPublicNetwork, metricsFlags } from './execution-common.js';
 import type { ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 export const geth: ClientProfile = {
@@ -50,7 +50,7 @@ export const geth: ClientProfile = {
       chainDataPaths: ['geth/chaindata', 'geth/lightchaindata', 'geth/nodes', 'geth/triecache', 'geth/blobpool', 'geth/transactions.rlp'],
       ...(initArgv ? { initArgv } : {}),
       health: { kind: 'json-rpc', url: httpUrl(el.listenAddress, el.ports.http) },
-      notApplicable: consensusCacheSettings(node, 'geth'),
+      notApplicable: [],
       managedFlags: cmd.managed,
     };
   },

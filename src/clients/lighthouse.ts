@@ -62,9 +62,9 @@ function render(node: NodeSpec): ClientRendering {
     cmd.on('--allow-insecure-genesis-sync', 'checkpoint_sync.enabled');
   }
 
-  if (node.cache.stateCacheSize !== undefined) cmd.set('--state-cache-size', node.cache.stateCacheSize, 'cache.state_cache_size');
+  if (node.cache.stateCacheSize !== undefined) cmd.set('--state-cache-size', node.cache.stateCacheSize, 'cache.lighthouse.state_cache_size');
   // Default 0 (block cache off) since v8.0.0, sigp/lighthouse#8066; setting it turns the cache back on.
-  if (node.cache.blockCacheSize !== undefined) cmd.set('--block-cache-size', node.cache.blockCacheSize, 'cache.block_cache_size');
+  if (node.cache.blockCacheSize !== undefined) cmd.set('--block-cache-size', node.cache.blockCacheSize, 'cache.lighthouse.block_cache_size');
 
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics-address', port: '--metrics-port' });
 

@@ -7,7 +7,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, checkpointUrlIsSecret, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, blockFileUnused, checkpointUrlIsSecret, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /** Names --network accepts in the pinned release (ephemery is built in there, not in 1.5.1). */
@@ -70,9 +70,8 @@ function render(node: NodeSpec): ClientRendering {
     if (cp.backfill) notApplicable.push({ setting: 'checkpoint_sync.backfill', reason: 'Lodestar skips backfill by default; only the hidden, experimental --sync.backfillBatchSize (a batch size, 0 = off) turns it on: add it to extra_args to try it' });
   }
 
-  // Only the hidden --chain.maxBlockStates (since v1.18.0) sizes the state cache; it is not in 1.5.1.
-  if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Lodestar\'s only state cache flag is the hidden --chain.maxBlockStates (v1.18.0 and later, not in 1.5.1): add it to extra_args on a release that has it' });
-  notApplicable.push(...blockCacheUnused(node, 'Lodestar'));
+  // No cache setting: only the hidden --chain.maxBlockStates (since v1.18.0, not in 1.5.1) sizes the state cache
+  // (docs/node.md, cache).
 
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics.address', port: '--metrics.port' });
 

@@ -5,7 +5,7 @@
 // minVersion 1.34.0: the oldest docs version kept (version-1.34.0) lists every option rendered here, `--data-dir` included.
 
 import { CommandLine } from './args.js';
-import { consensusCacheSettings, customNetwork, executionPeers, httpUrl, isPublicNetwork, releaseFile } from './execution-common.js';
+import { customNetwork, executionPeers, httpUrl, isPublicNetwork, releaseFile } from './execution-common.js';
 import type { ClientFile, ClientProfile, ClientRendering, NodeSpec } from './types.js';
 
 /**
@@ -87,7 +87,7 @@ export const nethermind: ClientProfile = {
       // Every preset puts its databases under nethermind_db/<network> (Init.BaseDbPath), peer and discovery DBs included.
       chainDataPaths: ['nethermind_db'],
       health: { kind: 'json-rpc', url: httpUrl(el.listenAddress, el.ports.http) },
-      notApplicable: consensusCacheSettings(node, 'nethermind'),
+      notApplicable: [],
       managedFlags: cmd.managed,
     };
   },

@@ -6,7 +6,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, blockFileUnused, checkpointUrlOnArgv, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, blockFileUnused, checkpointUrlOnArgv, consensusPeers, engineUrl, metricsFlags } from './consensus-common.js';
 import type { Setting } from './settings.js';
 import type { ClientProfile, ClientRendering, NodeSpec, NotApplicable } from './types.js';
 
@@ -77,10 +77,8 @@ function render(node: NodeSpec): ClientRendering {
     if (cp.backfill) notApplicable.push({ setting: 'checkpoint_sync.backfill', reason: 'Nimbus backfills blocks over p2p only to its --history horizon (prune keeps the spec minimum); history back to genesis needs --history=archive, which also keeps every historical state: add it to extra_args if wanted' });
   }
 
-  // conf.nim has only --rest-statecache-size: full states kept for REST requests (default 3), not a chain
-  // state cache; sizing it like another client's state cache would hold that many full states in memory.
-  if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Nimbus has no chain state cache flag; --rest-statecache-size only sizes the REST API\'s cache of full states (default 3)' });
-  notApplicable.push(...blockCacheUnused(node, 'Nimbus'));
+  // No cache setting: conf.nim has only --rest-statecache-size, full states kept for REST requests (default 3),
+  // not a chain state cache; sizing it like another client's state cache would hold that many full states in memory.
 
   metricsFlags(cmd, node, { on: '--metrics', address: '--metrics-address', port: '--metrics-port' });
 

@@ -8,7 +8,7 @@
 
 import { NodeformError } from '../errors.js';
 import { CommandLine } from './args.js';
-import { alternativesUnused, beaconRendering, blockCacheUnused, checkpointStateAndBlock, checkpointUrlIsSecret, consensusPeers, engineUrl } from './consensus-common.js';
+import { alternativesUnused, beaconRendering, checkpointStateAndBlock, checkpointUrlIsSecret, consensusPeers, engineUrl } from './consensus-common.js';
 import type { ClientProfile, ClientRendering, EnvironmentSetting, NodeSpec, NotApplicable } from './types.js';
 
 /** config/features/flags.go: network selection is a switch per network. */
@@ -81,8 +81,7 @@ function render(node: NodeSpec): ClientRendering {
     }
   }
 
-  if (node.cache.stateCacheSize !== undefined) notApplicable.push({ setting: 'cache.state_cache_size', reason: 'Prysm has no flag for its state cache size (none in cmd/beacon-chain/flags or config/features)' });
-  notApplicable.push(...blockCacheUnused(node, 'Prysm'));
+  // No cache setting: Prysm has no flag for its state or block cache size (none in cmd/beacon-chain/flags or config/features).
 
   if (node.monitoring.metrics) {
     cmd.set('--monitoring-host', node.monitoring.metricsAddress, 'monitoring.metrics_address');

@@ -38,8 +38,10 @@ export const SETTING_PLACES = {
   'network_tuning.peers_cl': 'network',
   'network_tuning.peers_el': 'network',
   // Caches.
-  'cache.state_cache_size': 'cache',
-  'cache.block_cache_size': 'cache',
+  'cache.lighthouse.state_cache_size': 'cache',
+  'cache.lighthouse.block_cache_size': 'cache',
+  'cache.teku.state_cache_size': 'cache',
+  'cache.teku.block_cache_size': 'cache',
   'cache.execution_cache_mb': 'cache',
   // Checkpoint sync: the provider URL is the fallback's to switch; the rest stays in the unit.
   'checkpoint_sync.url': 'checkpoint',

@@ -80,8 +80,8 @@ function render(node: NodeSpec): ClientRendering {
   }
 
   // StoreOptions.java: both are hidden (`hidden = true`) X-options, real in 26.8.0 (defaults: state 8, block 32).
-  if (node.cache.stateCacheSize !== undefined) cmd.set('--Xstore-state-cache-size', node.cache.stateCacheSize, 'cache.state_cache_size');
-  if (node.cache.blockCacheSize !== undefined) cmd.set('--Xstore-block-cache-size', node.cache.blockCacheSize, 'cache.block_cache_size');
+  if (node.cache.stateCacheSize !== undefined) cmd.set('--Xstore-state-cache-size', node.cache.stateCacheSize, 'cache.teku.state_cache_size');
+  if (node.cache.blockCacheSize !== undefined) cmd.set('--Xstore-block-cache-size', node.cache.blockCacheSize, 'cache.teku.block_cache_size');
 
   if (node.monitoring.metrics) {
     cmd.set('--metrics-enabled', 'true', 'monitoring.metrics');

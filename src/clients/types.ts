@@ -109,9 +109,9 @@ export interface CacheSpec {
   enabled: boolean;
   directory: string;
   maxSizeMb: number;
-  /** Number of states kept in memory by the consensus client, where it has such a setting. */
+  /** States the host's consensus client keeps in memory: cache.lighthouse / cache.teku .state_cache_size, for that client. */
   stateCacheSize?: number;
-  /** Blocks kept in memory, where the client has such a setting. */
+  /** Blocks it keeps in memory: cache.lighthouse / cache.teku .block_cache_size, for that client. */
   blockCacheSize?: number;
   /** Execution client's database cache in MB, where it has such a setting. */
   executionCacheMb?: number;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { redactUrl, type CheckpointFiles, type CheckpointFilesRequest } from '../node/checkpoint.js';
 import { installKey, releaseKey, type NodeInputs } from '../node/inputs.js';
+import { genesisOfState, iterationToFollow } from '../node/network.js';
 import type { NodeNeeds, ProviderNeed } from '../node/needs.js';
 import type { ProviderResult } from '../node/quorum.js';
 import type { InstallSpec } from '../clients/types.js';
@@ -15,6 +16,8 @@ export interface FetchContext {
   cacheDir: string;
   /** One line per download that is actually made (not served from the cache), e.g. for stderr. */
   progress?: (line: string) => void;
+  /** The time of the run (ms since the epoch), given by the loader: `latest` follows a release only once its chain has started. */
+  now: number;
 }
 
 /** Round one's fetch: releases, binaries and provider answers, all at once. */
@@ -35,15 +38,27 @@ export async function fetchEphemeryReleases(wanted: readonly { url: string; iter
   const { fetchRelease } = await import('./ephemery.js');
   for (const { url, iteration } of wanted) {
     try {
-      const release = await fetchRelease({
-        releaseUrl: url,
-        iteration,
-        cacheDir: context.cacheDir,
-        ...(context.progress ? { onDownload: (archive: string) => context.progress?.(`downloading the Ephemery release ${redactUrl(archive)}`) } : {}),
-      });
+      const fetch = (which: number | 'latest') =>
+        fetchRelease({
+          releaseUrl: url,
+          iteration: which,
+          cacheDir: context.cacheDir,
+          ...(context.progress ? { onDownload: (archive: string) => context.progress?.(`downloading the Ephemery release ${redactUrl(archive)}`) } : {}),
+        });
+      let release = await fetch(iteration);
+      let upcoming: { iteration: number; genesisTime: number } | undefined;
+      if (iteration === 'latest') {
+        const genesis = genesisOfState(release.files.get('genesis.ssz') ?? Buffer.alloc(0));
+        const follow = iterationToFollow(release.iteration, genesis ? Number(genesis.time) : undefined, context.now);
+        if (follow.upcoming) {
+          upcoming = follow.upcoming;
+          release = await fetch(follow.iteration);
+        }
+      }
       releases[releaseKey(url, iteration)] = {
         iteration: release.iteration,
         files: Object.fromEntries([...release.files].map(([name, bytes]) => [name, bytes.toString('base64')])),
+        ...(upcoming ? { upcoming } : {}),
       };
     } catch (error) {
       releases[releaseKey(url, iteration)] = (error as Error).message;

@@ -37,12 +37,8 @@ export const CHAIN_IDS: Record<Exclude<NetworkName, 'ephemery' | 'custom'>, numb
 
 /** Public checkpoint providers (eth-clients/checkpoint-sync-endpoints); the first is used until the providers quorum chooses. */
 export const CHECKPOINT_PROVIDERS: Record<Exclude<NetworkName, 'custom'>, string[]> = {
-  ephemery: [
-    'https://checkpoint-sync.ephemery.ethpandaops.io',
-    'https://ephemery.beaconstate.ethstaker.cc',
-    'https://beaconstate-ephemery.chainsafe.dev',
-    'https://checkpointz.bordel.wtf',
-  ],
+  // eth-clients/checkpoint-sync-endpoints endpoints/ephemery.yaml lists these two only, in this order.
+  ephemery: ['https://checkpointz.bordel.wtf', 'https://ephemery.beaconstate.ethstaker.cc'],
   mainnet: ['https://mainnet.checkpoint.sigp.io', 'https://beaconstate.info', 'https://beaconstate.ethstaker.cc'],
   hoodi: ['https://hoodi.beaconstate.ethstaker.cc', 'https://checkpoint-sync.hoodi.ethpandaops.io'],
   sepolia: ['https://sepolia.beaconstate.info', 'https://checkpoint-sync.sepolia.ethpandaops.io', 'https://beaconstate-sepolia.chainsafe.io'],
@@ -82,8 +78,35 @@ export function networkFiles(network: 'ephemery' | 'custom'): NetworkFiles {
  * besu.json (Besu's genesis) and chainspec.json (Nethermind's) when those clients run.
  */
 export const REQUIRED_NETWORK_FILES = ['config.yaml', 'genesis.ssz', 'genesis.json'] as const;
-export const OPTIONAL_NETWORK_FILES = ['boot_enr.yaml', 'bootstrap_nodes.txt', 'boot_enode.txt', 'deposit_contract_block.txt', 'besu.json', 'chainspec.json'] as const;
+/**
+ * deposit_contract_block_hash.txt: Nimbus refuses a network directory without it when config.yaml's
+ * DEPOSIT_CONTRACT_ADDRESS is not zero (status-im/nimbus-eth2 beacon_chain/networking/network_metadata.nim,
+ * loadEth2NetworkMetadata); test/unit/node/network-dir.test.ts holds what each consensus client reads.
+ */
+export const OPTIONAL_NETWORK_FILES = [
+  'boot_enr.yaml',
+  'bootstrap_nodes.txt',
+  'boot_enode.txt',
+  'deposit_contract_block.txt',
+  'deposit_contract_block_hash.txt',
+  'besu.json',
+  'chainspec.json',
+] as const;
 export const NETWORK_SOURCE_FILES: readonly string[] = [...REQUIRED_NETWORK_FILES, ...OPTIONAL_NETWORK_FILES];
+
+/**
+ * The clients' own memory cache sizes, for the docs and the schema (nodeform renders none unless set): they count
+ * different things, so the settings are per client (cache.lighthouse.*, cache.teku.*). Lighthouse: help_bn.md
+ * --state-cache-size 128, --block-cache-size 0 since v8.0.0 (sigp/lighthouse#8066). Teku: StoreOptions.java
+ * (hidden X-options) state 8, block 32.
+ */
+export const CLIENT_CACHE_DEFAULTS = {
+  lighthouse: { stateCacheSize: 128, blockCacheSize: 0 },
+  teku: { stateCacheSize: 8, blockCacheSize: 32 },
+} as const;
+
+/** Consensus clients whose memory caches nodeform sizes. */
+export const CACHE_CLIENTS = ['lighthouse', 'teku'] as const;
 
 export const CACHE_DEFAULTS = { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true } as const;
 

@@ -8,7 +8,7 @@ import { NODE_VARIABLES } from './schema.js';
 import { matchesSchema } from '../inventory/schema-check.js';
 import type { PathSegment } from '../inventory/source.js';
 import { DEFAULT_PROFILES, releaseKey, type NodeInputs } from './inputs.js';
-import { customNetwork } from './network.js';
+import { customNetwork, upcomingIterationNote } from './network.js';
 import type { NetworkFile } from './resources.js';
 import { nodeSpecFor, type NodeSpecResult } from './spec.js';
 import { compareVersions } from '../util/version.js';
@@ -34,6 +34,8 @@ export interface ResolvedNode {
   declared: NodeSpecResult & { spec: NodeSpec };
   profiles: { consensus: ClientProfile; execution: ClientProfile };
   networkFiles: NetworkFile[];
+  /** What the plan says about the node's network (a new Ephemery iteration that has not started yet). */
+  notes: string[];
 }
 
 /** Only node variables, and only when the schema took them: building on rejected values would repeat the mistake. */
@@ -86,6 +88,7 @@ export function resolveNode(
     }
   }
   let networkFiles: NetworkFile[] = [];
+  const notes: string[] = [];
   const source = result.networkSource;
   // Without fetched releases (validate, which downloads nothing) a pinned iteration still renders,
   // its chain id known, its network files left out.
@@ -107,6 +110,7 @@ export function resolveNode(
     // The host records the iteration it runs: a change of it is what triggers a reset of the chain.
     const dir = spec.network.files?.dir ?? '/etc/ethereum/ephemery';
     networkFiles = [...ephemery.files, { path: `${dir}/iteration`, base64: Buffer.from(`${release.iteration}\n`).toString('base64') }];
+    if (release.upcoming) notes.push(upcomingIterationNote(release.upcoming, release.iteration));
   }
   if (source?.kind === 'directory') {
     const dir = resolveLocalPath(source.path, paths.baseDir, paths.homeDir);
@@ -123,5 +127,5 @@ export function resolveNode(
     networkFiles = custom.files;
   }
   if (!ok) return undefined;
-  return { spec, declared, profiles, networkFiles };
+  return { spec, declared, profiles, networkFiles, notes };
 }

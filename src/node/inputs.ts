@@ -16,8 +16,12 @@ export interface NodeProfiles {
 
 export const DEFAULT_PROFILES: NodeProfiles = { consensus: CONSENSUS_PROFILES, execution: EXECUTION_PROFILES };
 
-/** An Ephemery release as fetched: its iteration and files (name -> base64), or why it could not be had. */
-export type FetchedRelease = { iteration: number; files: Record<string, string> } | string;
+/**
+ * An Ephemery release as fetched: its iteration and files (name -> base64), or why it could not be had.
+ * `upcoming`: for `latest`, a newer release whose chain has not started yet (genesis time in seconds), so
+ * this is the one before it.
+ */
+export type FetchedRelease = { iteration: number; files: Record<string, string>; upcoming?: { iteration: number; genesisTime: number } } | string;
 
 export interface NodeInputs {
   /** templates/systemd/ethereum-client.service.hbs and ethereum-init.service.hbs (the loader reads them). */

@@ -89,6 +89,25 @@ export function customNetwork(spec: NetworkSpec, files: Record<string, string>):
 }
 
 /**
+ * Which Ephemery iteration `iteration: latest` follows. Releases are published before their chain's genesis
+ * time: the newest release is followed once its genesis time (genesis.ssz's genesis_time, seconds) has come,
+ * until then the one before it, with when the new one starts. `nowMs` is given by the loader (this reads no clock).
+ */
+export function iterationToFollow(
+  latest: number,
+  genesisTime: number | undefined,
+  nowMs: number,
+): { iteration: number; upcoming?: { iteration: number; genesisTime: number } } {
+  if (genesisTime === undefined || genesisTime * 1000 <= nowMs || latest <= 0) return { iteration: latest };
+  return { iteration: latest - 1, upcoming: { iteration: latest, genesisTime } };
+}
+
+/** What the plan says while `latest` stays on the running iteration. */
+export function upcomingIterationNote(upcoming: { iteration: number; genesisTime: number }, following: number): string {
+  return `ephemery iteration ${upcoming.iteration} starts at ${new Date(upcoming.genesisTime * 1000).toISOString()}; staying on ${following} until then`;
+}
+
+/**
  * Genesis time and validators root of a genesis BeaconState in SSZ: every fork's state starts with
  * genesis_time (uint64, little-endian) and genesis_validators_root (32 bytes), so no types are needed.
  */

@@ -35,6 +35,8 @@ export interface NodePlayContext {
   notApplicable: HostWarnings;
   /** Each host's checkpoint provider decision and what the plan says about it. */
   checkpoints: Map<string, { decision: CheckpointDecision; notes: string[] }>;
+  /** What the plan says about each host's network (an Ephemery iteration not started yet). */
+  networkNotes: Map<string, string[]>;
 }
 
 /**
@@ -100,6 +102,7 @@ export function nodePlayResources(
   const resolved = resolveNode(vars, host, ctx.inputs, ctx.inventory, report);
   if (!resolved) return [];
   const { declared, profiles: selected, networkFiles } = resolved;
+  if (resolved.notes.length > 0) ctx.networkNotes.set(host, resolved.notes);
 
   // The provider is chosen on the host's own network (its genesis is known only now, from the release).
   const choice = chooseCheckpoint(resolved.spec, ctx.inputs);

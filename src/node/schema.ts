@@ -3,6 +3,7 @@
 
 import {
   CACHE_DEFAULTS,
+  CLIENT_CACHE_DEFAULTS,
   CONSENSUS_CLIENTS,
   EPHEMERY_RELEASES_URL,
   EXECUTION_CLIENTS,
@@ -141,7 +142,7 @@ const networkMapping: JsonSchema = {
       minLength: 1,
       errorMessage: 'must be a directory on the controller',
       description:
-        'Custom networks: a directory on the controller (relative to the inventory) holding config.yaml, genesis.ssz, genesis.json and optionally boot_enr.yaml or bootstrap_nodes.txt, boot_enode.txt, deposit_contract_block.txt, besu.json, chainspec.json.',
+        'Custom networks: a directory on the controller (relative to the inventory) holding config.yaml, genesis.ssz, genesis.json and optionally boot_enr.yaml or bootstrap_nodes.txt, boot_enode.txt, deposit_contract_block.txt, deposit_contract_block_hash.txt, besu.json, chainspec.json.',
     },
     chain_id: count(1, 2 ** 53 - 1, 'Execution chain id. Known for named networks; for custom networks, default: genesis.json\'s config.chainId.'),
     bootnodes_cl: {
@@ -222,8 +223,28 @@ export const NODE_VARIABLES: Record<string, KnownVariable> = {
         enabled: nodeBoolean(`Keep downloaded checkpoint states for reuse. Default: ${CACHE_DEFAULTS.enabled}.`),
         directory: hostPath(`Where cached states are kept. Default: ${CACHE_DEFAULTS.directory}.`),
         max_size_mb: count(1, 10_000_000, `Size limit of the cache directory. Default: ${CACHE_DEFAULTS.maxSizeMb}.`),
-        state_cache_size: count(1, 100_000, 'States the consensus client keeps in memory. Default: the client\'s own.'),
-        block_cache_size: count(1, 100_000, 'Blocks the consensus client keeps in memory. Default: the client\'s own.'),
+        lighthouse: {
+          description: 'Lighthouse\'s memory caches (--state-cache-size, --block-cache-size).',
+          type: 'object',
+          errorMessage: 'must be a mapping like { state_cache_size: 128 }',
+          additionalProperties: false,
+          properties: {
+            state_cache_size: count(1, 100_000, `States Lighthouse keeps in memory (--state-cache-size). Default: Lighthouse's own, ${CLIENT_CACHE_DEFAULTS.lighthouse.stateCacheSize}.`),
+            block_cache_size: count(1, 100_000, `Blocks Lighthouse keeps in memory (--block-cache-size). Default: Lighthouse's own, ${CLIENT_CACHE_DEFAULTS.lighthouse.blockCacheSize} (off).`),
+          },
+        },
+        teku: {
+          description: 'Teku\'s store caches (--Xstore-state-cache-size, --Xstore-block-cache-size).',
+          type: 'object',
+          errorMessage: 'must be a mapping like { state_cache_size: 8 }',
+          additionalProperties: false,
+          properties: {
+            state_cache_size: count(1, 100_000, `States Teku's store keeps in memory (--Xstore-state-cache-size). Default: Teku's own, ${CLIENT_CACHE_DEFAULTS.teku.stateCacheSize}.`),
+            block_cache_size: count(1, 100_000, `Blocks Teku's store keeps in memory (--Xstore-block-cache-size). Default: Teku's own, ${CLIENT_CACHE_DEFAULTS.teku.blockCacheSize}.`),
+          },
+        },
+        state_cache_size: count(1, 100_000, 'Old name: read as cache.lighthouse.state_cache_size or cache.teku.state_cache_size for the host\'s consensus client, with a warning.'),
+        block_cache_size: count(1, 100_000, 'Old name: read as cache.lighthouse.block_cache_size or cache.teku.block_cache_size for the host\'s consensus client, with a warning.'),
         execution_cache_mb: count(1, 1_000_000, 'Execution client database cache in MB. Default: the client\'s own.'),
         expiry_hours: count(1, 100_000, `Cached states older than this are dropped. Default: ${CACHE_DEFAULTS.expiryHours}.`),
         compression: nodeBoolean(`Compress cached states. Default: ${CACHE_DEFAULTS.compression}.`),

@@ -20,8 +20,10 @@ import type {
 import { normalizeRemotePath, remotePathProblem } from '../inventory/checks.js';
 import type { PathSegment } from '../inventory/source.js';
 import {
+  CACHE_CLIENTS,
   CACHE_DEFAULTS,
   CHAIN_IDS,
+  CLIENT_CACHE_DEFAULTS,
   CHECKPOINT_PROVIDERS,
   CHECKPOINT_QUORUM,
   GENESIS_VALIDATORS_ROOTS,
@@ -177,7 +179,7 @@ export function nodeSpecFor(vars: Vars, host: string, options: NodeSpecOptions =
   const consensus = readClient(vars, 'consensus', out, options);
   const execution = readClient(vars, 'execution', out, options);
   const checkpointSync = readCheckpointSync(vars, network?.spec.name, out);
-  const cache = readCache(vars, out);
+  const cache = readCache(vars, out, consensus?.spec.client);
   const networkTuning = readTuning(vars, out);
   const monitoring = readMonitoring(vars);
   const extraArgOrigins = { consensus: consensus?.origins ?? [], execution: execution?.origins ?? [] };
@@ -423,7 +425,37 @@ function readCheckpointSync(vars: Vars, network: NetworkName | undefined, out: C
   };
 }
 
-function readCache(vars: Vars, out: Collector): CacheSpec {
+/**
+ * The consensus client's own memory caches: cache.<client>.state_cache_size / block_cache_size for Lighthouse
+ * and Teku. The old one-number cache.state_cache_size / block_cache_size meant a different thing on each (Lighthouse
+ * 128 states by default, Teku 8): still read for the host's client, with a warning naming the per-client setting.
+ */
+function clientCaches(mapping: Vars, client: ConsensusClient | undefined, out: Collector): Pick<CacheSpec, 'stateCacheSize' | 'blockCacheSize'> {
+  const cacheClient = CACHE_CLIENTS.find((name) => name === client);
+  const own: Vars = cacheClient && isRecord(mapping[cacheClient]) ? mapping[cacheClient] : {};
+  const caches: Pick<CacheSpec, 'stateCacheSize' | 'blockCacheSize'> = {};
+  for (const [key, name] of [['state_cache_size', 'stateCacheSize'], ['block_cache_size', 'blockCacheSize']] as const) {
+    const old = integer(mapping[key]);
+    if (old !== undefined) {
+      out.warning(
+        ['cache', key],
+        `cache.${key} is an old name: Lighthouse and Teku size their caches differently (${describeDefaults(key)}), so the setting is per client: ` +
+          `write cache.lighthouse.${key} and/or cache.teku.${key}. Until then it is read as the host's consensus client's own (no other client has one)`,
+        { key: true },
+      );
+    }
+    const value = integer(own[key]) ?? (cacheClient ? old : undefined);
+    if (value !== undefined) caches[name] = value;
+  }
+  return caches;
+}
+
+function describeDefaults(key: 'state_cache_size' | 'block_cache_size'): string {
+  const name = key === 'state_cache_size' ? 'stateCacheSize' : 'blockCacheSize';
+  return CACHE_CLIENTS.map((client) => `${client === 'lighthouse' ? 'Lighthouse' : 'Teku'}'s default ${CLIENT_CACHE_DEFAULTS[client][name]}`).join(', ');
+}
+
+function readCache(vars: Vars, out: Collector, client: ConsensusClient | undefined): CacheSpec {
   const mapping: Vars = isRecord(vars.cache) ? vars.cache : {};
   const optional = (key: string, name: keyof CacheSpec) => {
     const value = integer(mapping[key]);
@@ -433,8 +465,7 @@ function readCache(vars: Vars, out: Collector): CacheSpec {
     enabled: nodeBoolean(mapping.enabled) ?? CACHE_DEFAULTS.enabled,
     directory: out.hostPath(['cache', 'directory'], mapping.directory, CACHE_DEFAULTS.directory),
     maxSizeMb: integer(mapping.max_size_mb) ?? CACHE_DEFAULTS.maxSizeMb,
-    ...optional('state_cache_size', 'stateCacheSize'),
-    ...optional('block_cache_size', 'blockCacheSize'),
+    ...clientCaches(mapping, client, out),
     ...optional('execution_cache_mb', 'executionCacheMb'),
     expiryHours: integer(mapping.expiry_hours) ?? CACHE_DEFAULTS.expiryHours,
     compression: nodeBoolean(mapping.compression) ?? CACHE_DEFAULTS.compression,

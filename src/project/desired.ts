@@ -74,6 +74,7 @@ export function buildDesired(input: BuildInput): BuildResult {
     warnings,
     notApplicable: new HostWarnings(),
     checkpoints: new Map(),
+    networkNotes: new Map(),
   };
   const tagFilter = { tags: input.tags, skipTags: input.skipTags };
   const desired: Desired[] = [];
@@ -111,12 +112,14 @@ export function buildDesired(input: BuildInput): BuildResult {
     const merged = mergeDeclarations(resources, host, source, hostProblems);
     checkRestartOn(merged, declaredFiles, host, source, hostProblems);
     const checkpoint = nodes.checkpoints.get(host);
+    const notes = [...(nodes.networkNotes.get(host) ?? []), ...(checkpoint?.notes ?? [])];
     desired.push({
       host,
       connection: hostConnection(host, vars, inventory),
       settings: hostSettings(vars),
       vars,
-      ...(checkpoint ? { checkpoint: checkpoint.decision, notes: checkpoint.notes } : {}),
+      ...(checkpoint ? { checkpoint: checkpoint.decision } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
       resources: merged
         .map((entry) => entry.resource)
         .filter((resource) => isSelectedByTags(resource.tags, tagFilter))

@@ -51,6 +51,11 @@ export interface LoadOptions {
   /** One line per long download (an Ephemery release, a client binary, a checkpoint state), e.g. to stderr. */
   progress?: (line: string) => void;
   /**
+   * The time of the run, ms since the epoch (the CLI passes its io's clock): `network.iteration: latest` follows
+   * a new Ephemery release only once its genesis time has passed. Default: the time the load starts.
+   */
+  now?: number;
+  /**
    * Called with the hosts the run will handle as soon as the inventory, playbook and -e parse without a
    * problem, before templates are read and rendered: a plan starts connecting then. Never called when they have
    * problems, so a broken configuration contacts no host.
@@ -209,7 +214,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     // Phase 3, I/O: fetch it all, once. validate downloads and probes nothing; local directories it reads.
     node = { templates: await readNodeTemplates(builtinTemplates), networkSources: await readNetworkSources(needs.networkSourceDirs) };
     if (!options.offline) {
-      const fetchContext = { cacheDir: cacheDirOf(options), ...(options.progress ? { progress: options.progress } : {}) };
+      const fetchContext = { cacheDir: cacheDirOf(options), now: options.now ?? Date.now(), ...(options.progress ? { progress: options.progress } : {}) };
       Object.assign(node, await fetchNodeNeeds(needs, fetchContext));
       // The fleet cache's files depend on which providers agree: a second pure round, then its fetch.
       const files = projectCheckpointFileNeeds(parsed, projectOptions, node);

@@ -12,8 +12,10 @@ import { ephemeryNode, mainnetNode } from './specs.js';
 describe('settings and where their flags go', () => {
   it.each<[Setting, ReturnType<typeof settingArea>]>([
     ['cache.execution_cache_mb', 'cache'],
-    ['cache.state_cache_size', 'cache'],
-    ['cache.block_cache_size', 'cache'],
+    ['cache.lighthouse.state_cache_size', 'cache'],
+    ['cache.lighthouse.block_cache_size', 'cache'],
+    ['cache.teku.state_cache_size', 'cache'],
+    ['cache.teku.block_cache_size', 'cache'],
     ['network_tuning.peers_cl', 'network'],
     ['network_tuning.peers_el', 'network'],
     ['consensus.peers', 'network'],

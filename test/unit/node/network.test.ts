@@ -9,7 +9,7 @@ import { formatProblem } from '../../../src/errors.js';
 import { checkProject } from '../../../src/project/load.js';
 import type { FileResource, UnitResource } from '../../../src/model/types.js';
 import { networkFiles } from '../../../src/node/defaults.js';
-import { customNetwork } from '../../../src/node/network.js';
+import { customNetwork, iterationToFollow, upcomingIterationNote } from '../../../src/node/network.js';
 import { BASE_DIR, buildNode, heads, nodeHost } from './helpers.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -136,5 +136,24 @@ describe('the loader reads config_source from disk', () => {
     expect(result.problems.map((p) => formatProblem(p).split('\n')[0]!.replace(`${root}/`, ''))).toEqual([
       `inventory.yaml:4:47: all.hosts.lab1.network.config_source: cannot read the directory ${root}/net: no such directory (host lab1)`,
     ]);
+  });
+});
+
+describe('iterationToFollow (iteration: latest)', () => {
+  const GENESIS = 1_720_000_000;
+  it.each([
+    ['before the new chain starts: the one before, and when the new one starts', GENESIS * 1000 - 1, { iteration: 161, upcoming: { iteration: 162, genesisTime: GENESIS } }],
+    ['at its genesis time: the new one', GENESIS * 1000, { iteration: 162 }],
+    ['after it: the new one', GENESIS * 1000 + 86_400_000, { iteration: 162 }],
+  ])('%s', (_name, now, expected) => {
+    expect(iterationToFollow(162, GENESIS, now)).toEqual(expected);
+  });
+
+  it('a release whose genesis time cannot be read is followed', () => {
+    expect(iterationToFollow(162, undefined, 0)).toEqual({ iteration: 162 });
+  });
+
+  it('the note names both iterations and the start in UTC', () => {
+    expect(upcomingIterationNote({ iteration: 162, genesisTime: GENESIS }, 161)).toBe('ephemery iteration 162 starts at 2024-07-03T09:46:40.000Z; staying on 161 until then');
   });
 });

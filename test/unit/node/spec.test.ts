@@ -114,9 +114,9 @@ describe('defaults per network', () => {
     ['mainnet', { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95' } }, 'https://mainnet.checkpoint.sigp.io', 2],
     ['hoodi', { name: 'hoodi', chainId: 560048, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f' } }, 'https://hoodi.beaconstate.ethstaker.cc', 1],
     ['sepolia', { name: 'sepolia', chainId: 11155111, bootnodesCl: [], bootnodesEl: [], genesis: { validatorsRoot: '0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078' } }, 'https://sepolia.beaconstate.info', 2],
-    ['ephemery', { name: 'ephemery', files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
-    [{ name: 'ephemery', iteration: 161 }, { name: 'ephemery', iteration: 161, chainId: 39438161, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
-    [{ name: 'ephemery', iteration: 0 }, { name: 'ephemery', iteration: 0, chainId: 39438000, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpoint-sync.ephemery.ethpandaops.io', 3],
+    ['ephemery', { name: 'ephemery', files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpointz.bordel.wtf', 1],
+    [{ name: 'ephemery', iteration: 161 }, { name: 'ephemery', iteration: 161, chainId: 39438161, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpointz.bordel.wtf', 1],
+    [{ name: 'ephemery', iteration: 0 }, { name: 'ephemery', iteration: 0, chainId: 39438000, files: ephemeryFiles, bootnodesCl: [], bootnodesEl: [] }, 'https://checkpointz.bordel.wtf', 1],
     [
       { name: 'custom', config_source: 'net', chain_id: 7, bootnodes_cl: ['enr:-x'], bootnodes_el: ['enode://y'] },
       { name: 'custom', chainId: 7, files: Object.fromEntries(Object.entries(ephemeryFiles).map(([k, v]) => [k, v.replace('ephemery', 'custom')])), bootnodesCl: ['enr:-x'], bootnodesEl: ['enode://y'] },
@@ -167,7 +167,7 @@ describe('checkpoint sync', () => {
 describe('cache, network tuning and monitoring', () => {
   it('take what is set and default the rest', () => {
     const node = spec({
-      cache: { enabled: true, state_cache_size: 64, block_cache_size: 16, execution_cache_mb: 2048, compression: false },
+      cache: { enabled: true, lighthouse: { state_cache_size: 64, block_cache_size: 16 }, teku: { state_cache_size: 4 }, execution_cache_mb: 2048, compression: false },
       network_tuning: { retries: 0, backoff: { strategy: 'fixed', min_seconds: 5 } },
       monitoring: { metrics: 'yes', metrics_address: '0.0.0.0' },
     });

@@ -270,11 +270,20 @@ describe('warnings', () => {
   });
 
   it('settings a client cannot use are named with the hosts and where they were set', () => {
+    const inventory = `all:\n  vars:\n    network: { name: ephemery, iteration: 161 }\n    execution: { client: besu }\n    cache: { execution_cache_mb: 32 }\n  hosts:\n    a: { consensus: { client: lighthouse } }\n    b: { consensus: { client: teku } }\n`;
+    const result = buildNode({ inventory });
+    expect(result.problems).toEqual([]);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      'inventory.yaml:5:34: all.vars.cache.execution_cache_mb: cache.execution_cache_mb does not apply to besu (hosts a and b): besu has no supported database cache size option: --cache-last-blocks counts blocks and --Xplugin-rocksdb-cache-capacity is an experimental X option (besu CLI, RocksDBCLIOptions.java)',
+    ]);
+  });
+
+  it('the old one-number cache settings warn at their place, naming each host\'s per-client setting', () => {
     const inventory = `all:\n  vars:\n    network: { name: ephemery, iteration: 161 }\n    execution: { client: geth }\n    cache: { state_cache_size: 32 }\n  hosts:\n    a: { consensus: { client: lighthouse } }\n    b: { consensus: { client: teku } }\n`;
     const result = buildNode({ inventory });
     expect(result.problems).toEqual([]);
     expect(result.warnings.map(formatProblem)).toEqual([
-      'inventory.yaml:5:32: all.vars.cache.state_cache_size: cache.state_cache_size does not apply to geth (hosts a and b): consensus-side setting (beacon states kept in memory); geth has no such flag',
+      "inventory.yaml:5:14: all.vars.cache.state_cache_size: cache.state_cache_size is an old name: Lighthouse and Teku size their caches differently (Lighthouse's default 128, Teku's default 8), so the setting is per client: write cache.lighthouse.state_cache_size and/or cache.teku.state_cache_size. Until then it is read as the host's consensus client's own (no other client has one)",
     ]);
   });
 });
