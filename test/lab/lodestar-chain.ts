@@ -1,5 +1,5 @@
 // A real checkpoint provider for lab tests: the Lodestar 1.5.1 dev chain ("node1" of the lodestar-lab
-// reference, ../shared/reference/lodestar-lab/scripts/node1.sh): one beacon node with 8 interop validators,
+// recipe the project carries in test/lab/lodestar-recipe): one beacon node with 8 interop validators,
 // phase0, MINIMAL preset (8 slots an epoch), run on this machine as a child process, bound to its own
 // loopback address (one of a lab slot's free addresses, slotAddress(slot, 1-10)), REST and p2p there only.
 // Plus peerWithChain(): peers a second Lodestar node with it through the admin API, like connect2.sh; and

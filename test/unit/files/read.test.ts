@@ -57,10 +57,10 @@ describe('the loader refuses what it cannot read, before any host', () => {
 
 describe('group_vars and host_vars links', () => {
   it('follows a linked file and a linked directory (shared files linked in)', async () => {
-    const dir = project({ 'inventory.yaml': INVENTORY, 'shared/common.yaml': 'port: 9000\n', 'shared/beacon/ports.yaml': 'rpc: 5052\n' });
+    const dir = project({ 'inventory.yaml': INVENTORY, 'linked/common.yaml': 'port: 9000\n', 'linked/beacon/ports.yaml': 'rpc: 5052\n' });
     mkdirSync(join(dir, 'group_vars'));
-    symlinkSync('../shared/common.yaml', join(dir, 'group_vars', 'all.yaml'));
-    symlinkSync('../shared/beacon', join(dir, 'group_vars', 'beacon'));
+    symlinkSync('../linked/common.yaml', join(dir, 'group_vars', 'all.yaml'));
+    symlinkSync('../linked/beacon', join(dir, 'group_vars', 'beacon'));
     const loaded = await loadInventory({ inventoryPath: join(dir, 'inventory.yaml') });
     expect(loaded.inventory.groups.all!.vars).toMatchObject({ port: 9000 });
     expect(loaded.inventory.groups.beacon!.vars).toMatchObject({ rpc: 5052 });
