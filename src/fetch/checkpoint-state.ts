@@ -35,6 +35,7 @@ import { NodeformError } from '../errors.js';
 import { normaliseRoot } from '../node/quorum.js';
 import { openSsz, type BlockInfo, type Preset, type SszSession, type StateInfo } from './ssz.js';
 import { sha256Hex } from '../util/sha256.js';
+import { readBounded } from './body.js';
 
 export interface DownloadCheckpointOptions {
   providerUrl: string;
@@ -117,22 +118,8 @@ const errText = (e: unknown) => {
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
 };
 
-async function readBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`answer larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function errorBody(res: Dispatcher.ResponseData): Promise<string> {
-  const text = (await readBody(res.body, 64 * 1024).catch(() => Buffer.alloc(0))).toString('utf8').trim();
+  const text = (await readBounded(res.body, 64 * 1024).catch(() => Buffer.alloc(0))).toString('utf8').trim();
   let message = text.slice(0, 200);
   try {
     const m = (JSON.parse(text) as { message?: unknown }).message;
@@ -178,7 +165,7 @@ export async function downloadCheckpoint(opts: DownloadCheckpointOptions): Promi
     let block: BlockInfo;
     let blockBytes: Uint8Array;
     let format: 'ssz' | 'json';
-    const body = await readBody(res.body, JSON_LIMIT).catch((e: unknown) => {
+    const body = await readBounded(res.body, JSON_LIMIT).catch((e: unknown) => {
       throw new CheckpointError(provider, `reading the block failed: ${errText(e)}`, { url: blockUrl, cause: e });
     });
     try {

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { NetworkTuningSpec } from '../clients/types.js';
 import { genesisMatches, normaliseRoot, type ProbeNetwork, type ProviderResult } from '../node/quorum.js';
+import { readBounded } from './body.js';
 
 export { genesisMatches, type ProbeNetwork, type ProviderResult } from '../node/quorum.js';
 
@@ -211,18 +212,9 @@ async function withRetries<T>(ctx: Context, run: (signal: AbortSignal) => Promis
 const JSON_LIMIT = 1 << 20;
 
 async function readJson(body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > JSON_LIMIT) {
-      body.destroy();
-      throw new AnswerError(`answer larger than ${JSON_LIMIT} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
+  const bytes = await readBounded(body, JSON_LIMIT, (message) => new AnswerError(message));
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new AnswerError('answer is not JSON');
   }
