@@ -179,7 +179,7 @@ export class YamlSource implements SourceFile, Locator {
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
-    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems(), ...source.openVaultValues(input.vault ?? []));
+    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems(), ...(text.includes(VAULT_TAG.tag) ? source.openVaultValues(input.vault ?? []) : []));
     if (problems.some((p) => p.message.startsWith('unresolved alias'))) {
       return { source, value: undefined, problems, fatal: true };
     }
