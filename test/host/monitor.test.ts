@@ -185,11 +185,20 @@ describe.each(['dash', 'bash'])('the on-host monitor under %s', (shell) => {
     expect(statSync(join(dir, 'nodeform.prom')).mode & 0o777).toBe(0o644);
   });
 
-  it('says down when the Beacon API does not answer, alerts once, and keeps the history bounded', async () => {
+  it('says down when the Beacon API does not answer, alerts once, and keeps the history bounded in bytes', async () => {
     node.up = false;
-    for (let minute = 0; minute < 5; minute++) expect(await runAt(minute, 'HISTORY_MAX_LINES=3')).toMatch(new RegExp(`^lab1-${shell}: down: the consensus client's Beacon API does not answer: `));
+    const sizes: number[] = [];
+    for (let minute = 0; minute < 8; minute++) {
+      expect(await runAt(minute, 'HISTORY_MAX_BYTES=700')).toMatch(new RegExp(`^lab1-${shell}: down: the consensus client's Beacon API does not answer: `));
+      sizes.push(statSync(join(dir, 'state/history.jsonl')).size);
+    }
     expect(received.filter((r) => r.path.startsWith('/generic')).map((r) => (r.body as { kind: string }).kind)).toEqual(['firing']);
-    expect(readFileSync(join(dir, 'state/history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // Never above the bound; trimmed (it grew past 700 bytes at some run), whole lines, the newest last.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(700);
+    expect(sizes.some((size, i) => i > 0 && size < sizes[i - 1]!)).toBe(true);
+    const lines = readFileSync(join(dir, 'state/history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { at: number });
+    expect(lines.at(-1)!.at).toBe(T0 + 7 * 60);
+    expect(lines.map((l) => l.at)).toEqual([...lines.map((l) => l.at)].sort((a, b) => a - b));
   });
 
   it('holds a change back inside the rate limit and tells the settled state after it', async () => {
