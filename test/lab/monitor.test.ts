@@ -1,5 +1,5 @@
-// The on-host sync monitor on real hosts, and the node lab of `npm run lab -- up N --nodes` it runs on: two lab
-// hosts with the stand-in clients (named so: they take the real clients' flags and serve their APIs, and sync
+// The on-host sync monitor on real hosts, and the node lab of `npm run lab -- up N --nodes` it runs on: five lab
+// hosts (every client pair of nodes.ts) with the stand-in clients (named so: they take the real clients' flags and serve their APIs, and sync
 // nothing) whose inventory makes each a node (nodes.ts); nodeform applies it with monitoring settings; the timer
 // runs the monitor on each host. A stall (the stand-in's head stopped by its stall file) is told once to a
 // webhook server and a Slack-compatible one on this machine and to Debian's real Alertmanager, its recovery once
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertmanager, type Alertmanager } from '../support/alertmanager.js';
 import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
-import { makeNodes } from './nodes.js';
+import { NODE_PAIRS, makeNodes } from './nodes.js';
 import { hostSh, nodeform, unitState } from './support.js';
 
 const SECRET = 's3cr3t';
@@ -19,7 +19,7 @@ let lab: Lab;
 let hooks: Server;
 let alertmanager: Alertmanager;
 let stalled: LabHost;
-let healthy: LabHost;
+let healthy: LabHost[];
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -36,8 +36,8 @@ const slack = (host: string) => received.filter((r) => r.path === '/slack' && r.
 const historyLines = async (h: LabHost) => (await hostSh(lab, h, 'cat /var/lib/nodeform/monitor/history.jsonl 2>/dev/null || true')).trim().split('\n').filter(Boolean);
 
 beforeAll(async () => {
-  lab = await startLab({ name: 'monitor', count: 2, slot: 27 });
-  [stalled, healthy] = lab.hosts as [LabHost, LabHost];
+  lab = await startLab({ name: 'monitor', count: NODE_PAIRS.length, slot: 27 });
+  [stalled, ...healthy] = lab.hosts as [LabHost, ...LabHost[]];
   // The webhooks and Alertmanager listen on this lab's own slot addresses, which its hosts reach.
   hooks = createServer((req, res) => {
     let body = '';
@@ -76,12 +76,13 @@ describe.sequential('the node lab and the on-host monitor', () => {
   it('the node lab\'s inventory is a node fleet by itself: plan, apply, no changes (its playbook comes from the inventory)', async () => {
     const plan = await nodeform('plan', '-i', lab.inventoryPath, '--detailed-exitcode');
     expect(plan.code, plan.stdout + plan.stderr).toBe(2);
-    expect(plan.stdout).toMatch(/Plan: \d+ to create, 0 to update, 0 to remove, 0 to restart, on 2 of 2 host/);
+    expect(plan.stdout).toMatch(/Plan: \d+ to create, 0 to update, 0 to remove, 0 to restart, on 5 of 5 host/);
     const apply = await nodeform('apply', '-i', lab.inventoryPath, '--yes');
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
-    expect(apply.stdout).toContain('Summary: 2 applied.');
+    expect(apply.stdout).toContain('Summary: 5 applied.');
     expect(plan.stdout + plan.stderr + apply.stdout + apply.stderr).not.toContain(SECRET);
-    for (const [h, cl, el] of [[stalled, 'lighthouse', 'geth'], [healthy, 'teku', 'besu']] as const) {
+    for (const [i, h] of lab.hosts.entries()) {
+      const [cl, el] = NODE_PAIRS[i]!;
       expect(await unitState(lab, h, `${cl}.service`)).toMatchObject({ enabled: 'enabled', active: 'active' });
       expect(await unitState(lab, h, `${el}.service`)).toMatchObject({ enabled: 'enabled', active: 'active' });
       expect(await unitState(lab, h, 'nodeform-monitor.timer')).toMatchObject({ enabled: 'enabled', active: 'active' });
@@ -91,7 +92,13 @@ describe.sequential('the node lab and the on-host monitor', () => {
   });
 
   it('the timer runs the monitor: history grows, the node is synced, the textfile passes promtool, nothing is told, no drift', async () => {
-    await waitFor('two runs of the monitor on each host', async () => ((await historyLines(stalled)).length >= 2 && (await historyLines(healthy)).length >= 2 ? true : undefined), 60_000);
+    const ran = async () => (await Promise.all(lab.hosts.map(async (h) => (await historyLines(h)).length >= 2))).every(Boolean);
+    await waitFor('two runs of the monitor on each host', async () => ((await ran()) ? true : undefined), 60_000);
+    // Every consensus client's stand-in API read (their ports differ), every node synced.
+    for (const h of lab.hosts) {
+      const textfile = await hostSh(lab, h, 'cat /var/lib/node_exporter/textfile_collector/nodeform.prom');
+      expect(textfile, h.name).toContain(`nodeform_sync_verdict{host="${h.name}",verdict="synced"} 1\n`);
+    }
     const sample = JSON.parse((await historyLines(stalled)).at(-1)!) as { cl_up: boolean; head_slot: number; el_up: boolean; el_block: number };
     expect(sample).toMatchObject({ cl_up: true, el_up: true });
     expect(sample.head_slot).toBeGreaterThan(0);
@@ -107,7 +114,7 @@ describe.sequential('the node lab and the on-host monitor', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   });
 
-  it('a stall is told once to each webhook and to Alertmanager, its recovery once more; the healthy host tells nothing', async () => {
+  it('a stall is told once to each webhook and to Alertmanager, its recovery once more; the healthy hosts tell nothing', async () => {
     await hostSh(lab, stalled, 'touch /var/lib/lighthouse/nodeform-standin.stall');
     // A whole window (30 s) without progress, then the next run: about 40 s.
     await waitFor('the stall alert', async () => (generic(stalled.name).length > 0 ? true : undefined), 120_000);
@@ -125,7 +132,7 @@ describe.sequential('the node lab and the on-host monitor', () => {
     await waitFor('Alertmanager to take the resolution', async () => ((await alertmanager.activeAlerts(stalled.name)).length === 0 ? true : undefined), 10_000);
     // The credentials in the URL were used (basic auth), and the healthy host told nothing.
     expect(received.filter((r) => r.path.startsWith('/generic')).map((r) => r.authorization)).toEqual([`Basic ${Buffer.from(`hook:${SECRET}`).toString('base64')}`, `Basic ${Buffer.from(`hook:${SECRET}`).toString('base64')}`]);
-    expect([...generic(healthy.name), ...slack(healthy.name), ...(await alertmanager.activeAlerts(healthy.name))]).toEqual([]);
+    for (const h of healthy) expect([...generic(h.name), ...slack(h.name), ...(await alertmanager.activeAlerts(h.name))], h.name).toEqual([]);
   });
 
   it('the webhook secret is in no unit, journal line or command line on the host', async () => {
