@@ -7,7 +7,8 @@ Accepts exactly the flags in the client's flag reference (src/clients/flags/NAME
 "unknown flag --x" on anything else. Running, a consensus client serves a small Beacon API and an execution
 client a small JSON-RPC API where its http-address/http-port flags say; the head advances one block per
 NODEFORM_STANDIN_SLOT_SECONDS (default 1), and a start reports syncing for NODEFORM_STANDIN_SYNC_SECONDS
-(default 0). In its data dir it writes a marker, identity files on first start (as the real client does)
+(default 0). While DATADIR/nodeform-standin.stall exists the head stands still (a stall: the distance grows one
+slot per slot; once the file is gone the head moves on from where it stood, caught up at once). In its data dir it writes a marker, identity files on first start (as the real client does)
 and one file per head advance under its chain-data dir; a restart resumes from the chain data, a wipe of it
 starts from 0. `init GENESIS` (geth, erigon) creates the chain data with a genesis marker and exits 0, as
 does nimbus `trustedNodeSync` (with a checkpoint marker; nothing is downloaded).
@@ -183,25 +184,42 @@ def chain_id(spec, flags):
 class Chain:
     """Head and sync state as a function of time since start; persisted as one file per block."""
 
-    def __init__(self, chaindata, slot_seconds, sync_seconds):
+    def __init__(self, chaindata, slot_seconds, sync_seconds, stall_file=None):
         self.dir = chaindata
         self.slot = slot_seconds
         self.sync = sync_seconds
         self.t0 = time.monotonic()
+        self.stall_file = stall_file
+        self.paused = 0.0
+        self.stalled_at = None
         os.makedirs(chaindata, exist_ok=True)
         blocks = [int(f[:-4]) for f in os.listdir(chaindata) if f.endswith(".blk") and f[:-4].isdigit()]
         self.start = max(blocks, default=0)
         self.written = self.start
 
+    def stalled_for(self):
+        """Seconds the current stall has lasted (None when not stalled); starts and ends stalls as the file comes and goes."""
+        now = time.monotonic()
+        stalled = self.stall_file is not None and os.path.exists(self.stall_file)
+        if stalled and self.stalled_at is None:
+            self.stalled_at = now
+        elif not stalled and self.stalled_at is not None:
+            self.paused += now - self.stalled_at
+            self.stalled_at = None
+        return None if self.stalled_at is None else now - self.stalled_at
+
     def elapsed(self):
-        return time.monotonic() - self.t0
+        stalled = self.stalled_for()
+        return time.monotonic() - (stalled or 0) - self.t0 - self.paused
 
     def head(self):
         return self.start + int(self.elapsed() / self.slot)
 
     def distance(self):
         left = self.sync - self.elapsed()
-        return 0 if left <= 0 else max(1, math.ceil(left / self.slot))
+        base = 0 if left <= 0 else max(1, math.ceil(left / self.slot))
+        stalled = self.stalled_for()
+        return base + (int(stalled / self.slot) if stalled else 0)
 
     def persist(self):
         head = self.head()
@@ -378,7 +396,7 @@ def serve(args, version, argv):
     for path in args["identity"]:
         if not os.path.exists(path):
             write_file(path, secrets.token_hex(32))
-    chain = Chain(args["chaindata"], slot, sync)
+    chain = Chain(args["chaindata"], slot, sync, os.path.join(datadir, "nodeform-standin.stall"))
     check_jwt(args)
     # A genesis or chain spec named on the command line must be readable, as for the real client.
     from_file = file_chain_id(args["genesisFile"]) if args["genesisFile"] else None
