@@ -146,7 +146,7 @@ async function readConsensus(transport: Transport, spec: NodeSpec, timeoutMs: nu
     settle(headBlock(get)),
     settle(get('/eth/v1/config/spec')),
   ]);
-  if ('error' in syncing) return { sample: { reachable: false, error: `${address}:${port}: ${syncing.error}` } };
+  if ('error' in syncing) return { sample: { reachable: false, error: syncing.error } };
   if (syncing.value.status !== 200) {
     return { sample: { reachable: true, error: `/eth/v1/node/syncing answered HTTP ${syncing.value.status}` } };
   }
@@ -188,7 +188,7 @@ async function readExecution(transport: Transport, spec: NodeSpec, timeoutMs: nu
       limit: SMALL,
     });
   } catch (error) {
-    return { sample: { reachable: false, error: `${address}:${port}: ${reasonOf(error)}` } };
+    return { sample: { reachable: false, error: reasonOf(error) } };
   }
   const body = jsonOf(answer);
   if (answer.status !== 200 || !Array.isArray(body)) {
