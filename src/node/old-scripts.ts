@@ -71,7 +71,9 @@ export const IMPORT_MAPPINGS: Record<string, ImportMapping> = {
     variable: 'monitoring',
     key: 'metrics',
     convert: flag,
-    note: 'the clients serve Prometheus metrics on their metrics ports; nodeform installs no Prometheus, Grafana or exporters: keep running those as you do now',
+    note:
+      "the clients serve Prometheus metrics on their metrics ports; nodeform installs no Prometheus or Grafana: keep running those as you do now. The old scripts' checkpoint-monitor.service is replaced by nodeform's on-host monitor, nodeform-monitor.timer (monitoring.monitor, on by default: it records each node's sync history, tells monitoring.alerts of stalls and writes node_exporter's textfile); after the first apply, run systemctl disable --now checkpoint-monitor.service on each host",
+
   },
 };
 

@@ -20,6 +20,7 @@ import { checkpointFallback, fleetCacheResources } from './checkpoint-resources.
 import { resolveNode, type Issue, type NodeReport } from './host-spec.js';
 import { installKey, type NodeInputs } from './inputs.js';
 import { bytesFile } from './builders.js';
+import { monitorResources } from './monitor-resources.js';
 import { initUnitName, envFilePath, nodeResources, unitName, type NodeResources } from './resources.js';
 import { OLD_NODE_VARIABLES, type ArgOrigin } from './spec.js';
 import type { CheckpointDecision, Resource, UnitResource } from '../model/types.js';
@@ -41,9 +42,10 @@ export interface NodePlayContext {
 
 /**
  * The tags a node play's resources carry besides the play's and `node`: an environment file's area, both areas
- * on the client units (resources.ts), `checkpoint` on the fallback and the fleet cache (checkpoint-resources.ts).
+ * on the client units (resources.ts), `checkpoint` on the fallback and the fleet cache (checkpoint-resources.ts),
+ * `monitoring` on the on-host monitor (monitor-resources.ts); both on the directories those two share.
  */
-export const NODE_TAG_SETS: readonly (readonly string[])[] = [[], ['cache'], ['network'], ['cache', 'network'], ['checkpoint']];
+export const NODE_TAG_SETS: readonly (readonly string[])[] = [[], ['cache'], ['network'], ['cache', 'network'], ['checkpoint'], ['monitoring'], ['checkpoint', 'monitoring']];
 
 /** Whether --tags/--skip-tags select anything of a node play: when not, the node is neither fetched for nor built. */
 export function nodePlaySelected(play: Play, filter: TagFilter): boolean {
@@ -216,6 +218,7 @@ export function nodePlayResources(
   resources.push(...fallback);
   const cacheFiles = spec.checkpointSync.source === 'fleet-cache' && spec.checkpointSync.enabled ? fleetCacheResources(spec, fleetFiles, [...new Set([...play.tags, 'node', 'checkpoint'])]) : [];
   resources.push(...cacheFiles);
+  if (templates.monitor) resources.push(...monitorResources(spec, host, templates.monitor, [...new Set([...play.tags, 'node', 'monitoring'])]));
 
   if (held !== undefined) {
     // What the provider choice feeds: the checkpoint file and the consensus client's units (started without

@@ -6,6 +6,7 @@ import type { ClientProfile, ClientRendering, NodeSpec } from '../clients/types.
 import type { Resource, UserResource } from '../model/types.js';
 import { bytesFile, directory, render, textFile, unit } from './builders.js';
 import type { FallbackTemplates } from './checkpoint-fallback.js';
+import type { MonitorTemplates } from './monitor-resources.js';
 import { execStart } from './systemd.js';
 
 /** The group both clients' users belong to, so each can read the shared JWT. */
@@ -19,6 +20,8 @@ export interface NodeTemplates {
   init: string;
   /** The on-host checkpoint fallback's script, service and timer (src/node/checkpoint-fallback.ts). */
   fallback?: FallbackTemplates;
+  /** The on-host sync monitor's script, service and timer (src/node/monitor-resources.ts). */
+  monitor?: MonitorTemplates;
 }
 
 /** A network file fetched by the controller (Ephemery release, custom network), bytes as base64. */

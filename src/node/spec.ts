@@ -497,6 +497,10 @@ function readTuning(vars: Vars, out: Collector): NetworkTuningSpec | undefined {
   };
 }
 
+/** The longest line the on-host monitor appends to its history (every figure at its widest), rounded up. */
+const HISTORY_LINE_BYTES = 256;
+const UNIT_SAFE_PATH = /^\/[A-Za-z0-9_@+=:,./-]*$/;
+
 function readMonitoring(vars: Vars, out: Collector): MonitoringSpec {
   const mapping: Vars = isRecord(vars.monitoring) ? vars.monitoring : {};
   const defaults = MONITORING_DEFAULTS;
@@ -523,13 +527,27 @@ function readMonitoring(vars: Vars, out: Collector): MonitoringSpec {
     historyMaxBytes: integer(mapping.history_max_bytes) ?? defaults.historyMaxBytes,
     textfileDirectory: out.hostPath(['monitoring', 'textfile_directory'], mapping.textfile_directory, defaults.textfileDirectory),
   };
+  if (!spec.monitor) return spec;
   // Speed needs two samples inside a window: a window shorter than two runs of the monitor never sees a stall.
-  if (spec.monitor && spec.stall.windowSeconds < 2 * spec.intervalSeconds) {
+  if (spec.stall.windowSeconds < 2 * spec.intervalSeconds) {
     const at = mapping.window_seconds !== undefined ? 'window_seconds' : 'interval_seconds';
     out.problem(
       ['monitoring', at],
       `window_seconds (${spec.stall.windowSeconds}) must be at least twice interval_seconds (${spec.intervalSeconds}): the on-host monitor needs two samples inside a window to measure progress`,
     );
+  }
+  // The history is cut to three quarters when it grows past its bound: what is left must still span a window.
+  const kept = Math.floor((spec.historyMaxBytes * 3) / 4 / HISTORY_LINE_BYTES);
+  const needed = Math.ceil(spec.stall.windowSeconds / spec.intervalSeconds) + 1;
+  if (kept < needed) {
+    out.problem(
+      ['monitoring', mapping.history_max_bytes !== undefined ? 'history_max_bytes' : 'window_seconds'],
+      `history_max_bytes (${spec.historyMaxBytes}) keeps about ${kept} samples, fewer than the ${needed} a window of ${spec.stall.windowSeconds} s at one sample every ${spec.intervalSeconds} s needs: raise history_max_bytes to at least ${Math.ceil((needed * HISTORY_LINE_BYTES * 4) / 3)}`,
+    );
+  }
+  // It goes into the monitor's unit (ReadWritePaths=) as it is.
+  if (!UNIT_SAFE_PATH.test(spec.textfileDirectory)) {
+    out.problem(['monitoring', 'textfile_directory'], 'must be a path without spaces, quotes, % or $ (it is named in a systemd unit)');
   }
   return spec;
 }

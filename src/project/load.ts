@@ -13,6 +13,7 @@ import type { Desired, HostConnection } from '../model/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import { fetchCheckpointFiles, fetchNodeNeeds } from '../fetch/node-inputs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
+import { MONITOR_TEMPLATE_FILES } from '../node/monitor-resources.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
@@ -303,6 +304,11 @@ async function readNodeTemplates(builtinTemplates: string): Promise<NodeTemplate
       script: await read(FALLBACK_TEMPLATE_FILES.script),
       service: await read(FALLBACK_TEMPLATE_FILES.service),
       timer: await read(FALLBACK_TEMPLATE_FILES.timer),
+    },
+    monitor: {
+      script: await read(MONITOR_TEMPLATE_FILES.script),
+      service: await read(MONITOR_TEMPLATE_FILES.service),
+      timer: await read(MONITOR_TEMPLATE_FILES.timer),
     },
   };
 }

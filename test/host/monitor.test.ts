@@ -2,7 +2,7 @@
 // Beacon API and JSON-RPC (named a stand-in: it answers the few routes the monitor reads, with figures the test
 // sets), a local webhook server and Debian's real Alertmanager. Time is replayed: each run pins NOW. Its
 // verdicts are checked against src/monitor's (the same rules in TypeScript) run by run.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderString } from '../../src/render/handlebars.js';
 import { quote } from '../../src/shell/quote.js';
 import { assessSync, MONITOR_DEFAULTS, type SyncSample } from '../../src/monitor/sync.js';
+import { startAlertmanager, type Alertmanager } from '../support/alertmanager.js';
 
 interface NodeState {
   up: boolean;
@@ -28,7 +29,7 @@ const received: { path: string; body: unknown }[] = [];
 const servers: Server[] = [];
 let beacon: string;
 let hooks: string;
-let alertmanager: { url: string; process: ChildProcess; dir: string } | undefined;
+let alertmanager: Alertmanager | undefined;
 
 function listen(handler: (req: IncomingMessage, body: string) => { status: number; body: unknown } | 'destroy'): Promise<string> {
   const server = createServer((req, res) => {
@@ -44,31 +45,6 @@ function listen(handler: (req: IncomingMessage, body: string) => { status: numbe
   });
   servers.push(server);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-}
-
-async function startAlertmanager(): Promise<{ url: string; process: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nodeform-alertmanager-'));
-  writeFileSync(join(dir, 'alertmanager.yml'), 'route:\n  receiver: none\nreceivers:\n  - name: none\n');
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-  const child = spawn('prometheus-alertmanager', [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=',
-  ], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok).catch(() => false);
-    if (ready) return { url, process: child, dir };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('prometheus-alertmanager did not become ready');
 }
 
 beforeAll(async () => {
@@ -91,16 +67,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const server of servers) server.closeAllConnections?.();
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  alertmanager?.process.kill();
-  if (alertmanager) rmSync(alertmanager.dir, { recursive: true, force: true });
+  alertmanager?.stop();
 });
-
-/** The alert names Alertmanager holds as active for a host (API v2). */
-async function activeAlerts(host: string): Promise<string[]> {
-  const answer = await fetch(`${alertmanager!.url}/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true`);
-  const alerts = (await answer.json()) as { labels: Record<string, string> }[];
-  return alerts.filter((alert) => alert.labels.host === host).map((alert) => alert.labels.alertname!);
-}
 
 const script = (() => {
   const rendered = renderString(readFileSync('templates/scripts/nodeform-monitor.sh.hbs', 'utf8'), { configPath: quote('/etc/nodeform/monitor.conf') });
@@ -161,7 +129,7 @@ describe.each(['dash', 'bash'])('the on-host monitor under %s', (shell) => {
       verdicts.push(verdict);
       samples.push({ at: (T0 + minute * 60) * 1000, consensus: { reachable: true, headSlot: node.head, syncDistance: node.distance, isSyncing: true, isOptimistic: false, elOffline: false, peers: 9 } });
       expect(verdict, `minute ${minute}`).toBe(assessSync(samples, MONITOR_DEFAULTS, (T0 + minute * 60) * 1000, 12).verdict);
-      if (minute >= 9) activeInAlertmanager.push(await activeAlerts(`lab1-${shell}`));
+      if (minute >= 9) activeInAlertmanager.push(await alertmanager!.activeAlerts(`lab1-${shell}`));
     }
     // At slot 500 from minute 5: a whole window without progress by minute 10.
     expect(verdicts).toEqual(['syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'syncing', 'stalled', 'stalled', 'stalled', 'syncing']);
@@ -185,11 +153,20 @@ describe.each(['dash', 'bash'])('the on-host monitor under %s', (shell) => {
     expect(statSync(join(dir, 'nodeform.prom')).mode & 0o777).toBe(0o644);
   });
 
-  it('says down when the Beacon API does not answer, alerts once, and keeps the history bounded', async () => {
+  it('says down when the Beacon API does not answer, alerts once, and keeps the history bounded in bytes', async () => {
     node.up = false;
-    for (let minute = 0; minute < 5; minute++) expect(await runAt(minute, 'HISTORY_MAX_LINES=3')).toMatch(new RegExp(`^lab1-${shell}: down: the consensus client's Beacon API does not answer: `));
+    const sizes: number[] = [];
+    for (let minute = 0; minute < 8; minute++) {
+      expect(await runAt(minute, 'HISTORY_MAX_BYTES=700')).toMatch(new RegExp(`^lab1-${shell}: down: the consensus client's Beacon API does not answer: `));
+      sizes.push(statSync(join(dir, 'state/history.jsonl')).size);
+    }
     expect(received.filter((r) => r.path.startsWith('/generic')).map((r) => (r.body as { kind: string }).kind)).toEqual(['firing']);
-    expect(readFileSync(join(dir, 'state/history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // Never above the bound; trimmed (it grew past 700 bytes at some run), whole lines, the newest last.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(700);
+    expect(sizes.some((size, i) => i > 0 && size < sizes[i - 1]!)).toBe(true);
+    const lines = readFileSync(join(dir, 'state/history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { at: number });
+    expect(lines.at(-1)!.at).toBe(T0 + 7 * 60);
+    expect(lines.map((l) => l.at)).toEqual([...lines.map((l) => l.at)].sort((a, b) => a - b));
   });
 
   it('holds a change back inside the rate limit and tells the settled state after it', async () => {

@@ -1,13 +1,15 @@
-// npm run lab -- up [COUNT] | down | status   (options: --name lab --slot 0 --dir .lab)
-// Boots lab hosts that stay up after the command returns, for trying nodeform by hand.
+// npm run lab -- up [COUNT] [--nodes] | down | status   (options: --name lab --slot 0 --dir .lab)
+// Boots lab hosts that stay up after the command returns, for trying nodeform by hand. With --nodes the hosts get
+// the stand-in clients and an inventory whose playbook (playbooks/fleet.yaml) makes each host a node (nodes.ts).
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LabError, answersSsh, isRunning, readPids, startLab, stopLabProcesses } from './lab.js';
+import { NODE_PAIRS, makeNodes } from './nodes.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const usage = `usage: npm run lab -- up [COUNT=3] | down | status   [--name lab] [--slot 0] [--dir .lab]`;
+const usage = `usage: npm run lab -- up [COUNT=3] [--nodes] | down | status   [--name lab] [--slot 0] [--dir .lab]`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -15,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: 'string', default: 'lab' }, slot: { type: 'string', default: '0' }, dir: { type: 'string' } },
+      options: { name: { type: 'string', default: 'lab' }, slot: { type: 'string', default: '0' }, dir: { type: 'string' }, nodes: { type: 'boolean', default: false } },
     });
   } catch (err) {
     return fail(`${(err as Error).message}\n${usage}`, 2);
@@ -23,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const dir = resolve(values.dir ?? join(repo, '.lab'));
   const [command, countArg, ...rest] = positionals;
-  if (rest.length > 0 || (command !== 'up' && countArg !== undefined)) return fail(usage, 2);
+  if (rest.length > 0 || (command !== 'up' && (countArg !== undefined || values.nodes))) return fail(usage, 2);
 
   switch (command) {
     case 'up': {
@@ -40,10 +42,15 @@ async function main(argv: string[]): Promise<number> {
         detach: true,
         inventoryExtra: { nodeform_playbook: relative(dir, join(repo, 'playbooks', 'demo.yaml')) },
       });
+      if (values.nodes) await makeNodes(lab);
       const rel = (p: string) => relative(process.cwd(), p) || '.';
       console.log(`lab: ${lab.hosts.length} host(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      for (const h of lab.hosts) console.log(`  ${h.name.padEnd(12)} ${h.address}:${h.port}`);
-      console.log(`inventory: ${rel(lab.inventoryPath)}`);
+      for (const [i, h] of lab.hosts.entries()) {
+        const pair = values.nodes ? `  ${NODE_PAIRS[i % NODE_PAIRS.length]!.join(' + ')} (stand-ins)` : '';
+        console.log(`  ${h.name.padEnd(12)} ${h.address}:${h.port}${pair}`);
+      }
+      console.log(`inventory: ${rel(lab.inventoryPath)}${values.nodes ? ' (playbooks/fleet.yaml: each host a node on mainnet, no checkpoint sync)' : ''}`);
+      if (values.nodes) console.log(`try:       node bin/nodeform.js plan -i ${rel(lab.inventoryPath)}   (then apply --yes; reset --to original)`);
       console.log(`ssh:       ssh -F /dev/null -i ${rel(lab.clientKey)} -o UserKnownHostsFile=${rel(lab.knownHosts)} root@${lab.hosts[0]!.address}`);
       console.log('stop:      npm run lab -- down');
       return 0;

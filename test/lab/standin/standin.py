@@ -7,10 +7,10 @@ Accepts exactly the flags in the client's flag reference (src/clients/flags/NAME
 "unknown flag --x" on anything else. Running, a consensus client serves a small Beacon API and an execution
 client a small JSON-RPC API where its http-address/http-port flags say; the head advances one block per
 NODEFORM_STANDIN_SLOT_SECONDS (default 1), and a start reports syncing for NODEFORM_STANDIN_SYNC_SECONDS
-(default 0). While DATADIR/nodeform-standin.stall exists the head stands still (a stall: the distance grows one
-slot per slot; once the file is gone the head moves on from where it stood, caught up at once). In its data dir it writes a marker, identity files on first start (as the real client does)
+(default 0). In its data dir it writes a marker, identity files on first start (as the real client does)
 and one file per head advance under its chain-data dir; a restart resumes from the chain data, a wipe of it
-starts from 0. `init GENESIS` (geth, erigon) creates the chain data with a genesis marker and exits 0, as
+starts from 0. While DATADIR/nodeform-standin.stall exists the head stops (a stall: the distance grows); once it
+is removed the head catches up at two slots per slot. `init GENESIS` (geth, erigon) creates the chain data with a genesis marker and exits 0, as
 does nimbus `trustedNodeSync` (with a checkpoint marker; nothing is downloaded).
 --check-args prints what it parsed as JSON and exits, for tests. SIGTERM/SIGINT stop it at once, exit 0.
 """
@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SLOTS_PER_EPOCH = 32
 NETWORK_IDS = {"mainnet": 1, "sepolia": 11155111, "holesky": 17000, "hoodi": 560048}
 MARKER = "nodeform-standin.json"
+# While this file is in the data dir, the head does not move (a stalled node).
+STALL_FILE = "nodeform-standin.stall"
 
 
 def client(kind, name, port, version, identity, chain, subcommands=None, needs_subcommand=False,
@@ -182,44 +184,49 @@ def chain_id(spec, flags):
 
 
 class Chain:
-    """Head and sync state as a function of time since start; persisted as one file per block."""
+    """Head and sync state as a function of time since start; persisted as one file per block.
+
+    While the file STALL_FILE exists in the data dir the head stops (the clock goes on, so the distance grows);
+    once it is gone the head moves at two slots per slot until it has caught up with the clock again.
+    """
 
     def __init__(self, chaindata, slot_seconds, sync_seconds, stall_file=None):
         self.dir = chaindata
         self.slot = slot_seconds
         self.sync = sync_seconds
-        self.t0 = time.monotonic()
         self.stall_file = stall_file
-        self.paused = 0.0
-        self.stalled_at = None
+        self.t0 = time.monotonic()
+        self.lock = threading.Lock()
+        self.last = self.t0
+        # Slots gained since start (a fraction between slots); equals the clock's unless stalled or catching up.
+        self.progress = 0.0
         os.makedirs(chaindata, exist_ok=True)
         blocks = [int(f[:-4]) for f in os.listdir(chaindata) if f.endswith(".blk") and f[:-4].isdigit()]
         self.start = max(blocks, default=0)
         self.written = self.start
 
-    def stalled_for(self):
-        """Seconds the current stall has lasted (None when not stalled); starts and ends stalls as the file comes and goes."""
-        now = time.monotonic()
-        stalled = self.stall_file is not None and os.path.exists(self.stall_file)
-        if stalled and self.stalled_at is None:
-            self.stalled_at = now
-        elif not stalled and self.stalled_at is not None:
-            self.paused += now - self.stalled_at
-            self.stalled_at = None
-        return None if self.stalled_at is None else now - self.stalled_at
-
     def elapsed(self):
-        stalled = self.stalled_for()
-        return time.monotonic() - (stalled or 0) - self.t0 - self.paused
+        return time.monotonic() - self.t0
+
+    def tick(self):
+        with self.lock:
+            now = time.monotonic()
+            step, self.last = (now - self.last) / self.slot, now
+            clock = (now - self.t0) / self.slot
+            if self.stall_file and os.path.exists(self.stall_file):
+                return
+            # Within a slot of the clock it keeps up with it; further behind it gains two slots per slot.
+            self.progress = clock if self.progress + 1 >= clock else min(clock, self.progress + 2 * step)
 
     def head(self):
-        return self.start + int(self.elapsed() / self.slot)
+        self.tick()
+        return self.start + int(self.progress)
 
     def distance(self):
+        self.tick()
+        behind = int(self.elapsed() / self.slot) - int(self.progress)
         left = self.sync - self.elapsed()
-        base = 0 if left <= 0 else max(1, math.ceil(left / self.slot))
-        stalled = self.stalled_for()
-        return base + (int(stalled / self.slot) if stalled else 0)
+        return max(behind, 0 if left <= 0 else max(1, math.ceil(left / self.slot)))
 
     def persist(self):
         head = self.head()
@@ -396,7 +403,7 @@ def serve(args, version, argv):
     for path in args["identity"]:
         if not os.path.exists(path):
             write_file(path, secrets.token_hex(32))
-    chain = Chain(args["chaindata"], slot, sync, os.path.join(datadir, "nodeform-standin.stall"))
+    chain = Chain(args["chaindata"], slot, sync, os.path.join(datadir, STALL_FILE))
     check_jwt(args)
     # A genesis or chain spec named on the command line must be readable, as for the real client.
     from_file = file_chain_id(args["genesisFile"]) if args["genesisFile"] else None

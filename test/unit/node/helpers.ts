@@ -7,6 +7,7 @@ import type { VarsFile } from '../../../src/inventory/inventory.js';
 import { buildProject, parseSources, projectNeeds, type ProjectResult, type ProjectSources } from '../../../src/project/project.js';
 import type { NodeNeeds } from '../../../src/node/needs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../../../src/node/checkpoint-fallback.js';
+import { MONITOR_TEMPLATE_FILES } from '../../../src/node/monitor-resources.js';
 import type { NodeTemplates } from '../../../src/node/resources.js';
 import type { ProviderResult } from '../../../src/node/quorum.js';
 
@@ -19,6 +20,11 @@ export const NODE_TEMPLATES: NodeTemplates = {
     script: template(FALLBACK_TEMPLATE_FILES.script),
     service: template(FALLBACK_TEMPLATE_FILES.service),
     timer: template(FALLBACK_TEMPLATE_FILES.timer),
+  },
+  monitor: {
+    script: template(MONITOR_TEMPLATE_FILES.script),
+    service: template(MONITOR_TEMPLATE_FILES.service),
+    timer: template(MONITOR_TEMPLATE_FILES.timer),
   },
 };
 

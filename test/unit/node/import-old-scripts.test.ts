@@ -122,6 +122,12 @@ describe('import of an inventory of the old scripts', async () => {
     expect(names).toEqual([...MAPPED.map(([n]) => n), ...WARNED.map(([n]) => n), ...KEPT.map(([n]) => n)].sort());
   });
 
+  it('monitoring_enabled says that nodeform-monitor.timer replaces the old checkpoint-monitor.service, and what to do with that', () => {
+    const line = changes.find((l) => l.includes('monitoring_enabled -> monitoring.metrics'));
+    expect(line).toMatch(/checkpoint-monitor\.service is replaced by nodeform's on-host monitor, nodeform-monitor\.timer \(monitoring\.monitor, on by default/);
+    expect(line).toMatch(/run systemctl disable --now checkpoint-monitor\.service on each host\)$/);
+  });
+
   it.each(MAPPED)('%s is mapped to %s, with its value', (name, setting, values) => {
     const lines = changes.filter((line) => line.includes(`${name} -> ${setting}`));
     expect(lines.length).toBe(variablesOf(old).get(name)!.length);

@@ -127,7 +127,7 @@ describe('the loader reads config_source from disk', () => {
     const result = await checkProject({ inventoryPath: join(root, 'inventory.yaml'), playbookPath: join(root, 'playbook.yaml') });
     expect(result.problems.map(formatProblem)).toEqual([]);
     const paths = result.desired[0]!.resources.filter((r): r is FileResource => r.kind === 'file').map((r) => r.path);
-    expect(paths.filter((p) => !p.endsWith('.env'))).toEqual(['/etc/ethereum/custom/besu.json', '/etc/ethereum/custom/config.yaml', '/etc/ethereum/custom/genesis.json', '/etc/ethereum/custom/genesis.ssz', '/etc/ethereum/jwt.hex']);
+    expect(paths.filter((p) => !p.endsWith('.env') && !p.includes('/nodeform/'))).toEqual(['/etc/ethereum/custom/besu.json', '/etc/ethereum/custom/config.yaml', '/etc/ethereum/custom/genesis.json', '/etc/ethereum/custom/genesis.ssz', '/etc/ethereum/jwt.hex']);
   });
 
   it('a missing directory is a problem at the value', async () => {

@@ -6,23 +6,26 @@ import { BASE_DIR, NODE_TEMPLATES, buildNode, heads, nodeHost } from './helpers.
 const ids = (result: ReturnType<typeof buildNode>, host = 0) => result.desired[host]!.resources.map((r) => r.id);
 
 describe('a node play', () => {
-  it('tags every resource with the play\'s tags and node; cache, network and checkpoint files and the units also with theirs', () => {
+  it('tags every resource with the play\'s tags and node; cache, network and checkpoint files, the units and the on-host monitor also with theirs', () => {
     const result = buildNode({ inventory: nodeHost(), playbook: '- hosts: all\n  tags: [eth, ephemery]\n  ethereum_node: true\n' });
     const tagsOf = (id: string) => result.desired[0]!.resources.find((r) => r.id === id)!.tags.join(',');
     expect(new Set(result.desired[0]!.resources.map((r) => r.tags.join(',')))).toEqual(
-      new Set(['eth,ephemery,node', 'eth,ephemery,node,cache', 'eth,ephemery,node,network', 'eth,ephemery,node,checkpoint', 'eth,ephemery,node,cache,network']),
+      new Set(['eth,ephemery,node', 'eth,ephemery,node,cache', 'eth,ephemery,node,network', 'eth,ephemery,node,checkpoint', 'eth,ephemery,node,cache,network', 'eth,ephemery,node,monitoring']),
     );
     expect(tagsOf('file:/etc/ethereum/lighthouse.checkpoint.env')).toBe('eth,ephemery,node,checkpoint');
     expect(tagsOf('file:/etc/ethereum/geth.cache.env')).toBe('eth,ephemery,node,cache');
     expect(tagsOf('file:/etc/ethereum/lighthouse.network.env')).toBe('eth,ephemery,node,network');
     expect(tagsOf('unit:geth.service')).toBe('eth,ephemery,node,cache,network');
     expect(tagsOf('dir:/var/lib/geth')).toBe('eth,ephemery,node');
+    expect(tagsOf('unit:nodeform-monitor.timer')).toBe('eth,ephemery,node,monitoring');
+    expect(tagsOf('file:/etc/nodeform/monitor.conf')).toBe('eth,ephemery,node,monitoring');
     expect(result.desired[0]!.resources.every((r) => r.origin === 'playbook.yaml:3:3')).toBe(true);
   });
 
   it.each([
-    [['node'], 18],
+    [['node'], 25],
     [['checkpoint'], 1],
+    [['monitoring'], 7],
     [['cache'], 4],
     [['network'], 4],
     [['other'], 0],

@@ -227,6 +227,20 @@ describe('cache, network tuning and monitoring', () => {
       { path: 'monitoring.interval_seconds', message: 'window_seconds (300) must be at least twice interval_seconds (600): the on-host monitor needs two samples inside a window to measure progress' },
     ]);
     expect(problems({ monitoring: { textfile_directory: 'textfiles' } })).toEqual([{ path: 'monitoring.textfile_directory', message: expect.stringMatching(/absolute/) }]);
+    expect(problems({ monitoring: { textfile_directory: '/var/lib/node%exporter' } })).toEqual([
+      { path: 'monitoring.textfile_directory', message: 'must be a path without spaces, quotes, % or $ (it is named in a systemd unit)' },
+    ]);
+  });
+
+  it('monitoring: a history bound that cannot hold a window is refused', () => {
+    // 4096 bytes: 3072 after a trim, 12 samples of at most 256 bytes; a 660 s window at 60 s needs 12.
+    expect(problems({ monitoring: { history_max_bytes: 4096, window_seconds: 660 } })).toEqual([]);
+    expect(problems({ monitoring: { history_max_bytes: 4096, window_seconds: 720 } })).toEqual([
+      {
+        path: 'monitoring.history_max_bytes',
+        message: 'history_max_bytes (4096) keeps about 12 samples, fewer than the 13 a window of 720 s at one sample every 60 s needs: raise history_max_bytes to at least 4438',
+      },
+    ]);
   });
 
   it('a min_seconds above the default max raises the max with it', () => {
