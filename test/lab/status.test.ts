@@ -10,7 +10,8 @@ import { run } from '../../src/cli/main.js';
 import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
-import { startAlertmanager, startWebhookServer, type Alertmanager, type WebhookServer } from '../support/alert-receivers.js';
+import { startWebhookServer, type WebhookServer } from '../support/webhook-server.js';
+import { startAlertmanager, type Alertmanager } from '../support/alertmanager.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
 import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
 
@@ -137,7 +138,7 @@ describe.sequential('nodeform status on lab hosts', () => {
       { host: staller.name, kind: 'firing', verdict: 'stalled', reason: expect.stringContaining('moved 0 slots'), at: expect.stringMatching(/Z$/) },
     ]);
     expect(hostsOf(hooks, '/slack', staller.name)).toEqual([{ text: expect.stringContaining(`${staller.name} is stalled: the head moved 0 slots`) }]);
-    expect(await alertmanager.active(staller.name)).toEqual(['NodeformSyncStalled']);
+    expect(await alertmanager.activeAlerts(staller.name)).toEqual(['NodeformSyncStalled']);
     // The webhook's credentials and token appear nowhere nodeform writes.
     expect(r.stdout + r.stderr).not.toContain('s3cr3t');
 
@@ -158,7 +159,7 @@ describe.sequential('nodeform status on lab hosts', () => {
       expect.objectContaining({ kind: 'resolved', verdict: 'stalled' }),
     ]);
     expect(hostsOf(hooks, '/slack', staller.name)).toHaveLength(2);
-    expect(await alertmanager.active(staller.name)).toEqual([]);
+    expect(await alertmanager.activeAlerts(staller.name)).toEqual([]);
   }, 150_000);
 
   it('--watch on a terminal: one line and a bar per host, redrawn in place; Ctrl-C ends it', async () => {
@@ -243,8 +244,8 @@ describe.sequential('nodeform status on lab hosts', () => {
       // Each is told once.
       expect(hostsOf(hooks, '/generic', synced.name)).toEqual([expect.objectContaining({ kind: 'firing', verdict: 'down' })]);
       expect(hostsOf(hooks, '/generic', syncing.name)).toEqual([expect.objectContaining({ kind: 'firing', verdict: 'el-offline' })]);
-      expect((await alertmanager.active(synced.name)).sort()).toEqual(['NodeformNodeDown']);
-      expect((await alertmanager.active(syncing.name)).sort()).toEqual(['NodeformExecutionOffline']);
+      expect((await alertmanager.activeAlerts(synced.name)).sort()).toEqual(['NodeformNodeDown']);
+      expect((await alertmanager.activeAlerts(syncing.name)).sort()).toEqual(['NodeformExecutionOffline']);
       const prom = await nodeform('status', '-i', inventory, playbook, '--prometheus', '--no-alerts');
       expect(prom.code).toBe(1);
       expect(prom.stdout).toContain(`nodeform_node_up{host="${synced.name}"} 0`);
