@@ -7,6 +7,7 @@ import type { NodeSpec } from '../clients/types.js';
 import { redactUrl } from '../node/checkpoint.js';
 import { parseFallbackSwitch } from '../node/checkpoint-fallback.js';
 import { ETC_DIR, envFilePath, unitName } from '../node/resources.js';
+import { UNIT_DIR } from '../model/types.js';
 import { command } from '../shell/quote.js';
 
 export interface UnitState {
@@ -37,12 +38,16 @@ export interface HostState {
 
 const MAX_FILE_BYTES = 65_536;
 
-/** The files read: the iteration (Ephemery only) and the consensus client's checkpoint settings. */
-function watchedFiles(spec: NodeSpec): { iteration?: string; checkpoint: string[] } {
+/**
+ * The files read: the iteration (Ephemery only), the consensus client's checkpoint settings, and its unit (where a
+ * fleet-cache state file is named on the command line; only that is read from it, since it names other URLs).
+ */
+function watchedFiles(spec: NodeSpec): { iteration?: string; checkpoint: string[]; unit: string } {
   const client = spec.consensus.client;
   return {
     ...(spec.network.name === 'ephemery' ? { iteration: `${spec.network.files?.dir ?? '/etc/ethereum/ephemery'}/iteration` } : {}),
     checkpoint: [envFilePath(client, 'checkpoint'), `${ETC_DIR}/${client}.checkpoint.yaml`],
+    unit: `${UNIT_DIR}/${unitName(client)}`,
   };
 }
 
@@ -58,7 +63,7 @@ export function hostStateCommand(spec: NodeSpec): string {
     parts.push(`printf '@unit %s\\n' ${command([unit])}`);
     parts.push(`${command(['systemctl', 'show', '--property=LoadState,ActiveState,SubState,NRestarts', '--', unit])} 2>/dev/null`);
   }
-  for (const path of [...(files.iteration ? [files.iteration] : []), ...files.checkpoint]) {
+  for (const path of [...(files.iteration ? [files.iteration] : []), ...files.checkpoint, files.unit]) {
     parts.push(`if [ -f ${command([path])} ]; then printf '@file %s\\n' ${command([path])}; head -c ${MAX_FILE_BYTES} ${command([path])} | base64 -w0; echo; fi`);
   }
   return `${parts.join('; ')}; exit 0`;
@@ -96,18 +101,21 @@ export function parseHostState(spec: NodeSpec, stdout: string): HostState {
   const iterationText = files.iteration !== undefined ? contents.get(files.iteration)?.trim() : undefined;
   const iteration = iterationText !== undefined && /^\d+$/.test(iterationText) ? Number(iterationText) : undefined;
   const checkpointText = files.checkpoint.map((path) => contents.get(path)).filter((text): text is string => text !== undefined).join('\n');
-  return { units: unitStates, ...(iteration !== undefined ? { iteration } : {}), checkpoint: checkpointStart(spec, checkpointText) };
+  return { units: unitStates, ...(iteration !== undefined ? { iteration } : {}), checkpoint: checkpointStart(spec, checkpointText, contents.get(files.unit) ?? '') };
 }
 
-/** From the checkpoint files' text: a fleet-cache state file, else the provider URL, else genesis (checkpoint sync off). */
-export function checkpointStart(spec: NodeSpec, text: string): CheckpointStart {
+/**
+ * From the checkpoint files' text (and the unit's, for a state file on the command line): a fleet-cache state file,
+ * else the provider URL, else genesis (checkpoint sync off).
+ */
+export function checkpointStart(spec: NodeSpec, text: string, unitText = ''): CheckpointStart {
   const switchNote = parseFallbackSwitch(text);
   const switched = switchNote ? { switched: { ...switchNote, from: redactUrl(switchNote.from), to: redactUrl(switchNote.to) } } : {};
   const body = text
     .split(/\r?\n/)
     .filter((line) => !line.startsWith('#'))
     .join('\n');
-  const stateFile = /(\/[^\s'"=]*checkpoint-state\.ssz)/.exec(body)?.[1];
+  const stateFile = /(\/[^\s'"=]*checkpoint-state\.ssz)/.exec(`${body}\n${unitText}`)?.[1];
   if (stateFile) return { source: 'fleet-cache', from: stateFile, ...switched };
   const url = /https?:\/\/[^\s'"\\]+/.exec(body)?.[0];
   if (url) return { source: 'provider', from: redactUrl(url), ...switched };

@@ -18,6 +18,7 @@ describe('host state', () => {
     expect(line).toContain('-- besu.service');
     expect(line).toContain('/etc/ethereum/ephemery/iteration');
     expect(line).toContain('/etc/ethereum/teku.checkpoint.env');
+    expect(line).toContain('/etc/systemd/system/teku.service');
     expect(hostStateCommand(spec({ network: 'mainnet' }))).not.toContain('iteration');
   });
 
@@ -61,6 +62,13 @@ describe('host state', () => {
       '# Switched by nodeform-checkpoint-fallback at 2026-01-01T00:00:00Z: https://a.example -> https://b.example: a did not answer\nX="--checkpoint-sync-url=https://b.example"',
     );
     expect(switched).toMatchObject({ source: 'provider', from: 'https://b.example', switched: { from: 'https://a.example', to: 'https://b.example', why: 'a did not answer' } });
+    // Lodestar names the fleet cache's state on its command line (the unit), not in the environment file; the
+    // unit's other URLs (the Engine API) are never taken for a provider.
+    expect(checkpointStart(s, '', 'ExecStart=/usr/local/bin/lodestar beacon --execution.urls=http://127.0.0.1:8551 --checkpointState=/var/cache/nodeform/checkpoint-state.ssz')).toEqual({
+      source: 'fleet-cache',
+      from: '/var/cache/nodeform/checkpoint-state.ssz',
+    });
+    expect(checkpointStart(s, '', 'ExecStart=/usr/local/bin/teku --ee-endpoint=http://127.0.0.1:8551')).toEqual({ source: 'unknown' });
     expect(checkpointStart(spec({ checkpoint_sync: { enabled: false } }), '')).toEqual({ source: 'genesis' });
     expect(checkpointStart(s, '')).toEqual({ source: 'unknown' });
   });
