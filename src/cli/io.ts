@@ -11,4 +11,6 @@ export interface CliIO {
   cwd: string;
   /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
   now?: () => number;
+  /** Calls `handler` on the first interrupt (SIGINT) instead of dying; returns a function that stops listening. status --watch ends on it. */
+  onInterrupt?: (handler: () => void) => () => void;
 }

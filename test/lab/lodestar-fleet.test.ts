@@ -186,6 +186,19 @@ describe.sequential('a Lodestar 1.5.1 dev chain feeds the fleet cache; a second 
     expect(init).toMatch(new RegExp(`slot=${metadata.state.slot}\\b`));
     expect(init).toContain(`stateRoot=${metadata.state.root}`);
     expect(all).not.toContain('Initializing genesis state');
+
+    // nodeform status, through the SSH connection: syncing, from the fleet cache's state file.
+    const status = await nodeform('status', '-i', inventory, playbook, '--json', '--no-alerts');
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const seen = (JSON.parse(status.stdout) as { hosts: Record<string, unknown>[] }).hosts[0]!;
+    mark(`status while unpeered: ${String(seen.verdict)}: ${String(seen.reason)}`);
+    expect(seen).toMatchObject({
+      host: host.name,
+      verdict: 'syncing',
+      consensus: { client: 'lodestar', reachable: true, is_syncing: true, head_slot: metadata.state.slot, version: expect.stringMatching(/^Lodestar\/v1\.5\.1/) },
+      units: [expect.objectContaining({ name: 'lodestar.service', active: 'active' }), expect.objectContaining({ name: 'geth.service', active: 'active' })],
+      checkpoint: { source: 'fleet-cache', from: STATE },
+    });
   }, 120_000);
 
   it('peered with node1 it syncs, then follows node1\'s head on the same chain', async () => {
@@ -226,5 +239,13 @@ describe.sequential('a Lodestar 1.5.1 dev chain feeds the fleet cache; a second 
       () => `node2 finalized ${JSON.stringify(both[0])}, node1 ${JSON.stringify(both[1])}`,
     );
     mark(`node2 finalized epoch ${finalized.epoch}, as node1`);
+
+    // And nodeform status now calls it synced (its history on the controller saw it syncing before).
+    const status = await nodeform('status', '-i', inventory, playbook, '--json', '--no-alerts');
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const seen = (JSON.parse(status.stdout) as { hosts: Record<string, unknown>[] }).hosts[0]!;
+    mark(`status once synced: ${String(seen.verdict)}: ${String(seen.reason)}`);
+    expect(seen).toMatchObject({ verdict: 'synced', consensus: { is_syncing: false } });
+    expect((seen.consensus as { finalized_epoch: number }).finalized_epoch).toBeGreaterThanOrEqual(Number(finalized.epoch));
   }, 120_000);
 });

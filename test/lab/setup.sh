@@ -25,8 +25,8 @@ if [ "$mode" = --deps-only ]; then npm_deps; exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "setup: run as root (the lab boots containers with systemd-nspawn)" >&2; exit 1; fi
 
 packages=(debootstrap systemd-container openssh-server openssh-client iproute2 util-linux procps ca-certificates)
-# The tests also check monitoring with Debian's real promtool and Alertmanager, and HTML reports in headless Chromium.
-[ "$mode" = --no-lodestar ] || packages+=(prometheus prometheus-alertmanager chromium)
+# The tests also check monitoring with Debian's real promtool and Alertmanager, HTML reports in headless Chromium, and status --watch in tmux.
+[ "$mode" = --no-lodestar ] || packages+=(prometheus prometheus-alertmanager chromium tmux)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
