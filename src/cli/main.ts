@@ -60,6 +60,14 @@ export function main(): void {
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
     prompt: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       try {
