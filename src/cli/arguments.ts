@@ -33,6 +33,10 @@ const OPTIONS = {
   'wipe-data': { type: 'boolean' },
   'prune-data': { type: 'boolean' },
   force: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  prometheus: { type: 'boolean' },
+  'no-alerts': { type: 'boolean' },
   // apply as a rollout (docs/rollouts.md)
   serial: { type: 'string' },
   canary: { type: 'string' },
@@ -49,7 +53,7 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
@@ -88,6 +92,13 @@ export interface CommandLine {
   pruneData: boolean;
   write: boolean;
   noColor: boolean;
+  /** status --watch, every --interval seconds. */
+  watch: boolean;
+  intervalSeconds: number;
+  /** status --prometheus: the text exposition format. */
+  prometheus: boolean;
+  /** status --no-alerts: send no webhooks. */
+  noAlerts: boolean;
   /** apply as a rollout: set when any rollout option is given. `given` holds what the command line said (for --resume's check). */
   rollout?: { options: RolloutOptions; given: Partial<RolloutOptions>; resume: boolean };
 }
@@ -136,6 +147,11 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (json && (name === 'apply' || name === 'reset') && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
+  if (values.prometheus && json) throw usageError('--prometheus and --json are two formats: choose one');
+  if (values.prometheus && values.watch) throw usageError('--prometheus prints one look at the hosts: use it without --watch (a scrape or a timer repeats it)');
+  if (values.interval !== undefined && !values.watch) throw usageError('--interval is for status --watch');
+  const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
+  if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
   const playbook = positionals[1];
   const line: CommandLine = {
     command: name,
@@ -161,6 +177,10 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     pruneData: values['prune-data'] === true,
     write: values.write === true,
     noColor: values['no-color'] === true,
+    watch: values.watch === true,
+    intervalSeconds,
+    prometheus: values.prometheus === true,
+    noAlerts: values['no-alerts'] === true,
   };
   if (values.inventory) line.inventoryPath = resolve(cwd, values.inventory);
   if (playbook) line.playbookPath = resolve(cwd, playbook);

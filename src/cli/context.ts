@@ -114,11 +114,14 @@ function execFileText(file: string, args: string[]): Promise<{ stdout: string; e
   });
 }
 
-/**
- * The controller's own state (a rollout's run record): $XDG_STATE_HOME/nodeform, or ~/.local/state/nodeform.
- */
+/** The controller's own state (a rollout's run record, status's history): $XDG_STATE_HOME/nodeform, or ~/.local/state/nodeform. */
 export function controllerStateDir(env: CliIO['env']): string {
-  return join(env.XDG_STATE_HOME ?? join(homeDirectory(env), '.local', 'state'), 'nodeform');
+  return join(env.XDG_STATE_HOME || join(homeDirectory(env), '.local', 'state'), 'nodeform');
+}
+
+/** Where status keeps each host's sync history and alert state: $XDG_STATE_HOME/nodeform/status, or ~/.local/state/nodeform/status. */
+export function statusHistoryDir(env: CliIO['env']): string {
+  return join(controllerStateDir(env), 'status');
 }
 
 function homeDirectory(env: CliIO['env']): string {

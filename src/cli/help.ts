@@ -19,6 +19,11 @@ Usage:
   nodeform providers -i INVENTORY [PLAYBOOK]    ask each node's checkpoint providers, cross-check them and show
                                               the trusted checkpoint and the choice (exit 1 if a node has none)
   nodeform history  -i INVENTORY              list each host's generations
+  nodeform status   -i INVENTORY [PLAYBOOK]     each node's sync state: verdict (synced, syncing, stalled,
+                                              optimistic, el-offline, down) and why, head, distance, speed,
+                                              ETA, peers, execution lag, versions, units, Ephemery iteration,
+                                              checkpoint; through the SSH connection (no port is opened);
+                                              alerts the node's monitoring.alerts webhooks on a change
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
                                               cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node
                                               settings, warn about each one it cannot map, resolve {{ name }},
@@ -67,6 +72,11 @@ Options:
                           declared state changed. Ctrl-C in a rollout finishes the hosts in flight; twice,
                           rolls them back without waiting for their gates
       --write             import: rewrite the files in place, keeping FILE.bak
+      --watch             status: look again every --interval seconds until Ctrl-C; redrawn in place with a
+                          progress bar per host on a terminal, one plain line per host per round otherwise
+      --interval S        status --watch: seconds between looks (default 5)
+      --prometheus        status: the figures in Prometheus' text format (nodeform_* metrics)
+      --no-alerts         status: send no webhook alerts
       --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
   -h, --help              this help
   -V, --version           version

@@ -11,6 +11,6 @@ export interface CliIO {
   cwd: string;
   /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
   now?: () => number;
-  /** Calls `handler` on each Ctrl-C (SIGINT) and SIGTERM until the returned function is called; absent: signals keep their default. */
+  /** Calls `handler` on each interrupt (SIGINT, SIGTERM) instead of dying, until the returned function is called: a rollout finishes or rolls back its hosts in flight, status --watch ends. */
   onInterrupt?: (handler: () => void) => () => void;
 }
