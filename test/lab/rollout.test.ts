@@ -107,7 +107,7 @@ describe.sequential('rollouts on 6 hosts', () => {
     const doc = JSON.parse(r.stdout);
     expect(outputSchemaErrors('apply', doc)).toBe('');
     expect(states(doc)).toEqual(['h1 1 done', 'h2 2 done', 'h3 2 done', 'h4 3 done', 'h5 3 done', 'h6 4 done']);
-    expect(doc.rollout.hosts[0].why).toMatch(/^applied \(generation \d+\); gate passed: 2 unit\(s\) active/);
+    expect(doc.rollout.hosts[0].why).toMatch(/^applied \(generation \d+\); gate passed: 2 unit\(s\) active; synced: head at slot \d+/);
     expect(await allGenerations()).toEqual(before.map((n) => n + 1));
   });
 
@@ -192,4 +192,19 @@ describe.sequential('rollouts on 6 hosts', () => {
     expect(resumed.stderr).toContain('3 host(s) already finished are left alone; 3 to go');
     expect((await allGenerations()).map((n, i) => n - before[i]!)).toEqual([1, 1, 1, 1, 1, 1]);
   }, 240_000);
+
+  it('the gate is the monitoring verdict: a consensus client still syncing passes --gate progressing, not --gate synced', async () => {
+    const h6 = lab.hosts[5]!;
+    // h6's stand-ins now report syncing (head moving) for an hour after each start.
+    await installStandins(lab, [h6], { clients: ['lighthouse', 'geth'], syncSeconds: 3600 });
+    // A new consensus peer target restarts Lighthouse alone; the execution peers stay as the last case left them.
+    const change = (cl: number) => ['-e', JSON.stringify({ network_tuning: { peers_el: peers, peers_cl: cl } })];
+    const synced = await nodeform('apply', '-i', inventory(), playbook, ...change(41), '--limit', h6.name, '--gate', 'synced', '--gate-timeout', '15', '--yes', '--json');
+    expect(synced.code).toBe(1);
+    const [host] = JSON.parse(synced.stdout).rollout.hosts as RolloutHost[];
+    expect(host).toMatchObject({ state: 'rolled-back', why: expect.stringMatching(/^gate failed: not passed within --gate-timeout 15s: the node is syncing, not synced: .*slots behind.*; rolled back/) });
+    const progressing = await nodeform('apply', '-i', inventory(), playbook, ...change(42), '--limit', h6.name, '--gate', 'progressing', '--gate-timeout', '30', '--yes', '--json');
+    expect(progressing.code, progressing.stderr).toBe(0);
+    expect((JSON.parse(progressing.stdout).rollout.hosts as RolloutHost[])[0]).toMatchObject({ state: 'done', why: expect.stringMatching(/gate passed: 2 unit\(s\) active; progressing: \d+ slots behind/) });
+  }, 120_000);
 });

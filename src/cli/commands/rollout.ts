@@ -5,6 +5,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Planned } from '../../apply/run.js';
+import type { NodeSpec } from '../../clients/types.js';
+import { sampleNodes } from '../../observe/collect.js';
 import { runRollout } from '../../apply/run-rollout.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import { parseRecord, RECORD_VERSION, resourceDigests, resumeProblems, type RecordInputs, type RunRecord } from '../../rollout/record.js';
@@ -48,12 +50,13 @@ function alive(pid: number): boolean {
 /** apply -i INV [--serial ...] and apply -i INV --resume. */
 export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promise<Outcome> {
   const given = inputsOf(ctx.line);
+  let nodeSpecs: Record<string, NodeSpec> = {};
   const path = recordPath(ctx, given.inventoryPath);
   const previous = await readRecord(path);
   if (!rollout.resume) {
     if (previous && !previous.finished) ctx.views.diagnostics.progress(`an interrupted rollout of this inventory (run ${previous.runId}) is replaced by this one; apply --resume would have continued it`);
     return withPool(ctx, async (transports) => {
-      const planned = await planSelected(ctx, given, transports);
+      const planned = await planSelected(ctx, given, transports, (specs) => (nodeSpecs = specs));
       const batches = rolloutBatches(planned.map((p) => p.plan.host), rollout.options);
       const identity = runIdentity();
       const started = new Date(ctx.io.now?.() ?? Date.now()).toISOString();
@@ -71,7 +74,7 @@ export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promi
         outcomes: [],
         finished: false,
       };
-      return run(ctx, transports, planned, record, path);
+      return run(ctx, transports, planned, nodeSpecs, record, path);
     });
   }
   if (!previous) throw usageError(`--resume: no rollout of ${given.inventoryPath} to resume (its run record would be ${path})`);
@@ -83,7 +86,7 @@ export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promi
   const inputs = { ...previous.inputs, ...(given.playbookPath !== undefined ? { playbookPath: given.playbookPath } : {}) };
   const record: RunRecord = { ...previous, pid: process.pid };
   return withPool(ctx, async (transports) => {
-    const planned = await planSelected(ctx, inputs, transports);
+    const planned = await planSelected(ctx, inputs, transports, (specs) => (nodeSpecs = specs));
     const problems = resumeProblems(previous, {
       inputs: { playbookPath: given.playbookPath, ...(ctx.line.extraVars.length ? { extraVars: given.extraVars } : {}), limit: given.limit, tags: given.tags, skipTags: given.skipTags },
       options: rollout.given,
@@ -92,7 +95,7 @@ export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promi
     if (problems.length) {
       throw usageError(`--resume: the rollout (run ${previous.runId}) cannot be continued as it was planned:\n  ${problems.join('\n  ')}\nStart a new rollout without --resume, or put the inputs back as they were.`);
     }
-    return run(ctx, transports, planned, record, path);
+    return run(ctx, transports, planned, nodeSpecs, record, path);
   });
 }
 
@@ -100,7 +103,7 @@ function recordInputs(inputs: ReturnType<typeof inputsOf>): RecordInputs {
   return Object.fromEntries(Object.entries(inputs).filter(([, value]) => value !== undefined)) as unknown as RecordInputs;
 }
 
-async function run(ctx: CommandContext, transports: TransportPool, planned: Planned[], record: RunRecord, path: string): Promise<Outcome> {
+async function run(ctx: CommandContext, transports: TransportPool, planned: Planned[], nodeSpecs: Record<string, NodeSpec>, record: RunRecord, path: string): Promise<Outcome> {
   const view = ctx.views.apply();
   const done = new Set(record.outcomes.map((o) => o.host));
   // A resumed rollout shows (and asks about) only what is left.
@@ -131,6 +134,13 @@ async function run(ctx: CommandContext, transports: TransportPool, planned: Plan
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       interrupts: () => interrupts,
+      // The gate's look at a node host: the status collector's (src/observe/collect.ts), through the host's connection.
+      sampleNode: async (p, _transport, at) => {
+        const spec = nodeSpecs[p.plan.host];
+        if (!spec) return undefined;
+        const [observation] = await sampleNodes([{ host: p.plan.host, connection: p.desired.connection, spec }], (c) => transports.get(c), { now: () => at, forks: 1 });
+        return observation?.sample;
+      },
       save: (state) => {
         const next: RunRecord = { ...record, ...state, updatedAt: new Date(now()).toISOString() };
         if (state.stopped === undefined) delete next.stopped;
