@@ -4,7 +4,7 @@
 import type { HostResult } from '../model/results.js';
 import type { SyncSample } from '../monitor/sync.js';
 import { judgeGate, parseUnitShow, unitShowCommand, type GateSample, type GateVerdict } from '../rollout/gate.js';
-import { afterApply, afterGate, afterRollback, nextStep, summarize, type ApplyStep, type HostOutcome, type RolloutOptions, type RolloutSummary } from '../rollout/runner.js';
+import { afterApply, afterGate, afterRollback, nextStep, summarize, withEarlierApply, type HostOutcome, type RolloutOptions, type RolloutSummary } from '../rollout/runner.js';
 import type { Transport } from '../transport/types.js';
 import { eachLimited } from '../util/parallel.js';
 import { applyHost, errorText, rollBack, scriptOptionsFor, type ApplyOptions, type Connector, type Planned } from './run.js';
@@ -24,7 +24,7 @@ export interface RolloutIO {
   /** How many times the operator interrupted (Ctrl-C): 1 finishes the hosts in flight, 2 rolls them back without waiting for their gates. */
   interrupts(): number;
   /** The run record, after each change of what is in flight or done. */
-  save(state: { outcomes: HostOutcome[]; inFlight: string[]; stopped?: string; finished: boolean }): Promise<void>;
+  save(state: { outcomes: HostOutcome[]; inFlight: string[]; applied: Record<string, number>; stopped?: string; finished: boolean }): Promise<void>;
   /** A batch starts; a host's outcome is known (progress for a person). */
   onBatch?(index: number, count: number, hosts: readonly string[]): void;
   onOutcome?(outcome: HostOutcome): void;
@@ -42,12 +42,19 @@ export interface RolloutRun {
   interrupted: boolean;
 }
 
-export async function runRollout(planned: readonly Planned[], batches: string[][], options: RolloutOptions, done: readonly HostOutcome[], io: RolloutIO): Promise<RolloutRun> {
+export async function runRollout(
+  planned: readonly Planned[],
+  batches: string[][],
+  options: RolloutOptions,
+  earlier: { outcomes: readonly HostOutcome[]; applied?: Record<string, number> },
+  io: RolloutIO,
+): Promise<RolloutRun> {
   const byHost = new Map(planned.map((p) => [p.plan.host, p]));
-  const outcomes = new Map(done.map((o) => [o.host, o]));
+  const outcomes = new Map(earlier.outcomes.map((o) => [o.host, o]));
+  const applied: Record<string, number> = { ...earlier.applied };
   const inFlight = new Set<string>();
   const results: HostResult[] = [];
-  const save = (extra: { stopped?: string; finished: boolean }) => io.save({ outcomes: [...outcomes.values()], inFlight: [...inFlight], ...extra });
+  const save = (extra: { stopped?: string; finished: boolean }) => io.save({ outcomes: [...outcomes.values()], inFlight: [...inFlight], applied: { ...applied }, ...extra });
   let stopped: string | undefined;
   for (;;) {
     const step = nextStep(batches, outcomes, options.maxFail, io.interrupts() > 0);
@@ -64,7 +71,7 @@ export async function runRollout(planned: readonly Planned[], batches: string[][
       const p = byHost.get(host)!;
       inFlight.add(host);
       await save({ finished: false });
-      const outcome = await rollOne(p, batch, options, io, results);
+      const outcome = await rollOne(p, batch, options, io, results, applied, () => save({ finished: false }));
       outcomes.set(host, outcome);
       inFlight.delete(host);
       io.onOutcome?.(outcome);
@@ -78,16 +85,31 @@ export async function runRollout(planned: readonly Planned[], batches: string[][
   return { summary: summarize(batches, outcomes, why), results, interrupted };
 }
 
-async function rollOne(p: Planned, batch: number, options: RolloutOptions, io: RolloutIO, results: HostResult[]): Promise<HostOutcome> {
+async function rollOne(
+  p: Planned,
+  batch: number,
+  options: RolloutOptions,
+  io: RolloutIO,
+  results: HostResult[],
+  applied: Record<string, number>,
+  save: () => Promise<void>,
+): Promise<HostOutcome> {
   const host = p.plan.host;
   const result = await applyHost(p, io.connect, io.apply);
   results.push(result);
-  const step: ApplyStep = {
-    status: result.status,
-    ...(result.error !== undefined ? { error: result.error } : {}),
-    ...(result.generation !== undefined ? { generation: result.generation } : {}),
-    ...(result.rolledBack !== undefined ? { selfRollback: { ok: result.rolledBack } } : {}),
-  };
+  const step = withEarlierApply(
+    {
+      status: result.status,
+      ...(result.error !== undefined ? { error: result.error } : {}),
+      ...(result.generation !== undefined ? { generation: result.generation } : {}),
+      ...(result.rolledBack !== undefined ? { selfRollback: { ok: result.rolledBack } } : {}),
+    },
+    applied[host],
+  );
+  if (step.status === 'applied' && step.generation !== undefined && applied[host] === undefined) {
+    applied[host] = step.generation;
+    await save();
+  }
   const next = afterApply(host, batch, step);
   if (next.kind === 'outcome') return next.outcome;
   let transport: Transport;

@@ -33,6 +33,8 @@ export interface RunRecord {
   declared: Record<string, Record<string, string>>;
   /** Hosts whose apply or gate was running when the record was written last. */
   inFlight: string[];
+  /** The generation each host's apply sealed, recorded before its gate (a resumed rollout can still roll it back). */
+  applied?: Record<string, number>;
   outcomes: HostOutcome[];
   /** Set when the rollout ran to its end or stopped on its own (--max-fail): nothing to resume. */
   finished: boolean;

@@ -71,6 +71,14 @@ export interface ApplyStep {
   selfRollback?: { ok: boolean };
 }
 
+/**
+ * A host this rollout applied before its controller was killed comes back unchanged when resumed: it still carries
+ * the rollout's change, so it is gated as applied and rolled back to before it if it fails.
+ */
+export function withEarlierApply(step: ApplyStep, earlier: number | undefined): ApplyStep {
+  return step.status === 'unchanged' && earlier !== undefined ? { ...step, status: 'applied', generation: earlier } : step;
+}
+
 /** After the apply: gate the host, or it failed (and was or was not rolled back by the apply itself). */
 export function afterApply(host: string, batch: number, step: ApplyStep): { kind: 'gate' } | { kind: 'outcome'; outcome: HostOutcome } {
   if (step.status === 'applied' || step.status === 'unchanged') return { kind: 'gate' };

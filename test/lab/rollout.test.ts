@@ -165,6 +165,9 @@ describe.sequential('rollouts on 6 hosts', () => {
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('1 host(s) already finished are left alone; 5 to go');
     expect(resumed.stdout).toContain('Summary: 6 done (4 batch(es)).');
+    // Batch 2's hosts were applied before the kill: resumed, their plan is empty, and they are gated as applied
+    // by this rollout (a failing gate would roll that generation back).
+    expect(resumed.stdout).toMatch(new RegExp(`^  ${h2.name} \\(batch 2\\): done: applied \\(generation ${before[1]! + 1}\\); gate passed`, 'm'));
     // Each host changed exactly once: the canary was not redone, batch 2's hosts were gated, not applied again.
     expect(await allGenerations()).toEqual(before.map((n) => n + 1));
     for (const h of lab.hosts) expect(await peersOn(h)).toBe(`--maxpeers ${peers}`);

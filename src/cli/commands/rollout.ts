@@ -128,7 +128,7 @@ async function run(ctx: CommandContext, transports: TransportPool, planned: Plan
   const now = () => ctx.io.now?.() ?? Date.now();
   let writing = Promise.resolve();
   try {
-    const result = await runRollout(planned, record.batches, record.options, record.outcomes, {
+    const result = await runRollout(planned, record.batches, record.options, { outcomes: record.outcomes, ...(record.applied ? { applied: record.applied } : {}) }, {
       connect: (c) => transports.get(c),
       apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds },
       now,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSize, type SizeSpec } from '../../../src/rollout/batches.js';
-import { afterApply, afterGate, afterRollback, nextStep, rolloutBatches, summarize, type HostOutcome, type NextStep } from '../../../src/rollout/runner.js';
+import { afterApply, afterGate, afterRollback, nextStep, rolloutBatches, summarize, withEarlierApply, type HostOutcome, type NextStep } from '../../../src/rollout/runner.js';
 
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `h${i + 1}`);
 const size = (text: string): SizeSpec => {
@@ -106,5 +106,13 @@ describe('what becomes of a host', () => {
     });
     expect(afterRollback('a', 2, 'gate failed: x', { ok: true, text: 'rolled back' }, 4)).toEqual({ host: 'a', batch: 2, state: 'rolled-back', why: 'gate failed: x; rolled back', generation: 4 });
     expect(afterRollback('a', 2, 'gate failed: x', { ok: false, text: 'rolling back failed too' }).state).toBe('failed');
+  });
+
+  it('a host applied before the controller was killed comes back unchanged on --resume: still gated as applied, so it can be rolled back', () => {
+    expect(withEarlierApply({ status: 'unchanged' }, 7)).toEqual({ status: 'applied', generation: 7 });
+    expect(withEarlierApply({ status: 'unchanged' }, undefined)).toEqual({ status: 'unchanged' });
+    // Applied again after the kill (the apply had not finished): this apply's generation counts.
+    expect(withEarlierApply({ status: 'applied', generation: 8 }, 7)).toEqual({ status: 'applied', generation: 8 });
+    expect(afterGate('a', 2, withEarlierApply({ status: 'unchanged' }, 7), { passed: false, why: 'x' }, true)).toEqual({ kind: 'roll-back', why: 'gate failed: x' });
   });
 });
