@@ -91,20 +91,32 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
  * After an apply failed part way (the host script says PARTIAL: it changed something, then failed), puts the
  * host back as it was: the reset of the failed generation, planned from the host's record, in two more execs.
  */
-async function rollBack(host: string, transport: Transport, scriptOptions: ScriptOptions): Promise<{ text: string; events: string[] }> {
+export async function rollBack(host: string, transport: Transport, scriptOptions: ScriptOptions): Promise<{ ok: boolean; text: string; events: string[] }> {
   try {
     const facts = await gatherFacts(transport, { stateDir: scriptOptions.stateDir, paths: [], units: [], users: [] });
     const plan = planReset(host, facts, 'previous');
-    if (plan.changes.length === 0) return { text: 'nothing to roll back', events: [] };
+    if (plan.changes.length === 0) return { ok: true, text: 'nothing to roll back', events: [] };
     const { command, script } = buildApplyScript(plan, undefined, { ...scriptOptions, action: 'rollback' });
     const result = await transport.exec(command, { stdin: script });
     const parsed = parseEvents(result.stdout);
-    if (result.exitCode === 0) return { text: `rolled back: the host is as it was (generation ${parsed.generation ?? '?'} records the rollback)`, events: parsed.events };
+    if (result.exitCode === 0) return { ok: true, text: `rolled back: the host is as it was (generation ${parsed.generation ?? '?'} records the rollback)`, events: parsed.events };
     const why = parsed.errors.join('; ') || result.stderr.trim() || `exit code ${result.exitCode}`;
-    return { text: `rolling back failed too: ${why}; nodeform reset --to previous restores it`, events: parsed.events };
+    return { ok: false, text: `rolling back failed too: ${why}; nodeform reset --to previous restores it`, events: parsed.events };
   } catch (error) {
-    return { text: `rolling back failed too: ${errorText(error)}; nodeform reset --to previous restores it`, events: [] };
+    return { ok: false, text: `rolling back failed too: ${errorText(error)}; nodeform reset --to previous restores it`, events: [] };
   }
+}
+
+/** What the apply script of a host is run with. */
+export function scriptOptionsFor(planned: Planned, options: Pick<ApplyOptions, 'runId' | 'controller' | 'lockTimeoutSeconds' | 'action'>): ScriptOptions {
+  return {
+    stateDir: planned.desired.settings.stateDir,
+    runId: options.runId,
+    controller: options.controller,
+    lockTimeoutSeconds: options.lockTimeoutSeconds,
+    keepGenerations: planned.desired.settings.keepGenerations,
+    action: options.action,
+  };
 }
 
 function lockedMessage(holder: string[]): string {
@@ -115,14 +127,7 @@ function lockedMessage(holder: string[]): string {
 export async function applyOne(planned: Planned, transport: Transport, options: ApplyOptions): Promise<HostResult> {
   const started = Date.now();
   const host = planned.plan.host;
-  const scriptOptions: ScriptOptions = {
-    stateDir: planned.desired.settings.stateDir,
-    runId: options.runId,
-    controller: options.controller,
-    lockTimeoutSeconds: options.lockTimeoutSeconds,
-    keepGenerations: planned.desired.settings.keepGenerations,
-    action: options.action,
-  };
+  const scriptOptions = scriptOptionsFor(planned, options);
   // Large files go first, raw, one upload exec each: the apply script then only copies them into place.
   for (const [sha256, bytes] of stagedContent(planned.plan, planned.desired)) {
     const stage = stageCommand(scriptOptions.stateDir, sha256);
@@ -160,24 +165,27 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   if (parsed.partial !== undefined && options.action === 'apply') {
     const undo = await rollBack(host, transport, scriptOptions);
     const error = `${detail}; ${undo.text}`;
-    return { ...base, events: [...base.events, ...undo.events], durationMs: Date.now() - started, status: 'failed', error, failure: { code: 'APPLY', message: error, ...ran } };
+    return { ...base, events: [...base.events, ...undo.events], durationMs: Date.now() - started, status: 'failed', rolledBack: undo.ok, error, failure: { code: 'APPLY', message: error, ...ran } };
   }
   return { ...base, status: 'failed', error: detail, failure: { code: 'APPLY', message: detail, ...ran } };
 }
 
+/** One host: unreachable when it could not be planned, unchanged (not contacted) without changes, else applied. */
+export async function applyHost(p: Planned, connect: Connector, options: ApplyOptions): Promise<HostResult> {
+  const started = Date.now();
+  if (p.plan.error) {
+    const failure = p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.plan.host };
+    return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, failure, durationMs: 0 };
+  }
+  if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
+  try {
+    return await applyOne(p, await connect(p.desired.connection), options);
+  } catch (error) {
+    const status: HostStatus = error instanceof NodeformError && error.code === 'TRANSPORT' ? 'unreachable' : 'failed';
+    return { host: p.plan.host, status, events: [], error: errorText(error), failure: errorDetails(error, p.plan.host), durationMs: Date.now() - started };
+  }
+}
+
 export async function applyAll(planned: readonly Planned[], connect: Connector, options: ApplyOptions): Promise<HostResult[]> {
-  return eachLimited(planned, options.forks, async (p) => {
-    const started = Date.now();
-    if (p.plan.error) {
-      const failure = p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.plan.host };
-      return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, failure, durationMs: 0 };
-    }
-    if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
-    try {
-      return await applyOne(p, await connect(p.desired.connection), options);
-    } catch (error) {
-      const status: HostStatus = error instanceof NodeformError && error.code === 'TRANSPORT' ? 'unreachable' : 'failed';
-      return { host: p.plan.host, status, events: [], error: errorText(error), failure: errorDetails(error, p.plan.host), durationMs: Date.now() - started };
-    }
-  });
+  return eachLimited(planned, options.forks, (p) => applyHost(p, connect, options));
 }

@@ -4,6 +4,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodeformError } from '../errors.js';
+import { parseSerial, parseSize } from '../rollout/batches.js';
+import type { RolloutOptions } from '../rollout/runner.js';
 
 const OPTIONS = {
   inventory: { type: 'string', short: 'i' },
@@ -35,6 +37,14 @@ const OPTIONS = {
   interval: { type: 'string' },
   prometheus: { type: 'boolean' },
   'no-alerts': { type: 'boolean' },
+  // apply as a rollout (docs/rollouts.md)
+  serial: { type: 'string' },
+  canary: { type: 'string' },
+  'max-fail': { type: 'string' },
+  gate: { type: 'string' },
+  'gate-timeout': { type: 'string' },
+  'no-rollback': { type: 'boolean' },
+  resume: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -89,6 +99,8 @@ export interface CommandLine {
   prometheus: boolean;
   /** status --no-alerts: send no webhooks. */
   noAlerts: boolean;
+  /** apply as a rollout: set when any rollout option is given. `given` holds what the command line said (for --resume's check). */
+  rollout?: { options: RolloutOptions; given: Partial<RolloutOptions>; resume: boolean };
 }
 
 export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
@@ -185,5 +197,43 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     if (seconds < 1) throw usageError('--dead-link-timeout takes at least 1 second');
     line.deadLinkTimeoutSeconds = seconds;
   }
+  const rollout = rolloutOf(values, name, savedPlan !== undefined);
+  if (rollout) line.rollout = rollout;
   return { kind: 'command', line };
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+/** The rollout options of apply, checked; undefined when none is given (apply then goes to every host at once). */
+function rolloutOf(values: Values, name: CommandName, saved: boolean): CommandLine['rollout'] {
+  const names = ['serial', 'canary', 'max-fail', 'gate', 'gate-timeout', 'no-rollback', 'resume'] as const;
+  const used = names.filter((n) => values[n] !== undefined);
+  if (used.length === 0) return undefined;
+  if (name !== 'apply') throw usageError(`--${used[0]} is an apply option (a rollout); ${name} does not take it`);
+  if (saved) throw usageError(`--${used[0]}: a rollout plans from the inventory as it goes; it does not take --plan (apply a saved plan at once, or roll out without it)`);
+  const size = (option: 'canary' | 'max-fail', allowZero: boolean) => {
+    const text = values[option];
+    if (text === undefined) return undefined;
+    const parsed = parseSize(text, `--${option}`, allowZero);
+    if ('problem' in parsed) throw usageError(parsed.problem);
+    return parsed;
+  };
+  const given: Partial<RolloutOptions> = {};
+  if (values.serial !== undefined) {
+    const serial = parseSerial(values.serial);
+    if ('problem' in serial) throw usageError(serial.problem);
+    given.serial = serial;
+  }
+  const canary = size('canary', false);
+  if (canary) given.canary = canary;
+  const maxFail = size('max-fail', true);
+  if (maxFail) given.maxFail = maxFail;
+  if (values.gate !== undefined) {
+    if (values.gate !== 'progressing' && values.gate !== 'synced') throw usageError(`--gate takes progressing or synced, not "${values.gate}"`);
+    given.gate = values.gate;
+  }
+  if (values['gate-timeout'] !== undefined) given.gateTimeoutSeconds = wholeNumber(values['gate-timeout'], 'gate-timeout', 300);
+  if (values['no-rollback']) given.rollback = false;
+  const options: RolloutOptions = { gate: 'progressing', gateTimeoutSeconds: 300, rollback: true, ...given };
+  return { options, given, resume: values.resume === true };
 }

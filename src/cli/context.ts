@@ -10,6 +10,7 @@ import { NodeformError } from '../errors.js';
 import { loadInventory, loadProject } from '../project/load.js';
 import type { Plan } from '../model/plan.js';
 import type { Desired, HostConnection } from '../model/types.js';
+import type { NodeSpec } from '../clients/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import type { Planned } from '../apply/run.js';
 import type { TransportPool } from '../transport/ssh/index.js';
@@ -45,8 +46,13 @@ export function inputsOf(line: CommandLine): Inputs {
   };
 }
 
-/** The selected hosts' desired state; refuses a selection without hosts. */
-export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?: (connections: HostConnection[]) => void): Promise<Desired[]> {
+/** The selected hosts' desired state; refuses a selection without hosts. `onNodeSpecs` is given the node hosts' declared nodes. */
+export async function loadDesired(
+  ctx: CommandContext,
+  inputs: Inputs,
+  onHosts?: (connections: HostConnection[]) => void,
+  onNodeSpecs?: (specs: Record<string, NodeSpec>) => void,
+): Promise<Desired[]> {
   const project = await loadProject({
     ...inputs,
     ...(await loaderEnvironment(ctx)),
@@ -55,6 +61,7 @@ export async function loadDesired(ctx: CommandContext, inputs: Inputs, onHosts?:
     ...(onHosts ? { onHosts } : {}),
   });
   ctx.views.diagnostics.warnings(project.warnings);
+  onNodeSpecs?.(project.nodeSpecs);
   if (project.desired.length === 0) throw usageError('no host matches: check --limit and the playbook\'s hosts patterns');
   return project.desired;
 }
@@ -114,9 +121,14 @@ function execFileText(file: string, args: string[]): Promise<{ stdout: string; e
   });
 }
 
+/** The controller's own state (a rollout's run record, status's history): $XDG_STATE_HOME/nodeform, or ~/.local/state/nodeform. */
+export function controllerStateDir(env: CliIO['env']): string {
+  return join(env.XDG_STATE_HOME || join(homeDirectory(env), '.local', 'state'), 'nodeform');
+}
+
 /** Where status keeps each host's sync history and alert state: $XDG_STATE_HOME/nodeform/status, or ~/.local/state/nodeform/status. */
 export function statusHistoryDir(env: CliIO['env']): string {
-  return join(env.XDG_STATE_HOME || join(homeDirectory(env), '.local', 'state'), 'nodeform', 'status');
+  return join(controllerStateDir(env), 'status');
 }
 
 function homeDirectory(env: CliIO['env']): string {

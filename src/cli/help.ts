@@ -7,6 +7,9 @@ Usage:
   nodeform plan     -i INVENTORY [PLAYBOOK]     show what apply would change (one SSH exec per host)
   nodeform apply    -i INVENTORY [PLAYBOOK]     make the hosts match, with backups
   nodeform apply    --plan FILE               apply a plan saved with plan --out (refused if hosts drifted)
+  nodeform apply    -i INVENTORY [PLAYBOOK] --serial N|N%|LIST [--canary N] [--max-fail N|N%]
+                                              roll out batch by batch: each host gated, a failing one rolled
+                                              back (docs/rollouts.md); --resume continues an interrupted one
   nodeform reset    -i INVENTORY [--to previous|original]
                                               undo the last apply (previous, the default), or put every
                                               touched path back as it was before nodeform (original)
@@ -54,6 +57,20 @@ Options:
       --vault-id [ID@]FILE  the same for values encrypted with a vault id (ansible-vault --vault-id ID@...)
       --prune-data        plan/apply: a directory nodeform made that is no longer declared (a replaced
                           client's data dir) is removed with its contents, not only when empty
+      --serial N|N%|LIST  apply: a rollout, batches of N hosts, N% of them, or Ansible's list (1,5,20%: the last
+                          repeats); each host must pass its health gate before the next batch starts
+      --canary N|N%       apply: a first batch of these hosts alone
+      --max-fail N|N%     apply: stop before the next batch once more hosts than this failed (over the whole
+                          rollout; % of its hosts rounded down; unreachable hosts count; default: never stop)
+      --gate progressing|synced  the health gate: units active and staying so, and a node's consensus client
+                          progressing or synced with its execution client online (default progressing)
+      --gate-timeout S    seconds a host has to pass its gate (default 300)
+      --no-rollback       apply: leave a host that failed its gate as applied (default: back to its previous
+                          generation, units as they were)
+      --resume            apply: continue this inventory's interrupted rollout (run record in
+                          $XDG_STATE_HOME/nodeform or ~/.local/state/nodeform); refused if its hosts or their
+                          declared state changed. Ctrl-C in a rollout finishes the hosts in flight; twice,
+                          rolls them back without waiting for their gates
       --write             import: rewrite the files in place, keeping FILE.bak
       --watch             status: look again every --interval seconds until Ctrl-C; redrawn in place with a
                           progress bar per host on a terminal, one plain line per host per round otherwise

@@ -11,6 +11,6 @@ export interface CliIO {
   cwd: string;
   /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
   now?: () => number;
-  /** Calls `handler` on the first interrupt (SIGINT) instead of dying; returns a function that stops listening. status --watch ends on it. */
+  /** Calls `handler` on each interrupt (SIGINT, SIGTERM) instead of dying, until the returned function is called: a rollout finishes or rolls back its hosts in flight, status --watch ends. */
   onInterrupt?: (handler: () => void) => () => void;
 }

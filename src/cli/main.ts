@@ -62,8 +62,12 @@ export function main(): void {
     env: process.env,
     cwd: process.cwd(),
     onInterrupt: (handler) => {
-      process.once('SIGINT', handler);
-      return () => void process.off('SIGINT', handler);
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
     },
     prompt: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stdout });

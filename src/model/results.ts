@@ -28,6 +28,8 @@ export interface HostResult {
   host: string;
   status: HostStatus;
   generation?: number;
+  /** The apply failed after its first change and put the host back at once: whether that worked. */
+  rolledBack?: boolean;
   /** What the host reported: files written, units started, drift found, errors. */
   events: string[];
   error?: string;

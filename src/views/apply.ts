@@ -3,6 +3,7 @@
 // the summary. Pure.
 
 import type { HostResult, HostStatus } from '../model/results.js';
+import type { HostOutcome, RolloutState, RolloutSummary } from '../rollout/runner.js';
 import type { ErrorCode } from '../errors.js';
 import type { Change, Plan } from '../model/plan.js';
 import { errorJson, type ErrorJson } from './diagnostics.js';
@@ -22,6 +23,12 @@ export interface ApplyView {
   results(results: readonly HostResult[], planHadWork: boolean): void;
   /** Hosts that held items back (no checkpoint quorum): not converged though the rest was applied. */
   held(hosts: readonly string[]): void;
+  /** A rollout's batch begins (progress; the JSON view says it all at the end). */
+  batch(index: number, count: number, hosts: readonly string[]): void;
+  /** A rollout host's outcome, as soon as it is known. */
+  outcome(outcome: HostOutcome): void;
+  /** A rollout's end: every host (done, failed, rolled back, not started, and why) and each apply step's result. */
+  rollout(summary: RolloutSummary, results: readonly HostResult[]): void;
   /** The run is over. */
   done(): void;
 }
@@ -69,7 +76,44 @@ export class ApplyHuman implements ApplyView {
     this.out.stderr(`${hosts.length} host(s) held items back (${hosts.join(', ')}): see "held" in the plan above; run again once the checkpoint providers agree\n`);
   }
 
+  batch(index: number, count: number, hosts: readonly string[]): void {
+    this.out.stdout(`\nBatch ${index}/${count}: ${hosts.join(', ')}\n`);
+  }
+
+  outcome(outcome: HostOutcome): void {
+    const paint = painter(this.options.color);
+    this.out.stdout(`${outcome.host}: ${paint(ROLLOUT_STYLE[outcome.state], outcome.state)}: ${outcome.why}\n`);
+  }
+
+  rollout(summary: RolloutSummary): void {
+    const paint = painter(this.options.color);
+    this.out.stdout('\nRollout:\n');
+    for (const o of summary.hosts) this.out.stdout(`  ${o.host} (batch ${o.batch}): ${paint(ROLLOUT_STYLE[o.state], o.state)}: ${o.why}\n`);
+    const tally = ROLLOUT_ORDER.filter((state) => summary.counts[state] > 0).map((state) => `${summary.counts[state]} ${state}`);
+    this.out.stdout(`Summary: ${tally.join(', ')} (${summary.batches} batch(es)).${summary.stopped ? ` Stopped: ${summary.stopped}.` : ''}\n`);
+  }
+
   done(): void {}
+}
+
+const ROLLOUT_ORDER: readonly RolloutState[] = ['done', 'failed', 'rolled-back', 'not-started'];
+const ROLLOUT_STYLE = { done: 'green', failed: 'red', 'rolled-back': 'yellow', 'not-started': 'dim' } as const;
+
+export interface RolloutJson {
+  batches: number;
+  /** Why the rollout ended before its last batch (--max-fail, Ctrl-C). */
+  stopped?: string;
+  hosts: { host: string; state: RolloutState; batch: number; why: string; generation?: number }[];
+  summary: Record<'done' | 'failed' | 'rolled_back' | 'not_started', number>;
+}
+
+export function rolloutJson(summary: RolloutSummary): RolloutJson {
+  return {
+    batches: summary.batches,
+    ...(summary.stopped !== undefined ? { stopped: summary.stopped } : {}),
+    hosts: summary.hosts.map((o) => ({ host: o.host, state: o.state, batch: o.batch, why: o.why, ...(o.generation !== undefined ? { generation: o.generation } : {}) })),
+    summary: { done: summary.counts.done, failed: summary.counts.failed, rolled_back: summary.counts['rolled-back'], not_started: summary.counts['not-started'] },
+  };
 }
 
 export interface ChangeSummaryJson {
@@ -101,6 +145,8 @@ export interface ApplyJsonDocument {
   confirmed: boolean;
   hosts: HostApplyJson[];
   summary: Record<HostStatus, number> & { held: number };
+  /** A rollout (apply --serial/--canary/--max-fail/--gate...): every host's outcome in it. */
+  rollout?: RolloutJson;
 }
 
 /** One document, written when the run is over. */
@@ -108,6 +154,7 @@ export class ApplyJson implements ApplyView {
   private shown?: Plan;
   private declinedRun = false;
   private hostResults: readonly HostResult[] = [];
+  private rolloutSummary?: RolloutSummary;
 
   constructor(private readonly out: Writer) {}
 
@@ -127,12 +174,25 @@ export class ApplyJson implements ApplyView {
     // Held items are in each host's entry.
   }
 
+  batch(): void {
+    // The document at the end holds each host's batch.
+  }
+
+  outcome(): void {
+    // Likewise.
+  }
+
+  rollout(summary: RolloutSummary, results: readonly HostResult[]): void {
+    this.rolloutSummary = summary;
+    this.hostResults = results;
+  }
+
   done(): void {
-    if (this.shown) this.out.stdout(jsonText(applyDocument(this.shown, this.hostResults, !this.declinedRun)));
+    if (this.shown) this.out.stdout(jsonText(applyDocument(this.shown, this.hostResults, !this.declinedRun, this.rolloutSummary)));
   }
 }
 
-export function applyDocument(plan: Plan, results: readonly HostResult[], confirmed: boolean): ApplyJsonDocument {
+export function applyDocument(plan: Plan, results: readonly HostResult[], confirmed: boolean, rollout?: RolloutSummary): ApplyJsonDocument {
   const byHost = new Map(results.map((r) => [r.host, r]));
   const hosts = plan.hosts.map((h): HostApplyJson => {
     const result = byHost.get(h.host);
@@ -150,7 +210,14 @@ export function applyDocument(plan: Plan, results: readonly HostResult[], confir
     };
   });
   const summary = Object.fromEntries(STATUS_ORDER.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<HostStatus, number>;
-  return { format_version: FORMAT_VERSION, plan, confirmed, hosts, summary: { ...summary, held: plan.hosts.filter((h) => h.held?.length).length } };
+  return {
+    format_version: FORMAT_VERSION,
+    plan,
+    confirmed,
+    hosts,
+    summary: { ...summary, held: plan.hosts.filter((h) => h.held?.length).length },
+    ...(rollout ? { rollout: rolloutJson(rollout) } : {}),
+  };
 }
 
 function changeSummary(change: Change): ChangeSummaryJson {

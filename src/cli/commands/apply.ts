@@ -9,6 +9,7 @@ import { confirm, inputsOf, loadDesired, planOf, runIdentity, withPool, type Com
 import type { Outcome } from '../exit-codes.js';
 import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
+import { applyRollout } from './rollout.js';
 
 /**
  * Shows the plan, asks when there is anything to change, applies it and reports each host. Hosts that held items
@@ -43,6 +44,7 @@ export async function applyPlanned(ctx: CommandContext, planned: readonly Planne
 
 export const apply: Command = async (ctx) => {
   if (ctx.line.savedPlan !== undefined) return applySaved(ctx, ctx.line.savedPlan);
+  if (ctx.line.rollout) return applyRollout(ctx, ctx.line.rollout);
   const inputs = inputsOf(ctx.line);
   return withPool(ctx, async (transports) => applyPlanned(ctx, await planSelected(ctx, inputs, transports), 'apply', 'apply', transports));
 };

@@ -2,6 +2,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { planAll, type Planned } from '../../apply/run.js';
+import type { NodeSpec } from '../../clients/types.js';
 import { hasChanges } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
@@ -9,11 +10,11 @@ import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandCont
 import { savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
-export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
+export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool, onNodeSpecs?: (specs: Record<string, NodeSpec>) => void): Promise<Planned[]> {
   // The SSH handshakes (round trips, and the hosts' own work) run while templates are read and rendered: as many
   // hosts as the forks will take first.
   const width = ctx.line.forks;
-  const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)));
+  const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)), onNodeSpecs);
   return planAll(desired, (c) => transports.get(c), width, planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }));
 }
 

@@ -79,6 +79,26 @@ describe('exit codes', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('rollout options are checked before anything runs, and belong to apply alone', async () => {
+    const refused = async (args: string[], message: string) => {
+      const r = await cli(...args);
+      expect(r, args.join(' ')).toEqual({ code: 3, stdout: '', stderr: `error: ${message}\n` });
+    };
+    const apply = ['apply', '-i', 'inventory.yaml', 'playbook.yaml', '--yes'];
+    await refused([...apply, '--serial', '0'], '--serial 0: a batch needs at least one host');
+    await refused([...apply, '--serial', '1,x'], '--serial "x": give a number of hosts (e.g. 2) or a percentage (e.g. 20%)');
+    await refused([...apply, '--max-fail', '101%'], '--max-fail 101%: a percentage from 0% to 100%');
+    await refused([...apply, '--canary', '0'], '--canary 0: a batch needs at least one host');
+    await refused([...apply, '--gate', 'healthy'], '--gate takes progressing or synced, not "healthy"');
+    await refused([...apply, '--gate-timeout', '1.5'], '--gate-timeout takes a whole number, not "1.5"');
+    await refused(['plan', '-i', 'inventory.yaml', '--serial', '2'], '--serial is an apply option (a rollout); plan does not take it');
+    await refused(['apply', '--plan', 'saved.json', '--resume'], '--resume: a rollout plans from the inventory as it goes; it does not take --plan (apply a saved plan at once, or roll out without it)');
+    const resume = await cli(...apply, '--resume');
+    expect(resume.code).toBe(3);
+    expect(resume.stderr).toBe(`error: --resume: no rollout of ${join(dir, 'inventory.yaml')} to resume (its run record would be ${join(dir, '.local/state/nodeform/rollouts')}/${resume.stderr.match(/[0-9a-f]{16}\.json/)?.[0]})\n`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('a configuration problem in plan is invalid input, shown as validate shows it', async () => {
     write('bad.yaml', '- name: bad\n  hosts: all\n  files:\n    - path: relative\n      content: x\n');
     const plan = await cli('plan', '-i', 'inventory.yaml', 'bad.yaml');

@@ -44,6 +44,36 @@ describe('human rendering without colour only', () => {
     expect(out.stdout).toBe(golden('history.txt'));
   });
 
+  it('a rollout: each batch as it starts, each host as it ends, then every host with why and the tally', () => {
+    const { out, writer } = capture();
+    const view = new ApplyHuman(writer, { color: false });
+    const done = { host: 'lab1', state: 'done' as const, batch: 1, why: 'applied (generation 4); gate passed: 2 unit(s) active', generation: 4 };
+    const back = { host: 'lab2', state: 'rolled-back' as const, batch: 2, why: 'gate failed: unit a.service is activating (auto-restart); rolled back: the host is as it was' };
+    const left = { host: 'lab3', state: 'not-started' as const, batch: 3, why: 'the rollout stopped before its batch: 1 host(s) failed, more than --max-fail allows (0 of 3)' };
+    view.batch(1, 3, ['lab1']);
+    view.outcome(done);
+    view.batch(2, 3, ['lab2']);
+    view.outcome(back);
+    view.rollout({ hosts: [done, back, left], counts: { done: 1, failed: 0, 'rolled-back': 1, 'not-started': 1 }, batches: 3, stopped: left.why });
+    expect(out.stdout).toBe(
+      [
+        '',
+        'Batch 1/3: lab1',
+        `lab1: done: ${done.why}`,
+        '',
+        'Batch 2/3: lab2',
+        `lab2: rolled-back: ${back.why}`,
+        '',
+        'Rollout:',
+        `  lab1 (batch 1): done: ${done.why}`,
+        `  lab2 (batch 2): rolled-back: ${back.why}`,
+        `  lab3 (batch 3): not-started: ${left.why}`,
+        `Summary: 1 done, 1 rolled-back, 1 not-started (3 batch(es)). Stopped: ${left.why}.`,
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('apply with nothing to do reports nothing beyond the plan', () => {
     const { out, writer } = capture();
     const view = new ApplyHuman(writer, { color: false });

@@ -52,6 +52,24 @@ describe('JSON views', () => {
     expect(doc.hosts[1]).toMatchObject({ host: 'lab2', status: 'not-run', duration_ms: 0 });
   });
 
+  it('apply as a rollout: every host with its state, batch and why, and the tally', () => {
+    const { out, writer } = capture();
+    const view: ApplyView = new ApplyJson(writer);
+    view.plan(applyPlan);
+    view.batch(1, 2, ['lab1']);
+    const hosts = [
+      { host: 'lab1', state: 'done' as const, batch: 1, why: 'applied (generation 4); gate passed: 2 unit(s) active', generation: 4 },
+      { host: 'lab2', state: 'rolled-back' as const, batch: 2, why: 'gate failed: unit a.service is activating (auto-restart); rolled back' },
+      { host: 'lab3', state: 'not-started' as const, batch: 3, why: 'the rollout stopped before its batch' },
+    ];
+    view.rollout({ hosts, counts: { done: 1, failed: 0, 'rolled-back': 1, 'not-started': 1 }, batches: 3, stopped: 'the rollout stopped before its batch' }, applyResults.slice(0, 2));
+    view.done();
+    const doc = JSON.parse(out.stdout);
+    expect(outputSchemaErrors('apply', doc)).toBe('');
+    expect(doc.rollout).toEqual({ batches: 3, stopped: 'the rollout stopped before its batch', hosts, summary: { done: 1, failed: 0, rolled_back: 1, not_started: 1 } });
+    expect(doc.hosts.map((h: { status: string }) => h.status)).toEqual(['applied', 'unchanged', 'not-run']);
+  });
+
   it('history and providers: one document each, with format_version', () => {
     const { out, writer } = capture();
     const views = chooseViews('json', writer, { color: true });
