@@ -64,7 +64,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY=
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|'
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -287,11 +287,33 @@ prune() {
   fi
   rm -f "$S/.refs" "$S/.blobs"
 }
+applied() { # STATE/applied: everything nodeform manages as this generation left it, read back (nodeform drift compares)
+  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r k n h r; do # host-made secrets stay unread, here as in the probe
+    [ "$k" != file ] || [ "$h" != - ] || NOHASH="$NOHASH$n|"; done < "$S/applied"
+  { printf 'generation\t%s\t%s\n' "$G_ID" "$FINISHED"
+    while IFS="$TAB" read -r k n; do
+      x=$n; [ "$k" != unit ] || x=${UNIT_DIR}/$n
+      case $k in
+        file|directory|unit)
+          if [ -e "$x" ] || [ -L "$x" ]; then
+            h=-; [ "$k" = directory ] || case $NOHASH in *"|$x|"*) ;; *) h=$(sha "$x") ;; esac
+            printf '%s\t%s\t%s\t%s' "$k" "$n" "$h" "$(stat -c "%a$TAB%U$TAB%G" -- "$x")"
+          else printf '%s\t%s\tmissing' "$k" "$n"; fi
+          if [ "$k" = unit ]; then ustate "$n"; printf '\t%s\t%s' "$E" "$A"; fi
+          printf '\n' ;;
+        user) if getent passwd "$n" >/dev/null; then printf 'user\t%s\tpresent\n' "$n"; else printf 'user\t%s\tmissing\n' "$n"; fi ;;
+      esac
+    done < "$S/managed"
+  } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
+  # Better no record than a stale one: drift then says there is none.
+  rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
+}
 finish() {
   mv -f "$S/managed.new" "$S/managed" || fail "cannot record what nodeform manages"
   FINISHED=$(now)
   metaline "$FINISHED" 1 1<> "$G/meta.done" 2>/dev/null # same length as the stand-in line: rewritten in place
   mv -f "$G/meta.done" "$G/meta" || fail "cannot mark generation $G_ID complete"
+  applied
   prune
   say "DONE$TAB$G_ID"
   [ "$FAILED" = 0 ] || exit 1
@@ -451,6 +473,9 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
+  // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.
+  const madeOnHost = (desired?.resources ?? []).flatMap((r) => (r.kind === 'file' && r.generate ? [r.path] : []));
+  if (madeOnHost.length > 0) body.push(`NOHASH=${quote(`|${madeOnHost.join('|')}|`)}`);
   body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');
 

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodeformError } from '../errors.js';
+import { parseShard } from '../rollout/batches.js';
 
 const OPTIONS = {
   inventory: { type: 'string', short: 'i' },
@@ -31,6 +32,10 @@ const OPTIONS = {
   'wipe-data': { type: 'boolean' },
   'prune-data': { type: 'boolean' },
   force: { type: 'boolean' },
+  format: { type: 'string' },
+  events: { type: 'string' },
+  'events-file': { type: 'string' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -39,7 +44,7 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'drift', 'report'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
@@ -78,6 +83,14 @@ export interface CommandLine {
   pruneData: boolean;
   write: boolean;
   noColor: boolean;
+  /** --format: plan's markdown for a pull-request comment; --json is --format json. */
+  format: 'human' | 'json' | 'markdown';
+  /** --events ndjson: progress as JSON lines, on stdout or (--events-file) in a file. */
+  events?: { path?: string };
+  /** --shard I/N: the share of the selected hosts this run takes (rollout/batches.ts shardHosts). */
+  shard?: { index: number; count: number };
+  /** report merge FILE...: the shards' JSON results, resolved. */
+  reportFiles?: string[];
 }
 
 export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
@@ -112,15 +125,28 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     throw usageError(`unknown command "${command}". Commands: ${COMMAND_NAMES.join(', ')}. See nodeform --help.`);
   }
   const name = command as CommandName;
-  const savedPlan = name === 'apply' && values.plan ? resolve(cwd, values.plan) : undefined;
-  if (!values.inventory && savedPlan === undefined) throw usageError(`${name} needs an inventory: -i INVENTORY (see nodeform --help)`);
+  const savedPlan = (name === 'apply' || name === 'plan') && values.plan ? resolve(cwd, values.plan) : undefined;
+  const reportFiles = name === 'report' ? positionals.slice(2).map((f) => resolve(cwd, f)) : undefined;
+  if (name === 'report' && (positionals[1] !== 'merge' || !reportFiles?.length)) throw usageError('report takes merge and the JSON results to merge: nodeform report merge FILE...');
+  if (!values.inventory && savedPlan === undefined && name !== 'report') throw usageError(`${name} needs an inventory: -i INVENTORY (see nodeform --help)`);
+  const format = values.format ?? (values.json ? 'json' : 'human');
+  if (format !== 'human' && format !== 'json' && format !== 'markdown') throw usageError(`--format takes human, json or markdown, not "${format}"`);
+  if ((format === 'markdown' && (name !== 'plan' || values.json)) || (values.json && format !== 'json')) throw usageError('--format markdown is for plan, without --json');
+  if (values.events !== undefined && values.events !== 'ndjson') throw usageError(`--events takes ndjson, not "${values.events}"`);
+  if (values['events-file'] !== undefined && values.events === undefined) throw usageError('--events-file FILE goes with --events ndjson');
+  if (values.events !== undefined && !['plan', 'apply', 'reset', 'drift'].includes(name)) throw usageError('--events is for plan, apply, reset and drift');
+  if (values.events !== undefined && values['events-file'] === undefined && (values.json || format !== 'human')) {
+    throw usageError('--events ndjson takes stdout: with --json or --format, send the events to a file (--events-file FILE)');
+  }
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (shard && 'problem' in shard) throw usageError(shard.problem);
   const to = values.to ?? 'previous';
   if (to !== 'previous' && to !== 'original') throw usageError(`--to takes previous or original, not "${to}"`);
   const wipeData = name === 'reset' && values['wipe-data'] === true;
   if (wipeData && values.to) throw usageError('--wipe-data resets chain data only; it does not take --to');
   // --force is the old scripts' word for not asking (reset --wipe-data); --yes works too.
   const yes = values.yes === true || (wipeData && values.force === true);
-  const json = values.json === true;
+  const json = values.json === true || values.format === 'json';
   if (json && (name === 'apply' || name === 'reset') && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
@@ -149,7 +175,11 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     pruneData: values['prune-data'] === true,
     write: values.write === true,
     noColor: values['no-color'] === true,
+    format,
   };
+  if (values.events !== undefined) line.events = values['events-file'] !== undefined ? { path: resolve(cwd, values['events-file']) } : {};
+  if (shard) line.shard = shard;
+  if (reportFiles) line.reportFiles = reportFiles;
   if (values.inventory) line.inventoryPath = resolve(cwd, values.inventory);
   if (playbook) line.playbookPath = resolve(cwd, playbook);
   if (values.limit !== undefined) line.limit = values.limit;

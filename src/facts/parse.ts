@@ -3,6 +3,7 @@
 import { NodeformError } from '../errors.js';
 import type {
   BackupEntry,
+  DriftItem,
   Facts,
   GenerationSummary,
   LockInfo,
@@ -14,6 +15,7 @@ import type {
 import { ENTRY_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, readRecord, recordOf, type RecordFields } from './records.js';
 
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
+const DRIFT_FIELDS = new Set<string>(['exists', 'content', 'mode', 'owner', 'group', 'enabled', 'active'] satisfies DriftItem['field'][]);
 
 function orNull(field: string | undefined): string | undefined {
   return field === undefined || field === NONE || field === '' ? undefined : field;
@@ -201,6 +203,24 @@ export function parseFacts(host: string, output: string): Facts {
         if (!path) break;
         facts.binaries ??= {};
         facts.binaries[path] = state === PRESENT ? { path, present: true, versionOutput: (version ?? '').trim() } : { path, present: false };
+        break;
+      }
+      case 'appliedGeneration': {
+        const { id, finishedAt } = readRecord(name, fields);
+        const generation = Number(orNull(id));
+        facts.applied = { drift: facts.applied?.drift ?? [], ...(Number.isInteger(generation) ? { generation } : {}), ...(orNull(finishedAt) ? { finishedAt: finishedAt! } : {}) };
+        break;
+      }
+      case 'applied': {
+        const { kind, target, field, recorded, live } = readRecord(name, fields);
+        if (!kind || !KINDS.has(kind) || !target || !field || !DRIFT_FIELDS.has(field)) break;
+        (facts.applied ??= { drift: [] }).drift.push({
+          kind: kind as DriftItem['kind'],
+          target,
+          field: field as DriftItem['field'],
+          recorded: orNull(recorded) ?? null,
+          live: orNull(live) ?? null,
+        });
         break;
       }
       case 'end':

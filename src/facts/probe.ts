@@ -4,7 +4,7 @@
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
 import { KEY_SH } from './key.js';
-import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
+import { MISSING, NONE, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
@@ -18,6 +18,8 @@ export interface ProbeRequest {
   users: string[];
   /** Programs to look for, and ask for their version. */
   binaries?: string[];
+  /** Compare STATE/applied (what the last generation left, apply/script.ts) with the host now: nodeform drift. */
+  applied?: boolean;
 }
 
 /** Largest file whose current bytes the probe returns for a diff. */
@@ -187,6 +189,49 @@ f
 ${printRecord('end')}
 `;
 
+// What changed on the host since the last generation, outside nodeform. STATE/applied holds, per line, a managed
+// target as that generation left it: `file|directory|unit TARGET SHA|- MODE OWNER GROUP [ENABLED ACTIVE]` (or
+// `KIND TARGET missing [ENABLED ACTIVE]`), `user NAME present|missing`; its first line `generation ID FINISHED`. The
+// comparison happens here: no hash leaves the host (a secret's included). A unit caught activating or deactivating
+// (a timer's oneshot, a start in progress) is not a change of activity.
+const APPLIED = String.raw`
+ad() { ${printRecord('applied', '"$ak"', '"$an"', '"$1"', '"$2"', '"$3"')}; }
+na() { case $1 in active|reloading) N=active ;; activating|deactivating) N=- ;; *) N=inactive ;; esac; }
+if [ -f "$S/applied" ]; then
+  while IFS="$TAB" read -r ak an ah am ao ag ae aa; do
+    case $ak in
+      generation) ${printRecord('appliedGeneration', '"$an"', '"$ah"')} ;;
+      file|directory|unit)
+        x=$an; [ "$ak" != unit ] || x=${UNIT_DIR}/$an
+        if [ "$ah" = missing ]; then
+          ae=$am aa=$ao
+          if [ -e "$x" ] || [ -L "$x" ]; then ad exists false true; fi
+        elif [ ! -e "$x" ] && [ ! -L "$x" ]; then ad exists true false
+        else
+          if [ "$ah" != - ]; then [ "$(sha256sum < "$x" 2>/dev/null | cut -c1-64)" = "$ah" ] || ad content - -; fi
+          set -- $(stat -c '%a %U %G' -- "$x")
+          [ "$1" = "$am" ] || ad mode "$am" "$1"
+          [ "$2" = "$ao" ] || ad owner "$ao" "$2"
+          [ "$3" = "$ag" ] || ad group "$ag" "$3"
+        fi
+        if [ "$ak" = unit ]; then
+          E= A=
+          for l in $(systemctl show -p UnitFileState -p ActiveState -- "$an" 2>/dev/null); do
+            case $l in UnitFileState=*) E=${'$'}{l#*=} ;; ActiveState=*) A=${'$'}{l#*=} ;; esac
+          done
+          [ -n "$E" ] || E=not-found; [ -n "$A" ] || A=unknown
+          [ "$E" = "$ae" ] || ad enabled "$ae" "$E"
+          na "$aa"; r=$N; na "$A"
+          [ "$r" = - ] || [ "$N" = - ] || [ "$r" = "$N" ] || ad active "$aa" "$A"
+        fi ;;
+      user)
+        if getent passwd "$an" >/dev/null; then [ "$ah" = present ] || ad exists false true
+        else [ "$ah" = missing ] || ad exists true false; fi ;;
+    esac
+  done < "$S/applied"
+else ${printRecord('appliedGeneration', NONE, NONE)}; fi
+`;
+
 /**
  * The script's comments stay in this file: it crosses the wire on every plan. Only whole comment lines and
  * comments after whitespace go (no `#` in the script's strings follows whitespace; `$#` and `${x#y}` stay).
@@ -199,6 +244,7 @@ const withoutComments = (script: string): string =>
     .join('\n');
 const PRELUDE_SENT = withoutComments(PRELUDE);
 const EPILOGUE_SENT = withoutComments(EPILOGUE);
+const APPLIED_SENT = withoutComments(APPLIED);
 
 /** The probe as one command line plus the script to feed on stdin. */
 export function buildProbe(request: ProbeRequest): { command: string; script: string } {
@@ -210,6 +256,7 @@ export function buildProbe(request: ProbeRequest): { command: string; script: st
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);
   for (const binary of request.binaries ?? []) lines.push(`v ${quote(binary)}`);
+  if (request.applied) lines.push(APPLIED_SENT);
   lines.push(EPILOGUE_SENT);
   return { command: `sh -s -- ${quote(request.stateDir)}`, script: lines.join('\n') };
 }

@@ -50,6 +50,13 @@ export const RECORDS = {
   lastEntry: { tag: 'E', fields: ENTRY_FIELDS },
   managedBefore: { tag: 'Q', fields: MANAGED_FIELDS },
   lock: { tag: 'L', fields: LOCK_FIELDS },
+  /**
+   * Asked for (ProbeRequest.applied): the generation STATE/applied was written by and when (`-` `-`: there is no
+   * such record), then one `applied` record per difference between it and the host now.
+   */
+  appliedGeneration: { tag: 'AG', fields: ['id', 'finishedAt'] },
+  /** A difference: the target, what differs (exists, content, mode, owner, group, enabled, active), recorded and live (`-` for content). */
+  applied: { tag: 'A', fields: ['kind', 'target', 'field', 'recorded', 'live'] },
   /** The last line: output without it was cut off. */
   end: { tag: 'END', fields: [] },
 } as const;

@@ -1,16 +1,20 @@
 // The one place a command's rendering is chosen: human text, or JSON with --json (Terraform's views.NewView).
 
 import { ApplyHuman, ApplyJson, type ApplyView } from './apply.js';
+import { ReportHuman, ReportJson, type ReportView } from './report.js';
+import { DriftHuman, DriftJson, type DriftView } from './drift.js';
 import { DiagnosticsHuman, DiagnosticsJson, type DiagnosticsView } from './diagnostics.js';
 import { HistoryHuman, HistoryJson, type HistoryView } from './history.js';
 import { ImportHuman, ImportJson, type ImportView } from './import.js';
 import { terminalSafe } from './paint.js';
-import { PlanHuman, PlanJson, type PlanView } from './plan.js';
+import { PlanHuman, PlanJson, PlanMarkdown, type PlanView } from './plan.js';
+import type { MarkdownOptions } from './markdown.js';
 import { ProvidersHuman, ProvidersJson, type ProvidersView } from './providers.js';
 import { ValidateHuman, ValidateJson, type ValidateView } from './validate.js';
 import type { ViewOptions, Writer } from './writer.js';
 
-export type ViewFormat = 'human' | 'json';
+/** markdown: plan's pull-request comment; every other view is human then. */
+export type ViewFormat = 'human' | 'json' | 'markdown';
 
 export interface Views {
   diagnostics: DiagnosticsView;
@@ -19,11 +23,13 @@ export interface Views {
   /** apply, and reset (which applies a reset plan). */
   apply(): ApplyView;
   history(): HistoryView;
+  drift(): DriftView;
+  report(): ReportView;
   providers(): ProvidersView;
   import(): ImportView;
 }
 
-export function chooseViews(format: ViewFormat, out: Writer, options: ViewOptions): Views {
+export function chooseViews(format: ViewFormat, out: Writer, options: ViewOptions & { markdown?: MarkdownOptions }): Views {
   if (format === 'json') {
     return {
       diagnostics: new DiagnosticsJson(out),
@@ -31,6 +37,8 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
       plan: () => new PlanJson(out),
       apply: () => new ApplyJson(out),
       history: () => new HistoryJson(out),
+      drift: () => new DriftJson(out),
+      report: () => new ReportJson(out),
       providers: () => new ProvidersJson(out),
       import: () => new ImportJson(out),
     };
@@ -38,7 +46,9 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
   // Everything a human view writes goes through terminalSafe: no escape sequence from a host or a file reaches the
   // terminal as is.
   const safe: Writer = { stdout: (text) => out.stdout(terminalSafe(text)), stderr: (text) => out.stderr(terminalSafe(text)) };
-  return humanViews(safe, options);
+  const views = humanViews(safe, options);
+  // A comment for a forge, not a terminal: its text is escaped as markdown (views/markdown.ts), and no colour.
+  return format === 'markdown' ? { ...views, plan: () => new PlanMarkdown(safe, options.markdown ?? {}) } : views;
 }
 
 function humanViews(out: Writer, options: ViewOptions): Views {
@@ -48,9 +58,11 @@ function humanViews(out: Writer, options: ViewOptions): Views {
     plan: () => new PlanHuman(out, options),
     apply: () => new ApplyHuman(out, options),
     history: () => new HistoryHuman(out),
+    drift: () => new DriftHuman(out, options),
+    report: () => new ReportHuman(out, options),
     providers: () => new ProvidersHuman(out, options),
     import: () => new ImportHuman(out),
   };
 }
 
-export type { ApplyView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
+export type { ApplyView, DiagnosticsView, DriftView, ReportView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
