@@ -218,8 +218,9 @@ export function parseFacts(host: string, output: string): Facts {
           kind: kind as DriftItem['kind'],
           target,
           field: field as DriftItem['field'],
-          recorded: orNull(recorded) ?? null,
-          live: orNull(live) ?? null,
+          // Modes as everywhere else: four octal digits (stat says 644).
+          recorded: orNull(recorded) === undefined ? null : field === 'mode' ? padMode(recorded!) : recorded!,
+          live: orNull(live) === undefined ? null : field === 'mode' ? padMode(live!) : live!,
         });
         break;
       }

@@ -100,7 +100,7 @@ describe.sequential('GitOps on real hosts', () => {
     expect(human.code).toBe(2);
     expect(human.stdout).toContain(`${edited.name}  4 change(s) outside nodeform since generation 1`);
     expect(human.stdout).toContain('~ file /etc/gitops/app.conf: content changed');
-    expect(human.stdout).toContain('~ file /etc/gitops/app.conf: mode: 644 -> 640');
+    expect(human.stdout).toContain('~ file /etc/gitops/app.conf: mode: 0644 -> 0640');
     expect(human.stdout).toContain('~ file /etc/gitops/token: content changed');
     expect(human.stdout).toContain('~ unit gitops-app.service: active: active -> inactive');
     expect(human.stdout).toContain('1 of 6 host(s) changed outside nodeform since its last apply.');

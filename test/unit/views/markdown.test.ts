@@ -63,7 +63,7 @@ describe('plan --format markdown', () => {
         { kind: 'unit', action: 'restart', target: 'geth.service', reason: 'input /etc/ethereum/geth.env changed', attributes: [], secret: false, precondition: { exists: true } },
         ...(i % 50 === 0 ? [{ kind: 'file', action: 'delete', target: '/etc/old.conf', reason: 'no longer declared', attributes: [], secret: false, precondition: { exists: true } } satisfies Change] : []),
       ];
-      return { host, changes, warnings: [], managedAfter: [], drift: { generation: 3, drift: i === 7 ? [{ kind: 'file', target: '/etc/ethereum/geth.env', field: 'mode', recorded: '644', live: '666' }] : [] } };
+      return { host, changes, warnings: [], managedAfter: [], drift: { generation: 3, drift: i === 7 ? [{ kind: 'file', target: '/etc/ethereum/geth.env', field: 'mode', recorded: '0644', live: '0666' }] : [] } };
     });
     const plan: Plan = { formatVersion: 1, kind: 'apply', hosts };
     const whole = formatMarkdownPlan(plan);
@@ -82,7 +82,7 @@ describe('plan --format markdown', () => {
     // The title, the removal warning and the summary lead the first comment; drift closes the last.
     expect(parts[0]).toMatch(/## nodeform plan\n\n> \[!WARNING\]\n> \*\*This plan removes 4 item/);
     expect(parts[0]).toContain('**Plan: 0 to create, 200 to update, 4 to remove, 200 to restart, on 200 of 200 host(s).**');
-    expect(parts.at(-1)).toContain('<code>node-007.fleet.example</code> (since generation 3): file /etc/ethereum/geth.env: mode: 644 -&gt; 666');
+    expect(parts.at(-1)).toContain('<code>node-007.fleet.example</code> (since generation 3): file /etc/ethereum/geth.env: mode: 0644 -&gt; 0666');
   });
 
   it('folds a diff longer than a comment into several whole code blocks', () => {
