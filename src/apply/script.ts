@@ -15,6 +15,7 @@ import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
+import { STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
 
 /**
@@ -128,6 +129,7 @@ pre_file() {
   h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
 }
 ${KEY_SH}
+${STATE_SH}
 pre_secret() { # path digest|absent: a secret's precondition by its digest under the host's key; no hash is ever said
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected it (a secret)"; return 0; fi
@@ -287,23 +289,18 @@ prune() {
   fi
   rm -f "$S/.refs" "$S/.blobs"
 }
-applied() { # STATE/applied: everything nodeform manages as this generation left it, read back (nodeform drift compares)
-  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r k n h r; do # host-made secrets stay unread, here as in the probe
-    [ "$k" != file ] || [ "$h" != - ] || NOHASH="$NOHASH$n|"; done < "$S/applied"
-  { printf 'generation\t%s\t%s\n' "$G_ID" "$FINISHED"
-    while IFS="$TAB" read -r k n; do
-      x=$n; [ "$k" != unit ] || x=${UNIT_DIR}/$n
-      case $k in
-        file|directory|unit)
-          if [ -e "$x" ] || [ -L "$x" ]; then
-            h=-; [ "$k" = directory ] || case $NOHASH in *"|$x|"*) ;; *) h=$(sha "$x") ;; esac
-            printf '%s\t%s\t%s\t%s' "$k" "$n" "$h" "$(stat -c "%a$TAB%U$TAB%G" -- "$x")"
-          else printf '%s\t%s\tmissing' "$k" "$n"; fi
-          if [ "$k" = unit ]; then ustate "$n"; printf '\t%s\t%s' "$E" "$A"; fi
-          printf '\n' ;;
-        user) if getent passwd "$n" >/dev/null; then printf 'user\t%s\tpresent\n' "$n"; else printf 'user\t%s\tmissing\n' "$n"; fi ;;
-      esac
-    done < "$S/managed"
+applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
+  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r t p; do [ "$t" != N ] || NOHASH="$NOHASH$p|"; done < "$S/applied"
+  hl=
+  while IFS="$TAB" read -r k n; do
+    case $k in
+      file) case $NOHASH in *"|$n|"*) ;; *) [ ! -f "$n" ] || hl="$hl$NL$n" ;; esac ;; # made on the host: never read
+      unit) [ ! -f "${UNIT_DIR}/$n" ] || hl="$hl$NL${UNIT_DIR}/$n" ;;
+    esac
+  done < "$S/managed"
+  { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
+    o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
+    st "$hl"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
   # Better no record than a stale one: drift then says there is none.
   rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"

@@ -1,9 +1,9 @@
 // Parses the probe's output into Facts. Pure.
 
 import { NodeformError } from '../errors.js';
+import { driftItems } from './applied.js';
 import type {
   BackupEntry,
-  DriftItem,
   Facts,
   GenerationSummary,
   LockInfo,
@@ -15,7 +15,6 @@ import type {
 import { ENTRY_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, readRecord, recordOf, type RecordFields } from './records.js';
 
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
-const DRIFT_FIELDS = new Set<string>(['exists', 'content', 'mode', 'owner', 'group', 'enabled', 'active'] satisfies DriftItem['field'][]);
 
 function orNull(field: string | undefined): string | undefined {
   return field === undefined || field === NONE || field === '' ? undefined : field;
@@ -116,6 +115,7 @@ export function parseFacts(host: string, output: string): Facts {
   const lastEntries: BackupEntry[] = [];
   const managedBefore: ManagedEntry[] = [];
   let complete = false;
+  const appliedLines: { side: string; line: string }[] = [];
 
   for (const line of output.split('\n')) {
     if (line === '') continue;
@@ -212,16 +212,8 @@ export function parseFacts(host: string, output: string): Facts {
         break;
       }
       case 'applied': {
-        const { kind, target, field, recorded, live } = readRecord(name, fields);
-        if (!kind || !KINDS.has(kind) || !target || !field || !DRIFT_FIELDS.has(field)) break;
-        (facts.applied ??= { drift: [] }).drift.push({
-          kind: kind as DriftItem['kind'],
-          target,
-          field: field as DriftItem['field'],
-          // Modes as everywhere else: four octal digits (stat says 644).
-          recorded: orNull(recorded) === undefined ? null : field === 'mode' ? padMode(recorded!) : recorded!,
-          live: orNull(live) === undefined ? null : field === 'mode' ? padMode(live!) : live!,
-        });
+        const { side, line: text } = readRecord(name, fields);
+        if (side && text) appliedLines.push({ side, line: text });
         break;
       }
       case 'end':
@@ -253,6 +245,7 @@ export function parseFacts(host: string, output: string): Facts {
     if (after) fact.keyedWantSha256 = after;
   }
   facts.record.generations.sort((a, b) => a.id - b.id);
+  if (facts.applied) facts.applied.drift = driftItems(appliedLines, facts.record.managed);
   if (lastId !== undefined && Number.isInteger(lastId)) {
     facts.record.last = { id: lastId, entries: lastEntries, managedBefore };
   }

@@ -3,6 +3,7 @@
 
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
+import { STATE_SH } from './applied.js';
 import { KEY_SH } from './key.js';
 import { MISSING, NONE, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
@@ -189,46 +190,23 @@ f
 ${printRecord('end')}
 `;
 
-// What changed on the host since the last generation, outside nodeform. STATE/applied holds, per line, a managed
-// target as that generation left it: `file|directory|unit TARGET SHA|- MODE OWNER GROUP [ENABLED ACTIVE]` (or
-// `KIND TARGET missing [ENABLED ACTIVE]`), `user NAME present|missing`; its first line `generation ID FINISHED`. The
-// comparison happens here: no hash leaves the host (a secret's included). A unit caught activating or deactivating
-// (a timer's oneshot, a start in progress) is not a change of activity.
+// What changed on the host since the last generation, outside nodeform: STATE/applied against the host now
+// (facts/applied.ts). Both sorted together; what only one side has comes back, hashes masked.
 const APPLIED = String.raw`
-ad() { ${printRecord('applied', '"$ak"', '"$an"', '"$1"', '"$2"', '"$3"')}; }
-na() { case $1 in active|reloading) N=active ;; activating|deactivating) N=- ;; *) N=inactive ;; esac; }
+${STATE_SH}
 if [ -f "$S/applied" ]; then
-  while IFS="$TAB" read -r ak an ah am ao ag ae aa; do
-    case $ak in
-      generation) ${printRecord('appliedGeneration', '"$an"', '"$ah"')} ;;
-      file|directory|unit)
-        x=$an; [ "$ak" != unit ] || x=${UNIT_DIR}/$an
-        if [ "$ah" = missing ]; then
-          ae=$am aa=$ao
-          if [ -e "$x" ] || [ -L "$x" ]; then ad exists false true; fi
-        elif [ ! -e "$x" ] && [ ! -L "$x" ]; then ad exists true false
-        else
-          if [ "$ah" != - ]; then [ "$(sha256sum < "$x" 2>/dev/null | cut -c1-64)" = "$ah" ] || ad content - -; fi
-          set -- $(stat -c '%a %U %G' -- "$x")
-          [ "$1" = "$am" ] || ad mode "$am" "$1"
-          [ "$2" = "$ao" ] || ad owner "$ao" "$2"
-          [ "$3" = "$ag" ] || ad group "$ag" "$3"
-        fi
-        if [ "$ak" = unit ]; then
-          E= A=
-          for l in $(systemctl show -p UnitFileState -p ActiveState -- "$an" 2>/dev/null); do
-            case $l in UnitFileState=*) E=${'$'}{l#*=} ;; ActiveState=*) A=${'$'}{l#*=} ;; esac
-          done
-          [ -n "$E" ] || E=not-found; [ -n "$A" ] || A=unknown
-          [ "$E" = "$ae" ] || ad enabled "$ae" "$E"
-          na "$aa"; r=$N; na "$A"
-          [ "$r" = - ] || [ "$N" = - ] || [ "$r" = "$N" ] || ad active "$aa" "$A"
-        fi ;;
-      user)
-        if getent passwd "$an" >/dev/null; then [ "$ah" = present ] || ad exists false true
-        else [ "$ah" = missing ] || ad exists true false; fi ;;
+  { IFS="$TAB" read -r t id fin; [ "$t" = G ] || id=-; ${printRecord('appliedGeneration', '"$id"', `"${'$'}{fin:--}"`)}; } < "$S/applied"
+  dh=
+  while IFS= read -r l; do case $l in "H$TAB"*) l=${'$'}{l#*"$TAB"}; dh="$dh$NL${'$'}{l#*"$TAB"}" ;; esac; done < "$S/applied"
+  {
+    while IFS= read -r l; do case $l in [SHUW]"$TAB"*) printf 'R\t%s\n' "$l" ;; esac; done < "$S/applied"
+    st "$dh" | while IFS= read -r l; do printf 'L\t%s\n' "$l"; done
+  } | LC_ALL=C sort -t "$TAB" -k2 | LC_ALL=C uniq -u -f1 | while IFS= read -r l; do
+    case $l in
+      ?"$TAB"H"$TAB"*) ${printRecord('applied', `"${'$'}{l%%"$TAB"*}"`, `"H$TAB-$TAB${'$'}{l#*"$TAB"H"$TAB"*"$TAB"}"`)} ;;
+      *) ${printRecord('applied', `"${'$'}{l%%"$TAB"*}"`, `"${'$'}{l#*"$TAB"}"`)} ;;
     esac
-  done < "$S/applied"
+  done
 else ${printRecord('appliedGeneration', NONE, NONE)}; fi
 `;
 

@@ -55,8 +55,11 @@ export const RECORDS = {
    * such record), then one `applied` record per difference between it and the host now.
    */
   appliedGeneration: { tag: 'AG', fields: ['id', 'finishedAt'] },
-  /** A difference: the target, what differs (exists, content, mode, owner, group, enabled, active), recorded and live (`-` for content). */
-  applied: { tag: 'A', fields: ['kind', 'target', 'field', 'recorded', 'live'] },
+  /**
+   * A line of the state (facts/applied.ts) that only one side has: R what the last generation recorded, L the host
+   * now; every hash in it replaced by `-`.
+   */
+  applied: { tag: 'A', fields: ['side', 'line'] },
   /** The last line: output without it was cut off. */
   end: { tag: 'END', fields: [] },
 } as const;

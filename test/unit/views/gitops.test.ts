@@ -116,14 +116,37 @@ describe('the probe\'s comparison with STATE/applied', () => {
     expect(buildProbe({ ...request, applied: true }).script).toContain('"$S/applied"');
   });
 
-  it('parses the generation compared and each difference; modes as four digits', () => {
-    const facts = parseFacts('h', ['AG\t7\t2026-12-06T00:00:00Z', 'A\tfile\t/etc/x\tmode\t644\t600', 'A\tfile\t/etc/x\tcontent\t-\t-', 'A\tbogus\t/x\tmode\t1\t2', 'END'].join('\n'));
+  it('parses the generation compared and each difference, from the lines only one side has; modes as four digits', () => {
+    const T = '\t';
+    const output = [
+      'M\tfile\t/etc/x', 'M\tfile\t/etc/gone', 'M\tdirectory\t/var/lib/d', 'M\tunit\tgeth.service', 'M\tunit\ttimer-job.service', 'M\tuser\tgeth',
+      `AG${T}7${T}2026-12-06T00:00:00Z`,
+      // /etc/x: mode changed (both stat lines differ) and content (both hash lines, masked).
+      `A${T}R${T}S${T}644${T}root${T}root${T}/etc/x`, `A${T}L${T}S${T}600${T}root${T}root${T}/etc/x`,
+      `A${T}R${T}H${T}-${T}/etc/x`, `A${T}L${T}H${T}-${T}/etc/x`,
+      // /etc/gone: removed: its stat and hash are only recorded.
+      `A${T}R${T}S${T}644${T}root${T}root${T}/etc/gone`, `A${T}R${T}H${T}-${T}/etc/gone`,
+      // the unit file's owner, its enablement; a oneshot caught activating is no change of activity.
+      `A${T}R${T}S${T}644${T}root${T}root${T}/etc/systemd/system/geth.service`, `A${T}L${T}S${T}644${T}geth${T}root${T}/etc/systemd/system/geth.service`,
+      `A${T}R${T}U${T}geth.service${T}enabled${T}active`, `A${T}L${T}U${T}geth.service${T}disabled${T}failed`,
+      `A${T}R${T}U${T}timer-job.service${T}static${T}inactive`, `A${T}L${T}U${T}timer-job.service${T}static${T}activating`,
+      `A${T}R${T}W${T}geth${T}present`, `A${T}L${T}W${T}geth${T}missing`,
+      `A${T}L${T}S${T}755${T}root${T}root${T}/var/lib/d`,
+      'END',
+    ].join('\n');
+    const facts = parseFacts('h', output);
     expect(facts.applied).toEqual({
       generation: 7,
       finishedAt: '2026-12-06T00:00:00Z',
       drift: [
-        { kind: 'file', target: '/etc/x', field: 'mode', recorded: '0644', live: '0600' },
+        { kind: 'file', target: '/etc/gone', field: 'exists', recorded: 'true', live: 'false' },
         { kind: 'file', target: '/etc/x', field: 'content', recorded: null, live: null },
+        { kind: 'file', target: '/etc/x', field: 'mode', recorded: '0644', live: '0600' },
+        { kind: 'directory', target: '/var/lib/d', field: 'exists', recorded: 'false', live: 'true' },
+        { kind: 'user', target: 'geth', field: 'exists', recorded: 'true', live: 'false' },
+        { kind: 'unit', target: 'geth.service', field: 'owner', recorded: 'root', live: 'geth' },
+        { kind: 'unit', target: 'geth.service', field: 'enabled', recorded: 'enabled', live: 'disabled' },
+        { kind: 'unit', target: 'geth.service', field: 'active', recorded: 'active', live: 'failed' },
       ],
     });
     expect(parseFacts('h', 'AG\t-\t-\nEND').applied).toEqual({ drift: [] });
