@@ -138,6 +138,9 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.events !== undefined && values['events-file'] === undefined && (values.json || format !== 'human')) {
     throw usageError('--events ndjson takes stdout: with --json or --format, send the events to a file (--events-file FILE)');
   }
+  if (values.events !== undefined && values['events-file'] === undefined && (name === 'apply' || name === 'reset') && !values.yes && !values.force) {
+    throw usageError(`${name} --events ndjson needs --yes (or --events-file FILE): a question would land in the events on stdout`);
+  }
   const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
   if (shard && 'problem' in shard) throw usageError(shard.problem);
   const to = values.to ?? 'previous';

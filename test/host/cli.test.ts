@@ -179,6 +179,9 @@ describe('nodeform CLI on the local machine', () => {
     const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((e) => e.type)).toEqual(['run_started', 'host_started', 'host_done', 'host_started', 'change_applied', 'change_applied', 'change_applied', 'host_done', 'run_finished']);
     expect(lines.at(-1)).toMatchObject({ outcome: 'success', exit_code: 0, hosts: { applied: 1 } });
+    const eventSchema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8'));
+    const validateEvent = new Ajv2020.default({ allErrors: true, strict: false, schemas: [eventSchema('plan.schema.json'), eventSchema('output.schema.json')] }).compile(eventSchema('events.schema.json'));
+    for (const event of lines) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
     expect(readFileSync(events, 'utf8')).not.toContain('s3cr3t');
 
     const clean = await cli(['drift', '-i', inventory, '--json']);
