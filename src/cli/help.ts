@@ -19,7 +19,8 @@ Usage:
   nodeform drift    -i INVENTORY              for scheduled jobs: compare each host with its own record of
                                               what nodeform's last apply left; exit 2 when a host changed
                                               outside nodeform (hand edits, missing files, units changed)
-  nodeform plan     --plan FILE [--format F]  show a plan saved with plan --out again; contacts no host
+  nodeform plan     --plan FILE [--format F]  show a plan again (plan --out, plan --json, or shards' plans
+                                              merged by report merge); contacts no host
   nodeform report   merge FILE...             merge the --json results of a run's shards (--shard) into one
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
                                               cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node

@@ -6,7 +6,7 @@ import { hasChanges, type Plan } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import { inputsOf, inShard, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
-import { readSavedPlan, savedPlanText, type Inputs } from '../../plan/saved-plan.js';
+import { readPlanDocument, savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
 export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool): Promise<Planned[]> {
@@ -22,8 +22,8 @@ export async function planSelected(ctx: CommandContext, inputs: Inputs, transpor
 export const plan: Command = async (ctx) => {
   const view = ctx.views.plan();
   if (ctx.line.savedPlan !== undefined) {
-    // plan --plan FILE: a saved plan shown again (as markdown for a comment, say); no host is contacted.
-    const saved = readSavedPlan(ctx.line.savedPlan, await readFile(ctx.line.savedPlan, 'utf8'));
+    // plan --plan FILE: a plan shown again (as markdown for a comment, say); no host is contacted.
+    const saved = readPlanDocument(ctx.line.savedPlan, await readFile(ctx.line.savedPlan, 'utf8'));
     const shown: Plan = { formatVersion: 1, kind: saved.kind, hosts: inShard(ctx, saved.hosts, (h) => h.host) };
     view.plan(shown);
     if (shown.hosts.some((h) => h.error)) return 'failure';

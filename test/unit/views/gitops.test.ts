@@ -86,6 +86,23 @@ describe('report merge', () => {
     expect(human.stdout).toBe('Merged 2 drift result(s): 3 host(s).\n  a  in-sync\n  b  drifted\n  c  no-record\n\n1 in-sync, 1 drifted, 1 no-record, 0 error.\n');
     expect((await runCli(dir, ['report', 'merge', 'missing.json'])).stderr).toContain('cannot read');
   });
+
+  it('shards\' plans merged are one plan: plan --plan shows it as one comment, contacting no host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-merge-'));
+    const change = { kind: 'file', action: 'create', target: '/etc/x', attributes: [], secret: false, precondition: { exists: false } };
+    const shard = (host: string) => JSON.stringify({ formatVersion: 1, kind: 'apply', hosts: [{ host, changes: [change], warnings: [], managedAfter: [] }] });
+    writeFileSync(join(dir, 'p1.json'), shard('b'));
+    writeFileSync(join(dir, 'p2.json'), shard('a'));
+    const merged = await runCli(dir, ['report', 'merge', 'p1.json', 'p2.json', '--json', '--detailed-exitcode']);
+    expect(merged.code).toBe(2);
+    writeFileSync(join(dir, 'plan.json'), merged.stdout);
+    const shown = await runCli(dir, ['plan', '--plan', 'plan.json', '--format', 'markdown']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('**Plan: 2 to create, 0 to update, 0 to remove, 0 to restart, on 2 of 2 host(s).**');
+    expect(shown.stdout.indexOf('#### <code>a</code>')).toBeLessThan(shown.stdout.indexOf('#### <code>b</code>'));
+    writeFileSync(join(dir, 'drift.json'), JSON.stringify(shard1));
+    expect((await runCli(dir, ['plan', '--plan', 'drift.json'])).stderr).toContain('drift.json: not a plan of this nodeform version');
+  });
 });
 
 describe('--events ndjson', () => {
