@@ -153,7 +153,10 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (json && (name === 'apply' || name === 'reset') && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
-  const playbook = positionals[1];
+  const playbook = name === 'report' ? undefined : positionals[1];
+  if (name === 'drift' && playbook !== undefined) {
+    throw usageError(`drift reads no playbook (${playbook}): it compares each host with its own record of what the last apply left; plan compares with the playbook`);
+  }
   const line: CommandLine = {
     command: name,
     extraVars: values['extra-vars'] ?? [],

@@ -183,6 +183,7 @@ describe('the command line', () => {
     [['plan', '-i', 'i.yaml', '--events', 'ndjson', '--json'], '--events ndjson takes stdout'],
     [['apply', '-i', 'i.yaml', '--events', 'ndjson'], 'apply --events ndjson needs --yes (or --events-file FILE)'],
     [['plan', '-i', 'i.yaml', '--shard', '3/2'], '--shard "3/2": give I/N with 1 <= I <= N'],
+    [['drift', '-i', 'i.yaml', 'site.yaml'], 'drift reads no playbook (site.yaml)'],
     [['report', 'sum', 'a.json'], 'report takes merge and the JSON results to merge'],
     [['report', 'merge'], 'report takes merge and the JSON results to merge'],
   ])('%j is refused', (argv, message) => {
