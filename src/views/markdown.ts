@@ -67,7 +67,7 @@ function changeLine(change: Change): string {
 
 /** The diff of one change as one or more <details> blocks, none longer than `room`. */
 function diffBlocks(host: string, change: Change, room: number): string[] {
-  if (!change.diff) return [];
+  if (!change.diff || change.secret) return []; // a secret has no diff in any plan nodeform makes: never shown here either
   const what = `${change.kind === 'unit' ? 'unit ' : ''}${change.target}`;
   const element = (body: string, part: string) => `<details><summary>diff of ${code(what)} on ${code(host)}${part}</summary>\n\n${fenced('diff', body)}\n\n</details>`;
   const whole = element(change.diff, '');

@@ -38,6 +38,9 @@ describe('plan --format markdown', () => {
     expect(text).not.toContain('ccccc');
     expect(text).toContain('(content hidden: secret)');
     expect(text).not.toContain('diff of <code>/etc/core/jwt.hex');
+    const leaky: Plan = { formatVersion: 1, kind: 'apply', hosts: [{ host: 'a', changes: [{ kind: 'file', action: 'update', target: '/k', attributes: [{ name: 'content', before: 'x', after: 'y' }], diff: '-old-secret\n+new-secret\n', secret: true, precondition: { exists: true } }], warnings: [], managedAfter: [] }] };
+    expect(formatMarkdownPlan(leaky)).not.toContain('secret\n');
+    expect(formatMarkdownPlan(leaky)).not.toContain('new-secret');
     const quiet: Plan = { formatVersion: 1, kind: 'apply', hosts: [{ host: 'a', changes: [], warnings: [], managedAfter: [] }] };
     expect(formatMarkdownPlan(quiet)).not.toMatch(/WARNING|CAUTION/);
   });
