@@ -27,35 +27,59 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Told as each host's probe starts and ends (--events). */
+export interface ProbeObserver {
+  started(host: string): void;
+  done(planned: Planned): void;
+}
+
 async function probeEach(
   desired: readonly Desired[],
   connect: Connector,
   forks: number,
   request: (d: Desired) => ProbeRequest,
   plan: (d: Desired, facts: Facts) => HostPlan,
+  observe?: ProbeObserver,
 ): Promise<Planned[]> {
   return eachLimited(desired, forks, async (d) => {
+    observe?.started(d.host);
+    let planned: Planned;
     try {
       const transport = await connect(d.connection);
       const facts = await gatherFacts(transport, request(d));
-      return { desired: d, facts, plan: plan(d, facts) };
+      planned = { desired: d, facts, plan: plan(d, facts) };
     } catch (error) {
-      return { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) }, failure: errorDetails(error, d.host) };
+      planned = { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) }, failure: errorDetails(error, d.host) };
     }
+    observe?.done(planned);
+    return planned;
   });
 }
 
-export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions): Promise<Planned[]> {
-  return probeEach(desired, connect, forks, probeRequestFor, (d, facts) => planHost(d, facts, options));
+export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver): Promise<Planned[]> {
+  const request = (d: Desired): ProbeRequest => (options.checkApplied ? { ...probeRequestFor(d), applied: true } : probeRequestFor(d));
+  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, options), observe);
 }
 
-export function planWipeDataAll(desired: readonly Desired[], connect: Connector, forks: number): Promise<Planned[]> {
-  return probeEach(desired, connect, forks, probeRequestFor, planWipeData);
+/** nodeform drift: each host against its own record of what the last generation left (plan.drift), one probe exec. */
+export function driftAll(desired: readonly Desired[], connect: Connector, forks: number, observe?: ProbeObserver): Promise<Planned[]> {
+  const request = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [], applied: true });
+  return probeEach(desired, connect, forks, request, (d, facts) => ({
+    host: d.host,
+    changes: [],
+    warnings: [],
+    managedAfter: facts.record.managed,
+    drift: facts.applied ?? { drift: [] },
+  }), observe);
 }
 
-export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget): Promise<Planned[]> {
+export function planWipeDataAll(desired: readonly Desired[], connect: Connector, forks: number, observe?: ProbeObserver): Promise<Planned[]> {
+  return probeEach(desired, connect, forks, probeRequestFor, planWipeData, observe);
+}
+
+export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget, observe?: ProbeObserver): Promise<Planned[]> {
   const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [] });
-  return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to));
+  return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to), observe);
 }
 
 export interface ApplyOptions {
@@ -66,6 +90,9 @@ export interface ApplyOptions {
   forks: number;
   /** Called with each progress line as hosts report it. */
   onEvent?: (host: string, line: string) => void;
+  /** Called as a host's apply starts (only hosts with changes) and with each host's result (--events). */
+  onHostStart?: (host: string) => void;
+  onHostDone?: (result: HostResult) => void;
 }
 
 function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; drift: string[]; errors: string[] } {
@@ -172,12 +199,19 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
 
 /** One host: unreachable when it could not be planned, unchanged (not contacted) without changes, else applied. */
 export async function applyHost(p: Planned, connect: Connector, options: ApplyOptions): Promise<HostResult> {
+  const result = await applyPlanned(p, connect, options);
+  options.onHostDone?.(result);
+  return result;
+}
+
+async function applyPlanned(p: Planned, connect: Connector, options: ApplyOptions): Promise<HostResult> {
   const started = Date.now();
   if (p.plan.error) {
     const failure = p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.plan.host };
     return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, failure, durationMs: 0 };
   }
   if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
+  options.onHostStart?.(p.plan.host);
   try {
     return await applyOne(p, await connect(p.desired.connection), options);
   } catch (error) {

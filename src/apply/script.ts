@@ -15,6 +15,7 @@ import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
+import { STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
 
 /**
@@ -64,7 +65,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY=
+CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|'
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -128,6 +129,7 @@ pre_file() {
   h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
 }
 ${KEY_SH}
+${STATE_SH}
 pre_secret() { # path digest|absent: a secret's precondition by its digest under the host's key; no hash is ever said
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected it (a secret)"; return 0; fi
@@ -287,11 +289,28 @@ prune() {
   fi
   rm -f "$S/.refs" "$S/.blobs"
 }
+applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
+  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r t p; do [ "$t" != N ] || NOHASH="$NOHASH$p|"; done < "$S/applied"
+  hl=
+  while IFS="$TAB" read -r k n; do
+    case $k in
+      file) case $NOHASH in *"|$n|"*) ;; *) [ ! -f "$n" ] || hl="$hl$NL$n" ;; esac ;; # made on the host: never read
+      unit) [ ! -f "${UNIT_DIR}/$n" ] || hl="$hl$NL${UNIT_DIR}/$n" ;;
+    esac
+  done < "$S/managed"
+  { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
+    o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
+    st "$hl"
+  } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
+  # Better no record than a stale one: drift then says there is none.
+  rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
+}
 finish() {
   mv -f "$S/managed.new" "$S/managed" || fail "cannot record what nodeform manages"
   FINISHED=$(now)
   metaline "$FINISHED" 1 1<> "$G/meta.done" 2>/dev/null # same length as the stand-in line: rewritten in place
   mv -f "$G/meta.done" "$G/meta" || fail "cannot mark generation $G_ID complete"
+  applied
   prune
   say "DONE$TAB$G_ID"
   [ "$FAILED" = 0 ] || exit 1
@@ -451,6 +470,9 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
+  // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.
+  const madeOnHost = (desired?.resources ?? []).flatMap((r) => (r.kind === 'file' && r.generate ? [r.path] : []));
+  if (madeOnHost.length > 0) body.push(`NOHASH=${quote(`|${madeOnHost.join('|')}|`)}`);
   body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');
 

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NodeformError } from '../errors.js';
-import { parseSerial, parseSize } from '../rollout/batches.js';
+import { parseSerial, parseShard, parseSize } from '../rollout/batches.js';
 import type { RolloutOptions } from '../rollout/runner.js';
 
 const OPTIONS = {
@@ -45,6 +45,10 @@ const OPTIONS = {
   'gate-timeout': { type: 'string' },
   'no-rollback': { type: 'boolean' },
   resume: { type: 'boolean' },
+  format: { type: 'string' },
+  events: { type: 'string' },
+  'events-file': { type: 'string' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -53,7 +57,7 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status', 'drift', 'report'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
@@ -101,6 +105,14 @@ export interface CommandLine {
   noAlerts: boolean;
   /** apply as a rollout: set when any rollout option is given. `given` holds what the command line said (for --resume's check). */
   rollout?: { options: RolloutOptions; given: Partial<RolloutOptions>; resume: boolean };
+  /** --format: plan's markdown for a pull-request comment; --json is --format json. */
+  format: 'human' | 'json' | 'markdown';
+  /** --events ndjson: progress as JSON lines, on stdout or (--events-file) in a file. */
+  events?: { path?: string };
+  /** --shard I/N: the share of the selected hosts this run takes (rollout/batches.ts shardHosts). */
+  shard?: { index: number; count: number };
+  /** report merge FILE...: the shards' JSON results, resolved. */
+  reportFiles?: string[];
 }
 
 export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
@@ -135,15 +147,31 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     throw usageError(`unknown command "${command}". Commands: ${COMMAND_NAMES.join(', ')}. See nodeform --help.`);
   }
   const name = command as CommandName;
-  const savedPlan = name === 'apply' && values.plan ? resolve(cwd, values.plan) : undefined;
-  if (!values.inventory && savedPlan === undefined) throw usageError(`${name} needs an inventory: -i INVENTORY (see nodeform --help)`);
+  const savedPlan = (name === 'apply' || name === 'plan') && values.plan ? resolve(cwd, values.plan) : undefined;
+  const reportFiles = name === 'report' ? positionals.slice(2).map((f) => resolve(cwd, f)) : undefined;
+  if (name === 'report' && (positionals[1] !== 'merge' || !reportFiles?.length)) throw usageError('report takes merge and the JSON results to merge: nodeform report merge FILE...');
+  if (!values.inventory && savedPlan === undefined && name !== 'report') throw usageError(`${name} needs an inventory: -i INVENTORY (see nodeform --help)`);
+  const format = values.format ?? (values.json ? 'json' : 'human');
+  if (format !== 'human' && format !== 'json' && format !== 'markdown') throw usageError(`--format takes human, json or markdown, not "${format}"`);
+  if ((format === 'markdown' && (name !== 'plan' || values.json)) || (values.json && format !== 'json')) throw usageError('--format markdown is for plan, without --json');
+  if (values.events !== undefined && values.events !== 'ndjson') throw usageError(`--events takes ndjson, not "${values.events}"`);
+  if (values['events-file'] !== undefined && values.events === undefined) throw usageError('--events-file FILE goes with --events ndjson');
+  if (values.events !== undefined && !['plan', 'apply', 'reset', 'drift'].includes(name)) throw usageError('--events is for plan, apply, reset and drift');
+  if (values.events !== undefined && values['events-file'] === undefined && (values.json || format !== 'human')) {
+    throw usageError('--events ndjson takes stdout: with --json or --format, send the events to a file (--events-file FILE)');
+  }
+  if (values.events !== undefined && values['events-file'] === undefined && (name === 'apply' || name === 'reset') && !values.yes && !values.force) {
+    throw usageError(`${name} --events ndjson needs --yes (or --events-file FILE): a question would land in the events on stdout`);
+  }
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (shard && 'problem' in shard) throw usageError(shard.problem);
   const to = values.to ?? 'previous';
   if (to !== 'previous' && to !== 'original') throw usageError(`--to takes previous or original, not "${to}"`);
   const wipeData = name === 'reset' && values['wipe-data'] === true;
   if (wipeData && values.to) throw usageError('--wipe-data resets chain data only; it does not take --to');
   // --force is the old scripts' word for not asking (reset --wipe-data); --yes works too.
   const yes = values.yes === true || (wipeData && values.force === true);
-  const json = values.json === true;
+  const json = values.json === true || values.format === 'json';
   if (json && (name === 'apply' || name === 'reset') && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
@@ -152,7 +180,10 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.interval !== undefined && !values.watch) throw usageError('--interval is for status --watch');
   const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
   if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
-  const playbook = positionals[1];
+  const playbook = name === 'report' ? undefined : positionals[1];
+  if (name === 'drift' && playbook !== undefined) {
+    throw usageError(`drift reads no playbook (${playbook}): it compares each host with its own record of what the last apply left; plan compares with the playbook`);
+  }
   const line: CommandLine = {
     command: name,
     extraVars: values['extra-vars'] ?? [],
@@ -181,7 +212,11 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     intervalSeconds,
     prometheus: values.prometheus === true,
     noAlerts: values['no-alerts'] === true,
+    format,
   };
+  if (values.events !== undefined) line.events = values['events-file'] !== undefined ? { path: resolve(cwd, values['events-file']) } : {};
+  if (shard) line.shard = shard;
+  if (reportFiles) line.reportFiles = reportFiles;
   if (values.inventory) line.inventoryPath = resolve(cwd, values.inventory);
   if (playbook) line.playbookPath = resolve(cwd, playbook);
   if (values.limit !== undefined) line.limit = values.limit;

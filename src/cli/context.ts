@@ -15,7 +15,9 @@ import { defaultCacheDir } from '../fetch/cache.js';
 import type { Planned } from '../apply/run.js';
 import type { TransportPool } from '../transport/ssh/index.js';
 import type { Views } from '../views/index.js';
+import type { EventSink } from './events.js';
 import { usageError, type CommandLine } from './arguments.js';
+import { shardHosts } from '../rollout/batches.js';
 import type { Outcome } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { Inputs } from '../plan/saved-plan.js';
@@ -25,6 +27,8 @@ export interface CommandContext {
   io: CliIO;
   line: CommandLine;
   views: Views;
+  /** --events ndjson. */
+  events?: EventSink;
 }
 
 export type Command = (ctx: CommandContext) => Promise<Outcome>;
@@ -46,7 +50,20 @@ export function inputsOf(line: CommandLine): Inputs {
   };
 }
 
-/** The selected hosts' desired state; refuses a selection without hosts. `onNodeSpecs` is given the node hosts' declared nodes. */
+/**
+ * --shard I/N: this run's share of the selected hosts (rollout/batches.ts shardHosts: by name, so every shard
+ * job computes the same split alone). A shard may be empty (more shards than hosts): it has nothing to do.
+ */
+export function inShard<T>(ctx: CommandContext, items: readonly T[], name: (item: T) => string): T[] {
+  if (!ctx.line.shard) return [...items];
+  const taken = new Set(shardHosts(items.map(name), ctx.line.shard));
+  return items.filter((item) => taken.has(name(item)));
+}
+
+/**
+ * The selected hosts' desired state (this shard's share of them); refuses a selection without hosts.
+ * `onNodeSpecs` is given the node hosts' declared nodes.
+ */
 export async function loadDesired(
   ctx: CommandContext,
   inputs: Inputs,
@@ -58,20 +75,25 @@ export async function loadDesired(
     ...(await loaderEnvironment(ctx)),
     // Downloads (releases, binaries, checkpoint states) say what they fetch; the cache makes later runs quiet.
     progress: (line) => ctx.views.diagnostics.progress(line),
-    ...(onHosts ? { onHosts } : {}),
+    ...(onHosts ? { onHosts: (connections: HostConnection[]) => onHosts(inShard(ctx, connections, (c) => c.name)) } : {}),
   });
   ctx.views.diagnostics.warnings(project.warnings);
   onNodeSpecs?.(project.nodeSpecs);
   if (project.desired.length === 0) throw usageError('no host matches: check --limit and the playbook\'s hosts patterns');
-  return project.desired;
+  const desired = inShard(ctx, project.desired, (d) => d.host);
+  ctx.events?.started(desired.map((d) => d.host));
+  return desired;
 }
 
-/** Hosts without a playbook (reset, history): what they hold is read from their own record. */
+/** Hosts without a playbook (reset, history, drift): what they hold is read from their own record. */
 export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
   const loaded = await loadInventory({ ...inputsOf(ctx.line), ...(await loaderEnvironment(ctx)) });
   ctx.views.diagnostics.warnings(loaded.warnings);
   if (loaded.hosts.length === 0) throw usageError('no host matches: check --limit');
-  return loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
+  const hosts = loaded.hosts.map((h) => ({ host: h.name, connection: h.connection, settings: h.settings, vars: h.vars, resources: [] }));
+  const selected = inShard(ctx, hosts, (d) => d.host);
+  ctx.events?.started(selected.map((d) => d.host));
+  return selected;
 }
 
 /** What the loader may know of the process: given here, so it reads no environment of its own. */

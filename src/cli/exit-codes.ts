@@ -7,6 +7,8 @@ export const EXIT_CODES = {
   failure: 1,
   /** plan --detailed-exitcode: there are changes to apply. */
   changesPending: 2,
+  /** drift: a host changed outside nodeform since its last apply, or has no record to compare with. */
+  drifted: 2,
   /** Invalid input: configuration problems (inventory, playbook, -e, saved plan) or a bad command line. Nothing was changed. */
   invalidInput: 3,
 } as const;
@@ -22,7 +24,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   ${EXIT_CODES.failure}  a host failed, was unreachable, drifted or was locked; apply held items back for want of
      a checkpoint quorum; providers found no trusted checkpoint; the confirmation was declined; status:
      a node is stalled, down, el-offline or optimistic too long (synced and syncing are 0)
-  ${EXIT_CODES.changesPending}  plan --detailed-exitcode: there are changes to apply
+  ${EXIT_CODES.changesPending}  plan --detailed-exitcode: there are changes to apply; drift: a host changed outside
+     nodeform since its last apply (or has no record of one)
   ${EXIT_CODES.invalidInput}  invalid input: a configuration problem (inventory, playbook, -e, saved plan) or a bad
      command line (unknown option or command, a bad value, no host selected, apply or reset without
      --yes and no terminal to ask); nothing was changed

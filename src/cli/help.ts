@@ -24,6 +24,12 @@ Usage:
                                               ETA, peers, execution lag, versions, units, Ephemery iteration,
                                               checkpoint; through the SSH connection (no port is opened);
                                               alerts the node's monitoring.alerts webhooks on a change
+  nodeform drift    -i INVENTORY              for scheduled jobs: compare each host with its own record of
+                                              what nodeform's last apply left; exit 2 when a host changed
+                                              outside nodeform (hand edits, missing files, units changed)
+  nodeform plan     --plan FILE [--format F]  show a plan again (plan --out, plan --json, or shards' plans
+                                              merged by report merge); contacts no host
+  nodeform report   merge FILE...             merge the --json results of a run's shards (--shard) into one
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
                                               cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node
                                               settings, warn about each one it cannot map, resolve {{ name }},
@@ -43,6 +49,14 @@ Options:
                           lines; apply and reset need --yes with it
       --out FILE          plan: save the plan, with each change's precondition, for apply --plan
       --detailed-exitcode plan: exit 0 with no changes, 2 with changes (1 and 3 as below)
+      --format F          plan: human (default), json (as --json) or markdown: a pull-request comment (title,
+                          removal and wipe warnings, summary, changes per host, diffs folded, drift); over
+                          65,536 characters it is split into comments, separated by the line
+                          <!-- nodeform: next comment -->
+      --events ndjson     plan, apply, reset, drift: progress as JSON lines (schemas/events.schema.json) on
+                          stdout (the usual output then goes to stderr), or in --events-file FILE
+      --shard I/N         plan, apply, reset, drift, history: only shard I of N of the selected hosts (by name;
+                          every host in exactly one shard); report merge joins the shards' --json results
   -y, --yes               apply/reset without asking (required when there is no terminal)
       --lock-timeout S    wait this long for another run's host lock (default 60)
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
@@ -77,6 +91,7 @@ Options:
       --interval S        status --watch: seconds between looks (default 5)
       --prometheus        status: the figures in Prometheus' text format (nodeform_* metrics)
       --no-alerts         status: send no webhook alerts
+      --events-file FILE  with --events ndjson: the JSON lines go to FILE, the usual output to stdout
       --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
   -h, --help              this help
   -V, --version           version

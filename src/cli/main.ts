@@ -6,6 +6,8 @@ import { NodeformError } from '../errors.js';
 import { chooseViews } from '../views/index.js';
 import { parseCommandLine, type CommandName, type Parsed } from './arguments.js';
 import { apply } from './commands/apply.js';
+import { drift } from './commands/drift.js';
+import { report } from './commands/report.js';
 import { history } from './commands/history.js';
 import { importCommand } from './commands/import.js';
 import { plan } from './commands/plan.js';
@@ -14,11 +16,12 @@ import { reset } from './commands/reset.js';
 import { status } from './commands/status.js';
 import { validate } from './commands/validate.js';
 import type { Command } from './context.js';
+import { EventSink } from './events.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 
-const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status };
+const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status, drift, report };
 
 /** Configuration and command-line errors are the operator's to fix: one code for both. */
 export function exitCodeOf(error: unknown): ExitCode {
@@ -45,11 +48,19 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const { line } = parsed;
   const color = io.isTTY && !line.noColor && !io.env.NO_COLOR;
-  const views = chooseViews(line.json ? 'json' : 'human', io, { color });
+  const shard = line.shard ? `shard ${line.shard.index} of ${line.shard.count}` : undefined;
+  // --events ndjson without a file: stdout is the events' alone, and what the views print goes to stderr.
+  const viewIO = line.events && line.events.path === undefined ? { ...io, stdout: io.stderr } : io;
+  const views = chooseViews(line.json ? 'json' : line.format, viewIO, { color, markdown: shard ? { titleSuffix: shard } : {} });
+  let events: EventSink | undefined;
   try {
-    return EXIT_CODES[await COMMANDS[line.command]({ io, line, views })];
+    if (line.events) events = new EventSink(io, line);
+    const outcome = await COMMANDS[line.command]({ io, line, views, ...(events ? { events } : {}) });
+    events?.finish(outcome, EXIT_CODES[outcome]);
+    return EXIT_CODES[outcome];
   } catch (error) {
     views.diagnostics.error(error);
+    events?.finish('error', exitCodeOf(error));
     return exitCodeOf(error);
   }
 }

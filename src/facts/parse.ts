@@ -1,6 +1,7 @@
 // Parses the probe's output into Facts. Pure.
 
 import { NodeformError } from '../errors.js';
+import { driftItems } from './applied.js';
 import type {
   BackupEntry,
   Facts,
@@ -114,6 +115,7 @@ export function parseFacts(host: string, output: string): Facts {
   const lastEntries: BackupEntry[] = [];
   const managedBefore: ManagedEntry[] = [];
   let complete = false;
+  const appliedLines: { side: string; line: string }[] = [];
 
   for (const line of output.split('\n')) {
     if (line === '') continue;
@@ -203,6 +205,17 @@ export function parseFacts(host: string, output: string): Facts {
         facts.binaries[path] = state === PRESENT ? { path, present: true, versionOutput: (version ?? '').trim() } : { path, present: false };
         break;
       }
+      case 'appliedGeneration': {
+        const { id, finishedAt } = readRecord(name, fields);
+        const generation = Number(orNull(id));
+        facts.applied = { drift: facts.applied?.drift ?? [], ...(Number.isInteger(generation) ? { generation } : {}), ...(orNull(finishedAt) ? { finishedAt: finishedAt! } : {}) };
+        break;
+      }
+      case 'applied': {
+        const { side, line: text } = readRecord(name, fields);
+        if (side && text) appliedLines.push({ side, line: text });
+        break;
+      }
       case 'end':
         complete = true;
         break;
@@ -232,6 +245,7 @@ export function parseFacts(host: string, output: string): Facts {
     if (after) fact.keyedWantSha256 = after;
   }
   facts.record.generations.sort((a, b) => a.id - b.id);
+  if (facts.applied) facts.applied.drift = driftItems(appliedLines, facts.record.managed);
   if (lastId !== undefined && Number.isInteger(lastId)) {
     facts.record.last = { id: lastId, entries: lastEntries, managedBefore };
   }

@@ -3,8 +3,9 @@
 
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
+import { STATE_SH } from './applied.js';
 import { KEY_SH } from './key.js';
-import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
+import { MISSING, NONE, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
@@ -18,6 +19,8 @@ export interface ProbeRequest {
   users: string[];
   /** Programs to look for, and ask for their version. */
   binaries?: string[];
+  /** Compare STATE/applied (what the last generation left, apply/script.ts) with the host now: nodeform drift. */
+  applied?: boolean;
 }
 
 /** Largest file whose current bytes the probe returns for a diff. */
@@ -187,6 +190,26 @@ f
 ${printRecord('end')}
 `;
 
+// What changed on the host since the last generation, outside nodeform: STATE/applied against the host now
+// (facts/applied.ts). Both sorted together; what only one side has comes back, hashes masked.
+const APPLIED = String.raw`
+${STATE_SH}
+if [ -f "$S/applied" ]; then
+  { IFS="$TAB" read -r t id fin; [ "$t" = G ] || id=-; ${printRecord('appliedGeneration', '"$id"', `"${'$'}{fin:--}"`)}; } < "$S/applied"
+  dh=
+  while IFS= read -r l; do case $l in "H$TAB"*) l=${'$'}{l#*"$TAB"}; dh="$dh$NL${'$'}{l#*"$TAB"}" ;; esac; done < "$S/applied"
+  {
+    while IFS= read -r l; do case $l in [SHUW]"$TAB"*) printf 'R\t%s\n' "$l" ;; esac; done < "$S/applied"
+    st "$dh" | while IFS= read -r l; do printf 'L\t%s\n' "$l"; done
+  } | LC_ALL=C sort -t "$TAB" -k2 | LC_ALL=C uniq -u -f1 | while IFS= read -r l; do
+    case $l in
+      ?"$TAB"H"$TAB"*) ${printRecord('applied', `"${'$'}{l%%"$TAB"*}"`, `"H$TAB-$TAB${'$'}{l#*"$TAB"H"$TAB"*"$TAB"}"`)} ;;
+      *) ${printRecord('applied', `"${'$'}{l%%"$TAB"*}"`, `"${'$'}{l#*"$TAB"}"`)} ;;
+    esac
+  done
+else ${printRecord('appliedGeneration', NONE, NONE)}; fi
+`;
+
 /**
  * The script's comments stay in this file: it crosses the wire on every plan. Only whole comment lines and
  * comments after whitespace go (no `#` in the script's strings follows whitespace; `$#` and `${x#y}` stay).
@@ -199,6 +222,7 @@ const withoutComments = (script: string): string =>
     .join('\n');
 const PRELUDE_SENT = withoutComments(PRELUDE);
 const EPILOGUE_SENT = withoutComments(EPILOGUE);
+const APPLIED_SENT = withoutComments(APPLIED);
 
 /** The probe as one command line plus the script to feed on stdin. */
 export function buildProbe(request: ProbeRequest): { command: string; script: string } {
@@ -210,6 +234,7 @@ export function buildProbe(request: ProbeRequest): { command: string; script: st
   for (const unit of request.units) lines.push(`u ${quote(unit)}`);
   for (const user of request.users) lines.push(`w ${quote(user)}`);
   for (const binary of request.binaries ?? []) lines.push(`v ${quote(binary)}`);
+  if (request.applied) lines.push(APPLIED_SENT);
   lines.push(EPILOGUE_SENT);
   return { command: `sh -s -- ${quote(request.stateDir)}`, script: lines.join('\n') };
 }

@@ -50,6 +50,16 @@ export const RECORDS = {
   lastEntry: { tag: 'E', fields: ENTRY_FIELDS },
   managedBefore: { tag: 'Q', fields: MANAGED_FIELDS },
   lock: { tag: 'L', fields: LOCK_FIELDS },
+  /**
+   * Asked for (ProbeRequest.applied): the generation STATE/applied was written by and when (`-` `-`: there is no
+   * such record), then one `applied` record per difference between it and the host now.
+   */
+  appliedGeneration: { tag: 'AG', fields: ['id', 'finishedAt'] },
+  /**
+   * A line of the state (facts/applied.ts) that only one side has: R what the last generation recorded, L the host
+   * now; every hash in it replaced by `-`.
+   */
+  applied: { tag: 'A', fields: ['side', 'line'] },
   /** The last line: output without it was cut off. */
   end: { tag: 'END', fields: [] },
 } as const;

@@ -1,7 +1,7 @@
 // The plan: what differs on each host, with the preconditions each change was computed from.
 // JSON-safe and free of file content (content is taken from Desired, or from backups, at apply).
 
-import type { CheckpointDecision, ManagedEntry, Mode } from './types.js';
+import type { AppliedCheck, CheckpointDecision, ManagedEntry, Mode } from './types.js';
 
 export type ChangeKind = 'file' | 'directory' | 'user' | 'unit' | 'wipe' | 'group';
 export type ChangeAction = 'create' | 'update' | 'delete' | 'restart';
@@ -78,6 +78,11 @@ export interface HostPlan {
   held?: { target: string; reason: string }[];
   /** The checkpoint provider decision, for machines (nodeform plan --json). */
   checkpoint?: CheckpointDecision;
+  /**
+   * When asked for (plan --format markdown, nodeform drift): what changed on the host outside nodeform since its
+   * last generation, as the host's own record says.
+   */
+  drift?: AppliedCheck;
 }
 
 export interface Plan {

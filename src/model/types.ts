@@ -218,8 +218,31 @@ export interface BinaryFact {
   versionOutput?: string;
 }
 
+/** One way a managed target differs from how the last generation left it (nodeform drift). */
+export interface DriftItem {
+  kind: ManagedEntry['kind'];
+  target: string;
+  field: 'exists' | 'content' | 'mode' | 'owner' | 'group' | 'enabled' | 'active';
+  /** As the last generation left it, and as it is now; null for content (no hash leaves the host). */
+  recorded: string | null;
+  live: string | null;
+}
+
+/**
+ * The host compared with its own record of what the last generation left (STATE/applied, written at the end of
+ * every apply, reset and rollback). generation absent: the host has no such record (never applied, or applied by
+ * a nodeform without it).
+ */
+export interface AppliedCheck {
+  generation?: number;
+  finishedAt?: string;
+  drift: DriftItem[];
+}
+
 export interface Facts {
   host: string;
+  /** Asked for with ProbeRequest.applied. */
+  applied?: AppliedCheck;
   binaries?: Record<string, BinaryFact>;
   paths: Record<string, PathFact>;
   units: Record<string, UnitFact>;

@@ -30,6 +30,8 @@ export interface PlanOptions {
   removeUndeclared: boolean;
   /** Directories nodeform made and no longer declared go with their contents (a switched-away client's data). */
   pruneData?: boolean;
+  /** Also compare each host with its record of the last generation (HostPlan.drift): one more section of the same probe. */
+  checkApplied?: boolean;
 }
 
 /** The plan options a run's selection implies: with --tags or --skip-tags nothing outside the selection counts as undeclared. */
@@ -475,5 +477,6 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
     ...(desired.notes?.length ? { notes: [...desired.notes] } : {}),
     ...(held.length ? { held } : {}),
     ...(desired.checkpoint ? { checkpoint: desired.checkpoint } : {}),
+    ...(facts.applied ? { drift: facts.applied } : {}),
   };
 }

@@ -41,6 +41,24 @@ export function readSavedPlan(file: string, text: string): SavedPlan {
   return plan as SavedPlan;
 }
 
+/**
+ * A plan to show again (plan --plan FILE): a saved plan, the output of plan --json, or shards' plans merged by
+ * report merge; only its hosts are needed.
+ */
+export function readPlanDocument(file: string, text: string): Plan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new NodeformError('CONFIG', `${file}: not a plan (${(error as Error).message}); give a file plan --out or plan --json wrote`);
+  }
+  const plan = data as Partial<Plan>;
+  if (plan.formatVersion !== 1 || (plan.kind !== 'apply' && plan.kind !== 'reset') || !Array.isArray(plan.hosts)) {
+    throw new NodeformError('CONFIG', `${file}: not a plan of this nodeform version; give a file plan --out or plan --json wrote`);
+  }
+  return { formatVersion: 1, kind: plan.kind, hosts: plan.hosts };
+}
+
 /** Content the saved plan would write that the declared state no longer matches. */
 export function savedPlanMismatches(host: HostPlan, desired: Desired): string[] {
   const declared = new Map<string, string>();

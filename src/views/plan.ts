@@ -4,6 +4,7 @@
 import type { AttributeChange, Change, HostPlan, Plan } from '../model/plan.js';
 import { countChanges } from '../model/plan.js';
 import { painter, type Paint, type Style } from './paint.js';
+import { COMMENT_BREAK, markdownComments, type MarkdownOptions } from './markdown.js';
 import { jsonText, type ViewOptions, type Writer } from './writer.js';
 
 export type FormatOptions = ViewOptions;
@@ -105,5 +106,21 @@ export class PlanJson implements PlanView {
 
   saved(): void {
     // The caller named the file: stdout stays one plan document.
+  }
+}
+
+/** The plan as pull-request comments (views/markdown.ts), separated by COMMENT_BREAK on stdout. */
+export class PlanMarkdown implements PlanView {
+  constructor(
+    private readonly out: Writer,
+    private readonly options: MarkdownOptions,
+  ) {}
+
+  plan(plan: Plan): void {
+    this.out.stdout(markdownComments(plan, this.options).join(COMMENT_BREAK));
+  }
+
+  saved(file: string): void {
+    this.out.stderr(`plan saved to ${file}; apply it with: nodeform apply --plan ${file}\n`);
   }
 }

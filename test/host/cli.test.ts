@@ -1,7 +1,7 @@
 // The CLI end to end against this machine through the local transport (ansible_connection: local):
 // real files in a temp dir, real sh; what needs systemd and sshd is in test/lab.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -167,6 +167,42 @@ describe('nodeform CLI on the local machine', () => {
     const reset = await cli(['reset', '-i', inventory, '--to', 'original', '--yes', '--json']);
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toMatchObject({ plan: { kind: 'reset' }, hosts: [{ host: 'here', status: 'applied' }] });
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('drift: 2 without a record, 0 after an apply, 2 after a hand edit (secret named, never shown); events in a file; a saved plan as markdown', async () => {
+    expect((await cli(['drift', '-i', inventory])).code).toBe(2);
+    const events = join(dir, 'events.ndjson');
+    const applied = await cli(['apply', '-i', inventory, playbook, '--yes', '--events', 'ndjson', '--events-file', events]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Plan: 3 to create');
+    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.type)).toEqual(['run_started', 'host_started', 'host_done', 'host_started', 'change_applied', 'change_applied', 'change_applied', 'host_done', 'run_finished']);
+    expect(lines.at(-1)).toMatchObject({ outcome: 'success', exit_code: 0, hosts: { applied: 1 } });
+    const eventSchema = (name: string) => JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8'));
+    const validateEvent = new Ajv2020.default({ allErrors: true, strict: false, schemas: [eventSchema('plan.schema.json'), eventSchema('output.schema.json')] }).compile(eventSchema('events.schema.json'));
+    for (const event of lines) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true);
+    expect(readFileSync(events, 'utf8')).not.toContain('s3cr3t');
+
+    const clean = await cli(['drift', '-i', inventory, '--json']);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ hosts: [{ host: 'here', status: 'in-sync', generation: 1, drift: [] }] });
+    writeFileSync(join(dir, 'out/token'), 'changed by hand\n');
+    chmodSync(join(dir, 'out/app.conf'), 0o600);
+    const drifted = await cli(['drift', '-i', inventory]);
+    expect(drifted.code).toBe(2);
+    expect(drifted.stdout).toContain(`~ file ${dir}/out/app.conf: mode: 0644 -> 0600`);
+    expect(drifted.stdout).toContain(`~ file ${dir}/out/token: content changed`);
+    expect(drifted.stdout).not.toContain('changed by hand');
+
+    const saved = join(dir, 'md-plan.json');
+    expect((await cli(['plan', '-i', inventory, playbook, '--format', 'markdown', '--out', saved])).code).toBe(0);
+    const shown = await cli(['plan', '--plan', saved, '--format', 'markdown', '--detailed-exitcode']);
+    expect(shown.code).toBe(2);
+    expect(shown.stdout).toContain(`- <code>here</code> (since generation 1): file ${dir}/out/token: content changed`);
+    expect(shown.stdout).toContain(`file <code>${dir}/out/token</code> (content: (sensitive) → (sensitive)) (content hidden: secret)`);
+    expect(shown.stdout).not.toContain('changed by hand');
+    expect((await cli(['reset', '-i', inventory, '--to', 'original', '--yes'])).code).toBe(0);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 

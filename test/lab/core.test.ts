@@ -184,7 +184,7 @@ describe.sequential('reconciler core on real hosts', () => {
     await hostSh(lab, h2, `kill ${pid}`);
     const taken = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h2.name, '-e', 'core_greeting=locked');
     expect(taken.code, taken.stdout).toBe(0);
-    expect(await hostSh(lab, h2, 'head -1 /etc/core/app.conf; ls /var/lib/nodeform')).toBe('greeting = locked\nblobs\ngenerations\nmanaged\noriginal\n');
+    expect(await hostSh(lab, h2, 'head -1 /etc/core/app.conf; ls /var/lib/nodeform')).toBe('greeting = locked\napplied\nblobs\ngenerations\nmanaged\noriginal\n');
   });
 
   it('stops, disables and removes a unit that is no longer declared', async () => {

@@ -5,7 +5,7 @@ import { applyAll, type Planned } from '../../apply/run.js';
 import { NodeformError } from '../../errors.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
-import { confirm, inputsOf, loadDesired, planOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
+import { confirm, inputsOf, inShard, loadDesired, planOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
@@ -34,6 +34,7 @@ export async function applyPlanned(ctx: CommandContext, planned: readonly Planne
     action,
     forks: ctx.line.forks,
     lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
+    ...ctx.events?.apply(),
   });
   view.results(results, hasChanges(plan) || unreachable);
   const holding = plan.hosts.filter((h) => h.held?.length).map((h) => h.host);
@@ -55,7 +56,7 @@ async function applySaved(ctx: CommandContext, file: string): Promise<Outcome> {
   const desired = await loadDesired(ctx, saved.inputs);
   const byHost = new Map(desired.map((d) => [d.host, d]));
   const planned: Planned[] = [];
-  for (const host of saved.hosts) {
+  for (const host of inShard(ctx, saved.hosts, (h) => h.host)) {
     const d = byHost.get(host.host);
     if (!d) throw new NodeformError('DRIFT', `${file}: host ${host.host} is no longer in the inventory's selection; make a new plan`);
     const mismatches = savedPlanMismatches(host, d);

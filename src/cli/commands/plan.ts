@@ -1,13 +1,13 @@
 // nodeform plan: what apply would change on each selected host, one probe exec per host.
 
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { planAll, type Planned } from '../../apply/run.js';
 import type { NodeSpec } from '../../clients/types.js';
-import { hasChanges } from '../../model/plan.js';
+import { hasChanges, type Plan } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
-import { inputsOf, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
-import { savedPlanText, type Inputs } from '../../plan/saved-plan.js';
+import { inputsOf, inShard, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
+import { readPlanDocument, savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
 export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool, onNodeSpecs?: (specs: Record<string, NodeSpec>) => void): Promise<Planned[]> {
@@ -15,11 +15,21 @@ export async function planSelected(ctx: CommandContext, inputs: Inputs, transpor
   // hosts as the forks will take first.
   const width = ctx.line.forks;
   const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)), onNodeSpecs);
-  return planAll(desired, (c) => transports.get(c), width, planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }));
+  // The pull-request comment has a drift section: the same probe also compares each host with its record.
+  const checkApplied = ctx.line.format === 'markdown';
+  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, ctx.events?.probe('plan'));
 }
 
 export const plan: Command = async (ctx) => {
   const view = ctx.views.plan();
+  if (ctx.line.savedPlan !== undefined) {
+    // plan --plan FILE: a plan shown again (as markdown for a comment, say); no host is contacted.
+    const saved = readPlanDocument(ctx.line.savedPlan, await readFile(ctx.line.savedPlan, 'utf8'));
+    const shown: Plan = { formatVersion: 1, kind: saved.kind, hosts: inShard(ctx, saved.hosts, (h) => h.host) };
+    view.plan(shown);
+    if (shown.hosts.some((h) => h.error)) return 'failure';
+    return ctx.line.detailedExitcode && hasChanges(shown) ? 'changesPending' : 'success';
+  }
   const inputs = inputsOf(ctx.line);
   return withPool(ctx, async (transports) => {
     const shown = planOf(await planSelected(ctx, inputs, transports), 'apply');

@@ -130,7 +130,7 @@ async function run(ctx: CommandContext, transports: TransportPool, planned: Plan
   try {
     const result = await runRollout(planned, record.batches, record.options, { outcomes: record.outcomes, ...(record.applied ? { applied: record.applied } : {}) }, {
       connect: (c) => transports.get(c),
-      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds },
+      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds, ...ctx.events?.apply() },
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       interrupts: () => interrupts,

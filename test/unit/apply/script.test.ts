@@ -217,7 +217,9 @@ describe('what the script does for each kind of change', () => {
     const p = plan([jwt]);
     const commands = body(buildApplyScript(p, desired([jwt]), options).script);
     if (p.changes[0]?.content?.from !== 'generate') throw new Error(`expected a generated file, got ${JSON.stringify(p.changes[0])}`);
-    expect(commands.filter((c) => c.includes('/etc/jwt.hex')).map((c) => c.split(' ')[0])).toEqual(['pre_exists', 'bk_file', 'gen']);
+    expect(commands.filter((c) => c.includes('/etc/jwt.hex')).map((c) => c.split(' ')[0])).toEqual(['pre_exists', 'bk_file', 'gen', "NOHASH='|/etc/jwt.hex|'"]);
+    // NOHASH: the record of what the apply left (STATE/applied, for nodeform drift) does not hash it either.
+    expect(commands.at(-1)).toBe('finish');
   });
 
   it('a file over the stage threshold is uploaded first and staged, not inlined', () => {

@@ -1,0 +1,110 @@
+// STATE/applied: what the last generation left on a host, and how nodeform drift compares the host with it. Pure.
+//
+// The apply script (apply/script.ts) ends every generation by writing STATE/applied: its first line
+// `G ID FINISHED`, a line `N PATH` per file made on the host (never read, not even hashed), then the state of
+// everything STATE/managed names, as STATE_SH's st() prints it: `S MODE OWNER GROUP PATH` (stat of each file,
+// unit file and directory), `H SHA256 PATH` (each file and unit file there, but those made on the host),
+// `U UNIT ENABLED ACTIVE` (systemctl's UnitFileState and ActiveState), `W USER present|missing`. One stat, one
+// sha256sum and one systemctl for them all: the host's processes are the cost.
+//
+// The probe (ProbeRequest.applied) prints the same state of the host now (hashing exactly the paths recorded
+// with a hash), and sorts both together: lines only one side has come back as `A R LINE` or `A L LINE`, with every
+// hash replaced by `-` (no hash leaves the host, a secret's included). driftItems() reads those pairs.
+
+import type { DriftItem, ManagedEntry } from '../model/types.js';
+import { UNIT_DIR } from '../model/types.js';
+
+/** sh: st HASHLIST prints the state of everything $S/managed names (needs S and TAB; HASHLIST newline-separated). */
+export const STATE_SH = String.raw`NL='
+'
+st() {
+  sp= un= us= h=$1
+  while IFS="$TAB" read -r k n; do
+    case $k in
+      file|directory) sp="$sp$NL$n" ;;
+      unit) sp="$sp$NL${UNIT_DIR}/$n"; un="$un$NL$n" ;;
+      user) us="$us$NL$n" ;;
+    esac
+  done < "$S/managed"
+  o=$IFS; IFS=$NL; set -f
+  [ -z "$sp" ] || stat -c "S$TAB%a$TAB%U$TAB%G$TAB%n" -- $sp 2>/dev/null
+  [ -z "$h" ] || sha256sum -- $h 2>/dev/null | while IFS= read -r l; do printf 'H\t%s\t%s\n' "${'$'}{l%%"  "*}" "${'$'}{l#*"  "}"; done
+  if [ -n "$un" ]; then
+    set -- $un
+    systemctl show -p UnitFileState -p ActiveState -- "$@" 2>/dev/null | {
+      e= a= seen=0
+      while :; do
+        IFS= read -r l || l=END
+        case $l in
+          UnitFileState=*) e=${'$'}{l#*=}; seen=1 ;;
+          ActiveState=*) a=${'$'}{l#*=}; seen=1 ;;
+          ''|END)
+            if [ "$seen" = 1 ] && [ $# -gt 0 ]; then printf 'U\t%s\t%s\t%s\n' "$1" "${'$'}{e:-not-found}" "${'$'}{a:-unknown}"; shift; fi
+            e= a= seen=0
+            [ "$l" != END ] || break ;;
+        esac
+      done
+      for n in "$@"; do printf 'U\t%s\tnot-found\tunknown\n' "$n"; done
+    }
+  fi
+  for u in $us; do if getent passwd "$u" >/dev/null; then printf 'W\t%s\tpresent\n' "$u"; else printf 'W\t%s\tmissing\n' "$u"; fi; done
+  IFS=$o; set +f
+}`;
+
+const padMode = (mode: string) => mode.padStart(4, '0');
+const isActive = (state: string) => state === 'active' || state === 'reloading';
+/** A unit caught activating or deactivating (a timer's oneshot, a start in progress) has no settled activity. */
+const settling = (state: string) => state === 'activating' || state === 'deactivating';
+
+/**
+ * The differences between what the last generation left and the host now, from the lines only one side has
+ * (`side` R: recorded, L: live; the line as st() prints it, hashes masked). Ordered by target, then field.
+ */
+export function driftItems(lines: readonly { side: string; line: string }[], managed: readonly ManagedEntry[]): DriftItem[] {
+  const units = new Map(managed.filter((e) => e.kind === 'unit').map((e) => [`${UNIT_DIR}/${e.target}`, e.target]));
+  const directories = new Set(managed.filter((e) => e.kind === 'directory').map((e) => e.target));
+  const pathEntry = (path: string): Pick<DriftItem, 'kind' | 'target'> =>
+    units.has(path) ? { kind: 'unit', target: units.get(path)! } : { kind: directories.has(path) ? 'directory' : 'file', target: path };
+  const sides = { R: new Map<string, string[]>(), L: new Map<string, string[]>() };
+  for (const { side, line } of lines) {
+    if (side !== 'R' && side !== 'L') continue;
+    const [type = '', ...fields] = line.split('\t');
+    // The key: the record type and the path or name (a stat line ends with its path; the others start with it).
+    const name = type === 'S' ? fields.slice(3).join('\t') : fields[type === 'H' ? 1 : 0];
+    if (!name || !['S', 'H', 'U', 'W'].includes(type)) continue;
+    sides[side].set(`${type}\t${name}`, fields);
+  }
+  const items: DriftItem[] = [];
+  const keys = new Set([...sides.R.keys(), ...sides.L.keys()]);
+  for (const key of keys) {
+    const [type, name] = key.split('\t') as [string, string];
+    const recorded = sides.R.get(key);
+    const live = sides.L.get(key);
+    if (type === 'S') {
+      const entry = pathEntry(name);
+      if (!recorded || !live) {
+        items.push({ ...entry, field: 'exists', recorded: String(Boolean(recorded)), live: String(Boolean(live)) });
+        continue;
+      }
+      (['mode', 'owner', 'group'] as const).forEach((field, index) => {
+        const [before, after] = field === 'mode' ? [padMode(recorded[index]!), padMode(live[index]!)] : [recorded[index]!, live[index]!];
+        if (before !== after) items.push({ ...entry, field, recorded: before, live: after });
+      });
+    } else if (type === 'H') {
+      // Gone: said by its stat line. Changed or unreadable now: its content is not what was left.
+      if (recorded && sides.R.has(`S\t${name}`) && !sides.L.has(`S\t${name}`)) continue;
+      items.push({ ...pathEntry(name), field: 'content', recorded: null, live: null });
+    } else if (type === 'U' && recorded && live) {
+      const [, enabledBefore = '', activeBefore = ''] = recorded;
+      const [, enabledNow = '', activeNow = ''] = live;
+      if (enabledBefore !== enabledNow) items.push({ kind: 'unit', target: name, field: 'enabled', recorded: enabledBefore, live: enabledNow });
+      if (!settling(activeBefore) && !settling(activeNow) && isActive(activeBefore) !== isActive(activeNow)) {
+        items.push({ kind: 'unit', target: name, field: 'active', recorded: activeBefore, live: activeNow });
+      }
+    } else if (type === 'W' && recorded && live) {
+      items.push({ kind: 'user', target: name, field: 'exists', recorded: String(recorded[1] === 'present'), live: String(live[1] === 'present') });
+    }
+  }
+  const order = ['exists', 'content', 'mode', 'owner', 'group', 'enabled', 'active'];
+  return items.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : order.indexOf(a.field) - order.indexOf(b.field)));
+}
