@@ -16,6 +16,8 @@ import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
+import { SECRET_FLAG } from '../facts/records.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
@@ -163,7 +165,7 @@ begin() {
   STARTED=$(now)
   { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
-rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups]
+rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups | file: secret]
   line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
   printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
   k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
@@ -187,9 +189,10 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   CHANGED=1
   say "GEN$TAB$G_ID"
 }
-bk_file() {
-  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - -
-  else rec file "$1" 0 - - - - - -; fi
+bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS)]
+  f=${'$'}{2:--}
+  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
+  else rec file "$1" 0 - - - - - - "$f"; fi
 }
 bk_dir() {
   if [ -d "$1" ]; then set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec directory "$1" 1 - "$2" "$3" "$4" - -
@@ -235,7 +238,22 @@ pre_exists() {
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   [ -f "$1" ] || drift "$1" "is gone; the plan expected a file"
 }
-restore() { tmpfor "$1"; cp "$S/blobs/$5" "$CUR_TMP" || fail "the backup of $1 (sha256 $5) is missing from $S/blobs"; inst "$@"; }
+bsha() { # kind target ref: B, the sha256 of the target's backup as the host's own record holds it: its original
+  # (ref original:KEY, KEY the name of its file in $S/original) or its entry in a generation (ref: the generation's id)
+  l=
+  case $3 in
+    original:*) [ ! -f "$S/original/${'$'}{3#original:}" ] || IFS= read -r l < "$S/original/${'$'}{3#original:}" ;;
+    *) l=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' "$S/generations/$(printf '%06d' "$3")/entries" 2>/dev/null) ;;
+  esac
+  B=${'$'}{l#*"$TAB"*"$TAB"*"$TAB"}; B=${'$'}{B%%"$TAB"*}
+  case $B in ''|-|*[!0-9a-f]*) fail "the backup of $2 is not in the host's record ($3)" ;; esac
+}
+restore() { # kind target path mode owner group ref [s]: the bytes of the backup the host's record names (the plan names no hash)
+  bsha "$1" "$2" "$7"; shift 2
+  tmpfor "$1"; cp "$S/blobs/$B" "$CUR_TMP" || fail "the backup of $1 is missing from $S/blobs"
+  inst "$1" "$2" "$3" "$4" "$B" ${'$'}{6:-}
+}
+chkb() { bsha "$1" "$2" "$4"; chk "$3" "$B" ${'$'}{5:-}; } # kind target path ref [s]: a restored file read back
 attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
 del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
@@ -342,9 +360,10 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if (c.action === 'restart' || c.kind === 'wipe' || c.kind === 'group') continue; // a wipe's trigger is checked as the file it is; a group's removal tolerates its absence
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
-    else if (c.kind === 'file' && c.secret && c.content?.from === 'desired') {
+    else if (c.kind === 'file' && c.secret) {
+      // A secret's precondition is its digest under the host's key, whether it is written, restored or removed.
       body.push(`pre_secret ${q(c.target, p.exists ? (p.keyedSha256 ?? '-') : 'absent')}`);
-      const resource = contentOf.get(c.target);
+      const resource = c.content?.from === 'desired' ? contentOf.get(c.target) : undefined;
       if (resource) body.push(`want_secret ${q(c.target, c.after?.keyedSha256 ?? '-', resource.sha256)}`);
     }
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
@@ -358,7 +377,9 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
     const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
-    body.push(c.kind === 'user' && c.user ? `bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}` : `${backup} ${q(c.target)}`);
+    if (c.kind === 'user' && c.user) body.push(`bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}`);
+    else if (c.kind === 'file' && c.secret) body.push(`bk_file ${q(c.target, SECRET_FLAG)}`);
+    else body.push(`${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
@@ -391,6 +412,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 5. File and unit file content.
   const written: { path: string; sha: string; secret: boolean }[] = [];
+  const restored: string[] = [];
   let unitFilesChanged = false;
   for (const c of [...files, ...units]) {
     const path = filePath(c);
@@ -406,7 +428,13 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     const sha = secret ? (contentOf.get(path)?.sha256 ?? '') : a.sha256;
     if (has(c, 'content')) {
       if (c.content?.from === 'backup') {
-        body.push(`restore ${q(path, a.mode, a.owner, a.group, c.content.sha256)}`);
+        // The backup's bytes and hash come from the host's record: its original, or the generation undone.
+        const ref = c.content.record === 'original' ? `original:${originalKey(c.kind, c.target)}` : c.content.generation;
+        const flag = c.kind === 'file' && c.secret ? [SECRET_FLAG] : [];
+        body.push(`restore ${q(c.kind, c.target, path, a.mode, a.owner, a.group, ref, ...flag)}`);
+        restored.push(`chkb ${q(c.kind, c.target, path, ref, ...flag)}`);
+        if (c.kind === 'unit') unitFilesChanged = true;
+        continue;
       } else if (c.content?.from === 'generate') {
         body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
         continue; // never read back, not even to verify
@@ -450,6 +478,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 8. Read back, record, prune.
   for (const w of written) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
+  body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   body.push('finish');
   if (staged.size > 0) body.push('rm -rf "$S/staging"');
@@ -460,15 +489,21 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   return { command, script };
 }
 
+/** The managed list's lines (records.ts MANAGED_FIELDS): one per target, a secret file flagged. */
 export function managedLines(entries: ManagedEntry[]): string {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const e of entries) {
-    const line = `${e.kind}\t${e.target}`;
-    if (!seen.has(line)) {
-      seen.add(line);
-      lines.push(line);
+    const key = `${e.kind}\t${e.target}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      lines.push(e.kind === 'file' && e.secret ? `${key}\t${SECRET_FLAG}` : key);
     }
   }
   return lines.join('\n');
+}
+
+/** The name of a target's original record in STATE/original: the sha256 of its kind and target (the script's rec). */
+function originalKey(kind: string, target: string): string {
+  return sha256Hex(`${kind}\t${target}\n`);
 }

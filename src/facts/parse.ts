@@ -11,7 +11,7 @@ import type {
   UserFact,
 } from '../model/types.js';
 
-import { ENTRY_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, readRecord, recordOf, type RecordFields } from './records.js';
+import { ENTRY_FIELDS, ENTRY_FILE_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, SECRET_FLAG, readRecord, recordOf, type RecordFields } from './records.js';
 
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
 
@@ -30,9 +30,9 @@ function named<T extends readonly string[]>(names: T, values: readonly string[])
 
 /** A line of the managed list (records.ts MANAGED_FIELDS). */
 function parseManagedLine(fields: readonly string[]): ManagedEntry | undefined {
-  const { kind, target } = named(MANAGED_FIELDS, fields);
+  const { kind, target, secret } = named(MANAGED_FIELDS, fields);
   if (!kind || !target || !KINDS.has(kind)) return undefined;
-  return { kind: kind as ManagedEntry['kind'], target };
+  return { kind: kind as ManagedEntry['kind'], target, ...(kind === 'file' && secret === SECRET_FLAG ? { secret: true } : {}) };
 }
 
 /**
@@ -40,11 +40,13 @@ function parseManagedLine(fields: readonly string[]): ManagedEntry | undefined {
  * its shell, home, primary group and groups (comma-separated); kind `group` is a group nodeform created.
  */
 function parseEntryLine(fields: readonly string[]): BackupEntry | undefined {
-  const managed = fields[0] === 'group' && fields[1] ? { kind: 'group' as const, target: fields[1] } : parseManagedLine(fields);
-  if (!managed) return undefined;
+  const kind = fields[0];
+  const target = fields[1];
+  if (!kind || !target || (kind !== 'group' && !KINDS.has(kind))) return undefined;
   const { existed, sha256, mode, owner, group, enabled, active, shell, home, primaryGroup, groups } = named(ENTRY_FIELDS, fields);
-  const entry: BackupEntry = { ...managed, existed: existed === '1' };
-  if (managed.kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primaryGroup) {
+  const entry: BackupEntry = { kind: kind as BackupEntry['kind'], target, existed: existed === '1' };
+  if (kind === 'file' && named(ENTRY_FILE_FIELDS, fields).secret === SECRET_FLAG) entry.secret = true;
+  if (kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primaryGroup) {
     entry.user = { shell, home, group: primaryGroup, groups: (groups ?? '').split(',').filter(Boolean) };
   }
   const values = { sha256: orNull(sha256), mode: orNull(mode), owner: orNull(owner), group: orNull(group) };

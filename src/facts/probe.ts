@@ -4,7 +4,7 @@
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
 import { KEY_SH } from './key.js';
-import { MISSING, PRESENT, RECORDS, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
+import { MISSING, PRESENT, RECORDS, SECRET_FLAG, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
@@ -92,9 +92,12 @@ v() { # a program: present and executable, and the first lines of its --version 
     ${printRecord('binary', '"$1"', PRESENT, '"$o"')}
   else ${printMissing('binary', '"$1"')}; fi
 }
-t() { # note every target named on stdin (lines of kind TAB target ...)
-  while IFS="$TAB" read -r k n rest; do
-    case $k in file|directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; group) g "$n" ;; esac
+t() { # note every target named on stdin (managed lines: kind TAB target [secret]; entries: ... field 10 secret for a file)
+  while IFS="$TAB" read -r k n a b c d e f g h rest; do
+    case $k in
+      file) if [ "$a" = ${SECRET_FLAG} ] || [ "$h" = ${SECRET_FLAG} ]; then p "$n" - 0 k; else p "$n" - 0; fi ;; # a secret: keyed digests only
+      directory) p "$n" - 0 ;; unit) u "$n" ;; user) w "$n" ;; group) g "$n" ;;
+    esac
   done
 }
 ${KEY_SH}

@@ -267,6 +267,78 @@ describe('probe and apply scripts under /bin/sh', () => {
       expect(r.stdout).toContain(`DRIFT\t${target}\tcannot be checked: the host's digest key ${state}/key is gone since the plan`);
       expect(readFileSync(target, 'utf8')).toBe(OLD);
     });
+
+    /** Every plain sha256 (whole and as the plan's short form) of these contents is absent from the text. */
+    const holdsNoHashOf = (text: string, ...contents: string[]) => {
+      for (const c of contents) for (const plain of [sha(c), sha(c).slice(0, 12)]) expect(text).not.toContain(plain);
+    };
+    const savedText = (host: ReturnType<typeof planHost>) =>
+      savedPlanText({ formatVersion: 1, kind: 'apply', hosts: [host] }, '2026-12-06T00:00:00Z', { inventoryPath: '/i', extraVars: [] });
+
+    it('no longer declared: removed, or put back as it was before nodeform, with only keyed digests in the plan; apply finds the backup in the host record', () => {
+      const kept = join(root, 'password');
+      const made = join(root, 'token');
+      const ORIG = 'pw0\n';
+      writeFileSync(kept, ORIG, { mode: 0o640 });
+      const d = desired([file(kept, NEW, { secret: true, mode: '0600' }), file(made, OLD, { secret: true, mode: '0600' })], state);
+      expect(apply(d).code).toBe(0);
+      // The managed list flags both as secrets, so the next probe keys their digests though nothing declares them.
+      expect(readFileSync(join(state, 'managed'), 'utf8').trim().split('\n').sort()).toEqual([`file\t${kept}\ts`, `file\t${made}\ts`]);
+      const none = desired([], state);
+      const facts = probe(none);
+      expect(facts.record.managed.every((e) => e.secret)).toBe(true);
+      expect(facts.paths[kept]?.keyedSha256).toMatch(/^[0-9a-f]{64}$/);
+      const host = planHost(none, facts, { removeUndeclared: true });
+      expect(host.changes.map((c) => [c.action, c.target, c.secret, c.precondition.keyedSha256 !== undefined, c.precondition.sha256])).toEqual([
+        ['update', kept, true, true, undefined],
+        ['delete', made, true, true, undefined],
+      ]);
+      expect(host.changes[0]!.content).toEqual({ from: 'backup', record: 'original' });
+      const text = savedText(host);
+      holdsNoHashOf(text, ORIG, NEW, OLD);
+      const s = buildApplyScript(readSavedPlan('plan.json', text).hosts[0]!, none, opts());
+      holdsNoHashOf(s.script + s.command, ORIG, NEW, OLD);
+      const r = sh(s.command, s.script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      holdsNoHashOf(r.stdout, ORIG, NEW, OLD);
+      expect(readFileSync(kept, 'utf8')).toBe(ORIG);
+      expect(statSync(kept).mode & 0o777).toBe(0o640);
+      expect(existsSync(made)).toBe(false);
+    });
+
+    it('a hand edit of a secret no longer declared since the plan is refused, naming no hash', () => {
+      const target = join(root, 'token');
+      const d = desired([file(target, OLD, { secret: true, mode: '0600' })], state);
+      expect(apply(d).code).toBe(0);
+      const host = planHost(desired([], state), probe(desired([], state)), { removeUndeclared: true });
+      writeFileSync(target, 'pw-by-hand\n');
+      const s = buildApplyScript(host, desired([], state), opts());
+      const r = sh(s.command, s.script);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${target}\tcontent changed since the plan (a secret: no hash shown)`);
+      expect(readFileSync(target, 'utf8')).toBe('pw-by-hand\n');
+    });
+
+    it('reset --to previous and --to original: plans with only keyed digests, the backups found from the host record', () => {
+      const target = join(root, 'password');
+      const ORIG = 'pw0\n';
+      writeFileSync(target, ORIG, { mode: 0o600 });
+      expect(apply(desired([file(target, OLD, { secret: true, mode: '0600' })], state)).code).toBe(0);
+      expect(apply(desired([file(target, NEW, { secret: true, mode: '0600' })], state)).code).toBe(0);
+      for (const [to, want] of [['previous', OLD], ['original', ORIG]] as const) {
+        const reset = planReset('h1', probe(desired([], state)), to);
+        expect(reset.changes.map((c) => [c.target, c.secret, c.after?.sha256, c.content])).toEqual([
+          [target, true, '', to === 'previous' ? { from: 'backup', record: 'generation', generation: 2 } : { from: 'backup', record: 'original' }],
+        ]);
+        expect(reset.changes[0]!.attributes).toEqual([{ name: 'content', before: '(sensitive)', after: '(sensitive)' }]);
+        holdsNoHashOf(JSON.stringify(reset), ORIG, OLD, NEW);
+        const s = buildApplyScript(reset, undefined, opts(`reset-${to}`));
+        holdsNoHashOf(s.script, ORIG, OLD, NEW);
+        const r = sh(s.command, s.script);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(readFileSync(target, 'utf8')).toBe(want);
+      }
+    });
   });
 
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
