@@ -1,6 +1,7 @@
 // Parses the probe's output into Facts. Pure.
 
 import { NodeformError } from '../errors.js';
+import { sha256Hex } from '../util/sha256.js';
 import type {
   BackupEntry,
   Facts,
@@ -99,6 +100,23 @@ function parseUser({ name, passwd, group, groups }: RecordFields<'user'>): UserF
   };
 }
 
+/**
+ * The B record's bytes cut by the Z sizes into each file's, base64. A file whose piece does not hash to its H record
+ * changed or went between the hash and the cat: from there on the pieces cannot be trusted, and no more are kept.
+ */
+function cutBytes(base64: string, sized: { path: string; size: number }[], hashes: Map<string, string>, contents: Map<string, string>): void {
+  if (sized.length === 0) return;
+  const all = Buffer.from(base64, 'base64');
+  let offset = 0;
+  for (const { path, size } of sized) {
+    if (!Number.isInteger(size) || size < 0 || offset + size > all.length) return;
+    const piece = all.subarray(offset, offset + size);
+    offset += size;
+    if (sha256Hex(piece) !== hashes.get(path)) return;
+    if (!contents.has(path)) contents.set(path, piece.toString('base64'));
+  }
+}
+
 export function parseFacts(host: string, output: string): Facts {
   const facts: Facts = {
     host,
@@ -108,6 +126,8 @@ export function parseFacts(host: string, output: string): Facts {
     record: { managed: [], generations: [], original: [] },
   };
   const contents = new Map<string, string>();
+  const sized: { path: string; size: number }[] = [];
+  let bytes = '';
   const typed = new Map<string, PathFact['type']>();
   const stats = new Map<string, { mode: string; owner: string; group: string; size: number }>();
   const hashes = new Map<string, string>();
@@ -146,11 +166,14 @@ export function parseFacts(host: string, output: string): Facts {
         if (path !== undefined && !keyed.has(path)) keyed.set(path, { before: orNull(before), after: orNull(after) });
         break;
       }
-      case 'content': {
-        const { path, base64 } = readRecord(name, fields);
-        if (path && !contents.has(path)) contents.set(path, base64 ?? '');
+      case 'sized': {
+        const { size, path } = readRecord(name, fields);
+        if (path) sized.push({ path, size: Number(size) });
         break;
       }
+      case 'bytes':
+        bytes = readRecord(name, fields).base64 ?? '';
+        break;
       case 'unit': {
         const { name: unit, enabled, active } = readRecord(name, fields);
         if (unit && !facts.units[unit]) facts.units[unit] = { name: unit, enabled: enabled ?? 'unknown', active: active ?? 'unknown' };
@@ -223,6 +246,7 @@ export function parseFacts(host: string, output: string): Facts {
     if (digest) fact.sha256 = digest;
     facts.paths[path] = fact;
   }
+  cutBytes(bytes, sized, hashes, contents);
   for (const [path, data] of contents) {
     const fact = facts.paths[path];
     if (fact) fact.content = data;

@@ -40,8 +40,16 @@ export const RECORDS = {
    * plain sha256; `-` for both when the key cannot be read or made.
    */
   keyed: { tag: 'K', fields: ['path', 'before', 'after'] },
-  /** The bytes of a small file whose hash differs from the wanted one, base64, for the diff. */
-  content: { tag: 'C', fields: ['path', 'base64'] },
+  /**
+   * A small file whose hash differs from the wanted one and whose bytes follow in the B record, for the diff:
+   * its size, in the order of the B record's bytes.
+   */
+  sized: { tag: 'Z', fields: ['size', 'path'] },
+  /**
+   * The bytes of every Z file, one after the other, base64 (one cat for them all). parse.ts cuts them by the Z
+   * sizes and keeps a file's bytes only when they hash to its H record (a file changed between the two is left out).
+   */
+  bytes: { tag: 'B', fields: ['base64'] },
   /** A unit's UnitFileState and ActiveState (`not-found`, `unknown` when systemd does not say). */
   unit: { tag: 'U', fields: ['name', 'enabled', 'active'] },
   /** A user: its passwd line, primary group and supplementary groups (comma-separated); or `missing`. */

@@ -29,8 +29,9 @@ function sh(command: string, stdin: string) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function probe(d: Desired) {
-  const p = buildProbe(probeRequestFor(d));
+/** The probe as plan runs it; with all: as reset does, the whole record. */
+function probe(d: Desired, all = false) {
+  const p = buildProbe({ ...probeRequestFor(d), ...(all ? { record: 'all' as const } : {}) });
   const r = sh(p.command, p.script);
   expect(r.code, r.stderr).toBe(0);
   return parseFacts('h1', r.stdout);
@@ -64,7 +65,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const drifted = planHost(d(), probe(d()), { removeUndeclared: true });
     expect(drifted.changes.map((c) => c.diff)).toEqual(['@@ -1,1 +1,1 @@\n-a=2\n+a=1\n']);
 
-    const facts = probe(d());
+    const facts = probe(d(), true);
     const reset = planReset('h1', facts, 'original');
     const s = buildApplyScript(reset, undefined, opts('reset-original'));
     const r = sh(s.command, s.script);
@@ -141,7 +142,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(readdirSync(join(state, 'generations'))).toEqual(['000004', '000005', '000006']);
     // Backups: v2..v4 (before-states of the kept generations); the original state (absent) needs none.
     expect(readdirSync(join(state, 'blobs')).sort()).toEqual([sha('v2\n'), sha('v3\n'), sha('v4\n')].sort());
-    const facts = probe(desired([file(target, 'v5\n')], state));
+    const facts = probe(desired([file(target, 'v5\n')], state), true);
     expect(facts.record.last?.id).toBe(6);
     const undo = planReset('h1', facts, 'previous');
     const s = buildApplyScript(undo, undefined, opts('reset-previous'));
@@ -326,7 +327,7 @@ describe('probe and apply scripts under /bin/sh', () => {
       expect(apply(desired([file(target, OLD, { secret: true, mode: '0600' })], state)).code).toBe(0);
       expect(apply(desired([file(target, NEW, { secret: true, mode: '0600' })], state)).code).toBe(0);
       for (const [to, want] of [['previous', OLD], ['original', ORIG]] as const) {
-        const reset = planReset('h1', probe(desired([], state)), to);
+        const reset = planReset('h1', probe(desired([], state), true), to);
         expect(reset.changes.map((c) => [c.target, c.secret, c.after?.sha256, c.content])).toEqual([
           [target, true, '', to === 'previous' ? { from: 'backup', record: 'generation', generation: 2 } : { from: 'backup', record: 'original' }],
         ]);
