@@ -1,11 +1,11 @@
 // The host-side scripts run for real by /bin/sh on this machine, against real files in a temp dir
 // (no systemd here: units are covered by the lab tests).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
+import { buildApplyScript, BULK_THRESHOLD, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
 import { applyOne } from '../../src/apply/run.js';
 import { openLocal } from '../../src/transport/local.js';
 import { buildProbe } from '../../src/facts/probe.js';
@@ -13,7 +13,7 @@ import { parseFacts } from '../../src/facts/parse.js';
 import { planHost, probeRequestFor } from '../../src/plan/compute.js';
 import { planReset } from '../../src/plan/reset.js';
 import { readSavedPlan, savedPlanMismatches, savedPlanText } from '../../src/plan/saved-plan.js';
-import type { Desired } from '../../src/model/types.js';
+import type { Desired, DirectoryResource, Resource } from '../../src/model/types.js';
 import { desired, file, sha } from '../unit/helpers.js';
 
 let root: string;
@@ -37,6 +37,7 @@ function probe(d: Desired, all = false) {
   return parseFacts('h1', r.stdout);
 }
 
+const dirRes = (path: string): DirectoryResource => ({ kind: 'directory', id: `dir:${path}`, tags: [], path, mode: '0755', owner: 'root', group: 'root' });
 const opts = (action = 'apply') => ({ stateDir: state, runId: 'r1', controller: 'test@here', lockTimeoutSeconds: 1, keepGenerations: 3, action });
 
 function apply(d: Desired) {
@@ -342,6 +343,97 @@ describe('probe and apply scripts under /bin/sh', () => {
     });
   });
 
+  describe('many files at once (BULK_THRESHOLD and more): a few processes for them all, the same guarantees', () => {
+    const N = BULK_THRESHOLD + 12;
+    const at = (i: number) => join(root, `d${i % 3}`, `f${i}.conf`);
+    const many = (rev: string, extra: Resource[] = []) =>
+      desired([...[0, 1, 2].map((d) => dirRes(join(root, `d${d}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} ${rev}\n`, { mode: i % 2 ? '0640' : '0644' })), ...extra], state);
+    const script = (d: Desired, facts = probe(d)) => buildApplyScript(planHost(d, facts, { removeUndeclared: true }), d, opts());
+
+    it('writes them with one tar, backs them up with one cp, and resets them byte for byte', () => {
+      mkdirSync(join(root, 'd0'));
+      writeFileSync(at(0), 'there before\n', { mode: 0o600 });
+      const first = script(many('a'));
+      expect(first.script).toContain('put_many');
+      expect(first.script).not.toMatch(/^ {2}put /m);
+      const r1 = sh(first.command, first.script);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+      expect(statSync(at(1)).mode & 0o777).toBe(0o640);
+      expect(statSync(at(2)).mode & 0o777).toBe(0o644);
+      expect(r1.stdout.match(/^WROTE\t/gm)).toHaveLength(N);
+      expect(planHost(many('a'), probe(many('a')), { removeUndeclared: true }).changes).toEqual([]);
+
+      const second = script(many('b'));
+      const r2 = sh(second.command, second.script);
+      expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+      expect(readFileSync(at(5), 'utf8')).toBe('f5 b\n');
+      for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+
+      const previous = planReset('h1', probe(many('b'), true), 'previous');
+      const r3 = sh(buildApplyScript(previous, undefined, opts('reset-previous')).command, buildApplyScript(previous, undefined, opts('reset-previous')).script);
+      expect(r3.code, r3.stdout + r3.stderr).toBe(0);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+
+      const original = planReset('h1', probe(many('a'), true), 'original');
+      const s4 = buildApplyScript(original, undefined, opts('reset-original'));
+      expect(s4.script).toContain('del_many');
+      const r4 = sh(s4.command, s4.script);
+      expect(r4.code, r4.stdout + r4.stderr).toBe(0);
+      expect(readFileSync(at(0), 'utf8')).toBe('there before\n');
+      expect(statSync(at(0)).mode & 0o777).toBe(0o600);
+      for (let i = 1; i < N; i++) expect(existsSync(at(i))).toBe(false);
+    });
+
+    it('names that sh or tar could misread are written as they are', () => {
+      const names = ['a b.conf', "it's.conf", '$(touch pwned).conf', '`id`.conf', 'a;b&c|d.conf', '*?[x].conf', '"quoted".conf', '-leading-dash', '~tilde ${IFS}.conf'];
+      mkdirSync(join(root, 'odd dir'));
+      const d = desired([...names, ...names.map((n) => `x${n}`)].map((n) => file(join(root, 'odd dir', n), `${n}\n`)), state);
+      const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+      expect(s.script).toContain('put_many');
+      const r = sh(s.command, s.script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      for (const n of names) expect(readFileSync(join(root, 'odd dir', n), 'utf8')).toBe(`${n}\n`);
+      expect(readdirSync(join(root, 'odd dir')).sort()).toEqual([...names, ...names.map((n) => `x${n}`)].sort());
+      expect(existsSync(join(root, 'odd dir', 'pwned'))).toBe(false);
+    });
+
+    it('refuses the whole plan when one file drifted since, changing nothing', () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      const s = script(many('b'));
+      writeFileSync(at(7), 'by hand\n');
+      const r = sh(s.command, s.script);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${at(7)}\tcontent changed since the plan (sha256 ${sha('by hand\n')}, plan expected ${sha('f7 a\n')})`);
+      expect(readFileSync(at(3), 'utf8')).toBe('f3 a\n');
+      expect(readdirSync(join(state, 'generations'))).toHaveLength(1);
+    });
+
+    it('runs nothing when the script is cut off in transit', () => {
+      const s = script(many('a'));
+      for (const fraction of [0.3, 0.6, 0.95]) {
+        const r = sh(s.command, s.script.slice(0, Math.floor(s.script.length * fraction)));
+        expect(r.code).not.toBe(0);
+        expect(existsSync(at(0))).toBe(false);
+        expect(existsSync(state)).toBe(false);
+      }
+    });
+
+    it('a file it cannot write fails the apply after its record is sealed, and rollback puts every file back', async () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      writeFileSync(join(root, 'blocker'), 'not a directory\n');
+      const d = many('b', [file(join(root, 'blocker', 'x.conf'), 'x\n')]);
+      const facts = probe(d);
+      const plan = planHost(d, facts, { removeUndeclared: true });
+      const result = await applyOne({ desired: d, plan, facts }, openLocal(d.connection, userInfo().username), { ...opts(), forks: 1 });
+      expect(result.status).toBe('failed');
+      // Checked before any file is written: the host was not changed, and the rollback finds nothing to do.
+      expect(result.error, result.error).toMatch(/cannot write .*blocker\/x\.conf: its directory .* is missing or not a directory; .*nothing to roll back/);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+      for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    });
+  });
+
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
     const first = join(root, 'first.conf');
     writeFileSync(first, 'old\n', { mode: 0o600 });
@@ -373,7 +465,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const facts = probe(d);
     const plan = planHost(d, facts, { removeUndeclared: true });
     const script = buildApplyScript(plan, d, opts()).script;
-    expect(script.length).toBeLessThan(20_000); // the bytes are not in the script
+    expect(script.length).toBeLessThan(30_000); // the bytes (600 KiB) are not in the script
     const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
     expect(result.status, result.error).toBe('applied');
     expect(transport.stats.execs).toBe(2);
