@@ -415,7 +415,8 @@ prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
   # Backups no record refers to go; when the lists cannot be written whole, none does.
-  if cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
+  # find, not a glob: thousands of originals would overflow one command line
+  if { cat "$S"/generations/*/entries 2>/dev/null; find "$S/original" -maxdepth 1 -type f ! -name '*.tmp' -exec cat -- {} +; } | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
     comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
   fi
   rm -f "$S/.refs" "$S/.blobs"
