@@ -406,6 +406,37 @@ chk_many() { # path sha: every file written read back with one sha256sum
   done < "$W/chk"
   exec 7<&-
 }
+restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
+  # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
+  # a record older than backup/ trees), each checked; then own_many, mv_many and chk_many as for put_many
+  gb="$S/generations/$(printf '%06d' "$1")"
+  cat > "$W/rs"
+  awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
+    fail "cannot read generation $1's record"
+  cut -f1 "$W/rs" | while IFS= read -r p; do printf '%s/.nodeform-tmp.%s\n' "${'$'}{p%/*}" "$RUN"; done | sort -u > "$W/tmpdirs"
+  TMPDIRS=$(cat "$W/tmpdirs")
+  : > "$W/rs.tree"
+  while IFS="$TAB" read -r p sha; do
+    case $sha in ''|-|*[!0-9a-f]*) fail "the backup of $p is not in the host's record (generation $1)" ;; esac
+    [ -d "${'$'}{p%/*}/" ] || fail "cannot restore $p: its directory ${'$'}{p%/*} is missing or not a directory"
+    if [ -f "$gb/backup$p" ]; then printf '%s\n' "${'$'}{p#/}" >> "$W/rs.tree"
+    else
+      mkdir -p "${'$'}{p%/*}/.nodeform-tmp.$RUN" && cp "$S/blobs/$sha" "${'$'}{p%/*}/.nodeform-tmp.$RUN/${'$'}{p##*/}" || fail "the backup of $p is missing from $S/blobs"
+    fi
+  done < "$W/rs.list"
+  if [ -s "$W/rs.tree" ]; then
+    tar -C "$gb/backup" -c -f - -T "$W/rs.tree" | tar -x -f - -C / --no-same-owner --no-same-permissions --transform "s,[^/]*$,.nodeform-tmp.$RUN/&," ||
+      fail "cannot copy the backups of generation $1 into place $FULL"
+  fi
+  while IFS="$TAB" read -r p sha; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done < "$W/rs.list" > "$W/tmps"
+  xargs -d '\n' -r sha256sum -- < "$W/tmps" > "$W/tmps.sha" || fail "cannot read back the restored files"
+  exec 7< "$W/tmps.sha"
+  while IFS="$TAB" read -r p sha; do
+    IFS= read -r hl <&7 || hl=
+    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "the backup of $p was damaged (sha256 ${'$'}{hl%%"  "*}, recorded $sha)"
+  done < "$W/rs.list"
+  exec 7<&-
+}
 del_many() { # path: files removed with one rm
   cat > "$W/del"
   xargs -d '\n' -r rm -f -- < "$W/del" || fail "cannot remove the files"
@@ -462,6 +493,18 @@ function filePath(c: Change): string {
   return c.kind === 'unit' ? unitPath(c.target) : c.target;
 }
 
+/** Paths by `owner:group TAB mode`, for one chown and chmod each. */
+function ownerGroups(files: { path: string; mode: string; owner: string; group: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const key = `${f.owner}:${f.group}\t${f.mode}`;
+    const list = groups.get(key);
+    if (list) list.push(f.path);
+    else groups.set(key, [f.path]);
+  }
+  return groups;
+}
+
 /** From this many plain files on, a plan's files are written, backed up and checked together (bk_many, put_many...). */
 export const BULK_THRESHOLD = 8;
 
@@ -479,12 +522,23 @@ interface BulkWrite {
  * The changes done together: plain files (not secret, not staged, no backslash in the name) whose content comes
  * from the declared resource, or that are removed; when there are at least BULK_THRESHOLD of them.
  */
-function bulkFiles(plan: HostPlan, staged: Map<string, Buffer>, contentOf: Map<string, FileResource | UnitResource>, runId: string): { changes: Set<Change>; writes: BulkWrite[]; deletes: string[] } {
+function bulkFiles(
+  plan: HostPlan,
+  staged: Map<string, Buffer>,
+  contentOf: Map<string, FileResource | UnitResource>,
+  runId: string,
+): { changes: Set<Change>; writes: BulkWrite[]; deletes: string[]; restores: Map<number, Change[]> } {
   const changes = new Set<Change>();
   const writes: BulkWrite[] = [];
   const deletes: string[] = [];
+  const restores = new Map<number, Change[]>();
   for (const c of plan.changes) {
     if (c.kind !== 'file' || c.secret || c.target.includes('\\') || !/^[A-Za-z0-9]+$/.test(runId)) continue;
+    if (c.content?.from === 'backup' && c.content.record === 'generation' && c.after && has(c, 'content')) {
+      changes.add(c);
+      restores.set(c.content.generation, [...(restores.get(c.content.generation) ?? []), c]);
+      continue;
+    }
     if (c.action === 'delete' && !c.content) {
       changes.add(c);
       deletes.push(c.target);
@@ -506,8 +560,8 @@ function bulkFiles(plan: HostPlan, staged: Map<string, Buffer>, contentOf: Map<s
       group: a.group,
     });
   }
-  if (changes.size < BULK_THRESHOLD) return { changes: new Set(), writes: [], deletes: [] };
-  return { changes, writes, deletes };
+  if (changes.size < BULK_THRESHOLD) return { changes: new Set(), writes: [], deletes: [], restores: new Map() };
+  return { changes, writes, deletes, restores };
 }
 
 export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
@@ -591,17 +645,20 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   if (bulk.writes.length > 0) {
     body.push(`cat > "$W/put" ${heredoc(bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'))}`);
     body.push(`put_many "$W/put" ${heredoc(base64Lines(tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: w.bytes, mode: 0o600 })))))}`);
-    const owners = new Map<string, string[]>();
-    for (const w of bulk.writes) {
-      const key = `${w.owner}:${w.group}\t${w.mode}`;
-      owners.set(key, [...(owners.get(key) ?? []), w.path]);
-    }
-    for (const [key, paths] of owners) {
+    for (const [key, paths] of ownerGroups(bulk.writes)) {
       const [owner = '', mode = ''] = key.split('\t');
       body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
     }
     body.push('mv_many "$W/put"');
     for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
+  }
+  for (const [generation, changes] of bulk.restores) {
+    body.push(`restore_many ${generation} ${heredoc(changes.map((c) => c.target).join('\n'))}`);
+    for (const [key, paths] of ownerGroups(changes.map((c) => ({ path: c.target, mode: c.after!.mode, owner: c.after!.owner, group: c.after!.group })))) {
+      const [owner = '', mode = ''] = key.split('\t');
+      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+    }
+    body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
   }
   if (bulk.deletes.length > 0) body.push(`del_many ${heredoc(bulk.deletes.join('\n'))}`);
   for (const c of [...files, ...units]) {
@@ -671,6 +728,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const w of written.filter((x) => !x.bulk)) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   const many = written.filter((x) => x.bulk);
   if (many.length > 0) body.push(`chk_many ${heredoc(many.map((w) => `${w.path}\t${w.sha}`).join('\n'))}`);
+  if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
   body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   body.push('finish');

@@ -371,7 +371,10 @@ describe('probe and apply scripts under /bin/sh', () => {
       for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
 
       const previous = planReset('h1', probe(many('b'), true), 'previous');
-      const r3 = sh(buildApplyScript(previous, undefined, opts('reset-previous')).command, buildApplyScript(previous, undefined, opts('reset-previous')).script);
+      const s3 = buildApplyScript(previous, undefined, opts('reset-previous'));
+      expect(s3.script).toContain('restore_many 2 ');
+      expect(s3.script).not.toMatch(/^ {2}restore /m);
+      const r3 = sh(s3.command, s3.script);
       expect(r3.code, r3.stdout + r3.stderr).toBe(0);
       for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
 
