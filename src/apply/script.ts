@@ -9,6 +9,8 @@
 // when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
+// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, findutils (find,
+// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host.
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';

@@ -1,5 +1,5 @@
 // Builds the one script that gathers every fact a plan needs from a host, in one exec.
-// Pure: the script is data; gather.ts runs it. The host needs only POSIX sh, coreutils and systemctl.
+// Pure: the script is data; gather.ts runs it. The host needs POSIX sh and awk, coreutils, findutils (find, xargs -d) and systemctl.
 
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
