@@ -78,7 +78,7 @@ export function planWipeDataAll(desired: readonly Desired[], connect: Connector,
 }
 
 export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget, observe?: ProbeObserver): Promise<Planned[]> {
-  const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [] });
+  const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [], record: 'all' });
   return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to), observe);
 }
 
@@ -120,7 +120,7 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
  */
 export async function rollBack(host: string, transport: Transport, scriptOptions: ScriptOptions): Promise<{ ok: boolean; text: string; events: string[] }> {
   try {
-    const facts = await gatherFacts(transport, { stateDir: scriptOptions.stateDir, paths: [], units: [], users: [] });
+    const facts = await gatherFacts(transport, { stateDir: scriptOptions.stateDir, paths: [], units: [], users: [], record: 'all' });
     const plan = planReset(host, facts, 'previous');
     if (plan.changes.length === 0) return { ok: true, text: 'nothing to roll back', events: [] };
     const { command, script } = buildApplyScript(plan, undefined, { ...scriptOptions, action: 'rollback' });

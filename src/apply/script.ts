@@ -9,6 +9,8 @@
 // when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
+// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, findutils (find,
+// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host.
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
@@ -17,6 +19,9 @@ import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
 import { STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
+import { SECRET_FLAG } from '../facts/records.js';
+import { sha256Hex } from '../util/sha256.js';
+import { tarArchive } from './tar.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
@@ -65,12 +70,13 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|'
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|'
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
 unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
   [ "$CHANGED" = 0 ] || return 0
+  [ -z "$G" ] || [ ! -f "$G/original.keys" ] || while IFS= read -r k; do rm -f "$S/original/$k"; done < "$G/original.keys"
   [ -z "$G" ] || rm -rf "$G"
   for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
   for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
@@ -79,6 +85,8 @@ unrecord() { # a run stopped before its first change leaves no record: its gener
 }
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
+  [ -z "$TMPDIRS" ] || printf '%s' "$TMPDIRS" | xargs -d '\n' -r rm -rf --
+  [ -z "$W" ] || rm -rf "$W"
   unrecord
   # Released by one rename: the lock never stands without its holder.
   [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$" && rm -rf "$S/lock.old.$$"
@@ -102,7 +110,9 @@ lock() {
     if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"; then
       rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S $FULL"
     fi
-    if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then HAVE_LOCK=1; return 0; fi
+    if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then
+      HAVE_LOCK=1; W=$S/work.$$; rm -rf "$W"; mkdir "$W" || fail "cannot create $W $FULL"; return 0
+    fi
     rm -rf "$S/lock.new.$$"
     h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
     hpid=$(field "$h" 3); hboot=$(field "$h" 4)
@@ -165,7 +175,7 @@ begin() {
   STARTED=$(now)
   { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
-rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups]
+rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups | file: secret]
   line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
   printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
   k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
@@ -184,14 +194,22 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
   # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
   metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
+  # Many backups and originals (bk_many) are flushed with their filesystem at once (syncfs), then the new originals
+  # are moved in by renames, flushed again.
+  if [ -d "$G/backup" ] || [ -d "$G/original.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
   sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
     fail "cannot flush the record of generation $G_ID to disk"
+  if [ -d "$G/original.new" ]; then
+    find "$G/original.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/original" -- {} + && sync "$S/original" ||
+      fail "cannot record the original state in $S/original $FULL"
+  fi
   CHANGED=1
   say "GEN$TAB$G_ID"
 }
-bk_file() {
-  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - -
-  else rec file "$1" 0 - - - - - -; fi
+bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS)]
+  f=${'$'}{2:--}
+  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
+  else rec file "$1" 0 - - - - - - "$f"; fi
 }
 bk_dir() {
   if [ -d "$1" ]; then set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec directory "$1" 1 - "$2" "$3" "$4" - -
@@ -217,6 +235,7 @@ bk_user() { # name [primary group] [groups, comma-separated]: the user as it is,
   for g in ${'$'}{2:-} $(printf '%s' "${'$'}{3:-}" | tr ',' ' '); do getent group "$g" >/dev/null || rec group "$g" 0 - - - - - -; done
 }
 bk_group() { if getent group "$1" >/dev/null; then rec group "$1" 1 - - - - - -; else rec group "$1" 0 - - - - - -; fi; }
+stale() { for t in "$1"/.nodeform-tmp.*; do [ -e "$t" ] || [ -L "$t" ] || continue; rm -rf -- "$t" || fail "cannot remove $t"; done; } # a cut-off run's temp files and directories
 tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
 inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
   h=$(sha "$CUR_TMP")
@@ -237,7 +256,24 @@ pre_exists() {
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   [ -f "$1" ] || drift "$1" "is gone; the plan expected a file"
 }
-restore() { tmpfor "$1"; cp "$S/blobs/$5" "$CUR_TMP" || fail "the backup of $1 (sha256 $5) is missing from $S/blobs"; inst "$@"; }
+bsha() { # kind target ref: B, the sha256 of the target's backup as the host's own record holds it: its original
+  # (ref original:KEY, KEY the name of its file in $S/original) or its entry in a generation (ref: the generation's id)
+  l=
+  case $3 in
+    original:*) [ ! -f "$S/original/${'$'}{3#original:}" ] || IFS= read -r l < "$S/original/${'$'}{3#original:}" ;;
+    *) l=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' "$S/generations/$(printf '%06d' "$3")/entries" 2>/dev/null) ;;
+  esac
+  B=${'$'}{l#*"$TAB"*"$TAB"*"$TAB"}; B=${'$'}{B%%"$TAB"*}
+  case $B in ''|-|*[!0-9a-f]*) fail "the backup of $2 is not in the host's record ($3)" ;; esac
+}
+restore() { # kind target path mode owner group ref [s]: the bytes of the backup the host's record names (the plan names no hash)
+  bsha "$1" "$2" "$7"; shift 2
+  src=$S/blobs/$B # a generation's own copy (bk_many) first, else the blob store
+  case $5 in original:*) ;; *) [ ! -f "$S/generations/$(printf '%06d' "$5")/backup$1" ] || src="$S/generations/$(printf '%06d' "$5")/backup$1" ;; esac
+  tmpfor "$1"; cp "$src" "$CUR_TMP" || fail "the backup of $1 is missing from $S/blobs"
+  inst "$1" "$2" "$3" "$4" "$B" ${'$'}{6:-}
+}
+chkb() { bsha "$1" "$2" "$4"; chk "$3" "$B" ${'$'}{5:-}; } # kind target path ref [s]: a restored file read back
 attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
 del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
@@ -280,11 +316,142 @@ chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
 }
+# Many plain files at once: a few processes for them all, whatever their number (one sha256sum, stat, cp, tar,
+# chown and chmod per owner and mode, mv per directory), instead of about twenty per file. Lists come on stdin,
+# one line per file, fields TAB-separated (no field is ever empty: read joins tabs).
+pre_many() { # path sha|absent: the preconditions, hashed by one sha256sum
+  : > "$W/pre"; : > "$W/pre.sha"
+  while IFS="$TAB" read -r p want; do
+    if [ "$want" = absent ]; then { [ -e "$p" ] || [ -L "$p" ]; } && drift "$p" "exists now; the plan expected it absent"
+    elif [ ! -f "$p" ]; then drift "$p" "is gone or no longer a file; the plan expected sha256 $want"
+    else printf '%s\t%s\n' "$want" "$p" >> "$W/pre"; printf '%s\n' "$p" >> "$W/pre.sha"; fi
+  done
+  xargs -d '\n' -r sha256sum -- < "$W/pre.sha" > "$W/pre.out" 2>/dev/null
+  exec 7< "$W/pre.out"; hl=
+  while IFS="$TAB" read -r want p; do
+    [ -n "$hl" ] || IFS= read -r hl <&7 || hl=
+    h=-; if [ "${'$'}{hl#*"  "}" = "$p" ]; then h=${'$'}{hl%%"  "*}; hl=; fi
+    [ "$h" = "$want" ] || drift "$p" "content changed since the plan (sha256 $h, plan expected $want)"
+  done < "$W/pre"
+  exec 7<&-
+}
+bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
+  # cp), its original when it is the first time (in $G/original.new until seal; a file that was there also in blobs)
+  exec 3>> "$G/entries" 4> "$W/bk" 5>> "$G/original.keys"
+  mkdir -p "$G/original.new" || fail "cannot write $G $FULL"
+  while IFS="$TAB" read -r p sha k; do
+    if [ -f "$p" ]; then printf '%s\t%s\t%s\n' "$p" "$sha" "$k" >&4
+    else
+      printf 'file\t%s\t0\t-\t-\t-\t-\t-\t-\t-\n' "$p" >&3 || fail "cannot record $p in $G/entries $FULL"
+      if [ ! -f "$S/original/$k" ] && [ ! -f "$G/original.new/$k" ]; then
+        printf 'file\t%s\t0\t-\t-\t-\t-\t-\t-\t-\n' "$p" > "$G/original.new/$k" && printf '%s\n' "$k" >&5 || fail "cannot record the original state of $p $FULL"
+      fi
+    fi
+  done
+  exec 4>&-
+  cut -f1 "$W/bk" > "$W/bk.paths"
+  xargs -d '\n' -r stat -c '%a	%U	%G	%n' -- < "$W/bk.paths" > "$W/bk.stat" || fail "cannot read the files to back up"
+  if [ -s "$W/bk.paths" ]; then
+    mkdir -p "$G/backup" && xargs -d '\n' -r cp --parents -t "$G/backup" -- < "$W/bk.paths" || fail "cannot back up the files into $G $FULL"
+  fi
+  exec 6< "$W/bk.stat"
+  while IFS="$TAB" read -r p sha k; do
+    IFS="$TAB" read -r mode owner group n <&6 || fail "cannot read the state of $p"
+    [ "$n" = "$p" ] || fail "cannot read the state of $p"
+    l="file$TAB$p$TAB"1"$TAB$sha$TAB$mode$TAB$owner$TAB$group$TAB-$TAB-$TAB-"
+    printf '%s\n' "$l" >&3 || fail "cannot record $p in $G/entries $FULL"
+    if [ ! -f "$S/original/$k" ] && [ ! -f "$G/original.new/$k" ]; then
+      printf '%s\n' "$l" > "$G/original.new/$k" && printf '%s\n' "$k" >&5 || fail "cannot record the original state of $p $FULL"
+      if [ ! -f "$S/blobs/$sha" ]; then # the bytes from before nodeform outlive the generation
+        cp "$p" "$S/blobs/$sha.tmp" && sync "$S/blobs/$sha.tmp" && mv -f "$S/blobs/$sha.tmp" "$S/blobs/$sha" || fail "cannot back up $p into $S/blobs $FULL"
+        NEW_BLOBS="$NEW_BLOBS $sha"
+      fi
+    fi
+  done < "$W/bk"
+  exec 3>&- 5>&- 6<&-
+}
+put_many() { # stdin: base64 of a tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
+  while IFS="$TAB" read -r p mode owner group sha; do
+    [ -d "${'$'}{p%/*}/" ] || fail "cannot write $p: its directory ${'$'}{p%/*} is missing or not a directory"
+  done < "$1"
+  cut -f1 "$1" | while IFS= read -r p; do printf '%s/.nodeform-tmp.%s\n' "${'$'}{p%/*}" "$RUN"; done | sort -u > "$W/tmpdirs"
+  TMPDIRS=$(cat "$W/tmpdirs")
+  base64 -d | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
+  while IFS="$TAB" read -r p mode owner group sha; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done < "$1" > "$W/tmps"
+  xargs -d '\n' -r sha256sum -- < "$W/tmps" > "$W/tmps.sha" || fail "cannot read back the new files"
+  exec 7< "$W/tmps.sha"
+  while IFS="$TAB" read -r p mode owner group sha; do
+    IFS= read -r hl <&7 || hl=
+    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "content for $p arrived damaged (sha256 ${'$'}{hl%%"  "*}, expected $sha)"
+  done < "$1"
+  exec 7<&-
+}
+own_many() { # owner:group mode, stdin: the files' paths; their temp files get owner, group and mode
+  while IFS= read -r p; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done > "$W/own"
+  xargs -d '\n' -r chown -- "$1" < "$W/own" && xargs -d '\n' -r chmod -- "$2" < "$W/own" || fail "cannot set owner or mode of the new files"
+}
+mv_many() { # the temp files flushed (syncfs, once per directory), renamed into place (one mv per directory), said
+  xargs -d '\n' -r sync -f -- < "$W/tmpdirs" || fail "cannot flush the new files to disk"
+  while IFS= read -r d; do
+    find "$d" -mindepth 1 -maxdepth 1 -exec mv -f -t "${'$'}{d%/.nodeform-tmp.*}" -- {} + || fail "cannot install the files of ${'$'}{d%/.nodeform-tmp.*}"
+  done < "$W/tmpdirs"
+  xargs -d '\n' -r rmdir -- < "$W/tmpdirs"; TMPDIRS=
+  sed 's|/.nodeform-tmp.[^/]*$||' "$W/tmpdirs" | xargs -d '\n' -r sync -- 2>/dev/null
+  cut -f1 "$1" | while IFS= read -r p; do say "WROTE$TAB$p"; done
+}
+chk_many() { # path sha: every file written read back with one sha256sum
+  : > "$W/chk"
+  while IFS="$TAB" read -r p sha; do printf '%s\t%s\n' "$p" "$sha" >> "$W/chk"; done
+  cut -f1 "$W/chk" | xargs -d '\n' -r sha256sum -- > "$W/chk.out" 2>/dev/null
+  exec 7< "$W/chk.out"
+  while IFS="$TAB" read -r p sha; do
+    IFS= read -r hl <&7 || hl=
+    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "read-back of $p gave sha256 ${'$'}{hl%%"  "*}, expected $sha"
+  done < "$W/chk"
+  exec 7<&-
+}
+restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
+  # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
+  # a record older than backup/ trees), each checked; then own_many, mv_many and chk_many as for put_many
+  gb="$S/generations/$(printf '%06d' "$1")"
+  cat > "$W/rs"
+  awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
+    fail "cannot read generation $1's record"
+  cut -f1 "$W/rs" | while IFS= read -r p; do printf '%s/.nodeform-tmp.%s\n' "${'$'}{p%/*}" "$RUN"; done | sort -u > "$W/tmpdirs"
+  TMPDIRS=$(cat "$W/tmpdirs")
+  : > "$W/rs.tree"
+  while IFS="$TAB" read -r p sha; do
+    case $sha in ''|-|*[!0-9a-f]*) fail "the backup of $p is not in the host's record (generation $1)" ;; esac
+    [ -d "${'$'}{p%/*}/" ] || fail "cannot restore $p: its directory ${'$'}{p%/*} is missing or not a directory"
+    if [ -f "$gb/backup$p" ]; then printf '%s\n' "${'$'}{p#/}" >> "$W/rs.tree"
+    else
+      mkdir -p "${'$'}{p%/*}/.nodeform-tmp.$RUN" && cp "$S/blobs/$sha" "${'$'}{p%/*}/.nodeform-tmp.$RUN/${'$'}{p##*/}" || fail "the backup of $p is missing from $S/blobs"
+    fi
+  done < "$W/rs.list"
+  if [ -s "$W/rs.tree" ]; then
+    tar -C "$gb/backup" -c -f - -T "$W/rs.tree" | tar -x -f - -C / --no-same-owner --no-same-permissions --transform "s,[^/]*$,.nodeform-tmp.$RUN/&," ||
+      fail "cannot copy the backups of generation $1 into place $FULL"
+  fi
+  while IFS="$TAB" read -r p sha; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done < "$W/rs.list" > "$W/tmps"
+  xargs -d '\n' -r sha256sum -- < "$W/tmps" > "$W/tmps.sha" || fail "cannot read back the restored files"
+  exec 7< "$W/tmps.sha"
+  while IFS="$TAB" read -r p sha; do
+    IFS= read -r hl <&7 || hl=
+    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "the backup of $p was damaged (sha256 ${'$'}{hl%%"  "*}, recorded $sha)"
+  done < "$W/rs.list"
+  exec 7<&-
+}
+del_many() { # path: files removed with one rm
+  cat > "$W/del"
+  xargs -d '\n' -r rm -f -- < "$W/del" || fail "cannot remove the files"
+  while IFS= read -r p; do say "REMOVED$TAB$p"; done < "$W/del"
+}
 prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
   # Backups no record refers to go; when the lists cannot be written whole, none does.
-  if cat "$S"/generations/*/entries "$S"/original/* 2>/dev/null | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
+  # find, not a glob: thousands of originals would overflow one command line
+  if { cat "$S"/generations/*/entries 2>/dev/null; find "$S/original" -maxdepth 1 -type f ! -name '*.tmp' -exec cat -- {} +; } | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
     comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
   fi
   rm -f "$S/.refs" "$S/.blobs"
@@ -292,7 +459,7 @@ prune() {
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
   [ ! -f "$S/applied" ] || while IFS="$TAB" read -r t p; do [ "$t" != N ] || NOHASH="$NOHASH$p|"; done < "$S/applied"
   hl=
-  while IFS="$TAB" read -r k n; do
+  while IFS="$TAB" read -r k n _; do # _: a secret file's flag
     case $k in
       file) case $NOHASH in *"|$n|"*) ;; *) [ ! -f "$n" ] || hl="$hl$NL$n" ;; esac ;; # made on the host: never read
       unit) [ ! -f "${UNIT_DIR}/$n" ] || hl="$hl$NL${UNIT_DIR}/$n" ;;
@@ -347,6 +514,77 @@ function filePath(c: Change): string {
   return c.kind === 'unit' ? unitPath(c.target) : c.target;
 }
 
+/** Paths by `owner:group TAB mode`, for one chown and chmod each. */
+function ownerGroups(files: { path: string; mode: string; owner: string; group: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const key = `${f.owner}:${f.group}\t${f.mode}`;
+    const list = groups.get(key);
+    if (list) list.push(f.path);
+    else groups.set(key, [f.path]);
+  }
+  return groups;
+}
+
+/** From this many plain files on, a plan's files are written, backed up and checked together (bk_many, put_many...). */
+export const BULK_THRESHOLD = 8;
+
+interface BulkWrite {
+  path: string;
+  tarName: string;
+  bytes: Buffer;
+  sha: string;
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+/**
+ * The changes done together: plain files (not secret, not staged, no backslash in the name) whose content comes
+ * from the declared resource, or that are removed; when there are at least BULK_THRESHOLD of them.
+ */
+function bulkFiles(
+  plan: HostPlan,
+  staged: Map<string, Buffer>,
+  contentOf: Map<string, FileResource | UnitResource>,
+  runId: string,
+): { changes: Set<Change>; writes: BulkWrite[]; deletes: string[]; restores: Map<number, Change[]> } {
+  const changes = new Set<Change>();
+  const writes: BulkWrite[] = [];
+  const deletes: string[] = [];
+  const restores = new Map<number, Change[]>();
+  for (const c of plan.changes) {
+    if (c.kind !== 'file' || c.secret || c.target.includes('\\') || !/^[A-Za-z0-9]+$/.test(runId)) continue;
+    if (c.content?.from === 'backup' && c.content.record === 'generation' && c.after && has(c, 'content')) {
+      changes.add(c);
+      restores.set(c.content.generation, [...(restores.get(c.content.generation) ?? []), c]);
+      continue;
+    }
+    if (c.action === 'delete' && !c.content) {
+      changes.add(c);
+      deletes.push(c.target);
+      continue;
+    }
+    const resource = contentOf.get(c.target);
+    const a = c.after;
+    if (c.action === 'restart' || c.content?.from !== 'desired' || !a || !has(c, 'content') || !resource || resource.kind !== 'file') continue;
+    if (staged.has(a.sha256)) continue;
+    changes.add(c);
+    const slash = c.target.lastIndexOf('/');
+    writes.push({
+      path: c.target,
+      tarName: `${c.target.slice(1, slash + 1)}.nodeform-tmp.${runId}/${c.target.slice(slash + 1)}`,
+      bytes: bytesOf(resource),
+      sha: a.sha256,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+    });
+  }
+  if (changes.size < BULK_THRESHOLD) return { changes: new Set(), writes: [], deletes: [], restores: new Map() };
+  return { changes, writes, deletes, restores };
+}
+
 export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
   const staged = stagedContent(plan, desired);
   const contentOf = new Map<string, FileResource | UnitResource>();
@@ -355,32 +593,45 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if (r.kind === 'unit') contentOf.set(r.path, r);
   }
   const body: string[] = ['lock'];
+  const bulk = bulkFiles(plan, staged, contentOf, options.runId);
 
   // 1. Preconditions, all checked before anything changes.
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe' || c.kind === 'group') continue; // a wipe's trigger is checked as the file it is; a group's removal tolerates its absence
+    if (bulk.changes.has(c)) continue;
     const p = c.precondition;
     if (c.content?.from === 'generate') body.push(`pre_exists ${q(c.target, p.exists ? 'present' : 'absent')}`);
-    else if (c.kind === 'file' && c.secret && c.content?.from === 'desired') {
+    else if (c.kind === 'file' && c.secret) {
+      // A secret's precondition is its digest under the host's key, whether it is written, restored or removed.
       body.push(`pre_secret ${q(c.target, p.exists ? (p.keyedSha256 ?? '-') : 'absent')}`);
-      const resource = contentOf.get(c.target);
+      const resource = c.content?.from === 'desired' ? contentOf.get(c.target) : undefined;
       if (resource) body.push(`want_secret ${q(c.target, c.after?.keyedSha256 ?? '-', resource.sha256)}`);
     }
     else if (c.kind === 'file' || c.kind === 'unit') body.push(`pre_file ${q(filePath(c), p.exists ? (p.sha256 ?? '') : 'absent')}`);
     else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
   }
+  if (bulk.changes.size > 0) body.push(`pre_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : 'absent'}`).join('\n'))}`);
   body.push(`[ "$DRIFT" = 0 ] || exit ${EXIT_DRIFT}`, 'begin');
 
   // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
   const tempDirs = new Set<string>();
+  if (bulk.changes.size > 0) {
+    body.push(`bk_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'))}`);
+  }
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
+    if (bulk.changes.has(c)) {
+      if (c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
+      continue;
+    }
     const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
-    body.push(c.kind === 'user' && c.user ? `bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}` : `${backup} ${q(c.target)}`);
+    if (c.kind === 'user' && c.user) body.push(`bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}`);
+    else if (c.kind === 'file' && c.secret) body.push(`bk_file ${q(c.target, SECRET_FLAG)}`);
+    else body.push(`${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
-  for (const dir of tempDirs) body.push(`rm -f ${quote(dir)}/.nodeform-tmp.*`);
+  for (const dir of tempDirs) body.push(`stale ${quote(dir)}`);
   body.push(`seal ${heredoc(managedLines(plan.managedAfter))}`);
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
@@ -409,9 +660,30 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
 
   // 5. File and unit file content.
-  const written: { path: string; sha: string; secret: boolean }[] = [];
+  const written: { path: string; sha: string; secret: boolean; bulk?: boolean }[] = [];
+  const restored: string[] = [];
   let unitFilesChanged = false;
+  if (bulk.writes.length > 0) {
+    body.push(`cat > "$W/put" ${heredoc(bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'))}`);
+    body.push(`put_many "$W/put" ${heredoc(base64Lines(tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: w.bytes, mode: 0o600 })))))}`);
+    for (const [key, paths] of ownerGroups(bulk.writes)) {
+      const [owner = '', mode = ''] = key.split('\t');
+      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+    }
+    body.push('mv_many "$W/put"');
+    for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
+  }
+  for (const [generation, changes] of bulk.restores) {
+    body.push(`restore_many ${generation} ${heredoc(changes.map((c) => c.target).join('\n'))}`);
+    for (const [key, paths] of ownerGroups(changes.map((c) => ({ path: c.target, mode: c.after!.mode, owner: c.after!.owner, group: c.after!.group })))) {
+      const [owner = '', mode = ''] = key.split('\t');
+      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+    }
+    body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
+  }
+  if (bulk.deletes.length > 0) body.push(`del_many ${heredoc(bulk.deletes.join('\n'))}`);
   for (const c of [...files, ...units]) {
+    if (bulk.changes.has(c)) continue;
     const path = filePath(c);
     if (c.action === 'delete') {
       body.push(`del ${q(path)}`);
@@ -425,7 +697,13 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     const sha = secret ? (contentOf.get(path)?.sha256 ?? '') : a.sha256;
     if (has(c, 'content')) {
       if (c.content?.from === 'backup') {
-        body.push(`restore ${q(path, a.mode, a.owner, a.group, c.content.sha256)}`);
+        // The backup's bytes and hash come from the host's record: its original, or the generation undone.
+        const ref = c.content.record === 'original' ? `original:${originalKey(c.kind, c.target)}` : c.content.generation;
+        const flag = c.kind === 'file' && c.secret ? [SECRET_FLAG] : [];
+        body.push(`restore ${q(c.kind, c.target, path, a.mode, a.owner, a.group, ref, ...flag)}`);
+        restored.push(`chkb ${q(c.kind, c.target, path, ref, ...flag)}`);
+        if (c.kind === 'unit') unitFilesChanged = true;
+        continue;
       } else if (c.content?.from === 'generate') {
         body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
         continue; // never read back, not even to verify
@@ -468,7 +746,11 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
-  for (const w of written) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
+  for (const w of written.filter((x) => !x.bulk)) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
+  const many = written.filter((x) => x.bulk);
+  if (many.length > 0) body.push(`chk_many ${heredoc(many.map((w) => `${w.path}\t${w.sha}`).join('\n'))}`);
+  if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
+  body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.
   const madeOnHost = (desired?.resources ?? []).flatMap((r) => (r.kind === 'file' && r.generate ? [r.path] : []));
@@ -482,15 +764,21 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   return { command, script };
 }
 
+/** The managed list's lines (records.ts MANAGED_FIELDS): one per target, a secret file flagged. */
 export function managedLines(entries: ManagedEntry[]): string {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const e of entries) {
-    const line = `${e.kind}\t${e.target}`;
-    if (!seen.has(line)) {
-      seen.add(line);
-      lines.push(line);
+    const key = `${e.kind}\t${e.target}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      lines.push(e.kind === 'file' && e.secret ? `${key}\t${SECRET_FLAG}` : key);
     }
   }
   return lines.join('\n');
+}
+
+/** The name of a target's original record in STATE/original: the sha256 of its kind and target (the script's rec). */
+function originalKey(kind: string, target: string): string {
+  return sha256Hex(`${kind}\t${target}\n`);
 }

@@ -19,7 +19,7 @@ export const STATE_SH = String.raw`NL='
 '
 st() {
   sp= un= us= h=$1
-  while IFS="$TAB" read -r k n; do
+  while IFS="$TAB" read -r k n _; do # _: the secret flag of a managed line (facts/records.ts MANAGED_FIELDS)
     case $k in
       file|directory) sp="$sp$NL$n" ;;
       unit) sp="$sp$NL${UNIT_DIR}/$n"; un="$un$NL$n" ;;

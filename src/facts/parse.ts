@@ -2,6 +2,7 @@
 
 import { NodeformError } from '../errors.js';
 import { driftItems } from './applied.js';
+import { sha256Hex } from '../util/sha256.js';
 import type {
   BackupEntry,
   Facts,
@@ -12,7 +13,7 @@ import type {
   UserFact,
 } from '../model/types.js';
 
-import { ENTRY_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, readRecord, recordOf, type RecordFields } from './records.js';
+import { ENTRY_FIELDS, ENTRY_FILE_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, SECRET_FLAG, readRecord, recordOf, type RecordFields } from './records.js';
 
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
 
@@ -31,9 +32,9 @@ function named<T extends readonly string[]>(names: T, values: readonly string[])
 
 /** A line of the managed list (records.ts MANAGED_FIELDS). */
 function parseManagedLine(fields: readonly string[]): ManagedEntry | undefined {
-  const { kind, target } = named(MANAGED_FIELDS, fields);
+  const { kind, target, secret } = named(MANAGED_FIELDS, fields);
   if (!kind || !target || !KINDS.has(kind)) return undefined;
-  return { kind: kind as ManagedEntry['kind'], target };
+  return { kind: kind as ManagedEntry['kind'], target, ...(kind === 'file' && secret === SECRET_FLAG ? { secret: true } : {}) };
 }
 
 /**
@@ -41,11 +42,13 @@ function parseManagedLine(fields: readonly string[]): ManagedEntry | undefined {
  * its shell, home, primary group and groups (comma-separated); kind `group` is a group nodeform created.
  */
 function parseEntryLine(fields: readonly string[]): BackupEntry | undefined {
-  const managed = fields[0] === 'group' && fields[1] ? { kind: 'group' as const, target: fields[1] } : parseManagedLine(fields);
-  if (!managed) return undefined;
+  const kind = fields[0];
+  const target = fields[1];
+  if (!kind || !target || (kind !== 'group' && !KINDS.has(kind))) return undefined;
   const { existed, sha256, mode, owner, group, enabled, active, shell, home, primaryGroup, groups } = named(ENTRY_FIELDS, fields);
-  const entry: BackupEntry = { ...managed, existed: existed === '1' };
-  if (managed.kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primaryGroup) {
+  const entry: BackupEntry = { kind: kind as BackupEntry['kind'], target, existed: existed === '1' };
+  if (kind === 'file' && named(ENTRY_FILE_FIELDS, fields).secret === SECRET_FLAG) entry.secret = true;
+  if (kind === 'user' && entry.existed && shell !== undefined && home !== undefined && primaryGroup) {
     entry.user = { shell, home, group: primaryGroup, groups: (groups ?? '').split(',').filter(Boolean) };
   }
   const values = { sha256: orNull(sha256), mode: orNull(mode), owner: orNull(owner), group: orNull(group) };
@@ -98,6 +101,23 @@ function parseUser({ name, passwd, group, groups }: RecordFields<'user'>): UserF
   };
 }
 
+/**
+ * The B record's bytes cut by the Z sizes into each file's, base64. A file whose piece does not hash to its H record
+ * changed or went between the hash and the cat: from there on the pieces cannot be trusted, and no more are kept.
+ */
+function cutBytes(base64: string, sized: { path: string; size: number }[], hashes: Map<string, string>, contents: Map<string, string>): void {
+  if (sized.length === 0) return;
+  const all = Buffer.from(base64, 'base64');
+  let offset = 0;
+  for (const { path, size } of sized) {
+    if (!Number.isInteger(size) || size < 0 || offset + size > all.length) return;
+    const piece = all.subarray(offset, offset + size);
+    offset += size;
+    if (sha256Hex(piece) !== hashes.get(path)) return;
+    if (!contents.has(path)) contents.set(path, piece.toString('base64'));
+  }
+}
+
 export function parseFacts(host: string, output: string): Facts {
   const facts: Facts = {
     host,
@@ -107,6 +127,8 @@ export function parseFacts(host: string, output: string): Facts {
     record: { managed: [], generations: [], original: [] },
   };
   const contents = new Map<string, string>();
+  const sized: { path: string; size: number }[] = [];
+  let bytes = '';
   const typed = new Map<string, PathFact['type']>();
   const stats = new Map<string, { mode: string; owner: string; group: string; size: number }>();
   const hashes = new Map<string, string>();
@@ -146,11 +168,14 @@ export function parseFacts(host: string, output: string): Facts {
         if (path !== undefined && !keyed.has(path)) keyed.set(path, { before: orNull(before), after: orNull(after) });
         break;
       }
-      case 'content': {
-        const { path, base64 } = readRecord(name, fields);
-        if (path && !contents.has(path)) contents.set(path, base64 ?? '');
+      case 'sized': {
+        const { size, path } = readRecord(name, fields);
+        if (path) sized.push({ path, size: Number(size) });
         break;
       }
+      case 'bytes':
+        bytes = readRecord(name, fields).base64 ?? '';
+        break;
       case 'unit': {
         const { name: unit, enabled, active } = readRecord(name, fields);
         if (unit && !facts.units[unit]) facts.units[unit] = { name: unit, enabled: enabled ?? 'unknown', active: active ?? 'unknown' };
@@ -234,6 +259,7 @@ export function parseFacts(host: string, output: string): Facts {
     if (digest) fact.sha256 = digest;
     facts.paths[path] = fact;
   }
+  cutBytes(bytes, sized, hashes, contents);
   for (const [path, data] of contents) {
     const fact = facts.paths[path];
     if (fact) fact.content = data;

@@ -5,13 +5,21 @@
 // entries, the lock holder): the apply script writes those lines (src/apply/script.ts), in the field orders
 // MANAGED_FIELDS, ENTRY_FIELDS, GENERATION_FIELDS and LOCK_FIELDS below.
 
-/** A line of STATE/managed and of a generation's managed.before. */
-export const MANAGED_FIELDS = ['kind', 'target'] as const;
+/**
+ * A line of STATE/managed and of a generation's managed.before. secret: SECRET_FLAG for a secret file (its hashes
+ * leave the host only keyed, facts/key.ts, even once it is no longer declared), absent otherwise (and in records
+ * written before the flag existed).
+ */
+export const MANAGED_FIELDS = ['kind', 'target', 'secret'] as const;
+/** The secret field's value in a managed line and a file's entry line. */
+export const SECRET_FLAG = 's';
 /** A line of a generation's entries and of STATE/original/*: the state of a target before nodeform changed it. */
 const ENTRY_BASE_FIELDS = ['kind', 'target', 'existed', 'sha256', 'mode', 'owner', 'group', 'enabled', 'active'] as const;
 /** What a user entry adds when the user existed: its shell, home, primary group and groups (comma-separated). */
 const ENTRY_USER_FIELDS = ['shell', 'home', 'primaryGroup', 'groups'] as const;
 export const ENTRY_FIELDS = [...ENTRY_BASE_FIELDS, ...ENTRY_USER_FIELDS] as const;
+/** What a file entry adds: SECRET_FLAG when the file was a secret (in the place a user entry has its shell). */
+export const ENTRY_FILE_FIELDS = [...ENTRY_BASE_FIELDS, 'secret'] as const;
 /** How many fields an entry line has without the user's details. */
 export const ENTRY_BASE_LENGTH = ENTRY_BASE_FIELDS.length;
 /** A generation's meta line. */
@@ -32,8 +40,16 @@ export const RECORDS = {
    * plain sha256; `-` for both when the key cannot be read or made.
    */
   keyed: { tag: 'K', fields: ['path', 'before', 'after'] },
-  /** The bytes of a small file whose hash differs from the wanted one, base64, for the diff. */
-  content: { tag: 'C', fields: ['path', 'base64'] },
+  /**
+   * A small file whose hash differs from the wanted one and whose bytes follow in the B record, for the diff:
+   * its size, in the order of the B record's bytes.
+   */
+  sized: { tag: 'Z', fields: ['size', 'path'] },
+  /**
+   * The bytes of every Z file, one after the other, base64 (one cat for them all). parse.ts cuts them by the Z
+   * sizes and keeps a file's bytes only when they hash to its H record (a file changed between the two is left out).
+   */
+  bytes: { tag: 'B', fields: ['base64'] },
   /** A unit's UnitFileState and ActiveState (`not-found`, `unknown` when systemd does not say). */
   unit: { tag: 'U', fields: ['name', 'enabled', 'active'] },
   /** A user: its passwd line, primary group and supplementary groups (comma-separated); or `missing`. */

@@ -21,8 +21,17 @@ export interface Precondition {
   keyedSha256?: string;
 }
 
-/** Where a change's bytes come from: the declared resource, or a backup on the host (reset). */
-export type ContentSource = { from: 'desired' } | { from: 'backup'; sha256: string } | { from: 'generate'; kind: 'hex32' };
+/**
+ * Where a change's bytes come from: the declared resource, a backup on the host (reset, a file put back as it was
+ * before nodeform), or made on the host. A backup is named by the record that holds it, the target's original or
+ * its entry in a generation; the apply script finds the bytes from that record on the host, so a plan carries no
+ * hash of them (a secret's would be guessable).
+ */
+export type ContentSource =
+  | { from: 'desired' }
+  | { from: 'backup'; record: 'original' }
+  | { from: 'backup'; record: 'generation'; generation: number }
+  | { from: 'generate'; kind: 'hex32' };
 
 export interface FileState {
   /** sha256 of the bytes after the change; empty for a secret (and a secret made on the host). */

@@ -194,6 +194,8 @@ export interface ManagedEntry {
   kind: 'file' | 'directory' | 'user' | 'unit';
   /** path for files and directories, name for users and units */
   target: string;
+  /** A secret file: its hashes leave the host only under the host's key (facts/key.ts). */
+  secret?: boolean;
 }
 
 export interface LockInfo {
@@ -268,6 +270,8 @@ export interface BackupEntry {
   active?: string;
   /** Users that existed: their shell, home, primary group and supplementary groups before. */
   user?: { shell: string; home: string; group: string; groups: string[] };
+  /** A file that was a secret when recorded (facts/key.ts): its hashes never leave the host plain. */
+  secret?: boolean;
 }
 
 export interface LastGeneration {

@@ -6,6 +6,7 @@ import type {
   HostPlan,
 } from '../model/plan.js';
 import type {
+  BackupEntry,
   Desired,
   DirectoryResource,
   Facts,
@@ -23,7 +24,7 @@ import { compareVersions } from '../util/version.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
 import { KEY_FILE } from '../facts/key.js';
 import { isText, unifiedDiff } from './textdiff.js';
-import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
+import { attr, filePrecondition, isActive, isEnabled, missingKeyWarning, ownershipChanges, short, shownContent } from './attributes.js';
 
 export interface PlanOptions {
   /** Remove what nodeform managed before and is no longer declared. Off when --tags narrows the run. */
@@ -64,6 +65,7 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
 export function resourceTarget(r: Exclude<Resource, WipeResource | BinaryResource>): ManagedEntry {
   switch (r.kind) {
     case 'file':
+      return { kind: r.kind, target: r.path, ...(r.secret ? { secret: true } : {}) };
     case 'directory':
       return { kind: r.kind, target: r.path };
     case 'unit':
@@ -72,7 +74,7 @@ export function resourceTarget(r: Exclude<Resource, WipeResource | BinaryResourc
   }
 }
 
-const entryKey = (e: ManagedEntry) => `${e.kind}\t${e.target}`;
+const entryKey = (e: { kind: string; target: string }) => `${e.kind}\t${e.target}`;
 
 function decode(resource: FileResource | UnitResource): Buffer {
   return resource.kind === 'file' && resource.encoding === 'base64'
@@ -145,11 +147,7 @@ function keyedSecret(change: Change, r: FileResource, fact: PathFact | undefined
   const exists = fact?.exists === true;
   const before = fact?.keyedSha256;
   const after = fact?.keyedWantSha256;
-  if (!after || (exists && fact.sha256 !== undefined && !before)) {
-    warnings.push(
-      `${r.path} is a secret and the host's digest key (${KEY_FILE} in the state directory) could not be read or made: apply will refuse to change it; make the state directory writable (become), or remove a damaged key file`,
-    );
-  }
+  if (!after || (exists && fact.sha256 !== undefined && !before)) warnings.push(missingKeyWarning(r.path, KEY_FILE));
   change.precondition = exists ? { exists, ...(before ? { keyedSha256: before } : {}) } : { exists: false };
   change.after = { ...change.after!, sha256: '', ...(after ? { keyedSha256: after } : {}) };
 }
@@ -372,21 +370,31 @@ export function planWipeData(desired: Desired, facts: Facts): HostPlan {
 function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], pruneData: boolean): { changes: Change[]; forgotten: ManagedEntry[] } {
   const changes: Change[] = [];
   const forgotten: ManagedEntry[] = [];
-  const createdByNodeform = (e: ManagedEntry) =>
-    facts.record.original.some((o) => o.kind === e.kind && o.target === e.target && !o.existed);
-  const byDepth = [...facts.record.managed].sort((a, b) => b.target.split('/').length - a.target.split('/').length);
+  const originals = new Map<string, BackupEntry>();
+  for (const o of facts.record.original) if (!originals.has(entryKey(o))) originals.set(entryKey(o), o);
+  const createdByNodeform = (e: ManagedEntry) => originals.get(entryKey(e))?.existed === false;
   const kindOrder = { unit: 0, file: 1, directory: 2, user: 3 } as const;
-  byDepth.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]);
-  for (const entry of byDepth) {
-    if (declared.has(entryKey(entry))) continue;
+  const depth = (e: ManagedEntry) => e.target.split('/').length;
+  const ordered = facts.record.managed
+    .filter((e) => !declared.has(entryKey(e)))
+    .map((e) => ({ e, order: kindOrder[e.kind], depth: depth(e) }))
+    .sort((a, b) => a.order - b.order || b.depth - a.depth)
+    .map((x) => x.e);
+  for (const entry of ordered) {
     const base = { kind: entry.kind, action: 'delete' as const, target: entry.target, reason: 'no longer declared', secret: false };
     if (entry.kind === 'file') {
       const fact = facts.paths[entry.target];
-      const original = facts.record.original.find((o) => o.kind === 'file' && o.target === entry.target);
+      const original = originals.get(entryKey(entry));
+      // A secret (flagged in the record, now or when first seen): its hashes leave the host only keyed.
+      const secret = entry.secret === true || original?.secret === true;
+      if (secret && fact?.exists && fact.type === 'file' && fact.sha256 !== undefined && !fact.keyedSha256) warnings.push(missingKeyWarning(entry.target, KEY_FILE));
       if (original?.existed && original.sha256 && fact?.exists && fact.type === 'file') {
         // It was there before nodeform took it over: put back what was there, rather than delete it.
         const want = { mode: original.mode ?? '0644', owner: original.owner ?? 'root', group: original.group ?? 'root' };
-        const attributes = [...(fact.sha256 !== original.sha256 ? [attr('content', short(fact.sha256), short(original.sha256))] : []), ...ownershipChanges(fact, want)];
+        const attributes = [
+          ...(fact.sha256 !== original.sha256 ? [attr('content', shownContent(secret, true, fact.sha256), shownContent(secret, true, original.sha256))] : []),
+          ...ownershipChanges(fact, want),
+        ];
         if (attributes.length === 0) forgotten.push(entry);
         else {
           changes.push({
@@ -394,13 +402,14 @@ function planRemovals(declared: Set<string>, facts: Facts, warnings: string[], p
             action: 'update',
             reason: 'no longer declared; restored as it was before nodeform',
             attributes,
-            precondition: { exists: true, sha256: fact.sha256 },
-            after: { sha256: original.sha256, ...want },
-            content: { from: 'backup', sha256: original.sha256 },
+            secret,
+            precondition: filePrecondition(fact, secret),
+            after: { sha256: secret ? '' : original.sha256, ...want },
+            content: { from: 'backup', record: 'original' },
           });
         }
       } else if (fact?.exists && fact.type === 'file') {
-        changes.push({ ...base, attributes: [attr('content', short(fact.sha256), null)], precondition: { exists: true, sha256: fact.sha256 } });
+        changes.push({ ...base, secret, attributes: [attr('content', shownContent(secret, true, fact.sha256), null)], precondition: filePrecondition(fact, secret) });
       } else forgotten.push(entry);
     } else if (entry.kind === 'unit') {
       const fileFact = facts.paths[`${UNIT_DIR}/${entry.target}`];

@@ -3,21 +3,37 @@
 import type { AttributeChange, Change, HostPlan } from '../model/plan.js';
 import type { BackupEntry, Facts, ManagedEntry } from '../model/types.js';
 import { UNIT_DIR } from '../model/types.js';
-import { attr, isActive, isEnabled, ownershipChanges, short } from './attributes.js';
+import { KEY_FILE } from '../facts/key.js';
+import { attr, filePrecondition, isActive, isEnabled, missingKeyWarning, ownershipChanges, shownContent } from './attributes.js';
 
 export type ResetTarget = 'previous' | 'original';
 
 
-function restoreFile(entry: BackupEntry, facts: Facts, path: string, kind: 'file' | 'unit', reason: string): Change | undefined {
+/** Where a reset's backups are: the originals, or the entries of the generation it undoes. */
+type Source = { from: 'backup'; record: 'original' } | { from: 'backup'; record: 'generation'; generation: number };
+
+interface Context {
+  facts: Facts;
+  reason: string;
+  source: Source;
+  /** Files whose record says they are secrets: their hashes leave the host only keyed (facts/key.ts). */
+  secrets: Set<string>;
+  warnings: string[];
+}
+
+function restoreFile(entry: BackupEntry, path: string, kind: 'file' | 'unit', { facts, reason, source, secrets, warnings }: Context): Change | undefined {
   const fact = facts.paths[path];
   const exists = fact?.exists === true;
-  const precondition = exists ? { exists, sha256: fact.sha256 } : { exists: false };
+  const secret = kind === 'file' && (entry.secret === true || secrets.has(entry.target));
+  const precondition = filePrecondition(fact, secret);
+  const differs = !exists || fact.sha256 !== entry.sha256;
+  if (secret && exists && fact.sha256 !== undefined && !fact.keyedSha256 && (differs || !entry.existed)) warnings.push(missingKeyWarning(path, KEY_FILE));
   if (!entry.existed) {
     if (!exists) return undefined;
-    return { kind, action: 'delete', target: entry.target, reason, attributes: [attr('content', short(fact.sha256), null)], secret: false, precondition };
+    return { kind, action: 'delete', target: entry.target, reason, attributes: [attr('content', shownContent(secret, true, fact.sha256), null)], secret, precondition };
   }
   const attributes: AttributeChange[] = [];
-  if (!exists || fact.sha256 !== entry.sha256) attributes.push(attr('content', exists ? short(fact.sha256) : null, short(entry.sha256)));
+  if (differs) attributes.push(attr('content', shownContent(secret, exists, fact?.sha256), shownContent(secret, true, entry.sha256)));
   attributes.push(...ownershipChanges(fact, entry));
   if (attributes.length === 0) return undefined;
   return {
@@ -26,17 +42,18 @@ function restoreFile(entry: BackupEntry, facts: Facts, path: string, kind: 'file
     target: entry.target,
     reason,
     attributes,
-    secret: false,
+    secret,
     precondition,
-    after: { sha256: entry.sha256 ?? '', mode: entry.mode ?? '0644', owner: entry.owner ?? 'root', group: entry.group ?? 'root' },
-    content: { from: 'backup', sha256: entry.sha256 ?? '' },
+    after: { sha256: secret ? '' : (entry.sha256 ?? ''), mode: entry.mode ?? '0644', owner: entry.owner ?? 'root', group: entry.group ?? 'root' },
+    content: source,
   };
 }
 
-function restoreUnit(entry: BackupEntry, facts: Facts, reason: string): Change[] {
+function restoreUnit(entry: BackupEntry, context: Context): Change[] {
+  const { facts, reason } = context;
   const path = `${UNIT_DIR}/${entry.target}`;
   const unitFact = facts.units[entry.target];
-  const fileChange = restoreFile(entry, facts, path, 'unit', reason);
+  const fileChange = restoreFile(entry, path, 'unit', context);
   if (!entry.existed) {
     const running = isActive(unitFact?.active) || isEnabled(unitFact?.enabled);
     if (!fileChange && !running) return [];
@@ -132,6 +149,11 @@ export function planReset(host: string, facts: Facts, to: ResetTarget): HostPlan
     label = 'original';
   }
   const reason = to === 'previous' ? `restore state before generation ${record.last?.id}` : 'restore state before nodeform';
+  const source: Source = to === 'previous' && record.last ? { from: 'backup', record: 'generation', generation: record.last.id } : { from: 'backup', record: 'original' };
+  const secrets = new Set<string>();
+  for (const e of [...record.managed, ...(record.last?.managedBefore ?? [])]) if (e.kind === 'file' && e.secret) secrets.add(e.target);
+  const warnings: string[] = [];
+  const context: Context = { facts, reason, source, secrets, warnings };
   // One entry per target: a generation may list a target once; originals are first-seen.
   const seen = new Set<string>();
   const unique = entries.filter((e) => {
@@ -148,10 +170,10 @@ export function planReset(host: string, facts: Facts, to: ResetTarget): HostPlan
     if (c) changes.push(c);
   }
   for (const e of unique.filter((x) => x.kind === 'file')) {
-    const c = restoreFile(e, facts, e.target, 'file', reason);
+    const c = restoreFile(e, e.target, 'file', context);
     if (c) changes.push(c);
   }
-  for (const e of unique.filter((x) => x.kind === 'unit')) changes.push(...restoreUnit(e, facts, reason));
+  for (const e of unique.filter((x) => x.kind === 'unit')) changes.push(...restoreUnit(e, context));
   for (const e of dirs.filter((d) => !d.existed).sort((a, b) => depth(b.target) - depth(a.target))) {
     const c = restoreDirectory(e, facts, reason);
     if (c) changes.push(c);
@@ -171,5 +193,5 @@ export function planReset(host: string, facts: Facts, to: ResetTarget): HostPlan
       changes.push({ kind: 'group', action: 'delete', target: e.target, reason, attributes: [], secret: false, precondition: { exists: true } });
     }
   }
-  return { host, changes, warnings: [], managedAfter, resetTo: label };
+  return { host, changes, warnings: [...new Set(warnings)], managedAfter, resetTo: label };
 }

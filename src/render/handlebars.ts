@@ -37,13 +37,58 @@ export type RenderOutcome = { ok: true; text: string } | { ok: false; failure: T
 
 /** Parses once up front so a syntax error is reported once, not once per host. */
 export function compileTemplate(text: string): CompileOutcome {
+  let program: hbs.AST.Program;
   try {
-    environment.parse(text);
+    program = environment.parse(text);
   } catch (error) {
     return { ok: false, failure: syntaxFailure(text, error) };
   }
-  return { ok: true, template: { text, render: environment.compile(text, TEMPLATE_OPTIONS) } };
+  const full = environment.compile(text, TEMPLATE_OPTIONS);
+  return { ok: true, template: { text, render: plainRender(program, full) ?? full } };
 }
+
+type Piece = string | { name: string };
+
+/**
+ * Text with only `{{ name }}` references (no helpers, blocks, paths, whitespace control) is rendered by joining
+ * its pieces: handlebars compiles every template to a function first, which cost a 5,000-file playbook most of
+ * its plan. A reference to anything but a string, number, boolean or null of the context's own (a list, an
+ * object, a helper, a missing variable) goes to handlebars itself, for its result or its error.
+ */
+function plainRender(program: hbs.AST.Program, full: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate | undefined {
+  const pieces: Piece[] = [];
+  for (const statement of program.body) {
+    if (statement.type === 'ContentStatement') {
+      pieces.push((statement as hbs.AST.ContentStatement).value);
+      continue;
+    }
+    if (statement.type !== 'MustacheStatement') return undefined;
+    const m = statement as hbs.AST.MustacheStatement;
+    const path = m.path as hbs.AST.PathExpression;
+    if (path.type !== 'PathExpression' || path.data || path.depth !== 0 || path.parts.length !== 1 || path.original !== path.parts[0]) return undefined;
+    if (m.params.length > 0 || m.hash || m.strip.open || m.strip.close) return undefined;
+    const name = path.parts[0];
+    if (Object.prototype.hasOwnProperty.call(environment.helpers, name) || name === 'this') return undefined;
+    pieces.push({ name });
+  }
+  const render = (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+    let out = '';
+    for (const piece of pieces) {
+      if (typeof piece === 'string') {
+        out += piece;
+        continue;
+      }
+      const value: unknown = context !== null && typeof context === 'object' && Object.prototype.hasOwnProperty.call(context, piece.name) ? (context as Record<string, unknown>)[piece.name] : missing;
+      if (value === null) continue;
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return full(context, options);
+      out += String(value);
+    }
+    return out;
+  };
+  return render;
+}
+
+const missing = Symbol('missing');
 
 export function renderTemplate(template: CompiledTemplate, context: Record<string, unknown>): RenderOutcome {
   try {

@@ -173,3 +173,52 @@ done
     ]);
   });
 });
+
+describe('how much of the host record the probe reads', () => {
+  // A record as the apply script leaves it: managed a.conf (declared again) and gone.conf (no longer declared),
+  // originals of those and of old.conf (managed long ago), a last generation's entries and managed list.
+  const key = (kind: string, target: string) => sha(`${kind}\t${target}\n`);
+  function run(record: 'current' | 'all'): { facts: Facts; stdout: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-record-'));
+    try {
+      const state = join(dir, 'state');
+      const at = (name: string) => join(dir, name);
+      for (const name of ['a.conf', 'gone.conf', 'old.conf']) writeFileSync(at(name), `${name}\n`);
+      mkdirSync(join(state, 'original'), { recursive: true });
+      mkdirSync(join(state, 'generations', '000007'), { recursive: true });
+      writeFileSync(join(state, 'managed'), `file\t${at('a.conf')}\nfile\t${at('gone.conf')}\ts\n`);
+      for (const name of ['a.conf', 'gone.conf', 'old.conf']) {
+        writeFileSync(join(state, 'original', key('file', at(name))), `file\t${at(name)}\t0\t-\t-\t-\t-\t-\t-\t-\n`);
+      }
+      writeFileSync(join(state, 'generations', '000007', 'meta'), '7\tapply\t2026-01-01T00:00:00Z\t2026-01-01T00:00:01Z\t1\t1\tops@ci\n');
+      writeFileSync(join(state, 'generations', '000007', 'entries'), `file\t${at('old.conf')}\t1\t${sha('x')}\t644\troot\troot\t-\t-\t-\n`);
+      writeFileSync(join(state, 'generations', '000007', 'managed.before'), `file\t${at('old.conf')}\n`);
+      const probe = buildProbe({ stateDir: state, paths: [{ path: at('a.conf'), wantSha: sha('a.conf\n'), wantContent: true }], units: [], users: [], record });
+      const r = spawnSync('/bin/sh', ['-c', probe.command], { input: probe.script, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return { facts: parseFacts('h1', r.stdout.replaceAll(dir, '/D')), stdout: r.stdout.replaceAll(dir, '/D') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a plan reads what is declared and what is managed, and only the originals of what must go', () => {
+    const { facts, stdout } = run('current');
+    expect(facts.record.managed).toEqual([{ kind: 'file', target: '/D/a.conf' }, { kind: 'file', target: '/D/gone.conf', secret: true }]);
+    expect(facts.record.original.map((o) => o.target)).toEqual(['/D/gone.conf']);
+    expect(Object.keys(facts.paths).sort()).toEqual(['/D/a.conf', '/D/gone.conf']);
+    // A secret no longer declared: its keyed digest, for the removal's precondition.
+    expect(facts.paths['/D/gone.conf']?.keyedSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(facts.record.generations.map((g) => g.id)).toEqual([7]);
+    expect(facts.record.last).toEqual({ id: 7, entries: [], managedBefore: [] });
+    expect(stdout).not.toMatch(/^[EQ]\t/m);
+  });
+
+  it('reset and history read the whole record, and look at every target in it', () => {
+    const { facts } = run('all');
+    expect(facts.record.original.map((o) => o.target).sort()).toEqual(['/D/a.conf', '/D/gone.conf', '/D/old.conf']);
+    expect(facts.record.last?.entries.map((e) => e.target)).toEqual(['/D/old.conf']);
+    expect(facts.record.last?.managedBefore).toEqual([{ kind: 'file', target: '/D/old.conf' }]);
+    expect(Object.keys(facts.paths).sort()).toEqual(['/D/a.conf', '/D/gone.conf', '/D/old.conf']);
+  });
+});

@@ -1,11 +1,11 @@
 // The host-side scripts run for real by /bin/sh on this machine, against real files in a temp dir
 // (no systemd here: units are covered by the lab tests).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
+import { buildApplyScript, BULK_THRESHOLD, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
 import { applyOne } from '../../src/apply/run.js';
 import { openLocal } from '../../src/transport/local.js';
 import { buildProbe } from '../../src/facts/probe.js';
@@ -13,7 +13,7 @@ import { parseFacts } from '../../src/facts/parse.js';
 import { planHost, probeRequestFor } from '../../src/plan/compute.js';
 import { planReset } from '../../src/plan/reset.js';
 import { readSavedPlan, savedPlanMismatches, savedPlanText } from '../../src/plan/saved-plan.js';
-import type { Desired } from '../../src/model/types.js';
+import type { Desired, DirectoryResource, Resource } from '../../src/model/types.js';
 import { desired, file, sha } from '../unit/helpers.js';
 
 let root: string;
@@ -29,13 +29,15 @@ function sh(command: string, stdin: string) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function probe(d: Desired) {
-  const p = buildProbe(probeRequestFor(d));
+/** The probe as plan runs it; with all: as reset does, the whole record. */
+function probe(d: Desired, all = false) {
+  const p = buildProbe({ ...probeRequestFor(d), ...(all ? { record: 'all' as const } : {}) });
   const r = sh(p.command, p.script);
   expect(r.code, r.stderr).toBe(0);
   return parseFacts('h1', r.stdout);
 }
 
+const dirRes = (path: string): DirectoryResource => ({ kind: 'directory', id: `dir:${path}`, tags: [], path, mode: '0755', owner: 'root', group: 'root' });
 const opts = (action = 'apply') => ({ stateDir: state, runId: 'r1', controller: 'test@here', lockTimeoutSeconds: 1, keepGenerations: 3, action });
 
 function apply(d: Desired) {
@@ -64,7 +66,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const drifted = planHost(d(), probe(d()), { removeUndeclared: true });
     expect(drifted.changes.map((c) => c.diff)).toEqual(['@@ -1,1 +1,1 @@\n-a=2\n+a=1\n']);
 
-    const facts = probe(d());
+    const facts = probe(d(), true);
     const reset = planReset('h1', facts, 'original');
     const s = buildApplyScript(reset, undefined, opts('reset-original'));
     const r = sh(s.command, s.script);
@@ -141,7 +143,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(readdirSync(join(state, 'generations'))).toEqual(['000004', '000005', '000006']);
     // Backups: v2..v4 (before-states of the kept generations); the original state (absent) needs none.
     expect(readdirSync(join(state, 'blobs')).sort()).toEqual([sha('v2\n'), sha('v3\n'), sha('v4\n')].sort());
-    const facts = probe(desired([file(target, 'v5\n')], state));
+    const facts = probe(desired([file(target, 'v5\n')], state), true);
     expect(facts.record.last?.id).toBe(6);
     const undo = planReset('h1', facts, 'previous');
     const s = buildApplyScript(undo, undefined, opts('reset-previous'));
@@ -267,6 +269,172 @@ describe('probe and apply scripts under /bin/sh', () => {
       expect(r.stdout).toContain(`DRIFT\t${target}\tcannot be checked: the host's digest key ${state}/key is gone since the plan`);
       expect(readFileSync(target, 'utf8')).toBe(OLD);
     });
+
+    /** Every plain sha256 (whole and as the plan's short form) of these contents is absent from the text. */
+    const holdsNoHashOf = (text: string, ...contents: string[]) => {
+      for (const c of contents) for (const plain of [sha(c), sha(c).slice(0, 12)]) expect(text).not.toContain(plain);
+    };
+    const savedText = (host: ReturnType<typeof planHost>) =>
+      savedPlanText({ formatVersion: 1, kind: 'apply', hosts: [host] }, '2026-12-06T00:00:00Z', { inventoryPath: '/i', extraVars: [] });
+
+    it('no longer declared: removed, or put back as it was before nodeform, with only keyed digests in the plan; apply finds the backup in the host record', () => {
+      const kept = join(root, 'password');
+      const made = join(root, 'token');
+      const ORIG = 'pw0\n';
+      writeFileSync(kept, ORIG, { mode: 0o640 });
+      const d = desired([file(kept, NEW, { secret: true, mode: '0600' }), file(made, OLD, { secret: true, mode: '0600' })], state);
+      expect(apply(d).code).toBe(0);
+      // The managed list flags both as secrets, so the next probe keys their digests though nothing declares them.
+      expect(readFileSync(join(state, 'managed'), 'utf8').trim().split('\n').sort()).toEqual([`file\t${kept}\ts`, `file\t${made}\ts`]);
+      const none = desired([], state);
+      const facts = probe(none);
+      expect(facts.record.managed.every((e) => e.secret)).toBe(true);
+      expect(facts.paths[kept]?.keyedSha256).toMatch(/^[0-9a-f]{64}$/);
+      const host = planHost(none, facts, { removeUndeclared: true });
+      expect(host.changes.map((c) => [c.action, c.target, c.secret, c.precondition.keyedSha256 !== undefined, c.precondition.sha256])).toEqual([
+        ['update', kept, true, true, undefined],
+        ['delete', made, true, true, undefined],
+      ]);
+      expect(host.changes[0]!.content).toEqual({ from: 'backup', record: 'original' });
+      const text = savedText(host);
+      holdsNoHashOf(text, ORIG, NEW, OLD);
+      const s = buildApplyScript(readSavedPlan('plan.json', text).hosts[0]!, none, opts());
+      holdsNoHashOf(s.script + s.command, ORIG, NEW, OLD);
+      const r = sh(s.command, s.script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      holdsNoHashOf(r.stdout, ORIG, NEW, OLD);
+      expect(readFileSync(kept, 'utf8')).toBe(ORIG);
+      expect(statSync(kept).mode & 0o777).toBe(0o640);
+      expect(existsSync(made)).toBe(false);
+    });
+
+    it('a hand edit of a secret no longer declared since the plan is refused, naming no hash', () => {
+      const target = join(root, 'token');
+      const d = desired([file(target, OLD, { secret: true, mode: '0600' })], state);
+      expect(apply(d).code).toBe(0);
+      const host = planHost(desired([], state), probe(desired([], state)), { removeUndeclared: true });
+      writeFileSync(target, 'pw-by-hand\n');
+      const s = buildApplyScript(host, desired([], state), opts());
+      const r = sh(s.command, s.script);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${target}\tcontent changed since the plan (a secret: no hash shown)`);
+      expect(readFileSync(target, 'utf8')).toBe('pw-by-hand\n');
+    });
+
+    it('reset --to previous and --to original: plans with only keyed digests, the backups found from the host record', () => {
+      const target = join(root, 'password');
+      const ORIG = 'pw0\n';
+      writeFileSync(target, ORIG, { mode: 0o600 });
+      expect(apply(desired([file(target, OLD, { secret: true, mode: '0600' })], state)).code).toBe(0);
+      expect(apply(desired([file(target, NEW, { secret: true, mode: '0600' })], state)).code).toBe(0);
+      for (const [to, want] of [['previous', OLD], ['original', ORIG]] as const) {
+        const reset = planReset('h1', probe(desired([], state), true), to);
+        expect(reset.changes.map((c) => [c.target, c.secret, c.after?.sha256, c.content])).toEqual([
+          [target, true, '', to === 'previous' ? { from: 'backup', record: 'generation', generation: 2 } : { from: 'backup', record: 'original' }],
+        ]);
+        expect(reset.changes[0]!.attributes).toEqual([{ name: 'content', before: '(sensitive)', after: '(sensitive)' }]);
+        holdsNoHashOf(JSON.stringify(reset), ORIG, OLD, NEW);
+        const s = buildApplyScript(reset, undefined, opts(`reset-${to}`));
+        holdsNoHashOf(s.script, ORIG, OLD, NEW);
+        const r = sh(s.command, s.script);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(readFileSync(target, 'utf8')).toBe(want);
+      }
+    });
+  });
+
+  describe('many files at once (BULK_THRESHOLD and more): a few processes for them all, the same guarantees', () => {
+    const N = BULK_THRESHOLD + 12;
+    const at = (i: number) => join(root, `d${i % 3}`, `f${i}.conf`);
+    const many = (rev: string, extra: Resource[] = []) =>
+      desired([...[0, 1, 2].map((d) => dirRes(join(root, `d${d}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} ${rev}\n`, { mode: i % 2 ? '0640' : '0644' })), ...extra], state);
+    const script = (d: Desired, facts = probe(d)) => buildApplyScript(planHost(d, facts, { removeUndeclared: true }), d, opts());
+
+    it('writes them with one tar, backs them up with one cp, and resets them byte for byte', () => {
+      mkdirSync(join(root, 'd0'));
+      writeFileSync(at(0), 'there before\n', { mode: 0o600 });
+      const first = script(many('a'));
+      expect(first.script).toContain('put_many');
+      expect(first.script).not.toMatch(/^ {2}put /m);
+      const r1 = sh(first.command, first.script);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+      expect(statSync(at(1)).mode & 0o777).toBe(0o640);
+      expect(statSync(at(2)).mode & 0o777).toBe(0o644);
+      expect(r1.stdout.match(/^WROTE\t/gm)).toHaveLength(N);
+      expect(planHost(many('a'), probe(many('a')), { removeUndeclared: true }).changes).toEqual([]);
+
+      const second = script(many('b'));
+      const r2 = sh(second.command, second.script);
+      expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+      expect(readFileSync(at(5), 'utf8')).toBe('f5 b\n');
+      for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+
+      const previous = planReset('h1', probe(many('b'), true), 'previous');
+      const s3 = buildApplyScript(previous, undefined, opts('reset-previous'));
+      expect(s3.script).toContain('restore_many 2 ');
+      expect(s3.script).not.toMatch(/^ {2}restore /m);
+      const r3 = sh(s3.command, s3.script);
+      expect(r3.code, r3.stdout + r3.stderr).toBe(0);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+
+      const original = planReset('h1', probe(many('a'), true), 'original');
+      const s4 = buildApplyScript(original, undefined, opts('reset-original'));
+      expect(s4.script).toContain('del_many');
+      const r4 = sh(s4.command, s4.script);
+      expect(r4.code, r4.stdout + r4.stderr).toBe(0);
+      expect(readFileSync(at(0), 'utf8')).toBe('there before\n');
+      expect(statSync(at(0)).mode & 0o777).toBe(0o600);
+      for (let i = 1; i < N; i++) expect(existsSync(at(i))).toBe(false);
+    });
+
+    it('names that sh or tar could misread are written as they are', () => {
+      const names = ['a b.conf', "it's.conf", '$(touch pwned).conf', '`id`.conf', 'a;b&c|d.conf', '*?[x].conf', '"quoted".conf', '-leading-dash', '~tilde ${IFS}.conf'];
+      mkdirSync(join(root, 'odd dir'));
+      const d = desired([...names, ...names.map((n) => `x${n}`)].map((n) => file(join(root, 'odd dir', n), `${n}\n`)), state);
+      const s = buildApplyScript(planHost(d, probe(d), { removeUndeclared: true }), d, opts());
+      expect(s.script).toContain('put_many');
+      const r = sh(s.command, s.script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      for (const n of names) expect(readFileSync(join(root, 'odd dir', n), 'utf8')).toBe(`${n}\n`);
+      expect(readdirSync(join(root, 'odd dir')).sort()).toEqual([...names, ...names.map((n) => `x${n}`)].sort());
+      expect(existsSync(join(root, 'odd dir', 'pwned'))).toBe(false);
+    });
+
+    it('refuses the whole plan when one file drifted since, changing nothing', () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      const s = script(many('b'));
+      writeFileSync(at(7), 'by hand\n');
+      const r = sh(s.command, s.script);
+      expect(r.code).toBe(EXIT_DRIFT);
+      expect(r.stdout).toContain(`DRIFT\t${at(7)}\tcontent changed since the plan (sha256 ${sha('by hand\n')}, plan expected ${sha('f7 a\n')})`);
+      expect(readFileSync(at(3), 'utf8')).toBe('f3 a\n');
+      expect(readdirSync(join(state, 'generations'))).toHaveLength(1);
+    });
+
+    it('runs nothing when the script is cut off in transit', () => {
+      const s = script(many('a'));
+      for (const fraction of [0.3, 0.6, 0.95]) {
+        const r = sh(s.command, s.script.slice(0, Math.floor(s.script.length * fraction)));
+        expect(r.code).not.toBe(0);
+        expect(existsSync(at(0))).toBe(false);
+        expect(existsSync(state)).toBe(false);
+      }
+    });
+
+    it('a file it cannot write fails the apply after its record is sealed, and rollback puts every file back', async () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      writeFileSync(join(root, 'blocker'), 'not a directory\n');
+      const d = many('b', [file(join(root, 'blocker', 'x.conf'), 'x\n')]);
+      const facts = probe(d);
+      const plan = planHost(d, facts, { removeUndeclared: true });
+      const result = await applyOne({ desired: d, plan, facts }, openLocal(d.connection, userInfo().username), { ...opts(), forks: 1 });
+      expect(result.status).toBe('failed');
+      // Checked before any file is written: the host was not changed, and the rollback finds nothing to do.
+      expect(result.error, result.error).toMatch(/cannot write .*blocker\/x\.conf: its directory .* is missing or not a directory; .*nothing to roll back/);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
+      for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    });
   });
 
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
@@ -300,7 +468,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const facts = probe(d);
     const plan = planHost(d, facts, { removeUndeclared: true });
     const script = buildApplyScript(plan, d, opts()).script;
-    expect(script.length).toBeLessThan(20_000); // the bytes are not in the script
+    expect(script.length).toBeLessThan(30_000); // the bytes (600 KiB) are not in the script
     const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
     expect(result.status, result.error).toBe('applied');
     expect(transport.stats.execs).toBe(2);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFacts } from '../../../src/facts/parse.js';
 import { buildProbe, type ProbeRequest } from '../../../src/facts/probe.js';
-import { ENTRY_BASE_LENGTH, RECORDS, recordOf } from '../../../src/facts/records.js';
+import { ENTRY_BASE_LENGTH, ENTRY_FILE_FIELDS, RECORDS, SECRET_FLAG, recordOf } from '../../../src/facts/records.js';
 import type { Facts } from '../../../src/model/types.js';
 import { sha } from '../helpers.js';
 
@@ -52,8 +52,10 @@ describe('facts fixtures captured from lab hosts', () => {
         const wanted = RECORDS[name!].fields.length;
         // A missing path, user or program has the short form: name and `missing`.
         if (fields[1] === 'missing' && ['path', 'user', 'binary'].includes(name!)) expect(fields, line).toHaveLength(2);
-        // An entry carries a user's details only for a user that existed before nodeform.
-        else if (name === 'original' || name === 'lastEntry') expect([ENTRY_BASE_LENGTH, wanted], line).toContain(fields.length);
+        // An entry carries a user's details only for a user that existed before nodeform, a file its secret flag.
+        else if (name === 'original' || name === 'lastEntry') expect(fields[0] === 'file' ? [ENTRY_BASE_LENGTH, ENTRY_FILE_FIELDS.length] : [ENTRY_BASE_LENGTH, wanted], line).toContain(fields.length);
+        // A managed line has the secret flag only for a secret file.
+        else if (name === 'managed' || name === 'managedBefore') expect(fields.length === wanted ? fields[2] : 'none', line).toBe(fields[0] === 'file' && fields.length === wanted ? SECRET_FLAG : 'none');
         else expect(fields, line).toHaveLength(wanted);
       }
     });

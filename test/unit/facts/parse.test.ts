@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFacts } from '../../../src/facts/parse.js';
+import { sha } from '../helpers.js';
 
 const T = '\t';
 const line = (...f: string[]) => f.join(T);
@@ -16,9 +17,10 @@ describe('parseFacts', () => {
     line('S', '600', 'nobody', 'nogroup', '9', '/etc/a'), // the first stat of a path counts
     line('S', '2750', 'demo', 'demo', '4096', '/srv/d'),
     line('S', '600', 'root', 'root', '64', '/srv/secret'),
-    line('H', 'a'.repeat(64), '/etc/a'),
+    line('H', sha('old\n'), '/etc/a'),
     line('H', '-', '/srv/secret'), // not hashed
-    line('C', '/etc/a', Buffer.from('old\n').toString('base64')),
+    line('Z', '4', '/etc/a'),
+    line('B', Buffer.from('old\n').toString('base64')),
     line('U', 'demo.service', 'enabled', 'active'),
     line('W', 'demo', 'demo:x:999:998::/var/lib/demo:/usr/sbin/nologin', 'demo', 'demo,adm'),
     line('W', 'ghost', 'missing'),
@@ -40,7 +42,7 @@ describe('parseFacts', () => {
   const facts = parseFacts('h1', output);
 
   it.each([
-    ['file with content for the diff', facts.paths['/etc/a'], { path: '/etc/a', exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: 4, sha256: 'a'.repeat(64), content: 'b2xkCg==' }],
+    ['file with content for the diff', facts.paths['/etc/a'], { path: '/etc/a', exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: 4, sha256: sha('old\n'), content: 'b2xkCg==' }],
     ['missing path', facts.paths['/etc/missing'], { path: '/etc/missing', exists: false }],
     ['a path gone before its stat is left out', facts.paths['/srv/gone'], undefined],
     ['a file not hashed has no sha256', facts.paths['/srv/secret'], { path: '/srv/secret', exists: true, type: 'file', mode: '0600', owner: 'root', group: 'root', size: 64 }],
@@ -55,6 +57,18 @@ describe('parseFacts', () => {
     ['binaries', facts.binaries, { '/usr/local/bin/geth': { path: '/usr/local/bin/geth', present: true, versionOutput: 'geth version 1.17.5-stable-abc' }, '/usr/local/bin/teku': { path: '/usr/local/bin/teku', present: false } }],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
+  });
+
+  it("cuts the bytes of the diffs' files by their sizes, and keeps none from a piece that does not hash to its file on", () => {
+    const bytes = (...parts: string[]) => line('B', Buffer.from(parts.join('')).toString('base64'));
+    const files = (hashes: string[], b: string) =>
+      parseFacts('h1', [...['/a', '/b', '/c'].flatMap((p, i) => [line('P', p, 'file'), line('S', '644', 'root', 'root', '2', p), line('H', hashes[i]!, p), line('Z', '2', p)]), b, 'END'].join('\n'));
+    const content = (f: ReturnType<typeof parseFacts>) => ['/a', '/b', '/c'].map((p) => f.paths[p]?.content && Buffer.from(f.paths[p].content, 'base64').toString());
+    expect(content(files([sha('a\n'), sha('b\n'), sha('c\n')], bytes('a\n', 'b\n', 'c\n')))).toEqual(['a\n', 'b\n', 'c\n']);
+    // /b changed between its hash and the cat: the pieces after it cannot be trusted either.
+    expect(content(files([sha('a\n'), sha('B\n'), sha('c\n')], bytes('a\n', 'b\n', 'c\n')))).toEqual(['a\n', undefined, undefined]);
+    // Cut short: what is there and whole is kept.
+    expect(content(files([sha('a\n'), sha('b\n'), sha('c\n')], bytes('a\n', 'b')))).toEqual(['a\n', undefined, undefined]);
   });
 
   it('reads generations, incomplete ones included', () => {

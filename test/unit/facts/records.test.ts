@@ -44,8 +44,9 @@ describe('records', () => {
   });
 
   it('printRecordStart prints all fields but the last, then a tab for the command that follows', () => {
-    expect(sh(`${printRecordStart('content', '"$1"')}; printf 'Ynl0ZXM=\\n'`, '/etc/a')).toBe('C\t/etc/a\tYnl0ZXM=\n');
-    expect(() => printRecordStart('content')).toThrow(/all fields but the last/);
+    expect(sh(`${printRecordStart('keyed', '"$1"', '"$2"')}; printf 'after\\n'`, '/etc/a', 'before')).toBe('K\t/etc/a\tbefore\tafter\n');
+    expect(sh(`${printRecordStart('bytes')}; printf 'Ynl0ZXM=\\n'`)).toBe('B\tYnl0ZXM=\n');
+    expect(() => printRecordStart('keyed')).toThrow(/all fields but the last/);
   });
 
   it.each([['user'], ['binary'], ['path']] as const)('printMissing(%s) prints the short form', (name) => {

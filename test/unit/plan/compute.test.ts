@@ -202,7 +202,7 @@ describe('a file no longer declared that existed before nodeform', () => {
       action: 'update',
       target: '/etc/pre',
       reason: 'no longer declared; restored as it was before nodeform',
-      content: { from: 'backup', sha256: sha('before\n') },
+      content: { from: 'backup', record: 'original' },
       after: { sha256: sha('before\n'), mode: '0600', owner: 'root', group: 'root' },
     });
   });

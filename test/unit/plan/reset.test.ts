@@ -179,7 +179,7 @@ describe('planReset', () => {
     const f = facts({ last: [fileEntry('/etc/a', true, oldConf, { mode: '0640', owner: 'demo', group: 'demo' })], mutate: (x) => (x.paths['/etc/a'] = present('/etc/a', newConf)) });
     const [c] = planReset('h1', f, 'previous').changes;
     expect(c).toMatchObject({
-      content: { from: 'backup', sha256: sha(oldConf) },
+      content: { from: 'backup', record: 'generation', generation: 2 },
       after: { sha256: sha(oldConf), mode: '0640', owner: 'demo', group: 'demo' },
       precondition: { exists: true, sha256: sha(newConf) },
       reason: 'restore state before generation 2',

@@ -1,0 +1,61 @@
+// Templates of text and `{{ name }}` references only are rendered without handlebars' compiled function
+// (src/render/handlebars.ts plainRender): for every template and context here the result, or the error, is
+// handlebars' own.
+import Handlebars from 'handlebars';
+import { describe, expect, it } from 'vitest';
+import { compileTemplate, renderTemplate, TEMPLATE_OPTIONS } from '../../../src/render/handlebars.js';
+
+const context = { a: 'A', n: 3, z: 0, neg: -0, f: false, t: true, nul: null, u: undefined, o: { x: 1 }, l: [1, 2], s: 'x{{y}}', fn: () => 'called', log: 'shadowed by the helper' };
+const texts = [
+  'plain text, no reference',
+  'a={{a}}',
+  '{{ a }} {{n}} {{z}} {{neg}} {{f}} {{t}} {{nul}}',
+  '\\{{a}} {{a}}',
+  '\\\\{{a}}',
+  'x\n  {{a}}\n',
+  'a\r\n{{a}}\r\n',
+  '{{u}}',
+  '{{o}}',
+  '{{l}}',
+  '{{fn}}',
+  '{{s}}',
+  '{{{a}}}',
+  '{{&a}}',
+  '{{!comment}}{{a}}',
+  '{{a~}}  x',
+  '  {{~a}}',
+  '{{missing}}',
+  'ok {{a}} then {{missing}}',
+  '{{#if t}}y{{/if}}',
+  '{{this.a}}',
+  '{{o.x}}',
+  '{{lookup o "x"}}',
+  '{{log}}',
+  '{{  a  }}',
+  '{{toString}}',
+  '{{constructor}}',
+];
+
+function handlebars(text: string): { ok: boolean; value: string } {
+  try {
+    return { ok: true, value: Handlebars.create().compile(text, TEMPLATE_OPTIONS)(context) };
+  } catch {
+    return { ok: false, value: '' };
+  }
+}
+
+describe('plain templates', () => {
+  it.each(texts)('%j renders as handlebars renders it', (text) => {
+    const compiled = compileTemplate(text);
+    if (!compiled.ok) throw new Error(compiled.failure.message);
+    const mine = renderTemplate(compiled.template, context);
+    const theirs = handlebars(text);
+    expect({ ok: mine.ok, value: mine.ok ? mine.text : '' }).toEqual(theirs);
+  });
+
+  it('fails on a missing variable with its position, as before', () => {
+    const compiled = compileTemplate('line one\nport = {{ port }}\n');
+    if (!compiled.ok) throw new Error('no syntax error expected');
+    expect(renderTemplate(compiled.template, {})).toMatchObject({ ok: false, failure: { kind: 'undefined', line: 2, variable: 'port' } });
+  });
+});
