@@ -12,7 +12,7 @@ import type { Lab } from './lab.js';
 import { installStandins } from './standin/install.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const FLEET_PLAYBOOK = join(repo, 'playbooks', 'fleet.yaml');
+const FLEET_PLAYBOOK = join(repo, 'playbooks', 'fleet.yaml');
 
 /** Host n gets pair (n - 1) mod 5: every consensus client, and every execution client, in the first five. */
 export const NODE_PAIRS: readonly [ConsensusClient, ExecutionClient][] = [
@@ -31,7 +31,7 @@ export interface NodeLabOptions {
 }
 
 /** The lab's inventory with each host a node: all.vars name the playbook, the network and no checkpoint sync. */
-export function nodeInventoryYaml(lab: Lab, vars: Record<string, unknown> = {}): string {
+function nodeInventoryYaml(lab: Lab, vars: Record<string, unknown> = {}): string {
   const doc = new YAML.Document({
     all: {
       vars: {
