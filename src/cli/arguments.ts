@@ -31,6 +31,16 @@ const OPTIONS = {
   'wipe-data': { type: 'boolean' },
   'prune-data': { type: 'boolean' },
   force: { type: 'boolean' },
+  strategies: { type: 'string' },
+  'strategies-file': { type: 'string' },
+  hosts: { type: 'string' },
+  runs: { type: 'string' },
+  'time-limit': { type: 'string' },
+  interval: { type: 'string' },
+  parallel: { type: 'boolean' },
+  results: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -39,10 +49,29 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'bench'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
+
+/** nodeform bench's own options, checked. */
+export interface BenchOptions {
+  /** --strategies, in the order given. */
+  strategies: string[];
+  /** --strategies-file, resolved. */
+  strategiesFile?: string;
+  /** --hosts: an Ansible host pattern choosing the hosts to measure on. */
+  hosts: string;
+  runs: number;
+  timeLimitSeconds: number;
+  /** --interval: seconds between sync samples. */
+  intervalSeconds: number;
+  parallel: boolean;
+  /** --results as given and resolved (default bench-results). */
+  results: { given: string; path: string };
+  memoryLimitMb?: number;
+  dryRun: boolean;
+}
 
 /** Everything a command may use from the command line, checked; paths resolved against the working directory. */
 export interface CommandLine {
@@ -78,6 +107,8 @@ export interface CommandLine {
   pruneData: boolean;
   write: boolean;
   noColor: boolean;
+  /** Only for bench. */
+  bench?: BenchOptions;
 }
 
 export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
@@ -121,7 +152,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   // --force is the old scripts' word for not asking (reset --wipe-data); --yes works too.
   const yes = values.yes === true || (wipeData && values.force === true);
   const json = values.json === true;
-  if (json && (name === 'apply' || name === 'reset') && !yes) {
+  if (json && (name === 'apply' || name === 'reset' || (name === 'bench' && values['dry-run'] !== true)) && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
   const playbook = positionals[1];
@@ -160,10 +191,47 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
   if (savedPlan !== undefined) line.savedPlan = savedPlan;
   if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
+  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'interval', 'parallel', 'results', 'memory-limit', 'dry-run'] as const).find((o) => values[o] !== undefined);
+  if (name === 'bench') {
+    line.bench = benchOptions(values, cwd);
+    line.limit = line.bench.hosts;
+  }
+  else if (benchOnly) throw usageError(`--${benchOnly} is an option of nodeform bench only`);
   if (values['dead-link-timeout'] !== undefined) {
     const seconds = wholeNumber(values['dead-link-timeout'], 'dead-link-timeout', 15);
     if (seconds < 1) throw usageError('--dead-link-timeout takes at least 1 second');
     line.deadLinkTimeoutSeconds = seconds;
   }
   return { kind: 'command', line };
+}
+
+function benchOptions(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string }, cwd: string): BenchOptions {
+  const strategies = list(values.strategies);
+  if (!strategies?.length) throw usageError('bench needs --strategies A,B,... (built in: baseline, checkpoint-provider, checkpoint-fleet-cache, cache-tuned, network-tuned, combined)');
+  if (!values.hosts) throw usageError('bench needs --hosts PATTERN: the hosts to measure on (their chain data is wiped)');
+  if (values.limit !== undefined) throw usageError('bench chooses its hosts with --hosts, not --limit');
+  const runs = wholeNumber(values.runs, 'runs', 1);
+  if (runs < 1) throw usageError('--runs takes at least 1');
+  const timeLimitSeconds = wholeNumber(values['time-limit'], 'time-limit', 1800);
+  if (timeLimitSeconds < 1) throw usageError('--time-limit takes at least 1 second');
+  const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
+  if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
+  const results = values.results ?? 'bench-results';
+  const options: BenchOptions = {
+    strategies,
+    hosts: values.hosts,
+    runs,
+    timeLimitSeconds,
+    intervalSeconds,
+    parallel: values.parallel === true,
+    results: { given: results, path: resolve(cwd, results) },
+    dryRun: values['dry-run'] === true,
+  };
+  if (values['strategies-file']) options.strategiesFile = resolve(cwd, values['strategies-file']);
+  if (values['memory-limit'] !== undefined) {
+    const mb = wholeNumber(values['memory-limit'], 'memory-limit', 0);
+    if (mb < 1) throw usageError('--memory-limit takes a whole number of MiB, at least 1');
+    options.memoryLimitMb = mb;
+  }
+  return options;
 }

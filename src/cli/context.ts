@@ -23,6 +23,8 @@ export interface CommandContext {
   io: CliIO;
   line: CommandLine;
   views: Views;
+  /** The command line as given (bench records it in its report, -e values left out). */
+  argv?: readonly string[];
 }
 
 export type Command = (ctx: CommandContext) => Promise<Outcome>;

@@ -11,4 +11,9 @@ export interface CliIO {
   cwd: string;
   /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
   now?: () => number;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) instead of ending the process, until the returned function is called; a
+   * second Ctrl-C ends the process. Absent where there is no process to interrupt (tests in-process).
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }

@@ -6,6 +6,7 @@ import { NodeformError } from '../errors.js';
 import { chooseViews } from '../views/index.js';
 import { parseCommandLine, type CommandName, type Parsed } from './arguments.js';
 import { apply } from './commands/apply.js';
+import { bench } from './commands/bench.js';
 import { history } from './commands/history.js';
 import { importCommand } from './commands/import.js';
 import { plan } from './commands/plan.js';
@@ -17,7 +18,7 @@ import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 
-const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history };
+const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, bench };
 
 /** Configuration and command-line errors are the operator's to fix: one code for both. */
 export function exitCodeOf(error: unknown): ExitCode {
@@ -46,7 +47,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const color = io.isTTY && !line.noColor && !io.env.NO_COLOR;
   const views = chooseViews(line.json ? 'json' : 'human', io, { color });
   try {
-    return EXIT_CODES[await COMMANDS[line.command]({ io, line, views })];
+    return EXIT_CODES[await COMMANDS[line.command]({ io, line, views, argv })];
   } catch (error) {
     views.diagnostics.error(error);
     return exitCodeOf(error);
@@ -67,6 +68,16 @@ export function main(): void {
       } finally {
         rl.close();
       }
+    },
+    onInterrupt: (handler) => {
+      const once = () => {
+        // A second Ctrl-C ends the process as Ctrl-C does.
+        process.removeListener('SIGINT', once);
+        process.once('SIGINT', () => process.exit(130));
+        handler();
+      };
+      process.once('SIGINT', once);
+      return () => process.removeListener('SIGINT', once);
     },
   };
   run(process.argv.slice(2), io).then(

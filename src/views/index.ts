@@ -1,6 +1,7 @@
 // The one place a command's rendering is chosen: human text, or JSON with --json (Terraform's views.NewView).
 
 import { ApplyHuman, ApplyJson, type ApplyView } from './apply.js';
+import { BenchHuman, BenchJson, type BenchView } from './bench.js';
 import { DiagnosticsHuman, DiagnosticsJson, type DiagnosticsView } from './diagnostics.js';
 import { HistoryHuman, HistoryJson, type HistoryView } from './history.js';
 import { ImportHuman, ImportJson, type ImportView } from './import.js';
@@ -21,6 +22,7 @@ export interface Views {
   history(): HistoryView;
   providers(): ProvidersView;
   import(): ImportView;
+  bench(): BenchView;
 }
 
 export function chooseViews(format: ViewFormat, out: Writer, options: ViewOptions): Views {
@@ -33,6 +35,7 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
       history: () => new HistoryJson(out),
       providers: () => new ProvidersJson(out),
       import: () => new ImportJson(out),
+      bench: () => new BenchJson(out),
     };
   }
   // Everything a human view writes goes through terminalSafe: no escape sequence from a host or a file reaches the
@@ -50,7 +53,8 @@ function humanViews(out: Writer, options: ViewOptions): Views {
     history: () => new HistoryHuman(out),
     providers: () => new ProvidersHuman(out, options),
     import: () => new ImportHuman(out),
+    bench: () => new BenchHuman(out, options),
   };
 }
 
-export type { ApplyView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
+export type { ApplyView, BenchView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
