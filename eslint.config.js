@@ -142,7 +142,7 @@ export default tseslint.config(
           patterns: [
             { regex: '^(ssh2|undici|tar)/', message: ioMessage },
             {
-              regex: '/(transport/(ssh|local|ssh-config|known-hosts|common)|network/|facts/gather|apply/run|providers/(probe|checkpoint-cache|checkpoint-state|ssz)|cli/)',
+              regex: '/(transport/(ssh|local|ssh-config|known-hosts|common)|network/|facts/gather|apply/run|providers/(probe|checkpoint-cache|checkpoint-state|ssz)|observe/|cli/)',
               message: `${ioMessage}; this module is part of the I/O edge`,
             },
           ],

@@ -129,10 +129,44 @@ export interface NetworkTuningSpec {
   peersEl?: number;
 }
 
+/** How an alert is told: a generic JSON POST, a Slack-compatible `{ text }`, or Prometheus Alertmanager's API v2. */
+export type AlertKind = 'json' | 'slack' | 'alertmanager';
+
+export interface AlertWebhook {
+  /** A secret: it may carry credentials or a token (or come from a vault value); never shown, never on a command line. */
+  url: string;
+  kind: AlertKind;
+}
+
+/**
+ * When a node counts as stalled or lagging: the same fields as src/monitor/sync.ts StallPolicy, which the status
+ * command and the on-host monitor judge by (test/unit/node/monitoring.test.ts keeps the defaults equal).
+ */
+export interface StallSettings {
+  windowSeconds: number;
+  minSlotsPerWindow: number;
+  syncedDistance: number;
+  executionLagBlocks: number;
+  optimisticSeconds: number;
+}
+
 export interface MonitoringSpec {
   metrics: boolean;
   /** Address metrics endpoints listen on. */
   metricsAddress: string;
+  /** Install the on-host monitor (a systemd service and timer). */
+  monitor: boolean;
+  /** How often the on-host monitor's timer runs it. */
+  intervalSeconds: number;
+  stall: StallSettings;
+  /** Where stalls, recoveries and outages are told (by the on-host monitor and by `nodeform status`). */
+  alerts: AlertWebhook[];
+  /** At most one alert per host within this many seconds (the rate limit). */
+  alertIntervalSeconds: number;
+  /** The per-host sample history (JSON lines) is kept below this size. */
+  historyMaxBytes: number;
+  /** node_exporter's textfile collector directory, where the on-host monitor writes nodeform.prom. */
+  textfileDirectory: string;
 }
 
 /** One host's node, with every default filled in. */

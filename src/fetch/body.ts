@@ -1,9 +1,11 @@
 // Reading an HTTP answer's body with a bound: a provider that streams without end is cut off, not buffered.
-import type { Dispatcher } from 'undici';
+
+/** A body as undici and node:http give it: chunks, and a way to stop reading. */
+type Body = AsyncIterable<unknown> & { destroy(): unknown };
 
 /** The body's bytes; over `limit` the body is destroyed and `tooLarge(message)` thrown. */
 export async function readBounded(
-  body: Dispatcher.ResponseData['body'],
+  body: Body,
   limit: number,
   tooLarge: (message: string) => Error = (message) => new Error(message),
 ): Promise<Buffer> {

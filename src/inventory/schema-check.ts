@@ -204,6 +204,8 @@ function toProblem(schema: SchemaName, error: ErrorObject, root: unknown, source
     const why = written === String(value) ? `a bare ${written} is a YAML number` : `YAML reads a bare ${written} as the number ${value}`;
     return source.problem(path, `must be a quoted string: write "${written}" (${why})`);
   }
+  // writeOnly marks a secret (a webhook URL): the problem names the place, never the value.
+  if (error.parentSchema?.writeOnly === true) return source.problem(path, custom ?? ajvMessage(error));
   let got = ` (got ${describeValue(value)})`;
   if (error.keyword === 'enum' && typeof value === 'string') {
     const meant = didYouMean(value, ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String));

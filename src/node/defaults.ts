@@ -1,7 +1,7 @@
 // What a node gets when the operator does not say: per client (ports) and per network (chain id,
 // checkpoint providers, where its files go). Plain data, shared by the schema, nodeSpecFor and docs.
 
-import type { ConsensusClient, ExecutionClient, NetworkFiles, NetworkName } from '../clients/types.js';
+import type { AlertKind, ConsensusClient, ExecutionClient, NetworkFiles, NetworkName } from '../clients/types.js';
 
 export const CONSENSUS_CLIENTS = ['lighthouse', 'prysm', 'teku', 'nimbus', 'lodestar'] as const satisfies readonly ConsensusClient[];
 export const EXECUTION_CLIENTS = ['geth', 'nethermind', 'besu', 'erigon'] as const satisfies readonly ExecutionClient[];
@@ -117,6 +117,24 @@ export const NETWORK_TUNING_DEFAULTS = {
   backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 },
 } as const;
 
-export const MONITORING_DEFAULTS = { metrics: false, metricsAddress: '127.0.0.1' } as const;
+/**
+ * The node's monitoring settings when not set. The stall policy equals src/monitor/sync.ts MONITOR_DEFAULTS
+ * (a unit test holds them equal). The on-host monitor is on by default: it is the only thing that notices a
+ * stalled node when no controller runs, it reads only the node's own APIs on the host, sends nothing until
+ * alerts are configured, and costs a few local HTTP requests a minute.
+ */
+export const MONITORING_DEFAULTS = {
+  metrics: false,
+  metricsAddress: '127.0.0.1',
+  monitor: true,
+  intervalSeconds: 60,
+  stall: { windowSeconds: 300, minSlotsPerWindow: 1, syncedDistance: 8, executionLagBlocks: 64, optimisticSeconds: 600 },
+  alertIntervalSeconds: 300,
+  historyMaxBytes: 1_048_576,
+  textfileDirectory: '/var/lib/node_exporter/textfile_collector',
+} as const;
+
+/** Kinds of alert webhooks (monitoring.alerts[].kind); json when not said. */
+export const ALERT_KINDS = ['json', 'slack', 'alertmanager'] as const satisfies readonly AlertKind[];
 
 export const LISTEN_ADDRESS = '127.0.0.1';

@@ -2,6 +2,7 @@
 // monitoring and the old names): part of the inventory's schema, which composes it. Plain data.
 
 import {
+  ALERT_KINDS,
   CACHE_DEFAULTS,
   CLIENT_CACHE_DEFAULTS,
   CONSENSUS_CLIENTS,
@@ -279,13 +280,54 @@ export const NODE_VARIABLES: Record<string, KnownVariable> = {
   },
   monitoring: {
     schema: {
-      description: 'Metrics endpoints of both clients.',
+      description: 'Metrics endpoints of both clients, and how the node is watched: the stall policy, the alerts, the on-host monitor.',
       type: 'object',
       errorMessage: 'must be a mapping like { metrics: true }',
       additionalProperties: false,
       properties: {
         metrics: nodeBoolean(`Serve Prometheus metrics on each client's metrics port. Default: ${MONITORING_DEFAULTS.metrics}.`),
         metrics_address: ipAddress(`Address metrics listen on. Default: ${MONITORING_DEFAULTS.metricsAddress}.`),
+        monitor: nodeBoolean(
+          `Install the on-host monitor (a systemd service and timer): records history, sends the alerts, writes node_exporter's textfile. Default: ${MONITORING_DEFAULTS.monitor}.`,
+        ),
+        interval_seconds: count(10, 3600, `How often the on-host monitor runs. Default: ${MONITORING_DEFAULTS.intervalSeconds}.`),
+        window_seconds: count(30, 86400, `How far back progress is measured. Default: ${MONITORING_DEFAULTS.stall.windowSeconds}.`),
+        min_slots_per_window: count(1, 1_000_000, `Less head progress than this over a whole window, while not synced, is a stall. Default: ${MONITORING_DEFAULTS.stall.minSlotsPerWindow}.`),
+        synced_distance: count(0, 1_000_000, `A head within this many slots of the clock is synced. Default: ${MONITORING_DEFAULTS.stall.syncedDistance}.`),
+        execution_lag_blocks: count(0, 1_000_000, `An execution client more blocks than this behind the consensus head's payload is still syncing. Default: ${MONITORING_DEFAULTS.stall.executionLagBlocks}.`),
+        optimistic_seconds: count(0, 604_800, `Optimistic (head not verified by the execution client) for longer than this is a verdict of its own. Default: ${MONITORING_DEFAULTS.stall.optimisticSeconds}.`),
+        alerts: {
+          description: 'Webhooks told once per change of state (stalled, down, el-offline, optimistic, and the recovery). The URLs are secrets.',
+          type: 'array',
+          // Secrets inside: a problem here never echoes the value (schema-check.ts).
+          writeOnly: true,
+          errorMessage: 'must be a list of webhooks like [{ url: https://..., kind: slack }]',
+          items: {
+            type: 'object',
+            writeOnly: true,
+            errorMessage: 'must be a mapping like { url: https://..., kind: json }',
+            required: ['url'],
+            additionalProperties: false,
+            properties: {
+              url: {
+                type: 'string',
+                pattern: '^https?://[^\\s]+$',
+                // A secret: a problem with it never echoes the value.
+                writeOnly: true,
+                errorMessage: 'must be an http:// or https:// URL without spaces (not shown: webhook URLs are secrets)',
+                description: 'Where alerts are posted; may carry credentials or a token (a vault value is fine). For alertmanager, its base URL (alerts go to /api/v2/alerts).',
+              },
+              kind: {
+                enum: [...ALERT_KINDS],
+                errorMessage: `must be one of: ${ALERT_KINDS.join(', ')}`,
+                description: 'json: a generic JSON body; slack: a Slack-compatible { text }; alertmanager: the Prometheus Alertmanager API v2. Default: json.',
+              },
+            },
+          },
+        },
+        alert_interval_seconds: count(0, 86400, `At most one alert per host within this many seconds; a change inside it is told when it ends. Default: ${MONITORING_DEFAULTS.alertIntervalSeconds}.`),
+        history_max_bytes: count(4096, 1_000_000_000, `The per-host history (JSON lines) is kept below this size. Default: ${MONITORING_DEFAULTS.historyMaxBytes}.`),
+        textfile_directory: hostPath(`node_exporter's textfile collector directory; the monitor writes nodeform.prom there. Default: ${MONITORING_DEFAULTS.textfileDirectory}.`),
       },
     },
   },

@@ -5,6 +5,8 @@
 
 import { stringify } from 'yaml';
 import type {
+  AlertKind,
+  AlertWebhook,
   CacheSpec,
   CheckpointSyncSpec,
   ConsensusClient,
@@ -20,6 +22,7 @@ import type {
 import { normalizeRemotePath, remotePathProblem } from '../inventory/checks.js';
 import type { PathSegment } from '../inventory/source.js';
 import {
+  ALERT_KINDS,
   CACHE_CLIENTS,
   CACHE_DEFAULTS,
   CHAIN_IDS,
@@ -181,7 +184,7 @@ export function nodeSpecFor(vars: Vars, host: string, options: NodeSpecOptions =
   const checkpointSync = readCheckpointSync(vars, network?.spec.name, out);
   const cache = readCache(vars, out, consensus?.spec.client);
   const networkTuning = readTuning(vars, out);
-  const monitoring = readMonitoring(vars);
+  const monitoring = readMonitoring(vars, out);
   const extraArgOrigins = { consensus: consensus?.origins ?? [], execution: execution?.origins ?? [] };
 
   if (consensus && execution && networkTuning) {
@@ -494,10 +497,39 @@ function readTuning(vars: Vars, out: Collector): NetworkTuningSpec | undefined {
   };
 }
 
-function readMonitoring(vars: Vars): MonitoringSpec {
+function readMonitoring(vars: Vars, out: Collector): MonitoringSpec {
   const mapping: Vars = isRecord(vars.monitoring) ? vars.monitoring : {};
-  return {
-    metrics: nodeBoolean(mapping.metrics) ?? MONITORING_DEFAULTS.metrics,
-    metricsAddress: text(mapping.metrics_address) ?? MONITORING_DEFAULTS.metricsAddress,
+  const defaults = MONITORING_DEFAULTS;
+  const alerts: AlertWebhook[] = [];
+  for (const entry of Array.isArray(mapping.alerts) ? mapping.alerts : []) {
+    if (!isRecord(entry) || typeof entry.url !== 'string') continue;
+    const kind = (ALERT_KINDS as readonly unknown[]).includes(entry.kind) ? (entry.kind as AlertKind) : 'json';
+    alerts.push({ url: entry.url, kind });
+  }
+  const spec: MonitoringSpec = {
+    metrics: nodeBoolean(mapping.metrics) ?? defaults.metrics,
+    metricsAddress: text(mapping.metrics_address) ?? defaults.metricsAddress,
+    monitor: nodeBoolean(mapping.monitor) ?? defaults.monitor,
+    intervalSeconds: integer(mapping.interval_seconds) ?? defaults.intervalSeconds,
+    stall: {
+      windowSeconds: integer(mapping.window_seconds) ?? defaults.stall.windowSeconds,
+      minSlotsPerWindow: integer(mapping.min_slots_per_window) ?? defaults.stall.minSlotsPerWindow,
+      syncedDistance: integer(mapping.synced_distance) ?? defaults.stall.syncedDistance,
+      executionLagBlocks: integer(mapping.execution_lag_blocks) ?? defaults.stall.executionLagBlocks,
+      optimisticSeconds: integer(mapping.optimistic_seconds) ?? defaults.stall.optimisticSeconds,
+    },
+    alerts,
+    alertIntervalSeconds: integer(mapping.alert_interval_seconds) ?? defaults.alertIntervalSeconds,
+    historyMaxBytes: integer(mapping.history_max_bytes) ?? defaults.historyMaxBytes,
+    textfileDirectory: out.hostPath(['monitoring', 'textfile_directory'], mapping.textfile_directory, defaults.textfileDirectory),
   };
+  // Speed needs two samples inside a window: a window shorter than two runs of the monitor never sees a stall.
+  if (spec.monitor && spec.stall.windowSeconds < 2 * spec.intervalSeconds) {
+    const at = mapping.window_seconds !== undefined ? 'window_seconds' : 'interval_seconds';
+    out.problem(
+      ['monitoring', at],
+      `window_seconds (${spec.stall.windowSeconds}) must be at least twice interval_seconds (${spec.intervalSeconds}): the on-host monitor needs two samples inside a window to measure progress`,
+    );
+  }
+  return spec;
 }

@@ -21,7 +21,9 @@ import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
 import { templateReferences } from '../inventory/playbook.js';
-import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, type ProjectOptions, type ProjectSources } from './project.js';
+import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectSources } from './project.js';
+import { declaredNode, SILENT } from '../node/host-spec.js';
+import type { NodeSpec } from '../clients/types.js';
 import { problemInText, type SourceFile } from '../inventory/source.js';
 
 export interface LoadOptions {
@@ -73,6 +75,11 @@ export interface LoadOptions {
 export interface LoadedProject {
   /** One entry per selected host, in inventory order. */
   desired: Desired[];
+  /**
+   * The declared node (before the network's release files) of each selected host with a node play, by host:
+   * where its APIs listen, its clients and units, its monitoring settings (what `status` reads).
+   */
+  nodeSpecs: Record<string, NodeSpec>;
   inventory: Inventory;
   /** The playbook used (given, or from nodeform_playbook). */
   playbookPath: string;
@@ -98,7 +105,18 @@ export interface LoadedInventory {
 export async function loadProject(options: LoadOptions): Promise<LoadedProject> {
   const result = await readAndBuild(options);
   if (result.problems.length > 0) throw new ConfigError(result.problems);
-  return { desired: result.desired, inventory: result.inventory!, playbookPath: result.playbookPath!, warnings: result.warnings };
+  return { desired: result.desired, nodeSpecs: result.nodeSpecs, inventory: result.inventory!, playbookPath: result.playbookPath!, warnings: result.warnings };
+}
+
+/**
+ * What `status` needs: the selected hosts and their declared nodes, checked as validate checks them, with
+ * nothing downloaded or probed (the Ephemery iteration and the checkpoint are read from the hosts). Throws
+ * ConfigError. Configuration warnings are left to validate and plan.
+ */
+export async function loadNodeTargets(options: LoadOptions): Promise<{ desired: Desired[]; nodeSpecs: Record<string, NodeSpec> }> {
+  const result = await readAndBuild({ ...options, offline: true });
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return { desired: result.desired, nodeSpecs: result.nodeSpecs };
 }
 
 /** What `nodeform validate` runs: everything loadProject does; every problem found, none when valid. */
@@ -134,6 +152,7 @@ export async function loadInventory(options: Pick<LoadOptions, 'inventoryPath' |
 
 interface ReadAndBuild {
   desired: Desired[];
+  nodeSpecs: Record<string, NodeSpec>;
   inventory?: Inventory;
   playbookPath?: string;
   problems: ConfigProblem[];
@@ -141,11 +160,11 @@ interface ReadAndBuild {
 }
 
 async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promise<ReadAndBuild> {
-  const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], problems: [problem], warnings: [] });
+  const failed = (problem: ConfigProblem): ReadAndBuild => ({ desired: [], nodeSpecs: {}, problems: [problem], warnings: [] });
   // Phase 1, read: every file, parsed once.
   const read = await readInventorySources(options.inventoryPath, options.vault);
   if ('problem' in read) return failed(read.problem);
-  if ('problems' in read) return { desired: [], problems: read.problems, warnings: [] };
+  if ('problems' in read) return { desired: [], nodeSpecs: {}, problems: read.problems, warnings: [] };
   const inventorySources = options.inventoryTexts ? withTexts(read, options.inventoryTexts) : read;
   const baseDir = resolve(dirname(options.inventoryPath));
   const homeDir = homeDirOf(options);
@@ -157,7 +176,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   if (playbookPath === undefined) {
     // A broken inventory may well name the playbook: its own problems come first.
     if (!playbookFromInventory && parsedInventory.fatal) {
-      return { desired: [], problems: parsedInventory.problems, warnings: parsedInventory.warnings };
+      return { desired: [], nodeSpecs: {}, problems: parsedInventory.problems, warnings: parsedInventory.warnings };
     }
     if (!playbookFromInventory) {
       return failed({
@@ -224,7 +243,12 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   // Phase 4, pure and once: the desired state.
   const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
   const result = buildProject(sources, projectOptions, parsed);
-  return { ...result, playbookPath };
+  const nodeSpecs: Record<string, NodeSpec> = {};
+  for (const { host, vars } of projectNodeHosts(parsed, projectOptions)) {
+    const spec = nodeSpecs[host] === undefined ? declaredNode(vars, host, node ?? {}, SILENT)?.spec : undefined;
+    if (spec) nodeSpecs[host] = spec;
+  }
+  return { ...result, nodeSpecs, playbookPath };
 }
 
 /** The operator's home directory (for `~/` in paths): given by the caller, which reads it from its environment. */

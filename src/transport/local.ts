@@ -2,6 +2,8 @@
 // semantics and stats as over SSH.
 
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
 import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
@@ -67,6 +69,17 @@ class LocalTransport implements Transport {
           fail(`command timed out after ${options.timeoutMs} ms and was killed`);
         }, options.timeoutMs);
       }
+    });
+  }
+
+  openChannel(port: number, address = '127.0.0.1'): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host: address });
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err) => reject(new TransportError(this.host, `cannot reach ${address}:${port}: ${err.message}`, { cause: err })));
     });
   }
 

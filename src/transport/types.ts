@@ -1,5 +1,7 @@
 // The one interface all host I/O goes through. Results are data, like execa's.
 
+import type { Duplex } from 'node:stream';
+
 export interface ExecOptions {
   /** Bytes fed to the command's standard input, then EOF. */
   stdin?: string | Buffer;
@@ -35,6 +37,12 @@ export interface Transport {
    * the command never reached the host, OUTCOME_UNKNOWN when the connection was lost while it ran.
    */
   exec(commandLine: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * A TCP stream to `address:port` as seen from the host (its loopback by default), through the run's own
+   * connection (an SSH direct-tcpip channel; a plain socket for local): no port is opened on the host. Throws
+   * TransportError when the host refuses it (nothing listens there, or sshd forbids forwarding).
+   */
+  openChannel(port: number, address?: string): Promise<Duplex>;
   readonly stats: TransportStats;
   close(): Promise<void>;
 }

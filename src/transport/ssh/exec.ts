@@ -1,6 +1,7 @@
 // Running commands over one SSH connection: become, sshd's session limit, timeouts, and what a lost
 // connection means for a command in flight.
 
+import type { Duplex } from 'node:stream';
 import type { ClientChannel, Client as SshClient } from 'ssh2';
 import { TransportError, type ErrorCode } from '../../errors.js';
 import type { HostConnection } from '../../model/types.js';
@@ -59,6 +60,29 @@ export class SshTransport implements Transport {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * A direct-tcpip channel over this connection to address:port as the host sees it (sshd connects there
+   * itself): no port is opened on the host and nothing runs there. Channels are not sessions: MaxSessions
+   * does not limit them.
+   */
+  openChannel(port: number, address = '127.0.0.1'): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      if (this.lost) return reject(new TransportError(this.host, `connection lost: ${this.lost}`, { cause: this.lostCause }));
+      try {
+        this.client.forwardOut('127.0.0.1', 0, address, port, (err, channel) => {
+          if (err) {
+            // sshd answers "Connection refused" when nothing listens, "administratively prohibited" when forwarding is off.
+            reject(new TransportError(this.host, `cannot reach ${address}:${port} through the SSH connection: ${err.message}`, { cause: err }));
+            return;
+          }
+          resolve(channel);
+        });
+      } catch (err) {
+        reject(new TransportError(this.host, `connection lost: ${this.lost ?? (err as Error).message}`, { cause: err }));
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,19 @@
 // NodeSpecs for golden and flag tests: one Ephemery node and one mainnet node per client pair.
 import type { ConsensusClient, ExecutionClient, NodeSpec } from '../../../src/clients/types.js';
 
+/** The monitoring settings' defaults, written out (a NodeSpec as nodeSpecFor fills it). */
+const MONITORING: NodeSpec['monitoring'] = {
+  metrics: false,
+  metricsAddress: '127.0.0.1',
+  monitor: true,
+  intervalSeconds: 60,
+  stall: { windowSeconds: 300, minSlotsPerWindow: 1, syncedDistance: 8, executionLagBlocks: 64, optimisticSeconds: 600 },
+  alerts: [],
+  alertIntervalSeconds: 300,
+  historyMaxBytes: 1_048_576,
+  textfileDirectory: '/var/lib/node_exporter/textfile_collector',
+};
+
 const CL_PORTS = { p2p: 9000, http: 5052, metrics: 5054 };
 const EL_PORTS = { p2p: 30303, http: 8545, engine: 8551, metrics: 6060 };
 
@@ -36,7 +49,7 @@ export function ephemeryNode(cl: ConsensusClient, el: ExecutionClient): NodeSpec
     },
     cache: { enabled: true, directory: '/var/cache/nodeform', maxSizeMb: 1024, stateCacheSize: 128, blockCacheSize: 64, executionCacheMb: 4096, expiryHours: 24, compression: true },
     networkTuning: { maxConcurrentRequests: 8, requestTimeoutSeconds: 30, retries: 3, backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 } },
-    monitoring: { metrics: true, metricsAddress: '127.0.0.1' },
+    monitoring: { ...MONITORING, metrics: true },
     jwtPath: '/etc/ethereum/jwt.hex',
   };
 }
@@ -48,6 +61,6 @@ export function mainnetNode(cl: ConsensusClient, el: ExecutionClient): NodeSpec 
     network: { name: 'mainnet', chainId: 1, bootnodesCl: [], bootnodesEl: [] },
     checkpointSync: { ...node.checkpointSync, url: 'https://mainnet.checkpoint.sigp.io', alternatives: [], providers: ['https://mainnet.checkpoint.sigp.io'] },
     cache: { ...node.cache, stateCacheSize: undefined, blockCacheSize: undefined, executionCacheMb: undefined },
-    monitoring: { metrics: false, metricsAddress: '127.0.0.1' },
+    monitoring: { ...MONITORING, metrics: false },
   };
 }

@@ -50,7 +50,17 @@ describe('a mainnet node with nothing but its clients', () => {
       },
       cache: { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true },
       networkTuning: { maxConcurrentRequests: 8, requestTimeoutSeconds: 30, retries: 3, backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 } },
-      monitoring: { metrics: false, metricsAddress: '127.0.0.1' },
+      monitoring: {
+        metrics: false,
+        metricsAddress: '127.0.0.1',
+        monitor: true,
+        intervalSeconds: 60,
+        stall: { windowSeconds: 300, minSlotsPerWindow: 1, syncedDistance: 8, executionLagBlocks: 64, optimisticSeconds: 600 },
+        alerts: [],
+        alertIntervalSeconds: 300,
+        historyMaxBytes: 1_048_576,
+        textfileDirectory: '/var/lib/node_exporter/textfile_collector',
+      },
       jwtPath: '/etc/ethereum/jwt.hex',
     });
   });
@@ -173,7 +183,50 @@ describe('cache, network tuning and monitoring', () => {
     });
     expect(node.cache).toEqual({ enabled: true, directory: '/var/cache/nodeform', maxSizeMb: 1024, stateCacheSize: 64, blockCacheSize: 16, executionCacheMb: 2048, expiryHours: 24, compression: false });
     expect(node.networkTuning).toEqual({ maxConcurrentRequests: 8, requestTimeoutSeconds: 30, retries: 0, backoff: { strategy: 'fixed', minSeconds: 5, maxSeconds: 30 } });
-    expect(node.monitoring).toEqual({ metrics: true, metricsAddress: '0.0.0.0' });
+    expect(node.monitoring).toMatchObject({ metrics: true, metricsAddress: '0.0.0.0' });
+  });
+
+  it('monitoring: the stall policy, alerts (json when no kind is said), rate limit, history bound and the on-host monitor', () => {
+    const node = spec({
+      monitoring: {
+        monitor: 'no',
+        interval_seconds: 30,
+        window_seconds: 120,
+        min_slots_per_window: 4,
+        synced_distance: 2,
+        execution_lag_blocks: 10,
+        optimistic_seconds: 60,
+        alerts: [{ url: 'https://hooks.example/T0/abc' }, { url: 'http://am:9093', kind: 'alertmanager' }, { url: 'https://hooks.slack.com/x', kind: 'slack' }],
+        alert_interval_seconds: 0,
+        history_max_bytes: 65536,
+        textfile_directory: '/var/lib/prometheus/node-exporter/',
+      },
+    });
+    expect(node.monitoring).toEqual({
+      metrics: false,
+      metricsAddress: '127.0.0.1',
+      monitor: false,
+      intervalSeconds: 30,
+      stall: { windowSeconds: 120, minSlotsPerWindow: 4, syncedDistance: 2, executionLagBlocks: 10, optimisticSeconds: 60 },
+      alerts: [
+        { url: 'https://hooks.example/T0/abc', kind: 'json' },
+        { url: 'http://am:9093', kind: 'alertmanager' },
+        { url: 'https://hooks.slack.com/x', kind: 'slack' },
+      ],
+      alertIntervalSeconds: 0,
+      historyMaxBytes: 65536,
+      textfileDirectory: '/var/lib/prometheus/node-exporter',
+    });
+  });
+
+  it('monitoring: a window shorter than two runs of the on-host monitor is refused while the monitor is on', () => {
+    const message = 'window_seconds (90) must be at least twice interval_seconds (60): the on-host monitor needs two samples inside a window to measure progress';
+    expect(problems({ monitoring: { window_seconds: 90 } })).toEqual([{ path: 'monitoring.window_seconds', message }]);
+    expect(problems({ monitoring: { window_seconds: 90, monitor: false } })).toEqual([]);
+    expect(problems({ monitoring: { interval_seconds: 600 } })).toEqual([
+      { path: 'monitoring.interval_seconds', message: 'window_seconds (300) must be at least twice interval_seconds (600): the on-host monitor needs two samples inside a window to measure progress' },
+    ]);
+    expect(problems({ monitoring: { textfile_directory: 'textfiles' } })).toEqual([{ path: 'monitoring.textfile_directory', message: expect.stringMatching(/absolute/) }]);
   });
 
   it('a min_seconds above the default max raises the max with it', () => {

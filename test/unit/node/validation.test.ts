@@ -96,6 +96,31 @@ const cases: [string, NodeProject, string[]][] = [
     ['inventory.yaml:7:30: all.hosts.lab1.monitoring.metrics: must be true or false (got "maybe")'],
   ],
   [
+    'a monitoring setting out of range',
+    P(nodeHost({ monitoring: '{ window_seconds: 5 }' })),
+    ['inventory.yaml:7:37: all.hosts.lab1.monitoring.window_seconds: must be an integer from 30 to 86400 (got 5)'],
+  ],
+  [
+    'an alert webhook of an unknown kind',
+    P(nodeHost({ monitoring: '{ alerts: [{ url: "https://hooks.example/x", kind: pagerduty }] }' })),
+    ['inventory.yaml:7:70: all.hosts.lab1.monitoring.alerts[0].kind: must be one of: json, slack, alertmanager (got "pagerduty")'],
+  ],
+  [
+    'an alert webhook URL that is not one: the problem does not echo it (a secret)',
+    P(nodeHost({ monitoring: '{ alerts: [{ url: "hooks.example/T0?token=s3cr3t" }] }' })),
+    ['inventory.yaml:7:37: all.hosts.lab1.monitoring.alerts[0].url: must be an http:// or https:// URL without spaces (not shown: webhook URLs are secrets)'],
+  ],
+  [
+    'alerts as a bare URL: not echoed either',
+    P(nodeHost({ monitoring: '{ alerts: "https://u:s3cr3t@hooks.example/x" }' })),
+    ['inventory.yaml:7:29: all.hosts.lab1.monitoring.alerts: must be a list of webhooks like [{ url: https://..., kind: slack }]'],
+  ],
+  [
+    'an alert webhook without url',
+    P(nodeHost({ monitoring: '{ alerts: [{ kind: slack }] }' })),
+    ["inventory.yaml:7:30: all.hosts.lab1.monitoring.alerts[0].url: missing required key 'url'"],
+  ],
+  [
     'an old client name misspelt',
     P(nodeHost({ consensus: '', cl_client_name: 'Teku' })),
     ["inventory.yaml:6:23: all.hosts.lab1.cl_client_name: must be a consensus client: lighthouse, prysm, teku, nimbus, lodestar (got \"Teku\") (did you mean 'teku'?)"],
