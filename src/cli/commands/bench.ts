@@ -11,9 +11,11 @@ import { benchDryRun, wipeOf } from '../../bench/dry-run.js';
 import { isSynced, parseAccounting, runFigures, type BenchStep } from '../../bench/measure.js';
 import { benchHtml, buildReport, markdownReport, type BenchReport, type BenchRunRecord } from '../../bench/report.js';
 import { availableStrategies, chooseStrategies, overlayVars, parseStrategiesFile, type BenchStrategy } from '../../bench/strategies.js';
-import { ConfigError, NodeformError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import type { Desired } from '../../model/types.js';
-import { MONITOR_DEFAULTS, type SyncSample } from '../../monitor/sync.js';
+import type { SyncSample } from '../../monitor/sync.js';
+import { nodeTargetsOf, sampleNodes, type NodeTarget } from '../../observe/collect.js';
+import { loadProject } from '../../project/load.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { Inputs } from '../../plan/saved-plan.js';
 import { command } from '../../shell/quote.js';
@@ -21,13 +23,13 @@ import type { TransportPool } from '../../transport/ssh/index.js';
 import type { Transport } from '../../transport/types.js';
 import { benchProgressLine } from '../../views/bench.js';
 import { usageError, type BenchOptions } from '../arguments.js';
-import { confirm, inputsOf, loadDesired, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
+import { confirm, inputsOf, loadDesired, loaderEnvironment, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 
-/** One look at a node's sync state (the status collector's): the Beacon API and JSON-RPC through the host's connection. */
-export type Sampler = (transport: Transport, desired: Desired) => Promise<SyncSample>;
+/** One look at a node's sync state: the status collector's (src/observe/collect.ts), through the run's connection. */
+type Sampler = (target: NodeTarget) => Promise<SyncSample>;
 
-/** Only assessSync's ETA uses the slot time, and the bench uses its verdict alone. */
+/** Only assessSync's ETA uses the slot time, and the bench uses its verdict alone. Synced is the node's own stall policy's (monitoring.synced_distance). */
 const SECONDS_PER_SLOT = 12;
 
 /** The command line for the report, with -e values left out (they may hold secrets); @files are named. */
@@ -98,14 +100,17 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     const extraVars = [...s.inputs.extraVars, JSON.stringify(overlayVars(strategy, declared.vars))];
     const inputs: Inputs = { ...s.inputs, limit: step.host, extraVars };
     s.progress(step, `applying ${JSON.stringify(strategy.vars)}`);
-    const [desired] = await loadDesired(s.ctx, inputs);
-    transport = await s.transports.get(desired!.connection);
+    const loaded = await loadProject({ ...inputs, ...(await loaderEnvironment(s.ctx)), progress: (line) => s.ctx.views.diagnostics.progress(line) });
+    const [desired] = loaded.desired;
+    const [target] = nodeTargetsOf(loaded.desired, loaded.nodeSpecs);
+    if (!desired || !target) return failedRun(step, startedAt, `${step.host} declares no Ethereum node with this strategy`);
+    transport = await s.transports.get(desired.connection);
     const sentBefore = transport.stats.bytesSent;
     const connect = (c: Desired['connection']) => s.transports.get(c);
-    const applied = await planAndApply(s, await planAll([desired!], connect, 1, planOptionsFor({ ...inputs, pruneData: false })), 'bench');
+    const applied = await planAndApply(s, await planAll([desired], connect, 1, planOptionsFor({ ...inputs, pruneData: false })), 'bench');
     if (applied) return failedRun(step, startedAt, applied, transport.stats.bytesSent - sentBefore);
     s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
-    const wiped = await planAndApply(s, await planWipeDataAll([desired!], connect, 1), 'bench-wipe');
+    const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, 1), 'bench-wipe');
     const controllerBytes = transport.stats.bytesSent - sentBefore;
     if (wiped) return failedRun(step, startedAt, wiped, controllerBytes);
     startedAt = s.now();
@@ -113,21 +118,21 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     const deadline = startedAt + s.opts.timeLimitSeconds * 1000;
     let synced = false;
     while (!s.signal.aborted && s.now() < deadline) {
-      const sample = await s.sample(transport, desired!);
+      const sample = await s.sample(target);
       samples.push(sample);
       const cl = sample.consensus;
       const seconds = ((sample.at - startedAt) / 1000).toFixed(0);
       s.progress(step, cl.reachable ? `${seconds} s: head slot ${cl.headSlot ?? '?'}, ${cl.syncDistance ?? '?'} behind, ${cl.peers ?? '?'} peers${cl.isSyncing === false ? ', not syncing' : ''}` : `${seconds} s: Beacon API not answering yet`);
-      if (isSynced(samples, MONITOR_DEFAULTS, SECONDS_PER_SLOT)) {
+      if (isSynced(samples, target.spec.monitoring.stall, SECONDS_PER_SLOT)) {
         synced = true;
         break;
       }
       await sleep(Math.min(s.opts.intervalSeconds * 1000, Math.max(0, deadline - s.now())), s.signal);
     }
-    const units = wipeOf(desired!)?.stopUnits ?? [];
+    const units = wipeOf(desired)?.stopUnits ?? [];
     const shown = await transport.exec(command(['systemctl', 'show', '-p', 'Id', '-p', 'MemoryPeak', '-p', 'CPUUsageNSec', '--', ...units]));
     const accounting = parseAccounting(units, shown.stdout);
-    const figures = runFigures(samples, startedAt, MONITOR_DEFAULTS, SECONDS_PER_SLOT);
+    const figures = runFigures(samples, startedAt, target.spec.monitoring.stall, SECONDS_PER_SLOT);
     // Both clients' figures together, or none: a sum missing one client would look like a lighter node.
     const sum = (values: (number | undefined)[]) => {
       const known = values.filter((v): v is number => v !== undefined);
@@ -171,7 +176,7 @@ async function restore(s: Pick<StepContext, 'ctx' | 'inputs' | 'transports'>, de
   }
 }
 
-export async function runBench(ctx: CommandContext, sample: Sampler): Promise<Outcome> {
+async function runBench(ctx: CommandContext): Promise<Outcome> {
   const opts = ctx.line.bench;
   if (!opts) throw usageError('bench ran without its options');
   const now = ctx.io.now ?? Date.now;
@@ -203,6 +208,7 @@ export async function runBench(ctx: CommandContext, sample: Sampler): Promise<Ou
   try {
     await withPool(ctx, async (transports) => {
       const base = { ctx, opts, inputs, transports, now };
+      const sample: Sampler = async (target) => (await sampleNodes([target], (c) => transports.get(c), { now }))[0]!.sample;
       const s: StepContext = {
         ...base,
         sample,
@@ -257,7 +263,4 @@ export async function runBench(ctx: CommandContext, sample: Sampler): Promise<Ou
   return allBack && !report.interrupted && records.every((r) => r.outcome !== 'failed') ? 'success' : 'failure';
 }
 
-/** Until the status collector is merged, sampling is not wired: --dry-run works, a real run says so. */
-const notWired: Sampler = () => Promise.reject(new NodeformError('INTERNAL', 'bench: sampling the sync state needs the status collector (src/observe/collect.ts), not merged yet'));
-
-export const bench: Command = (ctx) => runBench(ctx, notWired);
+export const bench: Command = (ctx) => runBench(ctx);
