@@ -23,23 +23,60 @@ export function benchLanes(hosts: readonly string[], strategies: readonly string
   return [Array.from({ length: runs }, (_, r) => hosts.flatMap((host) => strategies.map((strategy) => ({ host, strategy, run: r + 1 })))).flat()];
 }
 
-/** A client unit's systemd accounting (`systemctl show -p MemoryPeak,CPUUsageNSec`): absent when systemd did not say. */
+/** A client unit's accounting at the end of a run: absent when the host could not say. */
 export interface UnitAccounting {
   unit: string;
   memoryPeakBytes?: number;
   cpuSeconds?: number;
+  /**
+   * Where the figures come from: systemd (MemoryPeak, CPUUsageNSec), the unit's cgroup (memory.peak, cpu.stat), or,
+   * where neither accounts (a container without delegated controllers), the unit's main process (VmHWM, the peak
+   * resident set, and its and its waited-for children's CPU time from /proc/PID/stat).
+   */
+  source?: 'systemd' | 'cgroup' | 'process';
 }
 
-/** `systemctl show` output (`Key=value` lines, one unit's block after another, blank line between) as accounting. */
+/**
+ * The host command that prints each unit's accounting, one block per unit: systemd's MemoryPeak and CPUUsageNSec;
+ * the cgroup's own memory.peak (kernel 5.19 and later) and cpu.stat usage_usec, for a systemd before 255 (no
+ * MemoryPeak) or without CPUAccounting; and the main process's VmHWM and CPU ticks.
+ */
+export function accountingScript(units: readonly string[], quote: (word: string) => string): string {
+  return units
+    .map((unit) => {
+      const u = quote(unit);
+      return [
+        `systemctl show -p Id -p MemoryPeak -p CPUUsageNSec -- ${u}`,
+        `cg=$(systemctl show -p ControlGroup --value -- ${u})`,
+        `if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/memory.peak" ]; then echo "CgroupMemoryPeak=$(cat "/sys/fs/cgroup$cg/memory.peak")"; fi`,
+        `if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/cpu.stat" ]; then sed -n 's/^usage_usec /CgroupCpuUsec=/p' "/sys/fs/cgroup$cg/cpu.stat"; fi`,
+        `pid=$(systemctl show -p MainPID --value -- ${u})`,
+        // /proc/PID/stat after "PID (comm) ": utime, stime, cutime, cstime are fields 12-15.
+        `if [ "\${pid:-0}" -gt 0 ] 2>/dev/null && [ -r "/proc/$pid/stat" ]; then sed -n 's/^VmHWM:[[:space:]]*\\([0-9]*\\) kB/ProcPeakRssKiB=\\1/p' "/proc/$pid/status"; ` +
+          `echo "ProcCpuTicks=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13+$14+$15}')"; echo "ClockTicks=$(getconf CLK_TCK)"; fi`,
+        'echo',
+      ].join('; ');
+    })
+    .join('\n');
+}
+
+/** accountingScript's output (`Key=value` lines, one unit's block after another, blank line between) as accounting. */
 export function parseAccounting(units: readonly string[], text: string): UnitAccounting[] {
   const blocks = text.split(/\n\s*\n/).map((block) => Object.fromEntries(block.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()])));
   // systemd says "[not set]" or the all-ones "infinity" when it does not account.
   const number = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) && value !== '18446744073709551615' ? Number(value) : undefined);
   return units.map((unit) => {
     const block = blocks.find((b) => b.Id === unit) ?? {};
-    const memory = number(block.MemoryPeak);
-    const cpu = number(block.CPUUsageNSec);
-    return { unit, ...(memory !== undefined ? { memoryPeakBytes: memory } : {}), ...(cpu !== undefined ? { cpuSeconds: cpu / 1e9 } : {}) };
+    const fromSystemd = { memory: number(block.MemoryPeak), cpu: number(block.CPUUsageNSec) };
+    const fromCgroup = { memory: number(block.CgroupMemoryPeak), cpu: number(block.CgroupCpuUsec) };
+    const rss = number(block.ProcPeakRssKiB);
+    const ticks = number(block.ProcCpuTicks);
+    const hz = number(block.ClockTicks);
+    const fromProcess = { memory: rss !== undefined ? rss * 1024 : undefined, cpu: ticks !== undefined && hz ? ticks / hz : undefined };
+    if (fromSystemd.memory !== undefined && fromSystemd.cpu !== undefined) return { unit, memoryPeakBytes: fromSystemd.memory, cpuSeconds: fromSystemd.cpu / 1e9, source: 'systemd' };
+    if (fromCgroup.memory !== undefined && fromCgroup.cpu !== undefined) return { unit, memoryPeakBytes: fromCgroup.memory, cpuSeconds: fromCgroup.cpu / 1e6, source: 'cgroup' };
+    if (fromProcess.memory !== undefined && fromProcess.cpu !== undefined) return { unit, memoryPeakBytes: fromProcess.memory, cpuSeconds: fromProcess.cpu, source: 'process' };
+    return { unit };
   });
 }
 

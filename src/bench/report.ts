@@ -90,6 +90,13 @@ const spreadText = (s: { median: number; min: number; max: number } | undefined,
   s ? `${fmt(s.median / scale)} ${unit} (${fmt(s.min / scale)}-${fmt(s.max / scale)})` : '-';
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+const SOURCE_TEXT: Record<string, string> = {
+  systemd: 'systemd (MemoryPeak, CPUUsageNSec)',
+  cgroup: "the units' cgroups (memory.peak, cpu.stat)",
+  process: "the units' main processes (VmHWM, the peak resident set; CPU time from /proc/PID/stat): systemd accounted nothing there",
+  none: 'nothing (the host did not say)',
+};
+
 export function markdownReport(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# ${report.title}`, '');
@@ -105,6 +112,8 @@ export function markdownReport(report: BenchReport): string {
   for (const s of report.summaries) {
     lines.push(`| ${cell(s.strategy)} | ${s.synced}/${s.runs} | ${spreadText(s.timeToSynced)} | ${spreadText(s.peakMemory, MiB, 'MiB')} | ${spreadText(s.cpuSeconds)} | ${cell(s.excluded ?? '')} |`);
   }
+  const sources = [...new Set(report.runs.flatMap((r) => r.units.map((u) => u.source ?? 'none')))];
+  lines.push('', `Peak memory and CPU time are the clients' together, from: ${sources.map((s) => SOURCE_TEXT[s] ?? s).join('; ') || 'no run'}.`);
   lines.push('', '## Runs', '', '| strategy | host | run | outcome | first head | synced | start slot | end slot | slots/min | peak memory | CPU | sent by the controller |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '-' : f(v));
   for (const r of report.runs) {

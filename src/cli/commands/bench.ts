@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyAll, errorText, planAll, planWipeDataAll, type Planned } from '../../apply/run.js';
 import { benchDryRun, wipeOf } from '../../bench/dry-run.js';
-import { isSynced, parseAccounting, runFigures, type BenchStep } from '../../bench/measure.js';
+import { accountingScript, isSynced, parseAccounting, runFigures, type BenchStep } from '../../bench/measure.js';
 import { benchHtml, buildReport, markdownReport, type BenchReport, type BenchRunRecord } from '../../bench/report.js';
 import { availableStrategies, chooseStrategies, overlayVars, parseStrategiesFile, type BenchStrategy } from '../../bench/strategies.js';
 import { ConfigError } from '../../errors.js';
@@ -18,7 +18,7 @@ import { nodeTargetsOf, sampleNodes, type NodeTarget } from '../../observe/colle
 import { loadProject } from '../../project/load.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { Inputs } from '../../plan/saved-plan.js';
-import { command } from '../../shell/quote.js';
+import { command, quote } from '../../shell/quote.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import type { Transport } from '../../transport/types.js';
 import { benchProgressLine } from '../../views/bench.js';
@@ -130,7 +130,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       await sleep(Math.min(s.opts.intervalSeconds * 1000, Math.max(0, deadline - s.now())), s.signal);
     }
     const units = wipeOf(desired)?.stopUnits ?? [];
-    const shown = await transport.exec(command(['systemctl', 'show', '-p', 'Id', '-p', 'MemoryPeak', '-p', 'CPUUsageNSec', '--', ...units]));
+    const shown = await transport.exec(command(['sh', '-c', accountingScript(units, quote)]));
     const accounting = parseAccounting(units, shown.stdout);
     const figures = runFigures(samples, startedAt, target.spec.monitoring.stall, SECONDS_PER_SLOT);
     // Both clients' figures together, or none: a sum missing one client would look like a lighter node.

@@ -54,11 +54,20 @@ describe('runFigures', () => {
 });
 
 describe('parseAccounting', () => {
-  it('reads systemctl show blocks by unit, and leaves out what systemd does not account', () => {
-    const text = 'Id=lodestar.service\nMemoryPeak=734003200\nCPUUsageNSec=12500000000\n\nId=geth.service\nMemoryPeak=[not set]\nCPUUsageNSec=18446744073709551615\n';
-    expect(parseAccounting(['lodestar.service', 'geth.service', 'gone.service'], text)).toEqual([
-      { unit: 'lodestar.service', memoryPeakBytes: 734003200, cpuSeconds: 12.5 },
-      { unit: 'geth.service' },
+  it('takes systemd\'s figures, else the cgroup\'s, else the main process\'s, and says which; nothing when none answers', () => {
+    const text = [
+      'Id=lodestar.service\nMemoryPeak=734003200\nCPUUsageNSec=12500000000\nProcPeakRssKiB=1\nProcCpuTicks=1\nClockTicks=100',
+      // systemd 252 has no MemoryPeak: the cgroup's memory.peak stands in.
+      'Id=teku.service\nCPUUsageNSec=[not set]\nCgroupMemoryPeak=1048576\nCgroupCpuUsec=1000000',
+      // A container without delegated controllers: the main process.
+      'CPUUsageNSec=[not set]\nId=geth.service\nProcPeakRssKiB=2048\nProcCpuTicks=250\nClockTicks=100',
+      'Id=nimbus.service\nMemoryPeak=[not set]\nCPUUsageNSec=18446744073709551615',
+    ].join('\n\n');
+    expect(parseAccounting(['lodestar.service', 'teku.service', 'geth.service', 'nimbus.service', 'gone.service'], `${text}\n`)).toEqual([
+      { unit: 'lodestar.service', memoryPeakBytes: 734003200, cpuSeconds: 12.5, source: 'systemd' },
+      { unit: 'teku.service', memoryPeakBytes: 1048576, cpuSeconds: 1, source: 'cgroup' },
+      { unit: 'geth.service', memoryPeakBytes: 2048 * 1024, cpuSeconds: 2.5, source: 'process' },
+      { unit: 'nimbus.service' },
       { unit: 'gone.service' },
     ]);
   });
