@@ -41,6 +41,7 @@ const OPTIONS = {
   results: { type: 'string' },
   'memory-limit': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  note: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -71,6 +72,8 @@ export interface BenchOptions {
   results: { given: string; path: string };
   memoryLimitMb?: number;
   dryRun: boolean;
+  /** --note: lines recorded in the report as given (the link, the hardware). */
+  notes: string[];
 }
 
 /** Everything a command may use from the command line, checked; paths resolved against the working directory. */
@@ -191,7 +194,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
   if (savedPlan !== undefined) line.savedPlan = savedPlan;
   if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
-  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'interval', 'parallel', 'results', 'memory-limit', 'dry-run'] as const).find((o) => values[o] !== undefined);
+  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'interval', 'parallel', 'results', 'memory-limit', 'dry-run', 'note'] as const).find((o) => values[o] !== undefined);
   if (name === 'bench') {
     line.bench = benchOptions(values, cwd);
     line.limit = line.bench.hosts;
@@ -226,6 +229,7 @@ function benchOptions(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K
     parallel: values.parallel === true,
     results: { given: results, path: resolve(cwd, results) },
     dryRun: values['dry-run'] === true,
+    notes: values.note ?? [],
   };
   if (values['strategies-file']) options.strategiesFile = resolve(cwd, values['strategies-file']);
   if (values['memory-limit'] !== undefined) {

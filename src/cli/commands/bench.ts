@@ -250,7 +250,7 @@ async function runBench(ctx: CommandContext): Promise<Outcome> {
     runs: records,
     restored,
     interrupted: abort.signal.aborted,
-    notes: [],
+    notes: opts.notes,
   });
   const stem = join(opts.results.path, `sync-${report.started_at.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}`);
   await mkdir(opts.results.path, { recursive: true });
