@@ -4,7 +4,7 @@
 // declared state afterwards, also after Ctrl-C. The stand-ins sync in the same time whatever the strategy: this
 // checks the machinery, not the clients (the real Lodestar's numbers: npm run bench:sync).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,17 +38,17 @@ function reportsIn(dir: string): BenchReport[] {
 }
 
 beforeAll(async () => {
-  lab = await startLab({ name: 'bench', count: 1, slot: 15 });
+  lab = await startLab({ name: 'bench-cmd', count: 1, slot: 15 });
   host = lab.hosts[0]!;
   await installStandins(lab, [host], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 4 });
   release = await startReleaseServer(slotAddress(lab.slot, 1));
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
   provider = await startProviderServer({ chain: releaseGenesis(161) });
-  inventory = writeInventory(lab, 'bench', {
+  inventory = writeInventory(lab, 'bench-cmd', {
     vars: { network: { name: 'ephemery', iteration: 161, release_url: `${release.url}/releases` }, checkpoint_sync: { enabled: true, providers: [provider.url] } },
     hosts: { [host.name]: { consensus: { client: 'lighthouse', listen_address: host.address }, execution: { client: 'geth', listen_address: host.address } } },
   });
-  playbook = writePlaybook(lab, 'bench', [{ name: 'node', hosts: 'all', ethereum_node: true }]);
+  playbook = writePlaybook(lab, 'bench-cmd', [{ name: 'node', hosts: 'all', ethereum_node: true }]);
   const applied = await nodeform('apply', '-i', inventory, playbook, '--yes');
   if (applied.code !== 0) throw new Error(applied.stdout + applied.stderr);
   results = mkdtempSync(join(tmpdir(), 'nodeform-bench-results-'));
@@ -160,4 +160,25 @@ describe.sequential('nodeform bench on a lab host', () => {
     expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
     expect(existsSync(dir)).toBe(true);
   }, 120_000);
+
+  it('a strategy whose apply fails is recorded as failed, the next one still runs, and the host ends in its declared state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-bench-failed-'));
+    const strategies = join(dir, 'strategies.yaml');
+    // The stand-in refuses a flag its client does not have, as the real one would: the unit does not come up, the
+    // apply fails its check and rolls back.
+    writeFileSync(strategies, 'strategies:\n  bad-flag:\n    description: a flag lighthouse does not have\n    vars:\n      consensus: { extra_args: [--no-such-flag] }\n');
+    const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'bad-flag,network-tuned', '--strategies-file', strategies, '--hosts', host.name, '--time-limit', '30', '--interval', '1', '--results', dir, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const [report] = reportsIn(dir);
+    expect(report!.runs.map((run) => [run.strategy, run.outcome])).toEqual([
+      ['bad-flag', 'failed'],
+      ['network-tuned', 'synced'],
+    ]);
+    expect(report!.runs[0]!.error).toMatch(/^bench: failed: /);
+    expect(report!.summaries[0]!.excluded).toBe('1 of 1 runs did not reach synced within the time limit');
+    expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
+    expect(await declaredState()).toBe(before);
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
+    expect(await hostSh(lab, host, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
+  }, 150_000);
 });
