@@ -36,12 +36,15 @@ const OPTIONS = {
   hosts: { type: 'string' },
   runs: { type: 'string' },
   'time-limit': { type: 'string' },
-  interval: { type: 'string' },
   parallel: { type: 'boolean' },
   results: { type: 'string' },
   'memory-limit': { type: 'string' },
   'dry-run': { type: 'boolean' },
   note: { type: 'string', multiple: true },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  prometheus: { type: 'boolean' },
+  'no-alerts': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -50,7 +53,7 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'bench'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status', 'bench'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
@@ -110,6 +113,13 @@ export interface CommandLine {
   pruneData: boolean;
   write: boolean;
   noColor: boolean;
+  /** status --watch, every --interval seconds. */
+  watch: boolean;
+  intervalSeconds: number;
+  /** status --prometheus: the text exposition format. */
+  prometheus: boolean;
+  /** status --no-alerts: send no webhooks. */
+  noAlerts: boolean;
   /** Only for bench. */
   bench?: BenchOptions;
 }
@@ -158,6 +168,11 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (json && (name === 'apply' || name === 'reset' || (name === 'bench' && values['dry-run'] !== true)) && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
+  if (values.prometheus && json) throw usageError('--prometheus and --json are two formats: choose one');
+  if (values.prometheus && values.watch) throw usageError('--prometheus prints one look at the hosts: use it without --watch (a scrape or a timer repeats it)');
+  if (values.interval !== undefined && !values.watch && name !== 'bench') throw usageError('--interval is for status --watch and bench');
+  const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
+  if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
   const playbook = positionals[1];
   const line: CommandLine = {
     command: name,
@@ -183,6 +198,10 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     pruneData: values['prune-data'] === true,
     write: values.write === true,
     noColor: values['no-color'] === true,
+    watch: values.watch === true,
+    intervalSeconds,
+    prometheus: values.prometheus === true,
+    noAlerts: values['no-alerts'] === true,
   };
   if (values.inventory) line.inventoryPath = resolve(cwd, values.inventory);
   if (playbook) line.playbookPath = resolve(cwd, playbook);
@@ -194,7 +213,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
   if (savedPlan !== undefined) line.savedPlan = savedPlan;
   if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
-  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'interval', 'parallel', 'results', 'memory-limit', 'dry-run', 'note'] as const).find((o) => values[o] !== undefined);
+  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'parallel', 'results', 'memory-limit', 'dry-run', 'note'] as const).find((o) => values[o] !== undefined);
   if (name === 'bench') {
     line.bench = benchOptions(values, cwd);
     line.limit = line.bench.hosts;
@@ -218,7 +237,6 @@ function benchOptions(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K
   const timeLimitSeconds = wholeNumber(values['time-limit'], 'time-limit', 1800);
   if (timeLimitSeconds < 1) throw usageError('--time-limit takes at least 1 second');
   const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
-  if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
   const results = values.results ?? 'bench-results';
   const options: BenchOptions = {
     strategies,

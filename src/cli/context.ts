@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir, hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { NodeformError } from '../errors.js';
 import { loadInventory, loadProject } from '../project/load.js';
 import type { Plan } from '../model/plan.js';
@@ -113,6 +114,11 @@ function execFileText(file: string, args: string[]): Promise<{ stdout: string; e
       resolve(error ? { stdout: '', error: stderr.trim() || error.message } : { stdout }),
     );
   });
+}
+
+/** Where status keeps each host's sync history and alert state: $XDG_STATE_HOME/nodeform/status, or ~/.local/state/nodeform/status. */
+export function statusHistoryDir(env: CliIO['env']): string {
+  return join(env.XDG_STATE_HOME || join(homeDirectory(env), '.local', 'state'), 'nodeform', 'status');
 }
 
 function homeDirectory(env: CliIO['env']): string {

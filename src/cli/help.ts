@@ -16,6 +16,11 @@ Usage:
   nodeform providers -i INVENTORY [PLAYBOOK]    ask each node's checkpoint providers, cross-check them and show
                                               the trusted checkpoint and the choice (exit 1 if a node has none)
   nodeform history  -i INVENTORY              list each host's generations
+  nodeform status   -i INVENTORY [PLAYBOOK]     each node's sync state: verdict (synced, syncing, stalled,
+                                              optimistic, el-offline, down) and why, head, distance, speed,
+                                              ETA, peers, execution lag, versions, units, Ephemery iteration,
+                                              checkpoint; through the SSH connection (no port is opened);
+                                              alerts the node's monitoring.alerts webhooks on a change
   nodeform bench    -i INVENTORY [PLAYBOOK] --strategies A,B,... --hosts PATTERN
                                               measure sync strategies: per host, strategy and run, apply the
                                               strategy's overlay, wipe chain data keeping identity, sample until
@@ -55,13 +60,17 @@ Options:
       --prune-data        plan/apply: a directory nodeform made that is no longer declared (a replaced
                           client's data dir) is removed with its contents, not only when empty
       --write             import: rewrite the files in place, keeping FILE.bak
+      --watch             status: look again every --interval seconds until Ctrl-C; redrawn in place with a
+                          progress bar per host on a terminal, one plain line per host per round otherwise
+      --interval S        status --watch: seconds between looks; bench: between sync samples (default 5)
+      --prometheus        status: the figures in Prometheus' text format (nodeform_* metrics)
+      --no-alerts         status: send no webhook alerts
       --strategies LIST   bench: strategies to measure, in order; built in: baseline, checkpoint-provider,
                           checkpoint-fleet-cache, cache-tuned, network-tuned, combined
       --strategies-file FILE  bench: more strategies (strategies: { NAME: { description, vars } })
       --hosts PATTERN     bench: the hosts to measure on (their chain data is wiped)
       --runs N            bench: runs per strategy and host (default 1)
       --time-limit S      bench: stop sampling a run after S seconds (default 1800)
-      --interval S        bench: seconds between sync samples (default 5)
       --parallel          bench: hosts at the same time (each still one strategy at a time)
       --results DIR       bench: where the JSON, Markdown and HTML reports go (default bench-results)
       --memory-limit MB   bench: recommend no strategy whose median peak memory is over MB MiB

@@ -13,7 +13,8 @@ export interface CliIO {
   now?: () => number;
   /**
    * Calls `handler` on Ctrl-C (SIGINT) instead of ending the process, until the returned function is called; a
-   * second Ctrl-C ends the process. Absent where there is no process to interrupt (tests in-process).
+   * second Ctrl-C ends the process. Absent where there is no process to interrupt (tests in-process). status --watch
+   * ends on it; bench stops measuring and restores the hosts.
    */
   onInterrupt?: (handler: () => void) => () => void;
 }

@@ -12,13 +12,14 @@ import { importCommand } from './commands/import.js';
 import { plan } from './commands/plan.js';
 import { providers } from './commands/providers.js';
 import { reset } from './commands/reset.js';
+import { status } from './commands/status.js';
 import { validate } from './commands/validate.js';
 import type { Command } from './context.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 
-const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, bench };
+const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status, bench };
 
 /** Configuration and command-line errors are the operator's to fix: one code for both. */
 export function exitCodeOf(error: unknown): ExitCode {

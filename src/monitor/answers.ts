@@ -51,6 +51,12 @@ export function readVersion(body: Json): string | undefined {
   return typeof version === 'string' && version !== '' ? version : undefined;
 }
 
+/** /eth/v1/config/spec: SECONDS_PER_SLOT (a positive whole number). */
+export function readSecondsPerSlot(body: Json): number | undefined {
+  const seconds = uintOf(data(body)?.SECONDS_PER_SLOT);
+  return seconds !== undefined && seconds > 0 ? seconds : undefined;
+}
+
 /** /eth/v1/beacon/states/head/finality_checkpoints: the finalized epoch. */
 export function readFinalizedEpoch(body: Json): number | undefined {
   return uintOf(record(data(body)?.finalized)?.epoch);

@@ -13,6 +13,7 @@ import {
   readFinalizedEpoch,
   readPayloadNumber,
   readPeerCount,
+  readSecondsPerSlot,
   readSyncing,
   readVersion,
   quantityOf,
@@ -36,6 +37,8 @@ export interface NodeObservation {
   host: string;
   sample: SyncSample;
   versions: { consensus?: string; execution?: string };
+  /** The chain's SECONDS_PER_SLOT, from /eth/v1/config/spec, when served. */
+  secondsPerSlot?: number;
   /** Units, iteration and checkpoint start; undefined when the host could not be reached or the exec failed. */
   state?: HostState;
   /** Why something could not be read (the SSH connection, the exec); the APIs' own errors are in the sample. */
@@ -115,6 +118,7 @@ async function sampleNode(target: NodeTarget, transportFor: (connection: HostCon
     host: target.host,
     sample: { at, consensus: consensus.sample, execution: execution.sample },
     versions,
+    ...(consensus.secondsPerSlot !== undefined ? { secondsPerSlot: consensus.secondsPerSlot } : {}),
     ...(state ? { state } : {}),
     errors,
   };
@@ -126,7 +130,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** GETs on the Beacon API; the node counts as unreachable only when /eth/v1/node/syncing itself fails. */
-async function readConsensus(transport: Transport, spec: NodeSpec, timeoutMs: number): Promise<{ sample: ConsensusSample; version?: string }> {
+async function readConsensus(transport: Transport, spec: NodeSpec, timeoutMs: number): Promise<{ sample: ConsensusSample; version?: string; secondsPerSlot?: number }> {
   const address = apiAddress(spec.consensus.listenAddress);
   const port = spec.consensus.ports.http;
   const open = (): Promise<Duplex> => transport.openChannel(port, address);
@@ -134,12 +138,13 @@ async function readConsensus(transport: Transport, spec: NodeSpec, timeoutMs: nu
   const get = (path: string, limit = SMALL): Promise<HttpAnswer> => httpOver(open, { method: 'GET', authority, path, timeoutMs, limit });
   const ok = (answer: HttpAnswer) => (answer.status === 200 ? jsonOf(answer) : undefined);
   const settle = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error: reasonOf(error) }));
-  const [syncing, peers, version, finality, block] = await Promise.all([
+  const [syncing, peers, version, finality, block, config] = await Promise.all([
     settle(get('/eth/v1/node/syncing')),
     settle(get('/eth/v1/node/peer_count')),
     settle(get('/eth/v1/node/version')),
     settle(get('/eth/v1/beacon/states/head/finality_checkpoints')),
     settle(headBlock(get)),
+    settle(get('/eth/v1/config/spec')),
   ]);
   if ('error' in syncing) return { sample: { reachable: false, error: `${address}:${port}: ${syncing.error}` } };
   if (syncing.value.status !== 200) {
@@ -153,7 +158,8 @@ async function readConsensus(transport: Transport, spec: NodeSpec, timeoutMs: nu
   const payload = 'value' in block ? block.value : undefined;
   if (payload !== undefined) sample.headPayloadNumber = payload;
   const clVersion = 'value' in version ? readVersion(ok(version.value)) : undefined;
-  return { sample, ...(clVersion !== undefined ? { version: clVersion } : {}) };
+  const secondsPerSlot = 'value' in config ? readSecondsPerSlot(ok(config.value)) : undefined;
+  return { sample, ...(clVersion !== undefined ? { version: clVersion } : {}), ...(secondsPerSlot !== undefined ? { secondsPerSlot } : {}) };
 }
 
 /** The head block's execution payload number: the blinded block first (small), the full block when that is not served. */

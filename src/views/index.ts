@@ -8,6 +8,7 @@ import { ImportHuman, ImportJson, type ImportView } from './import.js';
 import { terminalSafe } from './paint.js';
 import { PlanHuman, PlanJson, type PlanView } from './plan.js';
 import { ProvidersHuman, ProvidersJson, type ProvidersView } from './providers.js';
+import { StatusHuman, StatusJson, StatusPrometheus, type StatusView } from './status.js';
 import { ValidateHuman, ValidateJson, type ValidateView } from './validate.js';
 import type { ViewOptions, Writer } from './writer.js';
 
@@ -22,6 +23,8 @@ export interface Views {
   history(): HistoryView;
   providers(): ProvidersView;
   import(): ImportView;
+  /** status: a table (redrawn in place by --watch when `tty`), JSON, or with `prometheus` the text format. */
+  status(options: { prometheus: boolean; tty: boolean }): StatusView;
   bench(): BenchView;
 }
 
@@ -35,16 +38,18 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
       history: () => new HistoryJson(out),
       providers: () => new ProvidersJson(out),
       import: () => new ImportJson(out),
+      status: () => new StatusJson(out),
       bench: () => new BenchJson(out),
     };
   }
   // Everything a human view writes goes through terminalSafe: no escape sequence from a host or a file reaches the
   // terminal as is.
   const safe: Writer = { stdout: (text) => out.stdout(terminalSafe(text)), stderr: (text) => out.stderr(terminalSafe(text)) };
-  return humanViews(safe, options);
+  return humanViews(safe, options, out);
 }
 
-function humanViews(out: Writer, options: ViewOptions): Views {
+/** `raw` is for the one view that moves the cursor (status --watch); it makes its own text terminal-safe. */
+function humanViews(out: Writer, options: ViewOptions, raw: Writer): Views {
   return {
     diagnostics: new DiagnosticsHuman(out),
     validate: () => new ValidateHuman(out),
@@ -54,7 +59,8 @@ function humanViews(out: Writer, options: ViewOptions): Views {
     providers: () => new ProvidersHuman(out, options),
     import: () => new ImportHuman(out),
     bench: () => new BenchHuman(out, options),
+    status: ({ prometheus, tty }) => (prometheus ? new StatusPrometheus(out) : new StatusHuman(raw, { ...options, tty })),
   };
 }
 
-export type { ApplyView, BenchView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, ValidateView, ViewOptions, Writer };
+export type { ApplyView, BenchView, DiagnosticsView, HistoryView, ImportView, PlanView, ProvidersView, StatusView, ValidateView, ViewOptions, Writer };
