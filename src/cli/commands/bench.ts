@@ -109,6 +109,8 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     const connect = (c: Desired['connection']) => s.transports.get(c);
     const applied = await planAndApply(s, await planAll([desired], connect, 1, planOptionsFor({ ...inputs, pruneData: false })), 'bench');
     if (applied) return failedRun(step, startedAt, applied, transport.stats.bytesSent - sentBefore);
+    // Ctrl-C during the apply: no wipe; the restore puts the settings back.
+    if (s.signal.aborted) return { ...failedRun(step, startedAt, 'interrupted before the wipe', transport.stats.bytesSent - sentBefore), outcome: 'interrupted' };
     s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
     const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, 1), 'bench-wipe');
     const controllerBytes = transport.stats.bytesSent - sentBefore;
