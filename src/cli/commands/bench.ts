@@ -22,6 +22,7 @@ import { command, quote } from '../../shell/quote.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import type { Transport } from '../../transport/types.js';
 import { benchProgressLine } from '../../views/bench.js';
+import { warningLine } from '../../views/diagnostics.js';
 import { usageError, type BenchOptions } from '../arguments.js';
 import { confirm, inputsOf, loadDesired, loaderEnvironment, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
@@ -76,6 +77,8 @@ interface StepContext {
   signal: AbortSignal;
   now: () => number;
   progress: (step: BenchStep, text: string) => void;
+  /** Warnings already shown: a strategy's load repeats the declared ones; only its own are worth a line. */
+  warned: Set<string>;
 }
 
 function failedRun(step: BenchStep, startedAt: number, error: string, controllerBytes = 0): BenchRunRecord {
@@ -101,6 +104,9 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     const inputs: Inputs = { ...s.inputs, limit: step.host, extraVars };
     s.progress(step, `applying ${JSON.stringify(strategy.vars)}`);
     const loaded = await loadProject({ ...inputs, ...(await loaderEnvironment(s.ctx)), progress: (line) => s.ctx.views.diagnostics.progress(line) });
+    const fresh = loaded.warnings.filter((w) => !s.warned.has(warningLine(w)));
+    fresh.forEach((w) => s.warned.add(warningLine(w)));
+    s.ctx.views.diagnostics.warnings(fresh);
     const [desired] = loaded.desired;
     const [target] = nodeTargetsOf(loaded.desired, loaded.nodeSpecs);
     if (!desired || !target) return failedRun(step, startedAt, `${step.host} declares no Ethereum node with this strategy`);
@@ -216,6 +222,7 @@ async function runBench(ctx: CommandContext): Promise<Outcome> {
         sample,
         signal: abort.signal,
         progress: (step, text) => ctx.views.diagnostics.progress(benchProgressLine(step, done + 1, runs, text)),
+        warned: new Set(),
       };
       try {
         await Promise.all(
