@@ -11,7 +11,7 @@ import { benchDryRun, wipeOf } from '../../bench/dry-run.js';
 import { accountingScript, isSynced, parseAccounting, runFigures, type BenchStep } from '../../bench/measure.js';
 import { benchHtml, buildReport, markdownReport, type BenchReport, type BenchRunRecord } from '../../bench/report.js';
 import { availableStrategies, chooseStrategies, overlayVars, parseStrategiesFile, type BenchStrategy } from '../../bench/strategies.js';
-import { ConfigError, formatProblem } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import type { Desired } from '../../model/types.js';
 import type { SyncSample } from '../../monitor/sync.js';
 import { nodeTargetsOf, sampleNodes, type NodeTarget } from '../../observe/collect.js';
@@ -162,8 +162,9 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       samples: samples.length,
     };
   } catch (error) {
-    // A strategy whose overlay does not validate on this host says where (its -e argument, file:line:column).
-    const why = error instanceof ConfigError ? error.problems.map(formatProblem).join('; ') : errorText(error);
+    // A strategy whose overlay does not validate on this host says where (its -e argument, file:line:column), without
+    // an excerpt: the -e text holds the host's merged values, provider URLs with credentials among them.
+    const why = error instanceof ConfigError ? error.problems.map(warningLine).join('; ') : errorText(error);
     s.progress(step, `failed: ${why}`);
     return failedRun(step, startedAt, why);
   }
