@@ -176,7 +176,7 @@ describe.sequential('nodeform bench on a lab host', () => {
       ['network-tuned', 'synced'],
       ['own-datadir', 'failed'],
     ]);
-    expect(report!.runs[1]!.error).toMatch(/^-e #\d+:\d+:\d+: .*extra_args.*--datadir is set by nodeform itself/);
+    expect(report!.runs[1]!.error).toMatch(/^-e #\d+:\d+:\d+: extra_vars\.consensus\.extra_args\[0\]: --datadir is set by nodeform from consensus\.data_dir; set that instead/);
     expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
     expect(await declaredState()).toBe(before);
     expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
