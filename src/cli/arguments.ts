@@ -33,6 +33,16 @@ const OPTIONS = {
   'wipe-data': { type: 'boolean' },
   'prune-data': { type: 'boolean' },
   force: { type: 'boolean' },
+  strategies: { type: 'string' },
+  'strategies-file': { type: 'string' },
+  hosts: { type: 'string' },
+  runs: { type: 'string' },
+  'time-limit': { type: 'string' },
+  parallel: { type: 'boolean' },
+  results: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  note: { type: 'string', multiple: true },
   watch: { type: 'boolean' },
   interval: { type: 'string' },
   prometheus: { type: 'boolean' },
@@ -57,10 +67,31 @@ const OPTIONS = {
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof typeof OPTIONS)[];
 
 /** In the order the "unknown command" message lists them. */
-export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status', 'drift', 'report'] as const;
+export const COMMAND_NAMES = ['import', 'providers', 'validate', 'plan', 'apply', 'reset', 'history', 'status', 'drift', 'report', 'bench'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type ResetTarget = 'previous' | 'original';
+
+/** nodeform bench's own options, checked. */
+export interface BenchOptions {
+  /** --strategies, in the order given. */
+  strategies: string[];
+  /** --strategies-file, resolved. */
+  strategiesFile?: string;
+  /** --hosts: an Ansible host pattern choosing the hosts to measure on. */
+  hosts: string;
+  runs: number;
+  timeLimitSeconds: number;
+  /** --interval: seconds between sync samples. */
+  intervalSeconds: number;
+  parallel: boolean;
+  /** --results as given and resolved (default bench-results). */
+  results: { given: string; path: string };
+  memoryLimitMb?: number;
+  dryRun: boolean;
+  /** --note: lines recorded in the report as given (the link, the hardware). */
+  notes: string[];
+}
 
 /** Everything a command may use from the command line, checked; paths resolved against the working directory. */
 export interface CommandLine {
@@ -113,6 +144,8 @@ export interface CommandLine {
   shard?: { index: number; count: number };
   /** report merge FILE...: the shards' JSON results, resolved. */
   reportFiles?: string[];
+  /** Only for bench. */
+  bench?: BenchOptions;
 }
 
 export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'no-command' } | { kind: 'command'; line: CommandLine };
@@ -172,12 +205,12 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   // --force is the old scripts' word for not asking (reset --wipe-data); --yes works too.
   const yes = values.yes === true || (wipeData && values.force === true);
   const json = values.json === true || values.format === 'json';
-  if (json && (name === 'apply' || name === 'reset') && !yes) {
+  if (json && (name === 'apply' || name === 'reset' || (name === 'bench' && values['dry-run'] !== true)) && !yes) {
     throw usageError(`${name} --json needs --yes${wipeData ? ' (or --force)' : ''}: a JSON run cannot ask for confirmation`);
   }
   if (values.prometheus && json) throw usageError('--prometheus and --json are two formats: choose one');
   if (values.prometheus && values.watch) throw usageError('--prometheus prints one look at the hosts: use it without --watch (a scrape or a timer repeats it)');
-  if (values.interval !== undefined && !values.watch) throw usageError('--interval is for status --watch');
+  if (values.interval !== undefined && !values.watch && name !== 'bench') throw usageError('--interval is for status --watch and bench');
   const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
   if (intervalSeconds < 1) throw usageError('--interval takes at least 1 second');
   const playbook = name === 'report' ? undefined : positionals[1];
@@ -227,6 +260,12 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (values.out) line.out = { given: values.out, path: resolve(cwd, values.out) };
   if (savedPlan !== undefined) line.savedPlan = savedPlan;
   if (values['ssh-config']) line.sshConfigPath = resolve(cwd, values['ssh-config']);
+  const benchOnly = (['strategies', 'strategies-file', 'hosts', 'runs', 'time-limit', 'parallel', 'results', 'memory-limit', 'dry-run', 'note'] as const).find((o) => values[o] !== undefined);
+  if (name === 'bench') {
+    line.bench = benchOptions(values, cwd);
+    line.limit = line.bench.hosts;
+  }
+  else if (benchOnly) throw usageError(`--${benchOnly} is an option of nodeform bench only`);
   if (values['dead-link-timeout'] !== undefined) {
     const seconds = wholeNumber(values['dead-link-timeout'], 'dead-link-timeout', 15);
     if (seconds < 1) throw usageError('--dead-link-timeout takes at least 1 second');
@@ -271,4 +310,35 @@ function rolloutOf(values: Values, name: CommandName, saved: boolean): CommandLi
   if (values['no-rollback']) given.rollback = false;
   const options: RolloutOptions = { gate: 'progressing', gateTimeoutSeconds: 300, rollback: true, ...given };
   return { options, given, resume: values.resume === true };
+}
+
+function benchOptions(values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string }, cwd: string): BenchOptions {
+  const strategies = list(values.strategies);
+  if (!strategies?.length) throw usageError('bench needs --strategies A,B,... (built in: baseline, checkpoint-provider, checkpoint-fleet-cache, cache-tuned, network-tuned, combined)');
+  if (!values.hosts) throw usageError('bench needs --hosts PATTERN: the hosts to measure on (their chain data is wiped)');
+  if (values.limit !== undefined) throw usageError('bench chooses its hosts with --hosts, not --limit');
+  const runs = wholeNumber(values.runs, 'runs', 1);
+  if (runs < 1) throw usageError('--runs takes at least 1');
+  const timeLimitSeconds = wholeNumber(values['time-limit'], 'time-limit', 1800);
+  if (timeLimitSeconds < 1) throw usageError('--time-limit takes at least 1 second');
+  const intervalSeconds = wholeNumber(values.interval, 'interval', 5);
+  const results = values.results ?? 'bench-results';
+  const options: BenchOptions = {
+    strategies,
+    hosts: values.hosts,
+    runs,
+    timeLimitSeconds,
+    intervalSeconds,
+    parallel: values.parallel === true,
+    results: { given: results, path: resolve(cwd, results) },
+    dryRun: values['dry-run'] === true,
+    notes: values.note ?? [],
+  };
+  if (values['strategies-file']) options.strategiesFile = resolve(cwd, values['strategies-file']);
+  if (values['memory-limit'] !== undefined) {
+    const mb = wholeNumber(values['memory-limit'], 'memory-limit', 0);
+    if (mb < 1) throw usageError('--memory-limit takes a whole number of MiB, at least 1');
+    options.memoryLimitMb = mb;
+  }
+  return options;
 }

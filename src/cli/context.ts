@@ -29,6 +29,8 @@ export interface CommandContext {
   views: Views;
   /** --events ndjson. */
   events?: EventSink;
+  /** The command line as given (bench records it in its report, -e values left out). */
+  argv?: readonly string[];
 }
 
 export type Command = (ctx: CommandContext) => Promise<Outcome>;

@@ -30,6 +30,11 @@ Usage:
   nodeform plan     --plan FILE [--format F]  show a plan again (plan --out, plan --json, or shards' plans
                                               merged by report merge); contacts no host
   nodeform report   merge FILE...             merge the --json results of a run's shards (--shard) into one
+  nodeform bench    -i INVENTORY [PLAYBOOK] --strategies A,B,... --hosts PATTERN
+                                              measure sync strategies: per host, strategy and run, apply the
+                                              strategy's overlay, wipe chain data keeping identity, sample until
+                                              synced or the time limit; reports and a recommendation; the hosts
+                                              are put back in their declared state afterwards (also on Ctrl-C)
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
                                               cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node
                                               settings, warn about each one it cannot map, resolve {{ name }},
@@ -88,10 +93,21 @@ Options:
       --write             import: rewrite the files in place, keeping FILE.bak
       --watch             status: look again every --interval seconds until Ctrl-C; redrawn in place with a
                           progress bar per host on a terminal, one plain line per host per round otherwise
-      --interval S        status --watch: seconds between looks (default 5)
+      --interval S        status --watch: seconds between looks; bench: between sync samples (default 5)
       --prometheus        status: the figures in Prometheus' text format (nodeform_* metrics)
       --no-alerts         status: send no webhook alerts
       --events-file FILE  with --events ndjson: the JSON lines go to FILE, the usual output to stdout
+      --strategies LIST   bench: strategies to measure, in order; built in: baseline, checkpoint-provider,
+                          checkpoint-fleet-cache, cache-tuned, network-tuned, combined
+      --strategies-file FILE  bench: more strategies (strategies: { NAME: { description, vars } })
+      --hosts PATTERN     bench: the hosts to measure on (their chain data is wiped)
+      --runs N            bench: runs per strategy and host (default 1)
+      --time-limit S      bench: stop sampling a run after S seconds (default 1800)
+      --parallel          bench: hosts at the same time (each still one strategy at a time)
+      --results DIR       bench: where the JSON, Markdown and HTML reports go (default bench-results)
+      --memory-limit MB   bench: recommend no strategy whose median peak memory is over MB MiB
+      --dry-run           bench: say what would be done to which host and for how long at most; change nothing
+      --note TEXT         bench: a line for the report (the link, the hardware); repeatable
       --no-color          no colour (also NO_COLOR=1; colour is only used on a terminal)
   -h, --help              this help
   -V, --version           version

@@ -11,6 +11,10 @@ export interface CliIO {
   cwd: string;
   /** The clock (ms since the epoch); default Date.now. The loader is given its reading (Ephemery's `latest`). */
   now?: () => number;
-  /** Calls `handler` on each interrupt (SIGINT, SIGTERM) instead of dying, until the returned function is called: a rollout finishes or rolls back its hosts in flight, status --watch ends. */
+  /**
+   * Calls `handler` on each interrupt (SIGINT, SIGTERM) instead of ending the process, until the returned function is
+   * called. Absent where there is no process to interrupt (tests in-process). A rollout finishes or rolls back its
+   * hosts in flight, status --watch ends, bench stops measuring and restores the hosts.
+   */
   onInterrupt?: (handler: () => void) => () => void;
 }

@@ -8,6 +8,7 @@ import { parseCommandLine, type CommandName, type Parsed } from './arguments.js'
 import { apply } from './commands/apply.js';
 import { drift } from './commands/drift.js';
 import { report } from './commands/report.js';
+import { bench } from './commands/bench.js';
 import { history } from './commands/history.js';
 import { importCommand } from './commands/import.js';
 import { plan } from './commands/plan.js';
@@ -21,7 +22,7 @@ import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
 
-const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status, drift, report };
+const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status, drift, report, bench };
 
 /** Configuration and command-line errors are the operator's to fix: one code for both. */
 export function exitCodeOf(error: unknown): ExitCode {
@@ -55,7 +56,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   let events: EventSink | undefined;
   try {
     if (line.events) events = new EventSink(io, line);
-    const outcome = await COMMANDS[line.command]({ io, line, views, ...(events ? { events } : {}) });
+    const outcome = await COMMANDS[line.command]({ io, line, views, argv, ...(events ? { events } : {}) });
     events?.finish(outcome, EXIT_CODES[outcome]);
     return EXIT_CODES[outcome];
   } catch (error) {

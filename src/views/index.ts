@@ -3,6 +3,7 @@
 import { ApplyHuman, ApplyJson, type ApplyView } from './apply.js';
 import { ReportHuman, ReportJson, type ReportView } from './report.js';
 import { DriftHuman, DriftJson, type DriftView } from './drift.js';
+import { BenchHuman, BenchJson, type BenchView } from './bench.js';
 import { DiagnosticsHuman, DiagnosticsJson, type DiagnosticsView } from './diagnostics.js';
 import { HistoryHuman, HistoryJson, type HistoryView } from './history.js';
 import { ImportHuman, ImportJson, type ImportView } from './import.js';
@@ -30,6 +31,7 @@ export interface Views {
   import(): ImportView;
   /** status: a table (redrawn in place by --watch when `tty`), JSON, or with `prometheus` the text format. */
   status(options: { prometheus: boolean; tty: boolean }): StatusView;
+  bench(): BenchView;
 }
 
 export function chooseViews(format: ViewFormat, out: Writer, options: ViewOptions & { markdown?: MarkdownOptions }): Views {
@@ -45,6 +47,7 @@ export function chooseViews(format: ViewFormat, out: Writer, options: ViewOption
       providers: () => new ProvidersJson(out),
       import: () => new ImportJson(out),
       status: () => new StatusJson(out),
+      bench: () => new BenchJson(out),
     };
   }
   // Everything a human view writes goes through terminalSafe: no escape sequence from a host or a file reaches the
@@ -67,8 +70,9 @@ function humanViews(out: Writer, options: ViewOptions, raw: Writer): Views {
     report: () => new ReportHuman(out, options),
     providers: () => new ProvidersHuman(out, options),
     import: () => new ImportHuman(out),
+    bench: () => new BenchHuman(out, options),
     status: ({ prometheus, tty }) => (prometheus ? new StatusPrometheus(out) : new StatusHuman(raw, { ...options, tty })),
   };
 }
 
-export type { ApplyView, DiagnosticsView, DriftView, ReportView, HistoryView, ImportView, PlanView, ProvidersView, StatusView, ValidateView, ViewOptions, Writer };
+export type { ApplyView, BenchView, DiagnosticsView, DriftView, ReportView, HistoryView, ImportView, PlanView, ProvidersView, StatusView, ValidateView, ViewOptions, Writer };

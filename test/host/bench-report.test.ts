@@ -2,7 +2,7 @@
 // in the DOM Chromium built, and seen in a screenshot as pixels of each strategy's colour) and the console says
 // nothing (no script error, no resource it failed to load).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -57,5 +57,19 @@ describe('the HTML report in headless Chromium', () => {
     };
     // Lines and bars in the palette's first three colours, each well beyond a legend swatch (12 x 12 px).
     for (const colour of ['#1f77b4', '#d62728', '#2ca02c']) expect(count(colour), colour).toBeGreaterThan(1000);
+  });
+});
+
+describe('the lab report nodeform bench wrote (bench-results/sync-2026-12-06-*), in headless Chromium', () => {
+  const results = join(import.meta.dirname, '..', '..', 'bench-results');
+  const reportDir = readdirSync(results).find((d) => /^sync-2026-12-06-0ms$/.test(d))!;
+  const stem = readdirSync(join(results, reportDir)).find((f) => f.endsWith('.json'))!.replace(/\.json$/, '');
+  const html = join(results, reportDir, `${stem}.html`);
+
+  it('renders a line per run and a bar per strategy and chart, and the console stays silent', async () => {
+    const { stdout, stderr } = await chromium(['--dump-dom', `file://${html}`]);
+    expect(stdout.match(/<path class="series"/g)).toHaveLength(9);
+    expect(stdout.match(/<rect class="bar"/g)).toHaveLength(9);
+    expect(stderr.split('\n').filter((line) => /:CONSOLE|Uncaught|ERR_FILE_NOT_FOUND|Failed to load/.test(line))).toEqual([]);
   });
 });

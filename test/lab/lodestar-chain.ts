@@ -5,7 +5,7 @@
 // Plus peerWithChain(): peers a second Lodestar node with it through the admin API, like connect2.sh; and
 // countingProxy(): records what a provider was asked.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -261,4 +261,61 @@ export async function countingProxy(target: string, address = '127.0.0.1'): Prom
       server.close(() => resolve());
     }),
   };
+}
+
+/**
+ * A custom network's config_source directory, true to the chain's node: its spec as config.yaml, its genesis state
+ * as genesis.ssz, and a genesis.json with the chain id for the execution stand-in. Returns the spec and the SSZ.
+ */
+export async function networkFromChain(chain: Pick<LodestarChain, 'url'>, dir: string): Promise<{ spec: Record<string, string>; genesisSsz: Buffer }> {
+  const spec = (await getJson<{ data: Record<string, string> }>(`${chain.url}/eth/v1/config/spec`))?.data;
+  if (!spec) throw new Error(`${chain.url}: no /eth/v1/config/spec`);
+  // 1.5.1 reads config YAML with a strings-only schema and takes the chain-config keys (preset keys are ignored):
+  // every value as a double-quoted string, as the API gave it.
+  const yaml = Object.entries(spec).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
+  const res = await fetch(`${chain.url}/eth/v2/debug/beacon/states/genesis`, { headers: { accept: 'application/octet-stream' } });
+  if (!res.ok) throw new Error(`the chain serves no genesis state: HTTP ${res.status}`);
+  const genesisSsz = Buffer.from(await res.arrayBuffer());
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.yaml'), `${yaml}\n`);
+  writeFileSync(join(dir, 'genesis.ssz'), genesisSsz);
+  // The execution stand-in needs a chain id only.
+  writeFileSync(join(dir, 'genesis.json'), `${JSON.stringify({ config: { chainId: Number(spec.DEPOSIT_CHAIN_ID) }, alloc: {} })}\n`);
+  return { spec, genesisSsz };
+}
+
+/**
+ * Keeps a second Lodestar node (Beacon API at node2Url, admin namespace on) peered with the chain's node until
+ * `signal` aborts, across its restarts: whenever its API answers and it is not synced, it is connected when it has
+ * no peer, and re-peered when its head stops moving for stallMs (peerWithChain's rule, for as long as a bench
+ * runs). `chain.multiaddr` may be a proxy's address in front of the chain's p2p port.
+ */
+export async function keepPeered(chain: Pick<LodestarChain, 'peerId' | 'multiaddr'>, node2Url: string, signal: AbortSignal, opts: { stallMs?: number } = {}): Promise<{ connects: number }> {
+  const stallMs = opts.stallMs ?? 4_000;
+  const peerId = await chain.peerId();
+  const q = `peerId=${encodeURIComponent(peerId)}&multiaddr=${encodeURIComponent(chain.multiaddr)}`;
+  const post = (path: string) => fetch(`${node2Url}${path}`, { method: 'POST', signal: AbortSignal.timeout(3000) }).then((r) => r.body?.cancel()).catch(() => undefined);
+  let connects = 0;
+  let last = -1;
+  let since = Date.now();
+  while (!signal.aborted) {
+    const s = await getJson<{ data: { is_syncing: boolean; head_slot: string } }>(`${node2Url}/eth/v1/node/syncing`);
+    if (s && s.data.is_syncing) {
+      const peers = await getJson<{ data: { connected: string } }>(`${node2Url}/eth/v1/node/peer_count`);
+      const head = Number(s.data.head_slot);
+      if (head !== last) {
+        last = head;
+        since = Date.now();
+      }
+      const stalled = Date.now() - since > stallMs;
+      if (peers?.data.connected === '0' || stalled) {
+        if (stalled) await post(`/eth/v1/lodestar/disconnect_peer?peerId=${encodeURIComponent(peerId)}`);
+        await post(`/eth/v1/lodestar/connect_peer?${q}`);
+        connects += 1;
+        since = Date.now();
+      }
+    } else if (!s) last = -1;
+    await sleep(1000);
+  }
+  return { connects };
 }

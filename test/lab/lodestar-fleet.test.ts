@@ -5,14 +5,14 @@
 // lodestar.service with --checkpointState. That second node starts at the checkpoint, not at genesis, and
 // once peered with node1 it syncs to node1's head. Execution side: the geth stand-in (only a chain id needed).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetCachePaths } from '../../src/node/checkpoint.js';
 import { defaultCacheDir } from '../../src/fetch/cache.js';
 import { checkpointDir, type CheckpointMetadata } from '../../src/fetch/checkpoint-cache.js';
 import { reserveSlot, slotAddress, type Lab, type LabHost, type SlotReservation } from './lab.js';
-import { peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
+import { networkFromChain, peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
 
@@ -50,24 +50,12 @@ async function poll<T>(timeoutMs: number, intervalMs: number, probe: () => Promi
   }
 }
 
-/** A custom network's config_source directory, true to node1: its spec as config.yaml, its genesis state as genesis.ssz. */
-async function networkFromChain(dir: string): Promise<Record<string, string>> {
-  const spec = (await getJson<{ data: Record<string, string> }>(`${chain.url}/eth/v1/config/spec`)).data;
-  // 1.5.1 reads config YAML with a strings-only schema and takes the chain-config keys (preset keys are ignored):
-  // every value as a double-quoted string, as the API gave it.
-  const yaml = Object.entries(spec).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
-  const res = await fetch(`${chain.url}/eth/v2/debug/beacon/states/genesis`, { headers: { accept: 'application/octet-stream' } });
-  if (!res.ok) throw new Error(`node1 serves no genesis state: HTTP ${res.status}`);
-  const ssz = Buffer.from(await res.arrayBuffer());
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.yaml'), `${yaml}\n`);
-  writeFileSync(join(dir, 'genesis.ssz'), ssz);
-  // The execution stand-in needs a chain id only.
-  writeFileSync(join(dir, 'genesis.json'), `${JSON.stringify({ config: { chainId: Number(spec.DEPOSIT_CHAIN_ID) }, alloc: {} })}\n`);
+/** A custom network's config_source directory, true to node1 (networkFromChain), checked against its genesis. */
+async function networkFromNode1(dir: string): Promise<void> {
+  const { genesisSsz: ssz } = await networkFromChain(chain, dir);
   // What nodeform compares providers' genesis with (src/node/network.ts genesisOfState).
   expect(ssz.readBigUInt64LE(0).toString()).toBe(genesis.genesis_time);
   expect(`0x${ssz.subarray(8, 40).toString('hex')}`).toBe(genesis.genesis_validators_root);
-  return spec;
 }
 
 beforeAll(async () => {
@@ -88,7 +76,7 @@ beforeAll(async () => {
   const finalized = await chain.waitFinalized(1, 180_000);
   mark(`node1 finalized epoch ${finalized.epoch}`);
   const networkDir = join(lab.dir, 'lodestar-fleet', 'network');
-  await networkFromChain(networkDir);
+  await networkFromNode1(networkDir);
   inventory = writeInventory(lab, 'lodestar-fleet', {
     vars: {
       network: { name: 'custom', config_source: networkDir },

@@ -1,5 +1,5 @@
-// A TCP proxy for tests and benchmarks: adds one-way latency (this kernel has no netem), cuts
-// connections after a number of bytes, to simulate a link dropping mid-apply, and freezes them,
+// A TCP proxy for tests and benchmarks: adds one-way latency (this kernel has no netem), limits bandwidth,
+// cuts connections after a number of bytes, to simulate a link dropping mid-apply, and freezes them,
 // to simulate a link that goes silent without closing.
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
@@ -8,6 +8,11 @@ export interface ProxyOptions {
   listen: { host: string; port?: number };
   /** Delay added to each direction's data, in order (25 ms = 50 ms more round trip). */
   delayMs?: number;
+  /**
+   * Bandwidth of the link in each direction, bytes per second, shared by all connections (a link, not a
+   * per-connection cap): data leaves when the link is free, then takes delayMs to arrive. Unlimited by default.
+   */
+  bytesPerSecond?: number;
   /** Destroy both sockets of a connection once this many bytes passed in that direction (each connection). */
   cutAfterBytes?: { direction: 'up' | 'down'; bytes: number };
 }
@@ -33,7 +38,12 @@ type Direction = 'up' | 'down';
 
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const delayMs = opts.delayMs ?? 0;
+  const rate = opts.bytesPerSecond;
   const totals = { up: 0, down: 0, connections: 0 };
+  /** When each direction of the link is free again (ms), with a bandwidth limit. */
+  const linkFree = { up: 0, down: 0 };
+  /** Bytes a direction of one connection may hold queued before its sender is paused (TCP pushes back). */
+  const QUEUE_LIMIT = 256 * 1024;
   const open = new Set<Socket>();
   let frozen = false;
 
@@ -65,6 +75,8 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const queue: { at: number; chunk: Buffer | null; last: boolean }[] = [];
     let timer: NodeJS.Timeout | undefined;
     let draining = false;
+    let queued = 0;
+    let held = false;
 
     const deliver = (chunk: Buffer | null, last: boolean): void => {
       if (to.destroyed || frozen) return;
@@ -75,7 +87,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
         from.pause();
         to.once('drain', () => {
           draining = false;
-          from.resume();
+          if (!held) from.resume();
         });
       }
     };
@@ -83,14 +95,30 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       timer = undefined;
       while (queue.length > 0 && queue[0]!.at <= Date.now()) {
         const item = queue.shift()!;
+        queued -= item.chunk?.length ?? 0;
         deliver(item.chunk, item.last);
       }
-      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.at - Date.now());
+      if (held && queued < QUEUE_LIMIT / 2) {
+        held = false;
+        if (!draining) from.resume();
+      }
+      if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0]!.at - Date.now()));
     };
     const push = (chunk: Buffer | null, last = false): void => {
-      if (delayMs === 0) return deliver(chunk, last);
-      queue.push({ at: Date.now() + delayMs, chunk, last });
-      timer ??= setTimeout(pump, delayMs);
+      if (delayMs === 0 && rate === undefined) return deliver(chunk, last);
+      let leaves = Date.now();
+      if (rate !== undefined && chunk !== null) {
+        leaves = Math.max(leaves, linkFree[dir]) + (chunk.length / rate) * 1000;
+        linkFree[dir] = leaves;
+      } else if (rate !== undefined) leaves = Math.max(leaves, linkFree[dir]);
+      const at = Math.max(leaves + delayMs, queue[queue.length - 1]?.at ?? 0);
+      queue.push({ at, chunk, last });
+      queued += chunk?.length ?? 0;
+      if (queued >= QUEUE_LIMIT && !held) {
+        held = true;
+        from.pause();
+      }
+      timer ??= setTimeout(pump, Math.max(0, at - Date.now()));
     };
 
     from.on('data', (data: Buffer) => {

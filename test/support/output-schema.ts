@@ -7,7 +7,7 @@ const ajv = new Ajv2020.default({ allErrors: true, strict: false });
 ajv.addSchema(schema('plan.schema.json'));
 ajv.addSchema(schema('output.schema.json'));
 
-export type OutputKind = 'validate' | 'apply' | 'history' | 'drift' | 'providers' | 'import' | 'status' | 'errorLine' | 'warningLine';
+export type OutputKind = 'validate' | 'apply' | 'history' | 'drift' | 'providers' | 'import' | 'status' | 'bench' | 'benchDryRun' | 'errorLine' | 'warningLine';
 
 /** Empty when `value` is a valid document of that kind; else ajv's errors as text. */
 export function outputSchemaErrors(kind: OutputKind, value: unknown): string {

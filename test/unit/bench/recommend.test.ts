@@ -41,6 +41,13 @@ describe('recommend', () => {
     expect(excluded).toEqual({ baseline: undefined, 'checkpoint-url': '1 of 3 runs did not reach synced within the time limit', 'fleet-cache': 'median peak memory 900 MiB is over the limit of 512 MiB' });
   });
 
+  it('tells no winner from single runs: one run has no spread', () => {
+    const runs = [...runsOf('baseline', [300]), ...runsOf('checkpoint-url', [60]), ...runsOf('fleet-cache', [40, 45, 42])];
+    const result = recommend(runs, strategies);
+    expect(result).toMatchObject({ kind: 'no-clear-winner', candidates: ['fleet-cache', 'checkpoint-url', 'baseline'] });
+    expect(result.kind === 'no-clear-winner' && result.reason).toBe('checkpoint-url synced in one run only, which gives no spread to tell them apart: use --runs 3 or more');
+  });
+
   it('recommends nothing when nothing synced', () => {
     expect(recommend(runsOf('baseline', [undefined]), ['baseline'])).toMatchObject({ kind: 'none' });
     expect(summarise([], ['baseline'])[0]).toMatchObject({ excluded: 'not measured', runs: 0 });

@@ -54,7 +54,7 @@ describe('exit codes', () => {
   });
 
   it.each([
-    [['frobnicate'], 'error: unknown command "frobnicate". Commands: import, providers, validate, plan, apply, reset, history, status, drift, report. See nodeform --help.\n'],
+    [['frobnicate'], 'error: unknown command "frobnicate". Commands: import, providers, validate, plan, apply, reset, history, status, drift, report, bench. See nodeform --help.\n'],
     [['plan', '--bogus'], "error: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\nSee nodeform --help.\n"],
     [['plan'], 'error: plan needs an inventory: -i INVENTORY (see nodeform --help)\n'],
     [['reset', '-i', 'inventory.yaml', '--to', 'yesterday'], 'error: --to takes previous or original, not "yesterday"\n'],
@@ -120,7 +120,7 @@ describe('exit codes', () => {
     const { format_version, error } = JSON.parse(lines[0]!);
     expect(format_version).toBe(1);
     expect(error).toMatchObject({ code: 'CONFIG', problems: [{ severity: 'error', code: 'config.invalid', file: join(dir, 'bad.yaml'), line: 4, field: '[0].files[0].path' }] });
-    expect((await cli('frobnicate', '--json')).stderr).toBe(`${JSON.stringify({ format_version: 1, error: { code: 'USAGE', message: 'unknown command "frobnicate". Commands: import, providers, validate, plan, apply, reset, history, status, drift, report. See nodeform --help.' } })}\n`);
+    expect((await cli('frobnicate', '--json')).stderr).toBe(`${JSON.stringify({ format_version: 1, error: { code: 'USAGE', message: 'unknown command "frobnicate". Commands: import, providers, validate, plan, apply, reset, history, status, drift, report, bench. See nodeform --help.' } })}\n`);
   });
 });
 

@@ -1,0 +1,185 @@
+// nodeform bench end to end on a real host (sshd + systemd) with the stand-in clients (Lighthouse + Geth on
+// Ephemery, head advancing every half second, synced 4 s after a start): each strategy is applied, the chain data
+// wiped keeping the node identity, the node sampled until synced; the reports are written; the host is back in its
+// declared state afterwards, also after Ctrl-C. The stand-ins sync in the same time whatever the strategy: this
+// checks the machinery, not the clients (the real Lodestar's numbers: npm run bench:sync).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchReport } from '../../src/bench/report.js';
+import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
+import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
+import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
+import { installStandins } from './standin/install.js';
+import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let lab: Lab;
+let host: LabHost;
+let release: ReleaseServer;
+let provider: ProviderServer;
+let inventory: string;
+let playbook: string;
+let results: string;
+
+/** The files nodeform manages on the host, with their content digests: the declared state to come back to. */
+const declaredState = () => hostSh(lab, host, 'sha256sum /etc/ethereum/*.env /etc/systemd/system/lighthouse.service /etc/systemd/system/geth.service | sort -k2');
+/** The node identity the wipe keeps (Lighthouse's beacon/network: its p2p key). */
+const identity = () => hostSh(lab, host, 'find /var/lib/lighthouse/beacon/network -type f -exec sha256sum {} + | sort');
+
+function reportsIn(dir: string): BenchReport[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchReport);
+}
+
+beforeAll(async () => {
+  lab = await startLab({ name: 'bench-cmd', count: 1, slot: 15 });
+  host = lab.hosts[0]!;
+  await installStandins(lab, [host], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 4 });
+  release = await startReleaseServer(slotAddress(lab.slot, 1));
+  release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
+  provider = await startProviderServer({ chain: releaseGenesis(161) });
+  inventory = writeInventory(lab, 'bench-cmd', {
+    vars: { network: { name: 'ephemery', iteration: 161, release_url: `${release.url}/releases` }, checkpoint_sync: { enabled: true, providers: [provider.url] } },
+    hosts: { [host.name]: { consensus: { client: 'lighthouse', listen_address: host.address }, execution: { client: 'geth', listen_address: host.address } } },
+  });
+  playbook = writePlaybook(lab, 'bench-cmd', [{ name: 'node', hosts: 'all', ethereum_node: true }]);
+  const applied = await nodeform('apply', '-i', inventory, playbook, '--yes');
+  if (applied.code !== 0) throw new Error(applied.stdout + applied.stderr);
+  results = mkdtempSync(join(tmpdir(), 'nodeform-bench-results-'));
+}, 180_000);
+
+afterAll(async () => {
+  await provider?.close();
+  await release?.close();
+  await lab?.stop();
+});
+
+describe.sequential('nodeform bench on a lab host', () => {
+  let before: string;
+  let identityBefore: string;
+
+  it('--dry-run says what it would do and changes nothing', async () => {
+    before = await declaredState();
+    // The stand-in writes its key when it first starts: wait for it.
+    for (let i = 0; i < 50 && (identityBefore = await identity()) === ''; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(identityBefore).toContain('/var/lib/lighthouse/beacon/network/');
+    const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'baseline,checkpoint-provider', '--hosts', host.name, '--time-limit', '30', '--dry-run');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${host.name}:\n  stops: lighthouse.service, geth.service`);
+    expect(r.stdout).toContain(`In this order: ${host.name}/baseline#1, ${host.name}/checkpoint-provider#1`);
+    expect(r.stdout).toContain('2 run(s); sampling takes at most 1 min, plus each run\'s apply and wipe.');
+    expect(await declaredState()).toBe(before);
+  });
+
+  it('runs two strategies to synced, writes the reports, and leaves the host in its declared state', async () => {
+    // baseline last: its overlay (no checkpoint) is what the restore must undo.
+    const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'checkpoint-provider,baseline', '--hosts', host.name, '--time-limit', '30', '--interval', '1', '--results', results, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // Progress on stderr while it ran, one line per step and sample.
+    expect(r.stderr).toMatch(/\[1\/2\] .* checkpoint-provider run 1: stopping the clients, wiping chain data \(node identity kept\), starting them/);
+    expect(r.stderr).toMatch(/\[2\/2\] .* baseline run 1: \d+ s: head slot \d+/);
+    expect(r.stderr).toContain('restoring the declared state');
+    expect(r.stdout).toContain(`Hosts back in their declared state: ${host.name}`);
+
+    const [report] = reportsIn(results);
+    expect(report!.runs.map((run) => [run.strategy, run.outcome])).toEqual([
+      ['checkpoint-provider', 'synced'],
+      ['baseline', 'synced'],
+    ]);
+    for (const run of report!.runs) {
+      // The stand-in's head starts again from 0 after the wipe and says synced 4 s after its start.
+      expect(run.startSlot).toBeLessThanOrEqual(2);
+      expect(run.timeToSyncedSeconds).toBeGreaterThanOrEqual(3);
+      expect(run.timeToFirstHeadSeconds).toBeLessThan(run.timeToSyncedSeconds!);
+      expect(run.units.map((u) => u.unit)).toEqual(['lighthouse.service', 'geth.service']);
+      // Lab hosts (nspawn, no delegated cgroup controllers) account nothing in systemd: the main processes' figures.
+      expect(run.units.map((u) => u.source)).toEqual(['process', 'process']);
+      expect(run.cpuSeconds).toBeGreaterThan(0);
+      expect(run.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
+      expect(run.controllerBytes).toBeGreaterThan(0);
+    }
+    expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
+    expect(report!.summaries.map((s) => s.synced)).toEqual([1, 1]);
+    expect(['winner', 'no-clear-winner']).toContain(report!.recommendation.kind);
+    const stem = readdirSync(results).find((f) => f.endsWith('.json'))!.replace(/\.json$/, '');
+    const md = readFileSync(join(results, `${stem}.md`), 'utf8');
+    expect(md).toContain('| caching: "20-40% faster sync" | not measured');
+    expect(md).toContain(`- ${host.name}: applied`);
+    expect(readFileSync(join(results, `${stem}.html`), 'utf8')).toContain('<svg role="img" aria-label="Head slot over time per strategy"');
+
+    // Back in the declared state: the same files, nothing to apply, both clients running, the identity kept.
+    expect(await declaredState()).toBe(before);
+    const plan = await nodeform('plan', '-i', inventory, playbook);
+    expect(plan.stdout).toContain('No changes on 1 host(s).');
+    expect(await hostSh(lab, host, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
+    expect(await identity()).toBe(identityBefore);
+    // The host's history shows the bench's applies, wipes and the restore.
+    const history = await nodeform('history', '-i', inventory, '--limit', host.name);
+    expect(history.stdout).toMatch(/bench-restore/);
+    expect(history.stdout).toMatch(/bench-wipe/);
+  }, 120_000);
+
+  it('after Ctrl-C it stops measuring, puts the host back in its declared state and still writes the report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-bench-interrupted-'));
+    // A real process, to get a real SIGINT: the CLI from source, as bin/nodeform.js runs it without a build.
+    const child = spawn(
+      process.execPath,
+      // node -e puts the arguments from argv[1] on: main() reads them from argv[2], as under a script.
+      ['--import', 'tsx', '-e', `process.argv.splice(1, 0, 'nodeform'); import(${JSON.stringify(join(root, 'src/cli/main.ts'))}).then((m) => m.main())`, 'bench', '-i', inventory, playbook, '--strategies', 'network-tuned,baseline', '--hosts', host.name, '--time-limit', '60', '--interval', '1', '--results', dir, '--yes'],
+      { cwd: root, env: { ...process.env, HOME: testHome }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const sampling = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // Interrupt while the first strategy (network-tuned: its overlay changed the host) is being sampled.
+        if (/network-tuned run 1: \d+ s: /.test(stderr)) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await Promise.race([sampling, exited.then(() => undefined)]);
+    // The overlay is on the host now: the network env file differs from the declared one.
+    expect(await declaredState()).not.toBe(before);
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('interrupted: stopping the measurement, then putting the hosts back in their declared state');
+    expect(stderr).not.toContain('baseline run 1');
+    expect(stdout).toContain(`Hosts back in their declared state: ${host.name}`);
+    expect(stdout).toContain('Interrupted: the report holds the runs finished before.');
+    const [report] = reportsIn(dir);
+    expect(report!.interrupted).toBe(true);
+    expect(report!.runs.map((r) => [r.strategy, r.outcome])).toEqual([['network-tuned', 'interrupted']]);
+    expect(await declaredState()).toBe(before);
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
+    expect(existsSync(dir)).toBe(true);
+  }, 120_000);
+
+  it('a strategy that fails on the host is recorded as failed, and the host still ends in its declared state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-bench-failed-'));
+    const strategies = join(dir, 'strategies.yaml');
+    // Valid as a strategy, refused once merged into this host's node: nodeform sets --datadir itself. It fails after
+    // network-tuned changed the host, which the restore must undo.
+    writeFileSync(strategies, 'strategies:\n  own-datadir:\n    description: a flag nodeform owns\n    vars:\n      consensus: { extra_args: [--datadir=/srv/elsewhere] }\n');
+    const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'network-tuned,own-datadir', '--strategies-file', strategies, '--hosts', host.name, '--time-limit', '30', '--interval', '1', '--results', dir, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const [report] = reportsIn(dir);
+    expect(report!.runs.map((run) => [run.strategy, run.outcome])).toEqual([
+      ['network-tuned', 'synced'],
+      ['own-datadir', 'failed'],
+    ]);
+    expect(report!.runs[1]!.error).toMatch(/^-e #\d+:\d+:\d+: extra_vars\.consensus\.extra_args\[0\]: --datadir is set by nodeform from consensus\.data_dir; set that instead/);
+    expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
+    expect(await declaredState()).toBe(before);
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
+    expect(await hostSh(lab, host, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
+  }, 150_000);
+});
