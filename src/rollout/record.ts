@@ -35,6 +35,8 @@ export interface RunRecord {
   inFlight: string[];
   /** The generation each host's apply sealed, recorded before its gate (a resumed rollout can still roll it back). */
   applied?: Record<string, number>;
+  /** Each host's latest generation when the rollout was planned: a newer one found on --resume is the rollout's. */
+  baseline?: Record<string, number>;
   outcomes: HostOutcome[];
   /** Set when the rollout ran to its end or stopped on its own (--max-fail): nothing to resume. */
   finished: boolean;
@@ -111,6 +113,21 @@ const OPTION_NAMES: Record<keyof RolloutOptions, string> = {
   gateTimeoutSeconds: '--gate-timeout',
   rollback: '--no-rollback',
 };
+
+/**
+ * What --resume takes as applied by the rollout: the recorded generations, and for a host without an outcome whose
+ * latest generation is newer than when the rollout began, that one (its apply ended after the controller died,
+ * or before the controller could record it).
+ */
+export function appliedOnResume(record: RunRecord, latest: Record<string, number | undefined>): Record<string, number> {
+  const applied = { ...record.applied };
+  const finished = new Set(record.outcomes.map((o) => o.host));
+  for (const [host, generation] of Object.entries(latest)) {
+    if (finished.has(host) || applied[host] !== undefined || generation === undefined) continue;
+    if (generation > (record.baseline?.[host] ?? 0)) applied[host] = generation;
+  }
+  return applied;
+}
 
 /** Reads a record back; undefined for anything that is not one (then there is nothing to resume). */
 export function parseRecord(text: string): RunRecord | undefined {

@@ -3,6 +3,7 @@
 // killed, and Ctrl-C mid-batch. The hosts boot once; each case rolls out a new peer count, so every case changes
 // every host it reaches (geth.network.env, and Geth restarted).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,8 +155,13 @@ describe.sequential('rollouts on 6 hosts', () => {
     const before = await allGenerations();
     const change = nextChange();
     const run = spawnCli(['apply', '-i', inventory(), playbook, ...change, '--serial', '2', '--canary', '1', ...GATE, '--yes']);
-    // Killed while batch 2 is at its gate: both its hosts applied (a generation each), not yet judged.
-    await waitFor('batch 2 applied', async () => ((await generations(h2)) > before[1]! && (await generations(h3)) > before[2]! ? true : undefined), 120_000);
+    // Killed while batch 2 is at its gate: both its hosts applied (the run record holds their generations), not yet judged.
+    const recorded = async () => {
+      const dir = join(testHome, '.local/state/nodeform/rollouts');
+      const applied = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { applied?: Record<string, number> }).applied ?? {});
+      return applied.some((a) => a[h2.name] !== undefined && a[h3.name] !== undefined) ? true : undefined;
+    };
+    await waitFor('batch 2 applied', recorded, 120_000);
     run.child.kill('SIGKILL');
     await run.exited;
     expect(run.output()).toContain('Batch 2/4');

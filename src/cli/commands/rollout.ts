@@ -9,7 +9,7 @@ import type { NodeSpec } from '../../clients/types.js';
 import { sampleNodes } from '../../observe/collect.js';
 import { runRollout } from '../../apply/run-rollout.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
-import { parseRecord, RECORD_VERSION, resourceDigests, resumeProblems, type RecordInputs, type RunRecord } from '../../rollout/record.js';
+import { appliedOnResume, parseRecord, RECORD_VERSION, resourceDigests, resumeProblems, type RecordInputs, type RunRecord } from '../../rollout/record.js';
 import { rolloutBatches, type HostOutcome } from '../../rollout/runner.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import { sha256Hex } from '../../util/sha256.js';
@@ -70,6 +70,7 @@ export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promi
         options: rollout.options,
         batches,
         declared: Object.fromEntries(planned.map((p) => [p.plan.host, resourceDigests(p.desired)])),
+        baseline: Object.fromEntries(planned.map((p) => [p.plan.host, latestGeneration(p) ?? 0])),
         inFlight: [],
         outcomes: [],
         finished: false,
@@ -95,8 +96,15 @@ export async function applyRollout(ctx: CommandContext, rollout: Rollout): Promi
     if (problems.length) {
       throw usageError(`--resume: the rollout (run ${previous.runId}) cannot be continued as it was planned:\n  ${problems.join('\n  ')}\nStart a new rollout without --resume, or put the inputs back as they were.`);
     }
+    record.applied = appliedOnResume(previous, Object.fromEntries(planned.map((p) => [p.plan.host, latestGeneration(p)])));
     return run(ctx, transports, planned, nodeSpecs, record, path);
   });
+}
+
+/** The host's newest generation, as its plan's probe read it. */
+function latestGeneration(planned: Planned): number | undefined {
+  const ids = planned.facts?.record.generations.map((g) => g.id) ?? [];
+  return ids.length ? Math.max(...ids) : undefined;
 }
 
 function recordInputs(inputs: ReturnType<typeof inputsOf>): RecordInputs {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Desired, FileResource } from '../../../src/model/types.js';
-import { parseRecord, RECORD_VERSION, resourceDigests, resumeProblems, type RunRecord } from '../../../src/rollout/record.js';
+import { appliedOnResume, parseRecord, RECORD_VERSION, resourceDigests, resumeProblems, type RunRecord } from '../../../src/rollout/record.js';
 
 const file = (path: string, content: string, extra: Partial<FileResource> = {}): FileResource => ({
   kind: 'file', id: `file:${path}`, tags: [], path, content, encoding: 'utf8', sha256: content.length.toString(16), mode: '0644', owner: 'root', group: 'root', secret: false, ...extra,
@@ -54,5 +54,12 @@ describe('the run record and --resume', () => {
     expect(parseRecord(JSON.stringify(record(declared)))).toEqual(record(declared));
     expect(parseRecord('{"format_version": 2}')).toBeUndefined();
     expect(parseRecord('not json')).toBeUndefined();
+  });
+
+  it('--resume takes a generation newer than the rollout\'s start on a host without an outcome as the rollout\'s', () => {
+    const r = { ...record(declared), baseline: { a: 3, b: 5, c: 0 }, applied: { b: 6 }, outcomes: [{ host: 'a', batch: 1, state: 'done' as const, why: '' }] };
+    // a is finished; b's generation was recorded; c has a generation the rollout made but could not record.
+    expect(appliedOnResume(r, { a: 4, b: 6, c: 1 })).toEqual({ b: 6, c: 1 });
+    expect(appliedOnResume({ ...r, applied: {} }, { a: 4, b: 5, c: undefined })).toEqual({});
   });
 });
