@@ -267,7 +267,8 @@ put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"
 stage() { # path mode owner group sha size last(1|0): an upload, verified as it arrived in the state directory
   tmpfor "$1"; f=$S/staging/$5
   [ -f "$f" ] || fail "the upload of $1 (sha256 $5) is missing from $S/staging"
-  if [ "$7" = 1 ] && [ "$(stat -c %d -- "$f")" = "$(stat -c %d -- "$(dirname "$1")")" ]; then
+  # Directories compared (overlayfs gives a file the device of the layer it is on, a directory the mount's).
+  if [ "$7" = 1 ] && [ "$(stat -c %d -- "$S/staging")" = "$(stat -c %d -- "$(dirname "$1")")" ]; then
     # Its last use on the same filesystem: moved beside the target (a rename, no copy, no second hash), then renamed.
     mv -f "$f" "$CUR_TMP" || fail "cannot write $1"
     [ "$(stat -c %s -- "$CUR_TMP")" = "$6" ] || fail "the upload of $1 holds $(stat -c %s -- "$CUR_TMP") bytes, expected $6"
