@@ -15,7 +15,7 @@ import type { ContentSource, Declaration, Play, Playbook } from '../inventory/pl
 import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
 import { isSelectedByTags } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
-import { UNIT_DIR } from '../model/types.js';
+import { LOCAL_INLINE_LIMIT, UNIT_DIR } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
 
 export interface BuildInput {
@@ -288,6 +288,14 @@ class CopyLookup {
     }
     return undefined;
   }
+
+  /** A problem with a declaration's source:, once per declaration. */
+  refuse(at: PathSegment[], message: string): void {
+    const field = this.playbook.source.field(at);
+    if (this.reported.has(field)) return;
+    this.reported.add(field);
+    this.problems.push(this.playbook.source.problem([...at, 'source'], message));
+  }
 }
 
 /** Compiles each template (file or inline content) once, and reports a missing file once. */
@@ -423,6 +431,11 @@ function toResource(
         // Copied byte for byte, never templated: small files as bytes (a plan can diff them), large ones streamed.
         const copy = copies.get(declaration.source.copy, declaration.at);
         if (!copy) return undefined;
+        if (declaration.secret && copy.base64 === undefined) {
+          // A secret travels inside the apply script (its hash never on a command line): it must be small enough to hold.
+          copies.refuse(declaration.at, `a secret copied from source '${declaration.source.copy}' may be at most ${LOCAL_INLINE_LIMIT} bytes (it is ${copy.file.size}): secrets travel inside the apply script, never as an upload named by its hash`);
+          return undefined;
+        }
         const bytes = copy.base64 !== undefined ? { content: copy.base64 } : { content: '', local: copy.file };
         return { kind: 'file', id: `file:${declaration.path}`, ...common, path: declaration.path, ...bytes, encoding: 'base64', sha256: copy.file.sha256, ...attributes };
       }

@@ -344,3 +344,22 @@ describe('source: a local file copied byte for byte', () => {
     expect(allowed.problems).toEqual([]);
   });
 });
+
+describe('source: for a secret', () => {
+  const inventory = 'all:\n  hosts:\n    a: { ansible_host: 127.0.0.1 }\n';
+  const playbook = '- name: p\n  hosts: all\n  files:\n    - path: /etc/x/key\n      source: key.bin\n      secret: true\n';
+
+  it('a small one is held (it travels inside the apply script, like any secret)', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook, 'key.bin': Buffer.from([1, 2, 3]) });
+    const { desired } = await loadProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), cacheDir: join(dir, 'cache') });
+    expect(desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')).toMatchObject({ secret: true, mode: '0600', content: Buffer.from([1, 2, 3]).toString('base64') });
+  });
+
+  it('a large one is refused: it would be an upload named by its hash', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook, 'key.bin': Buffer.alloc(LOCAL_INLINE_LIMIT + 1) });
+    const problems = await validateProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml') });
+    expect(problems.map((p) => formatProblem(p).split('\n')[0]!.replace(`${dir}/`, ''))).toEqual([
+      `playbook.yaml:5:15: [0].files[0].source: a secret copied from source 'key.bin' may be at most ${LOCAL_INLINE_LIMIT} bytes (it is ${LOCAL_INLINE_LIMIT + 1}): secrets travel inside the apply script, never as an upload named by its hash`,
+    ]);
+  });
+});
