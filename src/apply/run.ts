@@ -11,7 +11,8 @@ import type { ProbeRequest } from '../facts/probe.js';
 import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../plan/compute.js';
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, stageCommand, stagedContent, type ScriptOptions } from './script.js';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, stagedContent, type ScriptOptions } from './script.js';
+import { uploadStaged } from './upload.js';
 
 export type Connector = (connection: HostConnection) => Promise<Transport>;
 
@@ -155,15 +156,13 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   const started = Date.now();
   const host = planned.plan.host;
   const scriptOptions = scriptOptionsFor(planned, options);
-  // Large files go first, raw, one upload exec each: the apply script then only copies them into place.
-  for (const [sha256, bytes] of stagedContent(planned.plan, planned.desired)) {
-    const stage = stageCommand(scriptOptions.stateDir, sha256);
-    const upload = await transport.exec(stage, { stdin: bytes });
-    if (upload.exitCode !== 0) {
-      const error = `upload of a ${bytes.length}-byte file failed: ${upload.stderr.trim() || `exit ${upload.exitCode}`}`;
-      const failure: ErrorDetails = { code: 'APPLY', message: error, host, command: stage, exitCode: upload.exitCode, stderr: upload.stderr };
-      return { host, status: 'failed', events: [], error, failure, durationMs: Date.now() - started };
-    }
+  // Large files go first, raw and streamed, each from where an earlier cut upload stopped: the apply script then
+  // only moves them into place.
+  const upload = await uploadStaged(transport, scriptOptions.stateDir, stagedContent(planned.plan, planned.desired));
+  if (upload.failure) {
+    const { message: error, command, exitCode, stderr } = upload.failure;
+    const failure: ErrorDetails = { code: 'APPLY', message: error, host, command, exitCode, stderr };
+    return { host, status: 'failed', events: [], error, failure, durationMs: Date.now() - started };
   }
   const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions);
   let buffered = '';

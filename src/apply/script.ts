@@ -14,7 +14,7 @@
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
-import type { Desired, FileResource, ManagedEntry, UnitResource } from '../model/types.js';
+import type { Desired, FileResource, LocalFile, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
 import { STATE_SH } from '../facts/applied.js';
@@ -25,31 +25,71 @@ import { tarArchive } from './tar.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
- * (content-addressed in STATE/staging), instead of base64 inside the script.
+ * (content-addressed in STATE/staging), instead of base64 inside the script. Local files always do.
  */
 export const STAGE_THRESHOLD = 512 * 1024;
 
-/** Content the apply must upload first: declared files and unit files over STAGE_THRESHOLD, by sha256. */
-export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map<string, Buffer> {
-  const staged = new Map<string, Buffer>();
+/** Bytes the apply uploads before its script: held in memory (a large rendered file) or a controller file, streamed. */
+export type StagedBytes = { bytes: Buffer } | { local: LocalFile };
+
+export const stagedSize = (staged: StagedBytes): number => ('bytes' in staged ? staged.bytes.length : staged.local.size);
+
+/** Content the apply must upload first: declared files and unit files over STAGE_THRESHOLD, and local files, by sha256. */
+export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map<string, StagedBytes> {
+  const staged = new Map<string, StagedBytes>();
   const byPath = new Map<string, FileResource | UnitResource>();
   for (const r of desired?.resources ?? []) if (r.kind === 'file' || r.kind === 'unit') byPath.set(r.path, r);
   for (const c of plan.changes) {
     if (c.content?.from !== 'desired' || !c.after || !c.attributes.some((a) => a.name === 'content')) continue;
     const resource = byPath.get(filePath(c));
-    if (!resource || (resource.kind === 'file' && resource.secret)) continue; // a secret goes inside the script: no hash on a command line
+    if (!resource) continue;
+    if (resource.kind === 'file' && resource.local) {
+      if (resource.secret) throw new NodeformError('INTERNAL', `${resource.path} is a secret from a local file: secrets go inside the script`);
+      staged.set(resource.sha256, { local: resource.local });
+      continue;
+    }
+    if (resource.kind === 'file' && resource.secret) continue; // a secret goes inside the script: no hash on a command line
     const bytes = bytesOf(resource);
-    if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, bytes);
+    if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, { bytes });
   }
   return staged;
 }
 
-/** The upload exec for one staged file: raw bytes on stdin, checked, renamed into STATE/staging/SHA. */
-export function stageCommand(stateDir: string, sha256: string): string {
+/**
+ * One exec that says, for each sha256, what STATE/staging holds of it: `SHA have SIZE` (complete and verified) or
+ * `SHA part SIZE` (the bytes of an upload that was cut, 0 when none): an upload resumes from there.
+ */
+export function stagedQueryCommand(stateDir: string, shas: string[]): string {
   const script =
-    'set -e; umask 077; d="$1/staging"; mkdir -p "$d"; t="$d/.in.$$"; cat > "$t"; ' +
-    '[ "$(sha256sum < "$t" | cut -c1-64)" = "$2" ] || { rm -f "$t"; echo "upload of $2 arrived damaged" >&2; exit 1; }; mv -f "$t" "$d/$2"';
-  return `sh -c ${quote(script)} sh ${quote(stateDir)} ${quote(sha256)}`;
+    'd="$1/staging"; shift; for h; do ' +
+    'if [ -f "$d/$h" ]; then echo "$h have $(stat -c %s "$d/$h")"; ' +
+    'elif [ -f "$d/$h.part" ]; then echo "$h part $(stat -c %s "$d/$h.part")"; else echo "$h part 0"; fi; done';
+  return `sh -c ${quote(script)} sh ${command([stateDir, ...shas])}`;
+}
+
+/** Exit code of an upload that ended short (its input was cut): what arrived is kept for the next one to resume. */
+export const EXIT_UPLOAD_SHORT = 75;
+
+/**
+ * The upload exec for one staged file: stdin carries its bytes from `offset` to the end, appended to
+ * STATE/staging/SHA.part as they arrive (a cut upload keeps what arrived, and the next resumes there). The bytes
+ * already there and the new ones are hashed in the same pass; only a complete file of the right sha256 is
+ * fsynced and renamed to STATE/staging/SHA. A damaged one is removed. Nothing outside STATE/staging is touched.
+ */
+export function stageCommand(stateDir: string, sha256: string, offset: number, total: number): string {
+  const script = [
+    'umask 077; d="$1/staging"; h=$2; off=$3; total=$4; p="$d/$h.part"',
+    'mkdir -p "$d" || exit 1',
+    '[ "$off" != 0 ] || : > "$p" || exit 1',
+    'have=$(stat -c %s "$p" 2>/dev/null || echo none)',
+    '[ "$have" = "$off" ] || { echo "the host holds $have bytes of the upload of $h, not $off: another upload of it ran at the same time; apply again" >&2; rm -f "$p"; exit 1; }',
+    'got=$({ head -c "$off" "$p"; tee -a "$p"; } | sha256sum | cut -c1-64)',
+    'size=$(stat -c %s "$p")',
+    `[ "$size" -lt "$total" ] && { echo "the upload of $h ended at byte $size of $total: the next apply resumes there" >&2; exit ${EXIT_UPLOAD_SHORT}; }`,
+    '[ "$size" = "$total" ] && [ "$got" = "$h" ] || { rm -f "$p"; echo "upload of $h arrived damaged ($size bytes, sha256 $got): did the file change on the controller since it was hashed? apply again" >&2; exit 1; }',
+    'sync "$p" && mv -f "$p" "$d/$h" || { echo "cannot keep the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }',
+  ].join('\n');
+  return `sh -c ${quote(script)} sh ${command([stateDir, sha256, String(offset), String(total)])}`;
 }
 
 export interface ScriptOptions {
@@ -245,7 +285,21 @@ inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
   say "WROTE$TAB$1"
 }
 put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
-stage() { tmpfor "$1"; cp "$S/staging/$5" "$CUR_TMP" || fail "the upload of $1 (sha256 $5) is missing from $S/staging"; inst "$@"; }
+stage() { # path mode owner group sha size last(1|0): an upload, verified as it arrived in the state directory
+  tmpfor "$1"; f=$S/staging/$5
+  [ -f "$f" ] || fail "the upload of $1 (sha256 $5) is missing from $S/staging"
+  # Directories compared (overlayfs gives a file the device of the layer it is on, a directory the mount's).
+  if [ "$7" = 1 ] && [ "$(stat -c %d -- "$S/staging")" = "$(stat -c %d -- "$(dirname "$1")")" ]; then
+    # Its last use on the same filesystem: moved beside the target (a rename, no copy, no second hash), then renamed.
+    mv -f "$f" "$CUR_TMP" || fail "cannot write $1"
+    [ "$(stat -c %s -- "$CUR_TMP")" = "$6" ] || fail "the upload of $1 holds $(stat -c %s -- "$CUR_TMP") bytes, expected $6"
+    chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
+    CUR_TMP=; sync "$(dirname "$1")" 2>/dev/null
+    say "WROTE$TAB$1"
+  else
+    cp "$f" "$CUR_TMP" || fail "cannot copy the upload of $1 (sha256 $5) from $S/staging $FULL"; inst "$1" "$2" "$3" "$4" "$5"
+  fi
+}
 gen() { # path mode owner group: 32 random bytes as hex, made here and never sent anywhere
   tmpfor "$1"
   od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$CUR_TMP" || fail "cannot generate $1"
@@ -311,6 +365,9 @@ sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
 chk() { # path sha [s: a secret]
   h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] && return 0
   [ "${'$'}{3:-}" != s ] || fail "read-back of $1 gave other content than written"; fail "read-back of $1 gave sha256 $h, expected $2"
+}
+chks() { # path size: a moved upload (hashed as it arrived) read back by its size
+  [ "$(stat -c %s -- "$1" 2>/dev/null)" = "$2" ] || fail "read-back of $1 gave $(stat -c %s -- "$1" 2>/dev/null) bytes, expected $2"
 }
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
@@ -545,7 +602,7 @@ interface BulkWrite {
  */
 function bulkFiles(
   plan: HostPlan,
-  staged: Map<string, Buffer>,
+  staged: ReadonlyMap<string, StagedBytes>,
   contentOf: Map<string, FileResource | UnitResource>,
   runId: string,
 ): { changes: Set<Change>; writes: BulkWrite[]; deletes: string[]; restores: Map<number, Change[]> } {
@@ -660,8 +717,11 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
 
   // 5. File and unit file content.
-  const written: { path: string; sha: string; secret: boolean; bulk?: boolean }[] = [];
+  const written: { path: string; sha: string; secret: boolean; bulk?: boolean; moved?: number }[] = [];
   const restored: string[] = [];
+  // Each staged upload is moved into place at its last use and copied at the others.
+  const lastUse = new Map<string, string>();
+  for (const c of [...files, ...units]) if (c.action !== 'delete' && c.after && has(c, 'content') && staged.has(c.after.sha256)) lastUse.set(c.after.sha256, filePath(c));
   let unitFilesChanged = false;
   if (bulk.writes.length > 0) {
     body.push(`cat > "$W/put" ${heredoc(bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'))}`);
@@ -708,7 +768,13 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
         body.push(`gen ${q(path, a.mode, a.owner, a.group)}`);
         continue; // never read back, not even to verify
       } else if (!secret && staged.has(sha)) {
-        body.push(`stage ${q(path, a.mode, a.owner, a.group, sha)}`);
+        const size = stagedSize(staged.get(sha)!);
+        const last = lastUse.get(sha) === path;
+        body.push(`stage ${q(path, a.mode, a.owner, a.group, sha, size, last ? 1 : 0)}`);
+        // Moved, it may be the staged file itself (hashed as it arrived); copied, it is read back by its hash.
+        written.push({ path, sha, secret, ...(last ? { moved: size } : {}) });
+        if (c.kind === 'unit') unitFilesChanged = true;
+        continue;
       } else {
         const resource = contentOf.get(path);
         if (!resource) throw new NodeformError('INTERNAL', `no declared content for ${path}`);
@@ -746,7 +812,11 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
-  for (const w of written.filter((x) => !x.bulk)) body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
+  for (const w of written.filter((x) => !x.bulk)) {
+    // A moved upload: in place only if the rename worked, which its size confirms; the hash was checked as it arrived.
+    if (w.moved !== undefined) body.push(`chks ${q(w.path, w.moved)}`);
+    else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
+  }
   const many = written.filter((x) => x.bulk);
   if (many.length > 0) body.push(`chk_many ${heredoc(many.map((w) => `${w.path}\t${w.sha}`).join('\n'))}`);
   if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
@@ -756,7 +826,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   const madeOnHost = (desired?.resources ?? []).flatMap((r) => (r.kind === 'file' && r.generate ? [r.path] : []));
   if (madeOnHost.length > 0) body.push(`NOHASH=${quote(`|${madeOnHost.join('|')}|`)}`);
   body.push('finish');
-  if (staged.size > 0) body.push('rm -rf "$S/staging"');
+  // The uploads this run used (a moved one is gone already); another run's upload in progress stays.
+  if (staged.size > 0) body.push(`rm -f ${[...staged.keys()].map((sha) => `"$S/staging/"${quote(sha)}`).join(' ')}`);
 
   // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.
   const script = ['main() {', PRELUDE, ...body.map((l) => `  ${l}`), '}', 'main "$@"', ''].join('\n');

@@ -69,7 +69,7 @@ Options:
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config
       --dead-link-timeout S  a connection that answers nothing for S seconds is lost (default 15); a command
                           in flight then ends "outcome unknown: run plan to see what changed"
-      --template-dir DIR  template: may also read from DIR (repeatable); otherwise only the playbook's
+      --template-dir DIR  template: and source: may also read from DIR (repeatable); otherwise only the playbook's
                           directory and nodeform's own templates/
       --vault-password-file FILE  Ansible Vault password for !vault values and encrypted vars files (its first
                           line; an executable file is run and its output used); repeatable

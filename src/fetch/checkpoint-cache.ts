@@ -31,6 +31,7 @@ import type { Dispatcher } from 'undici';
 import { NodeformError } from '../errors.js';
 import { CheckpointError, downloadCheckpoint, verifyState, type DownloadedCheckpoint } from './checkpoint-state.js';
 import { normaliseRoot } from '../node/quorum.js';
+import { fileDigest } from '../files/digest.js';
 import { openSsz, type Preset, type SszSession } from './ssz.js';
 
 export interface CachedCheckpointOptions {
@@ -134,12 +135,6 @@ export function checkpointDir(cacheDir: string, networkKey: string): string {
 const MB = 1024 * 1024;
 const STALE_DOWNLOAD_MS = 6 * 3600 * 1000;
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 /** The cached checkpoint for this network, reused or downloaded (see the file comment). Throws CheckpointError / NodeformError. */
 export async function cachedCheckpoint(opts: CachedCheckpointOptions): Promise<CachedCheckpoint> {
   const now = opts.now ?? Date.now;
@@ -183,7 +178,7 @@ export async function cachedCheckpoint(opts: CachedCheckpointOptions): Promise<C
   let ssz: SszSession | undefined;
   try {
     for (const { name, meta } of usable) {
-      const problem = await checkEntry(dir, meta, opts.verify ?? 'sha256', async () => (ssz ??= await openSsz(opts.preset)));
+      const problem = await checkEntry(dir, meta, opts.verify ?? 'sha256', async () => (ssz ??= await openSsz(opts.preset)), opts.cacheDir);
       if (problem) {
         discarded.push({ entry: join(dir, `${name}.json`), reason: problem });
         await removeEntry(dir, name, meta);
@@ -248,7 +243,7 @@ async function readEntries(dir: string): Promise<{ name: string; meta?: Checkpoi
 }
 
 /** Why a cached entry cannot be used, or undefined when it can. */
-async function checkEntry(dir: string, meta: CheckpointMetadata, how: 'sha256' | 'full', session: () => Promise<SszSession>): Promise<string | undefined> {
+async function checkEntry(dir: string, meta: CheckpointMetadata, how: 'sha256' | 'full', session: () => Promise<SszSession>, cacheDir: string): Promise<string | undefined> {
   const files = [
     ['block', meta.block],
     ['state', meta.state],
@@ -259,7 +254,8 @@ async function checkEntry(dir: string, meta: CheckpointMetadata, how: 'sha256' |
     const st = await stat(path).catch(() => undefined);
     if (!st) return `${what} file ${path} is missing`;
     if (st.size !== f.bytes) return `${what} file ${path}: expected ${f.bytes} bytes, got ${st.size}`;
-    const sum = await fileSha256(path);
+    // Hashed once, then known by path, size and mtime (files/digest.ts): a 250 MB state is not read again every run.
+    const sum = (await fileDigest(path, cacheDir)).sha256;
     if (sum !== f.sha256) return `${what} file ${path}: sha256 expected ${f.sha256}, got ${sum} (changed since it was verified)`;
   }
   if (how === 'full') {

@@ -3,7 +3,6 @@
 // and handed over as plain NodeInputs. A failure becomes the entry's reason, for the build to report where
 // the variable was written. Long downloads say so through `progress` (the CLI writes it to stderr).
 
-import { readFile } from 'node:fs/promises';
 import { redactUrl, type CheckpointFiles, type CheckpointFilesRequest } from '../node/checkpoint.js';
 import { installKey, releaseKey, type NodeInputs } from '../node/inputs.js';
 import { genesisOfState, iterationToFollow } from '../node/network.js';
@@ -75,7 +74,7 @@ export async function fetchClientBinaries(wanted: readonly InstallSpec[], contex
   for (const install of wanted) {
     try {
       const onDownload = context.progress ? () => context.progress?.(`downloading ${redactUrl(install.url)}`) : undefined;
-      binaries[installKey(install)] = (await fetchBinary(install, context.cacheDir, undefined, onDownload)).toString('base64');
+      binaries[installKey(install)] = await fetchBinary(install, context.cacheDir, undefined, onDownload);
     } catch (error) {
       binaries[installKey(install)] = { error: (error as Error).message };
     }
@@ -112,8 +111,9 @@ export async function fetchCheckpointFiles(wanted: readonly CheckpointFilesReque
           ? { onDownload: (provider: string) => context.progress?.(`downloading the finalized state of epoch ${request.quorum.epoch} from ${redactUrl(provider)}`) }
           : {}),
       });
-      const read = async (file: { path: string; sha256: string }) => ({ base64: (await readFile(file.path)).toString('base64'), sha256: file.sha256 });
-      files[request.networkKey] = { checkpoint: got.checkpoint, source: got.source, state: await read(got.state), block: await read(got.block) };
+      // Referred to in the cache, never read here: the apply streams them to the hosts that lack them.
+      const local = (file: { path: string; bytes: number; sha256: string }) => ({ path: file.path, size: file.bytes, sha256: file.sha256 });
+      files[request.networkKey] = { checkpoint: got.checkpoint, source: got.source, state: local(got.state), block: local(got.block) };
     } catch (error) {
       files[request.networkKey] = { error: (error as Error).message };
     }

@@ -18,8 +18,11 @@ interface DeclarationBase {
   tags: string[];
 }
 
-/** Inline content (a template itself) or a template file reference, exactly one. */
-export type ContentSource = { inline: string } | { template: string };
+/**
+ * Inline content (a template itself), a template file reference, or (files only) a local file copied byte for
+ * byte, never templated (`source:`): exactly one.
+ */
+export type ContentSource = { inline: string } | { template: string } | { copy: string };
 
 export interface UserDeclaration extends DeclarationBase {
   kind: 'user';
@@ -139,18 +142,26 @@ export function parsePlaybook(input: SourceFile): PlaybookResult {
     }
     return normalizeRemotePath(value);
   };
-  const contentSource = (item: Item, at: PathSegment[], what: string): ContentSource | undefined => {
+  const contentSource = (item: Item, at: PathSegment[], what: 'file' | 'unit'): ContentSource | undefined => {
     const content = asString(item.content);
     const template = asString(item.template);
-    if (content !== undefined && template !== undefined) {
-      problems.push(source.problem([...at, 'template'], `give either content or template, not both`, { key: true }));
+    const copy = what === 'file' ? asString(item.source) : undefined;
+    const given = [content !== undefined ? 'content' : '', template !== undefined ? 'template' : '', copy !== undefined ? 'source' : ''].filter(Boolean);
+    if (given.length > 1) {
+      const second = given[1]!;
+      const message =
+        copy !== undefined
+          ? `give one of content, template or source, not ${given.join(' and ')}: source copies a local file byte for byte, content and template are rendered`
+          : 'give either content or template, not both';
+      problems.push(source.problem([...at, second], message, { key: true }));
       return undefined;
     }
-    if (content === undefined && template === undefined) {
-      problems.push({ ...source.problem(at, `a ${what} needs content (inline) or template (a file)`), field: source.field([...at, 'content']) });
+    if (given.length === 0) {
+      const needs = what === 'file' ? 'content (inline), template (a handlebars file) or source (a local file copied as is)' : 'content (inline) or template (a file)';
+      problems.push({ ...source.problem(at, `a ${what} needs ${needs}`), field: source.field([...at, 'content']) });
       return undefined;
     }
-    return content !== undefined ? { inline: content } : { template: template! };
+    return content !== undefined ? { inline: content } : template !== undefined ? { template } : { copy: copy! };
   };
 
   const plays = Array.isArray(parsed.value) ? parsed.value : [];
@@ -268,6 +279,17 @@ function each(
     const path = [...at, index];
     if (isRecord(item) && !rejected(path)) visit(item, path);
   });
+}
+
+/** Local files `source:` copies, as written: the loader finds and hashes them before building. */
+export function copyReferences(playbook: Playbook): string[] {
+  const references = new Set<string>();
+  for (const play of playbook.plays) {
+    for (const declaration of play.declarations) {
+      if (declaration.kind === 'file' && 'copy' in declaration.source) references.add(declaration.source.copy);
+    }
+  }
+  return [...references];
 }
 
 /** Template files a playbook refers to, as written: the loader reads them before building. */

@@ -331,12 +331,19 @@ export const playbookSchema: JsonSchema = {
     },
     file: {
       type: 'object',
-      errorMessage: 'must be a mapping with path and content or template',
+      errorMessage: 'must be a mapping with path and content, template or source',
       required: ['path'],
       additionalProperties: false,
       properties: {
         path: absolutePath('The file.'),
         ...contentOrTemplate,
+        source: {
+          type: 'string',
+          minLength: 1,
+          errorMessage: 'must be the path of a local file, relative to the playbook',
+          description:
+            "A local file copied byte for byte (binary-safe, never templated), like Ansible's copy: relative to the playbook's directory (or under a --template-dir); large files are streamed, hashed once and sent only to hosts whose copy differs. Exactly one of content, template or source.",
+        },
         mode: { $ref: '#/definitions/mode', description: 'Default: "0644", or "0600" for secret files.' },
         owner: { $ref: '#/definitions/posixName', description: 'Default: root.' },
         group: { $ref: '#/definitions/posixName', description: 'Default: root.' },

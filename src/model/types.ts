@@ -44,14 +44,34 @@ interface ResourceBase {
   held?: string;
 }
 
+/**
+ * A file on the controller whose bytes are streamed to the hosts, never held in memory (a `source:` copy over
+ * LOCAL_INLINE_LIMIT, a client binary, a fleet-cache checkpoint state): where it is, its size and its sha256
+ * (hashed once while read, cached by path, size and modification time).
+ */
+export interface LocalFile {
+  /** Absolute path on the controller. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** A `source:` copy up to this size is held as bytes (its plan can show a text diff); a larger one is a LocalFile. */
+export const LOCAL_INLINE_LIMIT = 64 * 1024;
+
+/** A `source:` reference as the loader found it: the file (with its bytes when small), or why it cannot be used. */
+export type CopySource = { file: LocalFile; base64?: string } | { refused: string };
+
 export interface FileResource extends ResourceBase {
   kind: 'file';
   path: string;
-  /** utf8 text, or base64 when encoding is base64 (binary files). */
+  /** utf8 text, or base64 when encoding is base64 (binary files); empty when the bytes are a local file. */
   content: string;
   encoding: 'utf8' | 'base64';
   /** sha256 hex of the bytes. */
   sha256: string;
+  /** The bytes are this controller file's (content is then empty): streamed to the hosts that lack them. */
+  local?: LocalFile;
   mode: Mode;
   owner: string;
   group: string;

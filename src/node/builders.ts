@@ -2,7 +2,7 @@
 // under /etc/systemd/system) and the built-in templates they render. Shared by the node's resources and its
 // checkpoint fallback. Pure.
 
-import type { DirectoryResource, FileResource, UnitResource } from '../model/types.js';
+import type { DirectoryResource, FileResource, LocalFile, UnitResource } from '../model/types.js';
 import { UNIT_DIR } from '../model/types.js';
 import { renderString } from '../render/handlebars.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -19,6 +19,11 @@ export function textFile(path: string, content: string, mode: string, tags: stri
 /** A root-owned file of bytes (base64); its sha256 is computed unless the caller already knows it. */
 export function bytesFile(path: string, base64: string, mode: string, tags: string[], sha = sha256Hex(Buffer.from(base64, 'base64'))): FileResource {
   return { kind: 'file', id: `file:${path}`, tags, path, content: base64, encoding: 'base64', sha256: sha, mode, owner: 'root', group: 'root', secret: false };
+}
+
+/** A root-owned file whose bytes are a controller file, streamed to the hosts that lack them (never held in memory). */
+export function localFile(path: string, local: LocalFile, mode: string, tags: string[]): FileResource {
+  return { kind: 'file', id: `file:${path}`, tags, path, content: '', encoding: 'base64', sha256: local.sha256, local, mode, owner: 'root', group: 'root', secret: false };
 }
 
 export function unit(name: string, content: string, options: { enabled: boolean; active: boolean; restartOn: string[]; tags: string[] }): UnitResource {

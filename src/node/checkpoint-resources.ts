@@ -2,11 +2,11 @@
 // that moves a client off a provider that died, and the fleet cache's files with their expiry rule. Pure.
 
 import type { NodeSpec } from '../clients/types.js';
-import type { FileResource, Resource } from '../model/types.js';
+import type { FileResource, LocalFile, Resource } from '../model/types.js';
 import { fleetCachePaths, takesCheckpointBlock, urlsCarrySecrets } from './checkpoint.js';
 import type { VerifiedCheckpointFiles } from './checkpoint-choice.js';
 import { FALLBACK_CONFIG, SWITCH_NOTE_PREFIX, checkpointFallbackResources } from './checkpoint-fallback.js';
-import { bytesFile, directory, textFile } from './builders.js';
+import { bytesFile, directory, localFile, textFile } from './builders.js';
 import { envFilePath, unitName, type NodeResources, type NodeTemplates } from './resources.js';
 
 /**
@@ -64,7 +64,7 @@ export function fleetCacheResources(spec: NodeSpec, files: VerifiedCheckpointFil
   const dir = spec.cache.directory;
   const paths = fleetCachePaths(dir);
   // Not fetched yet, or held: declared empty, so nothing is written and nothing is removed.
-  const data = (path: string, bytes: { base64: string; sha256: string } | undefined) => bytesFile(path, bytes?.base64 ?? '', '0644', tags, bytes?.sha256 ?? '');
+  const data = (path: string, file: LocalFile | undefined) => (file ? localFile(path, file, '0644', tags) : bytesFile(path, '', '0644', tags, ''));
   const rule = `# Written by nodeform: checkpoint files of the fleet cache expire ${spec.cache.expiryHours}h after nodeform wrote them\n# (systemd-tmpfiles --clean; the next apply uploads a fresh one).\ne ${dir} - - - m:${spec.cache.expiryHours}h\n`;
   return [
     directory(dir, 'root', '0755', tags),

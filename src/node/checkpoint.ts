@@ -5,6 +5,7 @@
 // the caller holds those resources. Pure.
 
 import type { NetworkSpec, NodeSpec } from '../clients/types.js';
+import type { LocalFile } from '../model/types.js';
 import type { CheckpointDecision, ProviderVerdictSummary } from '../model/types.js';
 import { chooseProvider, crossCheck, genesisMatches, percent, type ProviderResult } from './quorum.js';
 
@@ -84,9 +85,9 @@ export interface CheckpointFilesRequest {
   genesisValidatorsRoot?: string;
 }
 
-/** The controller's verified checkpoint files for a network (bytes as base64), or why there are none. */
+/** The controller's verified checkpoint files for a network (files in its cache, streamed to hosts), or why there are none. */
 export type CheckpointFiles =
-  | { checkpoint: { epoch: number; root: string }; source: 'cache' | 'download'; state: { base64: string; sha256: string }; block: { base64: string; sha256: string } }
+  | { checkpoint: { epoch: number; root: string }; source: 'cache' | 'download'; state: LocalFile; block: LocalFile }
   | { error: string };
 
 export function checkpointNetworkKey(network: NetworkSpec): string {

@@ -8,6 +8,7 @@ import type { ClientProfile, ConsensusClient, ExecutionClient } from '../clients
 import type { ProviderResult } from './quorum.js';
 import type { CheckpointFiles } from './checkpoint.js';
 import type { NodeTemplates } from './resources.js';
+import type { LocalFile } from '../model/types.js';
 
 export interface NodeProfiles {
   consensus: Record<ConsensusClient, ClientProfile>;
@@ -38,8 +39,8 @@ export interface NodeInputs {
    * (validate): a pinned iteration is then checked without its files.
    */
   releases?: Record<string, FetchedRelease>;
-  /** Client binaries downloaded for `install`, by installKey: the executable as base64, or why not. Absent: validate. */
-  binaries?: Record<string, string | { error: string }>;
+  /** Client binaries downloaded for `install`, by installKey: the executable in the controller's cache, or why not. Absent: validate. */
+  binaries?: Record<string, LocalFile | { error: string }>;
   /**
    * What each checkpoint provider answered, by URL. Absent when nothing is probed (validate): nodes then
    * start from the first declared provider.

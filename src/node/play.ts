@@ -19,7 +19,7 @@ import { chooseCheckpoint } from './checkpoint-choice.js';
 import { checkpointFallback, fleetCacheResources } from './checkpoint-resources.js';
 import { resolveNode, type Issue, type NodeReport } from './host-spec.js';
 import { installKey, type NodeInputs } from './inputs.js';
-import { bytesFile } from './builders.js';
+import { localFile } from './builders.js';
 import { monitorResources } from './monitor-resources.js';
 import { initUnitName, envFilePath, nodeResources, unitName, type NodeResources } from './resources.js';
 import { OLD_NODE_VARIABLES, type ArgOrigin } from './spec.js';
@@ -177,12 +177,12 @@ export function nodePlayResources(
   for (const kind of ['consensus', 'execution'] as const) {
     const install = spec[kind].install;
     if (!install || ctx.inputs.binaries === undefined) continue; // validate downloads nothing
-    const bytes = ctx.inputs.binaries[installKey(install)];
-    if (bytes === undefined || typeof bytes !== 'string') {
-      problem({ path: [kind, 'install'] }, `cannot install ${spec[kind].client}: ${bytes?.error ?? 'it was not downloaded'}`);
+    const binary = ctx.inputs.binaries[installKey(install)];
+    if (binary === undefined || 'error' in binary) {
+      problem({ path: [kind, 'install'] }, `cannot install ${spec[kind].client}: ${binary?.error ?? 'it was not downloaded'}`);
       return [];
     }
-    resources.push(bytesFile(spec[kind].binary, bytes, '0755', [...new Set([...play.tags, 'node'])]));
+    resources.push(localFile(spec[kind].binary, binary, '0755', [...new Set([...play.tags, 'node'])]));
     // A new binary is a new release of the client: its service restarts onto it.
     const service = resources.find((r): r is UnitResource => r.kind === 'unit' && r.name === unitName(spec[kind].client));
     if (service) service.restartOn = [...service.restartOn, spec[kind].binary].sort();

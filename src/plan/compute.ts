@@ -49,7 +49,9 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
     // A secret file's bytes come back only where the plan must read lines of them (volatile lines, notes
     // left on the host); they are compared, never shown.
     else if (r.kind === 'file') {
-      request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: !r.secret || Boolean(r.volatileLines?.length || r.hostNotes?.length), ...(r.secret ? { secret: true } : {}) });
+      // A local file's bytes are never diffed (the controller does not hold them): the host's copy is only hashed.
+      const wantContent = r.local ? false : !r.secret || Boolean(r.volatileLines?.length || r.hostNotes?.length);
+      request.paths.push({ path: r.path, wantSha: r.sha256, wantContent, ...(r.secret ? { secret: true } : {}) });
     }
     else if (r.kind === 'directory') request.paths.push({ path: r.path, wantContent: false });
     else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
@@ -82,9 +84,22 @@ function decode(resource: FileResource | UnitResource): Buffer {
     : Buffer.from(resource.content, 'utf8');
 }
 
+/** The size of the declared bytes, without decoding them. */
+function declaredSize(resource: FileResource | UnitResource): number {
+  if (resource.kind === 'file' && resource.local) return resource.local.size;
+  return Buffer.byteLength(resource.content, resource.kind === 'file' && resource.encoding === 'base64' ? 'base64' : 'utf8');
+}
+
+/** A file too large for a text diff (or a local file, whose bytes the plan never holds) shows its size by its hash. */
+const noTextDiff = (resource: FileResource | UnitResource): boolean => (resource.kind === 'file' && resource.local !== undefined) || declaredSize(resource) > DIFF_CONTENT_LIMIT;
+const sized = (sha: string | undefined, size: number | undefined): string | null => {
+  const hash = short(sha);
+  return hash !== null && size !== undefined ? `${hash} (${size} bytes)` : hash;
+};
+
 /** The diff of a file's content, when both sides are known, small, text and not secret. */
 function contentDiff(fact: PathFact | undefined, resource: FileResource | UnitResource): string | undefined {
-  if (resource.kind === 'file' && resource.secret) return undefined;
+  if (resource.kind === 'file' && (resource.secret || resource.local)) return undefined;
   const after = decode(resource);
   if (after.length > DIFF_CONTENT_LIMIT || !isText(after)) return undefined;
   let before = Buffer.alloc(0);
@@ -103,7 +118,9 @@ function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResour
   const exists = fact?.exists === true;
   const out: AttributeChange[] = [];
   if (!exists || fact.sha256 !== r.sha256) {
-    out.push(secret ? attr('content', exists ? '(sensitive)' : null, '(sensitive)') : attr('content', exists ? short(fact.sha256) : null, short(r.sha256)));
+    if (secret) out.push(attr('content', exists ? '(sensitive)' : null, '(sensitive)'));
+    else if (noTextDiff(r)) out.push(attr('content', exists ? sized(fact.sha256, fact.size) : null, sized(r.sha256, declaredSize(r))));
+    else out.push(attr('content', exists ? short(fact.sha256) : null, short(r.sha256)));
   }
   out.push(...ownershipChanges(fact, { mode, owner, group }));
   return out;
@@ -311,7 +328,7 @@ function planWipe(w: WipeResource, resources: Resource[], facts: Facts): Change 
   if (!trigger || !fact?.exists || fact.sha256 === trigger.sha256) return undefined;
   const text = (bytes: Buffer) => (bytes.length <= 64 && isText(bytes) ? bytes.toString('utf8').trim() : undefined);
   const before = fact.content !== undefined ? text(Buffer.from(fact.content, 'base64')) : undefined;
-  const after = text(Buffer.from(trigger.content, trigger.encoding === 'base64' ? 'base64' : 'utf8'));
+  const after = trigger.local ? undefined : text(Buffer.from(trigger.content, trigger.encoding === 'base64' ? 'base64' : 'utf8'));
   return {
     kind: 'wipe',
     action: 'update',

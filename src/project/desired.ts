@@ -2,9 +2,9 @@
 // variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
 
 import type { ConfigProblem } from '../errors.js';
-import type { Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
+import type { CopySource, Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
-import { templateNotFoundMessage } from '../render/templates.js';
+import { copyNotFoundMessage, templateNotFoundMessage } from '../render/templates.js';
 import { HostProblems, HostWarnings } from '../inventory/host-problems.js';
 import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from '../inventory/inventory.js';
 import type { NodeInputs } from '../node/inputs.js';
@@ -15,7 +15,7 @@ import type { ContentSource, Declaration, Play, Playbook } from '../inventory/pl
 import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
 import { isSelectedByTags } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
-import { UNIT_DIR } from '../model/types.js';
+import { LOCAL_INLINE_LIMIT, UNIT_DIR } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
 
 export interface BuildInput {
@@ -29,6 +29,8 @@ export interface BuildInput {
   node?: NodeInputs;
   /** Template files by the reference written in the playbook; a missing entry means not found. */
   templates?: Record<string, SourceFile | { refused: string }>;
+  /** `source:` files by the reference written in the playbook; a missing entry means not found. */
+  copies?: Record<string, CopySource>;
   /** --limit pattern. */
   limit?: string;
   tags?: string[];
@@ -65,6 +67,7 @@ export function buildDesired(input: BuildInput): BuildResult {
   const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
+  const copies = new CopyLookup(input.copies ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
   const nodes: NodePlayContext = {
     inventory,
@@ -104,7 +107,7 @@ export function buildDesired(input: BuildInput): BuildResult {
       });
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
-        const resource = toResource(declaration, context, templates, host, hostProblems);
+        const resource = toResource(declaration, context, templates, copies, host, hostProblems);
         const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
         if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
       }
@@ -265,6 +268,36 @@ function compareResources(a: Resource, b: Resource): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** The `source:` files, each problem reported once at the first declaration naming it (not once per host). */
+class CopyLookup {
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly files: Record<string, CopySource>,
+    private readonly playbook: Playbook,
+    private readonly problems: ConfigProblem[],
+  ) {}
+
+  get(reference: string, at: PathSegment[]): Extract<CopySource, { file: unknown }> | undefined {
+    const found = Object.prototype.hasOwnProperty.call(this.files, reference) ? this.files[reference] : undefined;
+    if (found && 'file' in found) return found;
+    const field = this.playbook.source.field(at);
+    if (!this.reported.has(field)) {
+      this.reported.add(field);
+      this.problems.push(this.playbook.source.problem([...at, 'source'], found ? found.refused : copyNotFoundMessage(reference)));
+    }
+    return undefined;
+  }
+
+  /** A problem with a declaration's source:, once per declaration. */
+  refuse(at: PathSegment[], message: string): void {
+    const field = this.playbook.source.field(at);
+    if (this.reported.has(field)) return;
+    this.reported.add(field);
+    this.problems.push(this.playbook.source.problem([...at, 'source'], message));
+  }
+}
+
 /** Compiles each template (file or inline content) once, and reports a missing file once. */
 class TemplateCache {
   private readonly compiled = new Map<string, CompileOutcome | undefined>();
@@ -277,7 +310,7 @@ class TemplateCache {
   ) {}
 
   /** The template and a way to place failures, or undefined when it cannot be used (already reported). */
-  get(content: ContentSource, at: PathSegment[]): { outcome: CompileOutcome; place: (failure: TemplateFailure) => Omit<ConfigProblem, 'message'> } | undefined {
+  get(content: Exclude<ContentSource, { copy: string }>, at: PathSegment[]): { outcome: CompileOutcome; place: (failure: TemplateFailure) => Omit<ConfigProblem, 'message'> } | undefined {
     const source = this.playbook.source;
     if ('template' in content) {
       const file = Object.prototype.hasOwnProperty.call(this.files, content.template) ? this.files[content.template] : undefined;
@@ -335,7 +368,7 @@ function inlinePosition(source: Playbook['source'], at: PathSegment[], failure: 
 }
 
 function render(
-  content: ContentSource,
+  content: Exclude<ContentSource, { copy: string }>,
   at: PathSegment[],
   context: Record<string, unknown>,
   templates: TemplateCache,
@@ -360,6 +393,7 @@ function toResource(
   declaration: Declaration,
   context: Record<string, unknown>,
   templates: TemplateCache,
+  copies: CopyLookup,
   host: string,
   hostProblems: HostProblems,
 ): Resource | undefined {
@@ -392,6 +426,19 @@ function toResource(
       return directory;
     }
     case 'file': {
+      const attributes = { mode: declaration.mode, owner: declaration.owner, group: declaration.group, secret: declaration.secret };
+      if ('copy' in declaration.source) {
+        // Copied byte for byte, never templated: small files as bytes (a plan can diff them), large ones streamed.
+        const copy = copies.get(declaration.source.copy, declaration.at);
+        if (!copy) return undefined;
+        if (declaration.secret && copy.base64 === undefined) {
+          // A secret travels inside the apply script (its hash never on a command line): it must be small enough to hold.
+          copies.refuse(declaration.at, `a secret copied from source '${declaration.source.copy}' may be at most ${LOCAL_INLINE_LIMIT} bytes (it is ${copy.file.size}): secrets travel inside the apply script, never as an upload named by its hash`);
+          return undefined;
+        }
+        const bytes = copy.base64 !== undefined ? { content: copy.base64 } : { content: '', local: copy.file };
+        return { kind: 'file', id: `file:${declaration.path}`, ...common, path: declaration.path, ...bytes, encoding: 'base64', sha256: copy.file.sha256, ...attributes };
+      }
       const content = render(declaration.source, declaration.at, context, templates, host, hostProblems);
       if (content === undefined) return undefined;
       const file: FileResource = {
@@ -410,6 +457,7 @@ function toResource(
       return file;
     }
     case 'unit': {
+      if ('copy' in declaration.source) return undefined; // the playbook's parse gives units no source:
       const content = render(declaration.source, declaration.at, context, templates, host, hostProblems);
       if (content === undefined) return undefined;
       const unit: UnitResource = {

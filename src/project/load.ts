@@ -2,6 +2,7 @@
 // inventory, group_vars/host_vars, -e @files, the playbook and its templates, then hands the
 // texts to the pure pipeline (project.ts). Problems come back all at once in a ConfigError.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, NodeformError, type ConfigProblem } from '../errors.js';
 import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
 import type { VaultPassword } from '../inventory/vault.js';
-import type { Desired, HostConnection } from '../model/types.js';
+import { LOCAL_INLINE_LIMIT, type CopySource, type Desired, type HostConnection } from '../model/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import { fetchCheckpointFiles, fetchNodeNeeds } from '../fetch/node-inputs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
@@ -17,11 +18,12 @@ import { MONITOR_TEMPLATE_FILES } from '../node/monitor-resources.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
-import { isInside, templateCandidates } from '../render/templates.js';
+import { copyCandidates, copyNotFoundMessage, isInside, templateCandidates } from '../render/templates.js';
+import { DigestError, fileDigest } from '../files/digest.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
-import { templateReferences } from '../inventory/playbook.js';
+import { copyReferences, templateReferences } from '../inventory/playbook.js';
 import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectSources } from './project.js';
 import { declaredNode, SILENT } from '../node/host-spec.js';
 import type { NodeSpec } from '../clients/types.js';
@@ -219,6 +221,12 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     if (found) templates[reference] = found;
   }
 
+  // `source:` files: found (confined like templates), hashed once (cached by path, size and mtime), never read whole.
+  const copies: Record<string, CopySource> = {};
+  for (const reference of copyReferences(parsedPlaybook)) {
+    copies[reference] = await findCopy(reference, resolve(playbookPath), (options.templateDirs ?? []).map((dir) => resolve(dir)), cacheDirOrUndefined(options));
+  }
+
   const projectOptions: ProjectOptions = {
     baseDir,
     homeDir,
@@ -242,7 +250,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     }
   }
   // Phase 4, pure and once: the desired state.
-  const sources: ProjectSources = { ...inventorySources, playbook, templates, extraVarFiles, ...(node ? { node } : {}) };
+  const sources: ProjectSources = { ...inventorySources, playbook, templates, copies, extraVarFiles, ...(node ? { node } : {}) };
   const result = buildProject(sources, projectOptions, parsed);
   const nodeSpecs: Record<string, NodeSpec> = {};
   for (const { host, vars } of projectNodeHosts(parsed, projectOptions)) {
@@ -266,6 +274,41 @@ function cacheDirOf(options: Pick<LoadOptions, 'cacheDir' | 'env' | 'homeDir'>):
     throw new NodeformError('INTERNAL', 'the loader was given no cacheDir, homeDir or HOME: it has nowhere to keep downloads');
   }
   return defaultCacheDir(env, home ?? '');
+}
+
+/** The cache directory when one can be had (the digest cache is an optimisation: without it files are hashed every run). */
+function cacheDirOrUndefined(options: Pick<LoadOptions, 'cacheDir' | 'env' | 'homeDir'>): string | undefined {
+  try {
+    return cacheDirOf(options);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A `source:` file: inside the playbook's directory (or a --template-dir) once its links are followed, a regular
+ * file, hashed; its bytes only when small (LOCAL_INLINE_LIMIT), so a plan can show a diff of them.
+ */
+async function findCopy(reference: string, playbookFile: string, allowedDirs: string[], cacheDir: string | undefined): Promise<CopySource> {
+  const lookup = copyCandidates(reference, playbookFile, allowedDirs);
+  if ('refused' in lookup) return lookup;
+  const candidate = lookup.candidates[0]!;
+  const real = await realpath(candidate.path).catch(() => undefined);
+  if (real === undefined) return { refused: copyNotFoundMessage(reference) };
+  const root = await realpath(candidate.root).catch(() => candidate.root);
+  if (!isInside(root, real) && !allowedDirs.some((dir) => isInside(dir, real))) {
+    return { refused: `source '${reference}' is a link to ${real}, outside the playbook's directory: allow it with --template-dir DIR` };
+  }
+  try {
+    const file = await fileDigest(real, cacheDir);
+    if (file.size > LOCAL_INLINE_LIMIT) return { file };
+    const bytes = await readFile(real);
+    // Changed between the hash and the read: hashed again from the bytes held.
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { file: { ...file, size: bytes.length, sha256 }, base64: bytes.toString('base64') };
+  } catch (error) {
+    return { refused: `cannot copy source '${reference}' (${real}): ${error instanceof DigestError ? error.message : (error as Error).message}; source: takes one regular file` };
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // load.ts reads the files and calls this; tests call it with in-memory sources.
 
 import type { ConfigProblem } from '../errors.js';
-import type { Desired } from '../model/types.js';
+import type { CopySource, Desired } from '../model/types.js';
 import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { checkpointFileNeeds, nodeNeeds, type NodeHost, type NodeNeeds } from '../node/needs.js';
@@ -22,6 +22,8 @@ export interface ProjectSources {
   playbook: SourceFile;
   /** Template files by the reference written in the playbook; missing means not found, `refused` says why it may not be used. */
   templates?: Record<string, SourceFile | { refused: string }>;
+  /** `source:` files by the reference written in the playbook (the loader found and hashed them). */
+  copies?: Record<string, CopySource>;
   /** Files of `-e @file` by the name written after '@'; a string is why it could not be read. */
   extraVarFiles?: Record<string, SourceFile | string>;
   /** The unit templates and config_source files plays with ethereum_node need. */
@@ -81,6 +83,7 @@ export function buildProject(sources: ProjectSources, options: ProjectOptions, p
           extraVars: extra.vars,
           extraVarOrigins: extra.origins,
           templates: sources.templates ?? {},
+          copies: sources.copies ?? {},
           ...(sources.node ? { node: sources.node } : {}),
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
           ...(options.tags !== undefined ? { tags: options.tags } : {}),

@@ -43,3 +43,23 @@ function outsideMessage(reference: string): string {
 export function templateNotFoundMessage(reference: string): string {
   return `template '${reference}' not found next to the playbook or in nodeform's templates/ directory`;
 }
+
+/**
+ * Where a `source:` file (copied as is) may be read from: relative to the playbook's directory, confined like a
+ * template (an absolute path or one climbing out with `..` only inside a --template-dir). Not from nodeform's own
+ * templates/: a copy is the user's file.
+ */
+export function copyCandidates(reference: string, playbookFile: string, allowedDirs: readonly string[] = []): TemplateLookup {
+  const playbookDir = normalize(dirname(playbookFile));
+  const path = isAbsolute(reference) ? normalize(reference) : join(playbookDir, reference);
+  const root = [playbookDir, ...allowedDirs.map((dir) => normalize(dir))].find((dir) => isInside(dir, path));
+  return root ? { candidates: [{ path, root }] } : { refused: copyOutsideMessage(reference) };
+}
+
+function copyOutsideMessage(reference: string): string {
+  return `source '${reference}' is outside the playbook's directory: files are copied only from there (a path out of it could send any file of the controller to the hosts); move it beside the playbook, or allow its directory with --template-dir DIR`;
+}
+
+export function copyNotFoundMessage(reference: string): string {
+  return `source '${reference}' not found: the file to copy must exist, relative to the playbook's directory`;
+}

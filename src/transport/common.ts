@@ -2,6 +2,7 @@
 
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Readable, Writable } from 'node:stream';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
 import { command } from '../shell/quote.js';
@@ -48,8 +49,32 @@ export function newStats(): TransportStats {
   return { execs: 0, bytesSent: 0, bytesReceived: 0 };
 }
 
-export function toBuffer(data: string | Buffer | undefined): Buffer | undefined {
+export function toBuffer(data: string | Buffer | Readable | undefined): Buffer | Readable | undefined {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/**
+ * Feeds a command's standard input: a buffer at once, a stream piped with backpressure, its bytes counted as they
+ * go. A stream's error ends the input (the command sees a short input and says so) and is reported through onError.
+ */
+export function feedStdin(stdin: Buffer | Readable | undefined, sink: Writable, stats: TransportStats, onError: (error: Error) => void): void {
+  if (stdin === undefined || Buffer.isBuffer(stdin)) {
+    sink.end(stdin);
+    return;
+  }
+  stdin.on('data', (chunk: Buffer) => {
+    stats.bytesSent += chunk.length;
+  });
+  stdin.once('error', (error) => {
+    onError(error);
+    sink.end();
+  });
+  stdin.pipe(sink);
+}
+
+/** A stream given as stdin is released once its command ended, whether or not it was read to the end. */
+export function releaseStdin(stdin: Buffer | Readable | undefined): void {
+  if (stdin !== undefined && !Buffer.isBuffer(stdin)) stdin.destroy();
 }
 
 /**
@@ -65,11 +90,12 @@ export class ExecRecord {
   constructor(
     private readonly stats: TransportStats,
     line: string,
-    stdin: Buffer | undefined,
+    stdin: Buffer | Readable | undefined,
     private readonly onStdout?: (chunk: Buffer) => void,
   ) {
     stats.execs++;
-    stats.bytesSent += Buffer.byteLength(line) + (stdin?.length ?? 0);
+    // A stream's bytes are counted as they are sent (feedStdin).
+    stats.bytesSent += Buffer.byteLength(line) + (Buffer.isBuffer(stdin) ? stdin.length : 0);
   }
 
   readonly out = (chunk: Buffer): void => {

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
-import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from './common.js';
+import { becomeCommand, checkBecome, ExecRecord, feedStdin, newStats, releaseStdin, signalExitCode, toBuffer, truncateCommand } from './common.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.js';
 
 /** `loginUser` is the account nodeform runs as: become needs sudo only when it is not the become user. */
@@ -36,7 +36,8 @@ class LocalTransport implements Transport {
   private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const stdin = toBuffer(options.stdin);
     const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
-    return new Promise((resolve, reject) => {
+    let stdinError: Error | undefined;
+    return new Promise<ExecResult>((resolve, reject) => {
       // Its own process group, so a timeout kills everything the command started.
       const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       let settled = false;
@@ -52,13 +53,16 @@ class LocalTransport implements Transport {
       child.on('error', (err) => fail(`cannot run /bin/sh: ${err.message}`, err));
       child.on('close', (code, signal) => {
         if (settled) return;
+        if (stdinError) return fail(`cannot read what the command was to be given: ${stdinError.message}`, stdinError);
         settled = true;
         clearTimeout(timer);
         resolve(record.result(commandLine, code ?? signalExitCode(signal ?? 'SIGKILL')));
       });
       // A command that exits without reading its input closes the pipe; like ssh, that is not an error.
       child.stdin.on('error', () => {});
-      child.stdin.end(stdin);
+      feedStdin(stdin, child.stdin, this.stats, (error) => {
+        stdinError ??= error;
+      });
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           try {
@@ -69,7 +73,7 @@ class LocalTransport implements Transport {
           fail(`command timed out after ${options.timeoutMs} ms and was killed`);
         }, options.timeoutMs);
       }
-    });
+    }).finally(() => releaseStdin(stdin));
   }
 
   openChannel(port: number, address = '127.0.0.1'): Promise<Duplex> {

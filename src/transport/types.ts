@@ -1,10 +1,13 @@
 // The one interface all host I/O goes through. Results are data, like execa's.
 
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export interface ExecOptions {
-  /** Bytes fed to the command's standard input, then EOF. */
-  stdin?: string | Buffer;
+  /**
+   * Bytes fed to the command's standard input, then EOF. A stream is piped with backpressure (a large file is
+   * never held in memory) and destroyed once the command ends; its error ends the command's input early.
+   */
+  stdin?: string | Buffer | Readable;
   /** Kill the remote command and fail after this long. */
   timeoutMs?: number;
   /** Called with each chunk of standard output as it arrives (progress lines). */

@@ -116,7 +116,9 @@ export async function countExecs(argv: string[], home: string, cwd: string): Pro
       sent.set(tr, []);
       const exec = tr.exec.bind(tr);
       tr.exec = (line, options) => {
-        sent.get(tr)!.push(line, options?.stdin === undefined ? '' : options.stdin.toString());
+        // A streamed stdin is a staged upload: its bytes are a file's, counted by the transport's stats.
+        const stdin = options?.stdin;
+        sent.get(tr)!.push(line, typeof stdin === 'string' ? stdin : Buffer.isBuffer(stdin) ? stdin.toString() : '');
         return exec(line, options);
       };
     }, () => {});

@@ -24,7 +24,19 @@ export interface Results {
   command: string;
   started: string;
   finished?: string;
-  machine: { hostname: string; cores: number; cpu: string; memoryGiB: number; kernel: string; node: string; ansible?: string | undefined; nodeform?: string | undefined };
+  machine: {
+    hostname: string;
+    cores: number;
+    cpu: string;
+    memoryGiB: number;
+    kernel: string;
+    node: string;
+    ansible?: string | undefined;
+    nodeform?: string | undefined;
+    /** The machine's load averages (1, 5, 15 min) when the run started and ended: other work on it slows every figure. */
+    loadAtStart?: number[];
+    loadAtEnd?: number[];
+  };
   options: unknown;
   steps: StepResult[];
   floor: { hosts: number; latencyMs: number; samplesMs: number[]; medianMs: number }[];
@@ -32,6 +44,22 @@ export interface Results {
   equivalence: { hosts: number; latencyMs: number; identical: boolean; states: Record<string, string> }[];
   fileBytes: Record<string, number>;
   scale?: { hosts: number; bootS: number; firstApply: Measured; plan: Measured[]; noop: Measured[]; floorMs: number[] };
+  bigFiles?: BigFileCell[];
+}
+
+/** One large file (a `source:` copy) on a few hosts, with its floors measured in the same run. */
+export interface BigFileCell {
+  mb: number;
+  hosts: number;
+  /** `sha256sum FILE` on the controller. */
+  sha256sum: Measured[];
+  /** `ssh host cat FILE > /dev/null` to every host at once (OpenSSH). */
+  sshCat: Measured[];
+  /** nodeform apply onto hosts without the file, digest cache cold. */
+  firstApply: Measured[];
+  /** nodeform plan with nothing to do: digest cache cold (the file is hashed), and warm. */
+  planCold: Measured[];
+  planWarm: Measured[];
 }
 
 const STEP_NAMES: Record<Step, string> = {
@@ -61,7 +89,9 @@ export function renderMarkdown(r: Results): string {
   out.push('# nodeform benchmark', '');
   out.push(`Command: \`${r.command}\` (from the repository root, as root)  `);
   out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.ansible ?? 'no Ansible'}, nodeform ${m.nodeform ?? '?'} (+ working tree)  `);
-  out.push(`Run: ${r.started} – ${r.finished ?? '?'}`, '');
+  out.push(`Run: ${r.started} – ${r.finished ?? '?'}  `);
+  const load = (l?: number[]) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '?');
+  out.push(`Machine load (1 / 5 / 15 min averages): ${load(m.loadAtStart)} at the start, ${load(m.loadAtEnd)} at the end`, '');
   out.push(
     'Medians of the runs, wall-clock seconds of the command as a user runs it (`node bin/nodeform.js …`, `ansible-playbook …`, each a child',
     'process). Ansible "stock" is as shipped (forks 5, no pipelining, ControlPersist 60s, interpreter discovery); "tuned" adds',
@@ -158,6 +188,25 @@ export function renderMarkdown(r: Results): string {
     );
   }
 
+  if (r.bigFiles?.length) {
+    out.push('## Large files', '');
+    out.push('One file of random bytes declared with `source:` on each host, medians of the runs. Floors in the same run: `sha256sum` of the');
+    out.push('file on the controller, and `ssh host cat FILE > /dev/null` to every host at once (OpenSSH, a file of the same size on each');
+    out.push('host). First apply: hosts without the file, the digest cache cold. No-op plan: digest cache cold (the file is hashed) and');
+    out.push('warm (cached by path, size and mtime). MiB: the controller\'s peak RSS (largest of the runs).', '');
+    out.push('| MB | hosts | sha256sum s | ssh cat s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | plan MiB | apply MiB |');
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of r.bigFiles) {
+      const m = (xs: Measured[]) => median(xs.map((v) => v.wallMs));
+      const peak = (xs: Measured[]) => Math.max(...xs.map((v) => v.maxRssKb));
+      const floorPlan = m(c.sha256sum) + m(c.sshCat);
+      out.push(
+        `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(peak(c.firstApply))} |`,
+      );
+    }
+    out.push('');
+  }
+
   if (r.equivalence.length > 0) {
     const same = r.equivalence.every((e) => e.identical);
     out.push('## Same result', '');
@@ -204,5 +253,13 @@ function targets(r: Results): string[] {
     const plan = median(r.scale.plan.map((v) => v.wallMs));
     check(r.scale.hosts >= 100 ? plan < 3000 : undefined, `${r.scale.hosts}-host plan under 3 s: ${s(plan)} s`);
   } else check(undefined, '100-host plan under 3 s');
+  for (const c of r.bigFiles ?? []) {
+    const m = (xs: Measured[]) => median(xs.map((v) => v.wallMs));
+    const floorPlan = m(c.sha256sum) + m(c.sshCat);
+    check(m(c.planCold) <= 1.5 * floorPlan, `${c.mb} MB file on ${c.hosts} hosts: no-op plan (digest cache cold) within 1.5× of sha256sum + ssh cat: ${x(m(c.planCold), floorPlan)}`);
+    check(m(c.firstApply) <= 1.5 * m(c.sshCat), `${c.mb} MB file on ${c.hosts} hosts: first apply within 1.5× of ssh cat: ${x(m(c.firstApply), m(c.sshCat))}`);
+    const peak = Math.max(...[...c.planCold, ...c.planWarm, ...c.firstApply].map((v) => v.maxRssKb));
+    check(peak < 150 * 1024, `${c.mb} MB file: controller RSS under 150 MB: ${mb(peak)} MiB`);
+  }
   return lines;
 }

@@ -2,16 +2,19 @@
 // hosts, with and without added latency. `npm run bench -- --help`. Writes bench-results/bench-<stamp>.{json,md}.
 // Not part of `npm test`; it asserts nothing about time.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { startLab, type Lab, type LabHost } from '../lab/lab.js';
+import { sshArgs, startLab, type Lab, type LabHost } from '../lab/lab.js';
 import { startProxy, type Proxy } from '../lab/proxy.js';
 import { countExecs, median, sshFloor, timed, TIME_BIN, type Sample, type Target, type TransportCount } from './measure.js';
-import { renderMarkdown, type Results, type StepResult, type Tool } from './report.js';
+import { renderMarkdown, type BigFileCell, type Results, type StepResult, type Tool } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -21,6 +24,8 @@ const STEPS = ['first', 'noop', 'plan', 'change'] as const;
 export type Step = (typeof STEPS)[number];
 const LAB_SLOT = 20;
 const SCALE_SLOT = 21;
+const BIG_SLOT = 22;
+const BIG_HOSTS = 3;
 // Everything either tool creates on a host, removed between first-apply runs (through nsenter, not SSH).
 const RESET_SCRIPT = [
   'systemctl disable --now bench.service >/dev/null 2>&1',
@@ -42,6 +47,8 @@ const HELP = `npm run bench -- [options]     (as root: boots lab hosts; node --i
   --ansible-runs N      repetitions for Ansible (default: --runs)
   --latency 0,50        added round trip in ms, put in front of every sshd by a delay proxy (default 0,50)
   --scale 100           nodeform alone on this many hosts: plan time (default 100; 0 skips)
+  --big-files 50,250    file sizes in MB for the large-file cells on 3 hosts (a source: copy), next to their floors:
+                        sha256sum of the file and ssh host cat FILE > /dev/null (default 50,250; 0 skips)
   --tools nodeform,ansible,ansible-tuned   which tools to run (default all three)
   --out bench-results   where the JSON and Markdown go
   --no-build            use dist/ as it is (default: npm run build first)
@@ -49,6 +56,7 @@ const HELP = `npm run bench -- [options]     (as root: boots lab hosts; node --i
 Ansible comes from Debian: apt-get install ansible-core. /usr/bin/time from: apt-get install time.`;
 
 interface Options {
+  bigFiles: number[];
   hosts: number[];
   runs: number;
   ansibleRuns: number;
@@ -68,6 +76,7 @@ function parseOptions(argv: string[]): Options {
       'ansible-runs': { type: 'string' },
       latency: { type: 'string', default: '0,50' },
       scale: { type: 'string', default: '100' },
+      'big-files': { type: 'string', default: '50,250' },
       tools: { type: 'string', default: 'nodeform,ansible,ansible-tuned' },
       out: { type: 'string', default: 'bench-results' },
       'no-build': { type: 'boolean', default: false },
@@ -87,11 +96,14 @@ function parseOptions(argv: string[]): Options {
   const tools = values.tools.split(',').map((t) => t.trim());
   for (const t of tools) if (!['nodeform', 'ansible', 'ansible-tuned'].includes(t)) throw new Error(`--tools: unknown tool "${t}"`);
   const runs = ints(values.runs, 'runs', 1)[0]!;
-  const hosts = ints(values.hosts, 'hosts', 1);
+  // --hosts 0: no comparison (the large-file cells alone, say).
+  const hosts = ints(values.hosts, 'hosts', 0).filter((n) => n > 0);
   if (Math.max(...hosts) > 89) throw new Error('--hosts: at most 89 for the comparison (use --scale for more)');
   const scale = ints(values.scale, 'scale', 0)[0]!;
   if (scale > 245) throw new Error('--scale: at most 245');
+  const bigFiles = ints(values['big-files'], 'big-files', 0).filter((n) => n > 0);
   return {
+    bigFiles,
     hosts,
     runs,
     ansibleRuns: values['ansible-runs'] === undefined ? runs : ints(values['ansible-runs'], 'ansible-runs', 1)[0]!,
@@ -214,8 +226,8 @@ function closeMasters(cpDir: string): number {
   return cpuS;
 }
 
-async function resetHosts(lab: Lab, hosts: LabHost[]): Promise<void> {
-  const results = await Promise.all(hosts.map((h) => lab.sh(h, RESET_SCRIPT)));
+async function resetHosts(lab: Lab, hosts: LabHost[], script = RESET_SCRIPT): Promise<void> {
+  const results = await Promise.all(hosts.map((h) => lab.sh(h, script)));
   const bad = results.findIndex((r) => r.code !== 0);
   if (bad >= 0) throw new Error(`reset of ${hosts[bad]!.name} failed: ${results[bad]!.stderr}`);
 }
@@ -381,6 +393,77 @@ async function scaleRun(ctx: Ctx, count: number): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- large files
+
+/**
+ * One file of `mb` MB (random bytes, a `source:` copy) on 3 hosts, next to its floors in the same run: `sha256sum`
+ * of it on the controller, and `ssh host cat FILE > /dev/null` to every host at once (OpenSSH, a file of the same
+ * size on each host). nodeform: the first apply (digest cache cold: it hashes the file), a no-op plan with the
+ * digest cache cold and with it warm; each with its controller RSS.
+ */
+async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
+  const dir = mkdtempSync(join(ctx.work, `big-${mb}-`));
+  const file = join(dir, `big-${mb}.bin`);
+  execFileSync('sh', ['-c', `head -c ${mb * 1024 * 1024} /dev/urandom > '${file}'`]);
+  const target = `/var/lib/bigfile/big-${mb}.bin`;
+  const playbook = join(dir, 'playbook.yaml');
+  writeFileSync(playbook, YAML.stringify([{ name: 'large file', hosts: 'all', directories: [{ path: '/var/lib/bigfile' }], files: [{ path: target, source: `big-${mb}.bin` }] }]));
+  const endpoints = lab.hosts.map((h) => ({ host: h, address: h.address, port: h.port }));
+  const known = writeKnownHosts(dir, lab, endpoints);
+  const inv = writeInventory(dir, lab, endpoints, known);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: ctx.home, LANG: 'C.UTF-8', NO_COLOR: '1' };
+  const digests = join(ctx.home, '.cache', 'nodeform', 'digests');
+  const nodeform = async (command: 'apply' | 'plan'): Promise<Sample> => {
+    const argv = ['node', 'bin/nodeform.js', command, '-i', inv, playbook, ...(command === 'apply' ? ['--yes'] : []), '-f', '20'];
+    const sample = await timed(argv, { env, cwd: root });
+    if (sample.code !== 0) throw new Error(`nodeform ${command} of a ${mb} MB file exited ${sample.code}:\n${sample.stdout.slice(-2000)}\n${sample.stderr.slice(-2000)}`);
+    return sample;
+  };
+  const reset = () => resetHosts(lab, lab.hosts, 'rm -rf /var/lib/bigfile /var/lib/nodeform');
+  // The floor's file on every host: the same size, read by cat over OpenSSH.
+  const floorFile = (await Promise.all(lab.hosts.map((h) => lab.sh(h, `head -c ${mb * 1024 * 1024} /dev/urandom > /root/floor.bin`)))).every((r) => r.code === 0);
+  if (!floorFile) throw new Error('cannot write the floor file on the hosts');
+  const ssh = (h: LabHost) => ['ssh', ...sshArgs(lab, h)].map((a) => `'${a}'`).join(' ');
+  const catAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} cat /root/floor.bin > /dev/null &`).join(' ')} wait`];
+  const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], firstApply: [], planCold: [], planWarm: [] };
+  for (let r = 0; r < ctx.opts.runs; r++) {
+    cell.sha256sum.push(measured(await timed(['sha256sum', file], { env, cwd: root })));
+    cell.sshCat.push(measured(await timed(catAll, { env, cwd: root })));
+    await reset();
+    rmSync(digests, { recursive: true, force: true });
+    cell.firstApply.push(measured(await nodeform('apply')));
+    rmSync(digests, { recursive: true, force: true });
+    cell.planCold.push(measured(await nodeform('plan')));
+    cell.planWarm.push(measured(await nodeform('plan')));
+    log(`large file ${mb} MB, run ${r + 1}: sha256sum ${s(cell.sha256sum.at(-1)!.wallMs)}, ssh cat ${s(cell.sshCat.at(-1)!.wallMs)}, first apply ${s(cell.firstApply.at(-1)!.wallMs)}, no-op plan cold ${s(cell.planCold.at(-1)!.wallMs)} warm ${s(cell.planWarm.at(-1)!.wallMs)}`);
+  }
+  // The apply left the declared bytes on every host.
+  const want = createHash('sha256');
+  await pipeline(createReadStream(file), want);
+  const wantHex = want.digest('hex');
+  for (const h of lab.hosts) {
+    const got = (await lab.sh(h, `sha256sum < ${target} | cut -c1-64`)).stdout.trim();
+    if (got !== wantHex) throw new Error(`${h.name}: ${target} has sha256 ${got}, not the source's ${wantHex}`);
+  }
+  ctx.results.bigFiles ??= [];
+  ctx.results.bigFiles.push(cell);
+  await resetHosts(lab, lab.hosts, 'rm -rf /var/lib/bigfile /var/lib/nodeform /root/floor.bin');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
+const measured = (sample: Sample) => ({ wallMs: sample.wallMs, cpuS: sample.cpuS, maxRssKb: sample.maxRssKb });
+
+async function bigFileCells(ctx: Ctx): Promise<void> {
+  log(`large files: booting ${BIG_HOSTS} hosts`);
+  const lab = await startLab({ name: 'bench-big', count: BIG_HOSTS, slot: BIG_SLOT });
+  try {
+    for (const mb of ctx.opts.bigFiles) await bigFileRun(ctx, lab, mb);
+  } finally {
+    await lab.stop();
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 function machine(): Results['machine'] {
@@ -400,6 +483,7 @@ function machine(): Results['machine'] {
     node: process.version,
     ansible: version('ansible-playbook', ['--version']),
     nodeform: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+    loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -430,20 +514,24 @@ async function main(): Promise<void> {
     fileBytes: fileBytes(),
   };
   try {
-    const max = Math.max(...opts.hosts);
-    log(`booting ${max} lab host(s)`);
-    const lab = await startLab({ name: 'bench', count: max, slot: LAB_SLOT });
-    const ctx: Ctx = { opts, lab, home, work, results };
-    try {
-      for (const latencyMs of opts.latency) for (const hosts of opts.hosts) await compare(ctx, hosts, latencyMs);
-    } finally {
-      await lab.stop();
+    const max = Math.max(0, ...opts.hosts);
+    const ctx: Ctx = { opts, lab: undefined as unknown as Lab, home, work, results };
+    if (max > 0) {
+      log(`booting ${max} lab host(s)`);
+      ctx.lab = await startLab({ name: 'bench', count: max, slot: LAB_SLOT });
+      try {
+        for (const latencyMs of opts.latency) for (const hosts of opts.hosts) await compare(ctx, hosts, latencyMs);
+      } finally {
+        await ctx.lab.stop();
+      }
     }
     if (opts.scale > 0 && opts.tools.includes('nodeform')) await scaleRun(ctx, opts.scale);
+    if (opts.bigFiles.length > 0 && opts.tools.includes('nodeform')) await bigFileCells(ctx);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   results.finished = new Date().toISOString();
+  results.machine.loadAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(opts.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
   const md = renderMarkdown(results);

@@ -6,7 +6,7 @@ import type { ClientChannel, Client as SshClient } from 'ssh2';
 import { TransportError, type ErrorCode } from '../../errors.js';
 import type { HostConnection } from '../../model/types.js';
 import { command } from '../../shell/quote.js';
-import { becomeCommand, checkBecome, ExecRecord, newStats, signalExitCode, toBuffer, truncateCommand } from '../common.js';
+import { becomeCommand, checkBecome, ExecRecord, feedStdin, newStats, releaseStdin, signalExitCode, toBuffer, truncateCommand } from '../common.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from '../types.js';
 import { endClient } from './client.js';
 
@@ -108,10 +108,11 @@ export class SshTransport implements Transport {
   private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const stdin = toBuffer(options.stdin);
     const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
-    return new Promise((resolve, reject) => {
+    return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
+      let stdinError: Error | undefined;
       const fail = (message: string, cause?: unknown, code?: ErrorCode): void => {
         if (settled) return;
         settled = true;
@@ -147,6 +148,7 @@ export class SshTransport implements Transport {
             if (this.lost) return outcomeUnknown();
             return fail('the host closed the session without an exit status', this.lostCause);
           }
+          if (stdinError) return fail(`cannot read what the command was to be given: ${stdinError.message}`, stdinError);
           settled = true;
           clearTimeout(timer);
           resolve(record.result(commandLine, exitCode));
@@ -165,7 +167,9 @@ export class SshTransport implements Transport {
           finish();
         });
         stream.on('error', (e: Error) => fail(`the session failed: ${e.message}`, e));
-        stream.end(stdin);
+        feedStdin(stdin, stream, this.stats, (error) => {
+          stdinError ??= error;
+        });
       };
       // sshd frees a session slot a moment after its channel closed, so a burst of execs can be refused
       // a session even below MaxSessions; such refusals are retried for a while.
@@ -181,7 +185,7 @@ export class SshTransport implements Transport {
         }
       };
       open(1);
-    });
+    }).finally(() => releaseStdin(stdin));
   }
 }
 

@@ -228,9 +228,33 @@ describe('what the script does for each kind of change', () => {
     const p = plan([big]);
     expect([...stagedContent(p, desired([big])).keys()]).toEqual([big.sha256]);
     const commands = body(buildApplyScript(p, desired([big]), options).script);
-    expect(commands).toContain(`stage /srv/big.bin 0644 root root ${big.sha256}`);
+    expect(commands).toContain(`stage /srv/big.bin 0644 root root ${big.sha256} ${STAGE_THRESHOLD + 1} 1`);
     expect(commands.some((c) => c.startsWith('put '))).toBe(false);
-    expect(commands.at(-1)).toBe('rm -rf "$S/staging"');
+    // Moved into place at its last use: read back by its size (its hash was checked as it arrived), not hashed again.
+    expect(commands).toContain(`chks /srv/big.bin ${STAGE_THRESHOLD + 1}`);
+    expect(commands.some((c) => c.startsWith('chk /srv/big.bin'))).toBe(false);
+    expect(commands.at(-1)).toBe(`rm -f "$S/staging/"${big.sha256}`);
+  });
+
+  it('one upload for two paths of the same bytes: copied (and hashed) at the first, moved at the last', () => {
+    const a = file('/srv/a.bin', 'b'.repeat(STAGE_THRESHOLD + 1));
+    const b = file('/srv/b.bin', 'b'.repeat(STAGE_THRESHOLD + 1));
+    const p = plan([a, b]);
+    expect(stagedContent(p, desired([a, b])).size).toBe(1);
+    const commands = body(buildApplyScript(p, desired([a, b]), options).script);
+    expect(commands).toContain(`stage /srv/a.bin 0644 root root ${a.sha256} ${STAGE_THRESHOLD + 1} 0`);
+    expect(commands).toContain(`stage /srv/b.bin 0644 root root ${b.sha256} ${STAGE_THRESHOLD + 1} 1`);
+    expect(commands).toContain(`chk /srv/a.bin ${a.sha256}`);
+    expect(commands).toContain(`chks /srv/b.bin ${STAGE_THRESHOLD + 1}`);
+  });
+
+  it('a local file is always staged, whatever its size, and never inlined', () => {
+    const local = { ...file('/srv/small.bin', ''), content: '', encoding: 'base64' as const, sha256: 'cd'.repeat(32), local: { path: '/ctl/small.bin', size: 10, sha256: 'cd'.repeat(32) } };
+    const p = plan([local]);
+    expect(stagedContent(p, desired([local])).get(local.sha256)).toEqual({ local: local.local });
+    const commands = body(buildApplyScript(p, desired([local]), options).script);
+    expect(commands).toContain(`stage /srv/small.bin 0644 root root ${local.sha256} 10 1`);
+    expect(commands.some((c) => c.startsWith('put '))).toBe(false);
   });
 
   it('a file at the threshold is inlined', () => {
@@ -239,9 +263,9 @@ describe('what the script does for each kind of change', () => {
   });
 
   it('stageCommand quotes its state dir and checks the upload hash', () => {
-    const command = stageCommand("/srv/st'ate", 'ab'.repeat(32));
+    const command = stageCommand("/srv/st'ate", 'ab'.repeat(32), 5, 10);
     expect(command.startsWith('sh -c ')).toBe(true);
-    expect(words(command.slice('sh -c '.length))).toEqual([expect.stringContaining('sha256sum'), 'sh', "/srv/st'ate", 'ab'.repeat(32)]);
+    expect(words(command.slice('sh -c '.length))).toEqual([expect.stringContaining('sha256sum'), 'sh', "/srv/st'ate", 'ab'.repeat(32), '5', '10']);
   });
 
   it('refuses a content change whose content it does not have', () => {

@@ -51,7 +51,7 @@ describe('playbook parsing', () => {
     ['hosts empty list', '- hosts: []\n', ['playbook.yaml:1:10: [0].hosts: must be a non-empty host pattern, like all or beacon:&ephemery (got a list)']],
     ['typo in an item', play('  files:\n    - pth: /a\n      content: x\n'), ["playbook.yaml:3:7: [0].files[0].pth: unknown key 'pth' (did you mean 'path'?)"]],
     ['files not a list', play('  files: {path: /a}\n'), ['playbook.yaml:2:10: [0].files: must be a list of files (got a mapping)']],
-    ['neither content nor template', play('  files:\n    - path: /a\n'), ['playbook.yaml:3:7: [0].files[0].content: a file needs content (inline) or template (a file)']],
+    ['neither content nor template', play('  files:\n    - path: /a\n'), ['playbook.yaml:3:7: [0].files[0].content: a file needs content (inline), template (a handlebars file) or source (a local file copied as is)']],
     ['content not a string', play('  files:\n    - path: /a\n      content: 42\n'), ['playbook.yaml:4:16: [0].files[0].content: must be a string (got 42)']],
     ['enabled not boolean', play('  units:\n    - name: a.service\n      content: x\n      enabled: yes\n'), ['playbook.yaml:5:16: [0].units[0].enabled: must be true or false (got "yes")']],
     ['unit name with a slash', play('  units:\n    - name: ../a.service\n      content: x\n'), ['playbook.yaml:3:13: [0].units[0].name: must be a systemd unit name ending in .service, .timer, .socket, .path or .target (got "../a.service")']],

@@ -260,3 +260,23 @@ describe('held, volatile lines, notes left on the host, oneshots caught running'
     expect(summary([oneshot], at('active'))).toEqual(['update unit fallback.service']);
   });
 });
+
+describe('a local file (a large source: copy)', () => {
+  const local = { ...file('/srv/big.bin', ''), content: '', encoding: 'base64' as const, sha256: 'ab'.repeat(32), local: { path: '/ctl/big.bin', size: 262_144_000, sha256: 'ab'.repeat(32) } };
+
+  it('is hashed by the probe, never read back for a diff', () => {
+    expect(probeRequestFor(desired([local])).paths).toEqual([{ path: '/srv/big.bin', wantSha: 'ab'.repeat(32), wantContent: false }]);
+  });
+
+  it('shows its size and hash before and after, never a text diff', () => {
+    const facts = withFacts((f) => (f.paths[local.path] = { ...present(local.path, 'old text\n'), size: 9 }));
+    const [change] = planHost(desired([local]), facts, { removeUndeclared: true }).changes;
+    expect(change!.attributes).toEqual([{ name: 'content', before: `sha256:${sha('old text\n').slice(0, 12)} (9 bytes)`, after: `sha256:${'ab'.repeat(6)} (262144000 bytes)` }]);
+    expect(change!.diff).toBeUndefined();
+  });
+
+  it('the same bytes on the host: no change', () => {
+    const facts = withFacts((f) => (f.paths[local.path] = { ...present(local.path, ''), sha256: 'ab'.repeat(32), size: 262_144_000 }));
+    expect(planHost(desired([local]), facts, { removeUndeclared: true }).changes).toEqual([]);
+  });
+});

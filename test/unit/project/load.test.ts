@@ -1,12 +1,15 @@
 // The loader against real files: the valid Ansible-shape fixture, the demo playbook, and the
 // ways reading can fail. Temporary projects are written to a fresh directory per test.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, realpathSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { temporaryProjects } from '../../support/temporary.js';
 import { ConfigError, formatProblem } from '../../../src/errors.js';
 import { checkProject, loadInventory, loadProject, projectRoot, validateProject } from '../../../src/project/load.js';
-import type { FileResource, UnitResource } from '../../../src/model/types.js';
+import { LOCAL_INLINE_LIMIT, type FileResource, type UnitResource } from '../../../src/model/types.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/valid/ansible/', import.meta.url));
 const inventoryPath = join(fixture, 'inventory.yaml');
@@ -276,5 +279,87 @@ describe('loading failures', () => {
 
   it('projectRoot is the directory holding nodeform\'s package.json', () => {
     expect(projectRoot()).toBe(fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, ''));
+  });
+});
+
+describe('source: a local file copied byte for byte', () => {
+  const inventory = 'all:\n  hosts:\n    a: { ansible_host: 127.0.0.1 }\n    b: { ansible_host: 127.0.0.2 }\n';
+  const playbook = (source: string) => `- name: p\n  hosts: all\n  files:\n    - path: /opt/x/data.bin\n      source: ${source}\n      mode: "0755"\n`;
+  const binary = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x7b, 0x7b, 0x78, 0x7d, 0x7d, 0x0a]); // not UTF-8, and "{{x}}" left alone
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('a small file is held as its bytes (never templated, binary-safe), the same for every host', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook('files/data.bin'), 'files/data.bin': binary });
+    const { desired } = await loadProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), cacheDir: join(dir, 'cache') });
+    for (const d of desired) {
+      const file = d.resources.find((r): r is FileResource => r.kind === 'file')!;
+      expect(Buffer.from(file.content, file.encoding).equals(binary)).toBe(true);
+      expect(file).toMatchObject({ sha256: sha(binary), mode: '0755', encoding: 'base64' });
+      expect(file.local).toBeUndefined();
+    }
+  });
+
+  it('a large file is a reference (path, size, sha256), never its bytes; its digest is cached by path, size and mtime', async () => {
+    const big = Buffer.alloc(LOCAL_INLINE_LIMIT + 1, 0xab);
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook('big.bin'), 'big.bin': big });
+    const options = { inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), cacheDir: join(dir, 'cache') };
+    const { desired } = await loadProject(options);
+    const file = desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')!;
+    expect(file.content).toBe('');
+    expect(file.local).toEqual({ path: realpathSync(join(dir, 'big.bin')), size: big.length, sha256: sha(big) });
+    expect(file.sha256).toBe(sha(big));
+    const entries = readdirSync(join(dir, 'cache', 'digests'));
+    expect(entries).toHaveLength(1);
+    // The cache answers while path, size, mtime, ctime and inode hold: a forged entry for this very file is believed...
+    const entryPath = join(dir, 'cache', 'digests', entries[0]!);
+    const entry = JSON.parse(readFileSync(entryPath, 'utf8')) as { sha256: string };
+    writeFileSync(entryPath, JSON.stringify({ ...entry, sha256: 'ee'.repeat(32) }));
+    expect((await loadProject(options)).desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')!.sha256).toBe('ee'.repeat(32));
+    // ...and a change of the file, even of the same size with its mtime put back, makes it hash again.
+    const changed = Buffer.alloc(big.length, 0xcd);
+    const { mtime } = statSync(join(dir, 'big.bin'));
+    writeFileSync(join(dir, 'big.bin'), changed);
+    utimesSync(join(dir, 'big.bin'), mtime, mtime);
+    expect((await loadProject(options)).desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')!.sha256).toBe(sha(changed));
+  });
+
+  it('a FIFO is refused at once, naming file, line and field', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook('pipe') });
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const problems = await validateProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml') });
+    expect(problems.map((p) => formatProblem(p).split('\n')[0]!.replace(`${dir}/`, ''))).toEqual([
+      `playbook.yaml:5:15: [0].files[0].source: cannot copy source 'pipe' (${realpathSync(dir)}/pipe): it is a FIFO (named pipe), not a regular file; source: takes one regular file`,
+    ]);
+  });
+
+  it('a link out of the playbook directory is refused like a path out of it', async () => {
+    const outside = project({ 'secret.key': 'private' });
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook('key') });
+    symlinkSync(join(outside, 'secret.key'), join(dir, 'key'));
+    const problems = await validateProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml') });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/^source 'key' is a link to .*secret\.key, outside the playbook's directory: allow it with --template-dir DIR$/);
+    // Allowed explicitly, it is copied.
+    const allowed = await checkProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), templateDirs: [outside] });
+    expect(allowed.problems).toEqual([]);
+  });
+});
+
+describe('source: for a secret', () => {
+  const inventory = 'all:\n  hosts:\n    a: { ansible_host: 127.0.0.1 }\n';
+  const playbook = '- name: p\n  hosts: all\n  files:\n    - path: /etc/x/key\n      source: key.bin\n      secret: true\n';
+
+  it('a small one is held (it travels inside the apply script, like any secret)', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook, 'key.bin': Buffer.from([1, 2, 3]) });
+    const { desired } = await loadProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml'), cacheDir: join(dir, 'cache') });
+    expect(desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')).toMatchObject({ secret: true, mode: '0600', content: Buffer.from([1, 2, 3]).toString('base64') });
+  });
+
+  it('a large one is refused: it would be an upload named by its hash', async () => {
+    const dir = project({ 'inventory.yaml': inventory, 'playbook.yaml': playbook, 'key.bin': Buffer.alloc(LOCAL_INLINE_LIMIT + 1) });
+    const problems = await validateProject({ inventoryPath: join(dir, 'inventory.yaml'), playbookPath: join(dir, 'playbook.yaml') });
+    expect(problems.map((p) => formatProblem(p).split('\n')[0]!.replace(`${dir}/`, ''))).toEqual([
+      `playbook.yaml:5:15: [0].files[0].source: a secret copied from source 'key.bin' may be at most ${LOCAL_INLINE_LIMIT} bytes (it is ${LOCAL_INLINE_LIMIT + 1}): secrets travel inside the apply script, never as an upload named by its hash`,
+    ]);
   });
 });

@@ -1,0 +1,74 @@
+// Uploads before an apply script: large content raw (never base64 inside a script), streamed from the controller
+// file or the bytes held, into STATE/staging on the host (script.ts stageCommand). One exec asks what the host has
+// of each upload already; each upload then sends only the bytes from there on (a cut upload resumes where it
+// stopped; a finished one is not sent again). Controller memory does not grow with the file: the bytes are read
+// in chunks and piped with the channel's backpressure. I/O.
+
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Transport } from '../transport/types.js';
+import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
+
+/** Bytes read from a local file per chunk: the controller holds about one chunk per upload in flight. */
+const READ_CHUNK = 1024 * 1024;
+
+export interface UploadFailure {
+  message: string;
+  command: string;
+  exitCode: number;
+  stderr: string;
+}
+
+export interface UploadReport {
+  /** Bytes sent (the missing ones), and bytes the host already had (a resumed or finished upload). */
+  sent: number;
+  resumed: number;
+  failure?: UploadFailure;
+}
+
+/** What the host holds of each staged sha256: complete, or the size of a cut upload (0: nothing). */
+async function held(transport: Transport, stateDir: string, shas: string[]): Promise<Map<string, { complete: boolean; size: number }> | UploadFailure> {
+  const query = stagedQueryCommand(stateDir, shas);
+  const result = await transport.exec(query);
+  if (result.exitCode !== 0) {
+    return { message: `cannot read what ${stateDir}/staging holds: ${result.stderr.trim() || `exit ${result.exitCode}`}`, command: query, exitCode: result.exitCode, stderr: result.stderr };
+  }
+  const found = new Map<string, { complete: boolean; size: number }>();
+  for (const line of result.stdout.split('\n')) {
+    const [sha, state, size] = line.split(' ');
+    if (sha && (state === 'have' || state === 'part') && /^\d+$/.test(size ?? '')) found.set(sha, { complete: state === 'have', size: Number(size) });
+  }
+  return found;
+}
+
+function from(staged: StagedBytes, offset: number): Readable {
+  if ('bytes' in staged) return Readable.from([staged.bytes.subarray(offset)]);
+  return createReadStream(staged.local.path, { start: offset, highWaterMark: READ_CHUNK });
+}
+
+/** Sends every staged upload the host does not have whole yet, each from where the host's copy stops. */
+export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>): Promise<UploadReport> {
+  const report: UploadReport = { sent: 0, resumed: 0 };
+  if (staged.size === 0) return report;
+  const have = await held(transport, stateDir, [...staged.keys()]);
+  if (!(have instanceof Map)) return { ...report, failure: have };
+  for (const [sha256, bytes] of staged) {
+    const total = stagedSize(bytes);
+    const there = have.get(sha256) ?? { complete: false, size: 0 };
+    if (there.complete && there.size === total) {
+      report.resumed += total;
+      continue;
+    }
+    // A part longer than the file is not a prefix of it: start over (the command truncates at offset 0).
+    const offset = !there.complete && there.size <= total ? there.size : 0;
+    const stage = stageCommand(stateDir, sha256, offset, total);
+    const upload = await transport.exec(stage, { stdin: from(bytes, offset) });
+    if (upload.exitCode !== 0) {
+      const why = upload.stderr.trim() || `exit ${upload.exitCode}`;
+      return { ...report, failure: { message: `upload of a ${total}-byte file (sha256 ${sha256}) failed: ${why}`, command: stage, exitCode: upload.exitCode, stderr: upload.stderr } };
+    }
+    report.sent += total - offset;
+    report.resumed += offset;
+  }
+  return report;
+}

@@ -1,0 +1,117 @@
+// sha256 of controller files that are streamed to hosts (`source:` copies, client binaries, checkpoint states),
+// hashed once while read and cached by path, size and modification time in the controller's cache directory:
+// a no-op plan of a 250 MB file reads nothing of it. I/O.
+//
+// Cache entry: <cacheDir>/digests/<sha256 of the real path, 32 hex>.json = { path, size, mtimeMs, ctimeMs, ino, sha256 }.
+// An entry counts only when every one of path, size, mtime, ctime and inode still match (a write that keeps size
+// and mtime still moves ctime). A file that changes while it is read is read again, once, then refused.
+
+import { createHash } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LocalFile } from '../model/types.js';
+
+interface DigestEntry {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  sha256: string;
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+const same = (entry: DigestEntry, path: string, info: Stats): boolean =>
+  entry.path === path && entry.size === info.size && entry.mtimeMs === info.mtimeMs && entry.ctimeMs === info.ctimeMs && entry.ino === info.ino;
+
+function entryFile(cacheDir: string, real: string): string {
+  return join(cacheDir, 'digests', `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
+}
+
+/** Why a path cannot be copied, in words for a problem message; undefined for a regular file. */
+export function notRegular(info: Stats): string | undefined {
+  if (info.isDirectory()) return 'it is a directory';
+  if (info.isFIFO()) return 'it is a FIFO (named pipe), not a regular file';
+  if (info.isSocket()) return 'it is a socket, not a regular file';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'it is a device, not a regular file';
+  return info.isFile() ? undefined : 'it is not a regular file';
+}
+
+export class DigestError extends Error {
+  override name = 'DigestError';
+}
+
+/**
+ * The file's real path, size and sha256, from the cache when the file is unchanged, else read once (in 1 MiB
+ * chunks: memory does not grow with the file). Throws DigestError for a path that is not a readable regular
+ * file, and for one that keeps changing while it is read. `cacheDir` undefined: no cache.
+ */
+export async function fileDigest(path: string, cacheDir: string | undefined): Promise<LocalFile> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (error) {
+    throw new DigestError(errnoText(error));
+  }
+  const cacheFile = cacheDir !== undefined ? entryFile(cacheDir, real) : undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let handle;
+    try {
+      handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new DigestError(errnoText(error));
+    }
+    try {
+      const before = await handle.stat();
+      const why = notRegular(before);
+      if (why) throw new DigestError(why);
+      if (cacheFile) {
+        const cached = await readFile(cacheFile, 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
+        if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256 };
+      }
+      const hash = createHash('sha256');
+      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      let read = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, read);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        read += bytesRead;
+      }
+      const after = await handle.stat();
+      if (read !== after.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs) continue;
+      const sha256 = hash.digest('hex');
+      if (cacheFile) await remember(cacheFile, { path: real, size: after.size, mtimeMs: after.mtimeMs, ctimeMs: after.ctimeMs, ino: after.ino, sha256 });
+      return { path: real, size: after.size, sha256 };
+    } catch (error) {
+      if (error instanceof DigestError) throw error;
+      throw new DigestError(errnoText(error));
+    } finally {
+      await handle.close();
+    }
+  }
+  throw new DigestError('it changed while it was read (twice): copy it when it is complete');
+}
+
+/** Written whole or not at all; a cache that cannot be written only costs the next run a read. */
+async function remember(file: string, entry: DigestEntry): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(tmp, JSON.stringify(entry) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
+  } catch {
+    // No cache this time.
+  }
+}
+
+function errnoText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'ELOOP') return 'a loop of symbolic links';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error).message;
+}

@@ -1,0 +1,91 @@
+// The staged upload under real sh (a local transport): a file is streamed from the controller into
+// STATE/staging, a cut one resumes from what arrived, a damaged one is removed, and nothing but a complete
+// file of the right sha256 ever gets its final name.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
+import { uploadStaged } from '../../src/apply/upload.js';
+import type { HostConnection } from '../../src/model/types.js';
+import { openLocal } from '../../src/transport/local.js';
+
+const root = mkdtempSync(join(tmpdir(), 'nodeform-upload-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const connection: HostConnection = { name: 'here', address: 'localhost', identityFiles: [], become: false, becomeUser: 'root', knownHostsFiles: [], connection: 'local' };
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+function controllerFile(name: string, size: number): { path: string; bytes: Buffer; sha256: string } {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 8)) & 0xff;
+  const path = join(root, name);
+  writeFileSync(path, bytes);
+  return { path, bytes, sha256: sha(bytes) };
+}
+
+describe('staged uploads', () => {
+  it('streams a local file into STATE/staging under its sha256, then finds it there and sends nothing', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('a.bin', 3 * 1024 * 1024 + 5);
+    const transport = openLocal(connection, userInfo().username);
+    const local = { path: file.path, size: file.bytes.length, sha256: file.sha256 };
+    const first = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]));
+    expect(first).toEqual({ sent: file.bytes.length, resumed: 0 });
+    expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
+    expect(readdirSync(join(state, 'staging'))).toEqual([file.sha256]);
+    const sentBefore = transport.stats.bytesSent;
+    const again = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]));
+    expect(again).toEqual({ sent: 0, resumed: file.bytes.length });
+    expect(transport.stats.bytesSent - sentBefore).toBeLessThan(1000); // the query only
+  });
+
+  it('a cut upload keeps what arrived under .part (never the final name), and the next one sends only the rest', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('b.bin', 2 * 1024 * 1024);
+    const transport = openLocal(connection, userInfo().username);
+    const cutAt = 700_001;
+    // The input ends early, as when the connection drops: the host keeps the bytes it got.
+    const cut = await transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length), { stdin: Readable.from([file.bytes.subarray(0, cutAt)]) });
+    expect(cut.exitCode, cut.stderr).toBe(EXIT_UPLOAD_SHORT);
+    expect(cut.stderr).toContain(`ended at byte ${cutAt} of ${file.bytes.length}`);
+    expect(existsSync(join(state, 'staging', file.sha256))).toBe(false);
+    expect(statSync(join(state, 'staging', `${file.sha256}.part`)).size).toBe(cutAt);
+
+    const sentBefore = transport.stats.bytesSent;
+    const resumed = await uploadStaged(transport, state, new Map([[file.sha256, { local: { path: file.path, size: file.bytes.length, sha256: file.sha256 } }]]));
+    expect(resumed).toEqual({ sent: file.bytes.length - cutAt, resumed: cutAt });
+    const sent = transport.stats.bytesSent - sentBefore;
+    expect(sent).toBeGreaterThanOrEqual(file.bytes.length - cutAt);
+    expect(sent).toBeLessThan(file.bytes.length - cutAt + 4000); // the rest and two command lines, not the whole file
+    expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
+    expect(existsSync(join(state, 'staging', `${file.sha256}.part`))).toBe(false);
+  });
+
+  it('a part that is not a prefix of the file fails the hash: it is removed, never named as the upload, and the next upload starts over', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('c.bin', 1024 * 1024);
+    const transport = openLocal(connection, userInfo().username);
+    const staging = join(state, 'staging');
+    await transport.exec(`mkdir -p '${staging}'`);
+    writeFileSync(join(staging, `${file.sha256}.part`), Buffer.alloc(1000, 0xee)); // another file's bytes
+    const staged = new Map([[file.sha256, { local: { path: file.path, size: file.bytes.length, sha256: file.sha256 } }]]);
+    const damaged = await uploadStaged(transport, state, staged);
+    expect(damaged.failure?.message).toMatch(/arrived damaged/);
+    expect(readdirSync(staging)).toEqual([]);
+    const fresh = await uploadStaged(transport, state, staged);
+    expect(fresh).toEqual({ sent: file.bytes.length, resumed: 0 });
+    expect(readFileSync(join(staging, file.sha256)).equals(file.bytes)).toBe(true);
+  });
+
+  it('bytes held in memory go the same way', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const bytes = Buffer.from('x'.repeat(600_000));
+    const transport = openLocal(connection, userInfo().username);
+    const report = await uploadStaged(transport, state, new Map([[sha(bytes), { bytes }]]));
+    expect(report).toEqual({ sent: bytes.length, resumed: 0 });
+    expect(readFileSync(join(state, 'staging', sha(bytes))).equals(bytes)).toBe(true);
+  });
+});
