@@ -158,8 +158,9 @@ describe.sequential('rollouts on 6 hosts', () => {
     // Killed while batch 2 is at its gate: both its hosts applied (the run record holds their generations), not yet judged.
     const recorded = async () => {
       const dir = join(testHome, '.local/state/nodeform/rollouts');
-      const applied = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { applied?: Record<string, number> }).applied ?? {});
-      return applied.some((a) => a[h2.name] !== undefined && a[h3.name] !== undefined) ? true : undefined;
+      // This run's record (the inventory's record of the cases before holds their generations).
+      const records = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; applied?: Record<string, number> });
+      return records.some((r) => r.pid === run.child.pid && r.applied?.[h2.name] !== undefined && r.applied[h3.name] !== undefined) ? true : undefined;
     };
     await waitFor('batch 2 applied', recorded, 120_000);
     run.child.kill('SIGKILL');
