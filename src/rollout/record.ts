@@ -5,18 +5,12 @@
 import type { Desired, Resource } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
 import type { HostOutcome, RolloutOptions } from './runner.js';
+import type { Inputs } from '../plan/saved-plan.js';
 
 export const RECORD_VERSION = 1;
 
 /** The inputs a rollout was planned from (as plan --out saves them). */
-export interface RecordInputs {
-  inventoryPath: string;
-  playbookPath?: string;
-  extraVars: string[];
-  limit?: string;
-  tags?: string[];
-  skipTags?: string[];
-}
+export type RecordInputs = Inputs;
 
 export interface RunRecord {
   format_version: number;

@@ -2,7 +2,7 @@
 import type { ConsensusClient, ExecutionClient, NodeSpec } from '../../../src/clients/types.js';
 
 /** The monitoring settings' defaults, written out (a NodeSpec as nodeSpecFor fills it). */
-const MONITORING: NodeSpec['monitoring'] = {
+export const MONITORING: NodeSpec['monitoring'] = {
   metrics: false,
   metricsAddress: '127.0.0.1',
   monitor: true,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsensusClient, ExecutionClient, NodeSpec } from '../../../src/clients/types.js';
 import { CONSENSUS_CLIENTS, EXECUTION_CLIENTS } from '../../../src/node/defaults.js';
 import { OLD_NODE_VARIABLES, newFormText, nodeSpecFor } from '../../../src/node/spec.js';
+import { MONITORING } from '../clients/specs.js';
 
 type Vars = Record<string, unknown>;
 const base: Vars = { network: 'mainnet', consensus: { client: 'lighthouse' }, execution: { client: 'geth' } };
@@ -50,17 +51,7 @@ describe('a mainnet node with nothing but its clients', () => {
       },
       cache: { enabled: false, directory: '/var/cache/nodeform', maxSizeMb: 1024, expiryHours: 24, compression: true },
       networkTuning: { maxConcurrentRequests: 8, requestTimeoutSeconds: 30, retries: 3, backoff: { strategy: 'exponential', minSeconds: 1, maxSeconds: 30 } },
-      monitoring: {
-        metrics: false,
-        metricsAddress: '127.0.0.1',
-        monitor: true,
-        intervalSeconds: 60,
-        stall: { windowSeconds: 300, minSlotsPerWindow: 1, syncedDistance: 8, executionLagBlocks: 64, optimisticSeconds: 600 },
-        alerts: [],
-        alertIntervalSeconds: 300,
-        historyMaxBytes: 1_048_576,
-        textfileDirectory: '/var/lib/node_exporter/textfile_collector',
-      },
+      monitoring: MONITORING,
       jwtPath: '/etc/ethereum/jwt.hex',
     });
   });
