@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for the demo and the tests: Debian packages (for the tests also prometheus,
 # prometheus-alertmanager and chromium), npm dependencies,
-# the build, the cached lab image and (unless --no-lodestar) the real Lodestar 1.5.1 the tests run.
+# the build, the cached lab image and (unless --no-lodestar: the lab alone) the real Lodestar 1.5.1 the demo and the tests run.
 # Idempotent: a second run takes seconds. Needs root (the lab boots systemd-nspawn containers).
 # --deps-only: npm dependencies and the build, nothing else (what lint and the unit tests need; no root).
 set -euo pipefail
@@ -37,5 +37,5 @@ fi
 
 npm_deps
 bash test/lab/build-image.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
-# The real Lodestar 1.5.1 the tests run (npm, ~240 MB, once); the demo does not need it.
+# The real Lodestar 1.5.1 the demo and the tests run (npm, ~240 MB, once).
 [ "$mode" = --no-lodestar ] || bash test/lab/lodestar.sh "${NODEFORM_LAB_CACHE:-/var/cache/nodeform-lab}" >/dev/null
