@@ -116,3 +116,14 @@ export function countChanges(plan: Plan): PlanCounts {
 export function hasChanges(plan: Plan): boolean {
   return plan.hosts.some((h) => h.changes.length > 0);
 }
+
+/** The plan's one-line count: "Plan: N to create, ... on H of T host(s)." or "No changes on N host(s).". */
+export function countsLine(plan: Plan): string {
+  const counts = countChanges(plan);
+  const changed = plan.hosts.filter((h) => h.changes.length > 0).length;
+  const failed = plan.hosts.filter((h) => h.error).length;
+  const total = counts.create + counts.update + counts.delete + counts.restart;
+  return total === 0
+    ? `No changes on ${plan.hosts.length - failed} host(s).`
+    : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to remove, ${counts.restart} to restart, on ${changed} of ${plan.hosts.length} host(s).`;
+}

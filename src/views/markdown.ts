@@ -9,7 +9,7 @@
 // starts with one line saying "part i of n"; the comments are separated by COMMENT_BREAK.
 
 import type { Change, HostPlan, Plan } from '../model/plan.js';
-import { countChanges } from '../model/plan.js';
+import { countsLine } from '../model/plan.js';
 import { describeDrift, driftStatus, NO_RECORD } from './drift.js';
 
 /** GitHub's limit on a comment's body, in characters. */
@@ -106,15 +106,8 @@ function wipes(plan: Plan): { host: string; change: Change }[] {
 }
 
 export function summaryLine(plan: Plan): string {
-  const counts = countChanges(plan);
-  const changed = plan.hosts.filter((h) => h.changes.length > 0).length;
   const failed = plan.hosts.filter((h) => h.error).length;
-  const total = counts.create + counts.update + counts.delete + counts.restart;
-  const base =
-    total === 0
-      ? `No changes on ${plan.hosts.length - failed} host(s).`
-      : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to remove, ${counts.restart} to restart, on ${changed} of ${plan.hosts.length} host(s).`;
-  return `${base}${failed ? ` ${failed} host(s) could not be planned.` : ''}`;
+  return `${countsLine(plan)}${failed ? ` ${failed} host(s) could not be planned.` : ''}`;
 }
 
 /** The comment as blocks, in order; none is ever cut. */

@@ -2,7 +2,7 @@
 // JSON in the shape of schemas/plan.schema.json. Also the plan apply and reset show before they ask. Pure.
 
 import type { AttributeChange, Change, HostPlan, Plan } from '../model/plan.js';
-import { countChanges } from '../model/plan.js';
+import { countsLine } from '../model/plan.js';
 import { painter, type Paint, type Style } from './paint.js';
 import { COMMENT_BREAK, markdownComments, type MarkdownOptions } from './markdown.js';
 import { jsonText, type ViewOptions, type Writer } from './writer.js';
@@ -62,14 +62,8 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions): string {
 
 export function formatPlan(plan: Plan, options: FormatOptions): string {
   const blocks = plan.hosts.map((h) => formatHostPlan(h, options));
-  const counts = countChanges(plan);
-  const changed = plan.hosts.filter((h) => h.changes.length > 0).length;
   const failed = plan.hosts.filter((h) => h.error).length;
-  const total = counts.create + counts.update + counts.delete + counts.restart;
-  const summary =
-    total === 0
-      ? `No changes on ${plan.hosts.length - failed} host(s).`
-      : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to remove, ${counts.restart} to restart, on ${changed} of ${plan.hosts.length} host(s).`;
+  const summary = countsLine(plan);
   const holding = plan.hosts.filter((h) => h.held?.length).length;
   const tail = `${failed ? ` ${failed} host(s) could not be planned.` : ''}${holding ? ` ${holding} host(s) hold items back (see held).` : ''}`;
   return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
