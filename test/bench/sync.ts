@@ -18,7 +18,7 @@ import { spreadOf } from '../../src/bench/recommend.js';
 import { recommendationSentence, type BenchReport } from '../../src/bench/report.js';
 import { run } from '../../src/cli/main.js';
 import { reserveSlot, slotAddress, type Lab, type LabHost } from '../lab/lab.js';
-import { keepPeered, networkFromChain, startLodestarChain, startLodestarLab, type LodestarChain } from '../lab/lodestar-chain.js';
+import { keepPeered, lodestarNodeVars, networkFromChain, startLodestarChain, startLodestarLab, type LodestarChain } from '../lab/lodestar-chain.js';
 import { startProxy, type Proxy } from '../lab/proxy.js';
 import { installStandins } from '../lab/standin/install.js';
 import { testHome, writeInventory, writePlaybook } from '../lab/support.js';
@@ -96,16 +96,7 @@ async function main(): Promise<void> {
           network_tuning: { request_timeout_seconds: 30, retries: 1, backoff: { min_seconds: 0.1, max_seconds: 0.5 } },
         },
         hosts: {
-          [host.name]: {
-            consensus: {
-              client: 'lodestar',
-              version: 'v1.5.1',
-              listen_address: host.address,
-              // No eth1 on a dev chain; p2p on the host's own address; the admin API for peering; no discovery.
-              extra_args: ['--eth1=false', `--listenAddress=${host.address}`, '--rest.namespace=*', '--discv5=false'],
-            },
-            execution: { client: 'geth', listen_address: host.address },
-          },
+          [host.name]: lodestarNodeVars(host.address),
         },
         only: [host],
       });

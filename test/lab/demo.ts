@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer } from '../support/ephemery.js';
 import { startProviderServer } from '../support/provider-server.js';
 import { slotAddress, startLab } from './lab.js';
-import { keepPeered, networkFromChain, startLodestarChain, startLodestarLab } from './lodestar-chain.js';
+import { keepPeered, lodestarNodeVars, networkFromChain, startLodestarChain, startLodestarLab } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -192,14 +192,7 @@ async function main(): Promise<void> {
       network: { name: 'custom', config_source: relative(fleetDir, networkDir) },
       // nodeform downloads node1's finalized state once into the controller's cache, verifies it and uploads it.
       checkpoint_sync: { source: 'fleet-cache', providers: [chain.url] },
-      consensus: {
-        client: 'lodestar',
-        version: 'v1.5.1',
-        listen_address: lodestar.address,
-        // No eth1 on a dev chain; p2p on the host's own address; the admin API to peer it with node1 (no discovery).
-        extra_args: ['--eth1=false', `--listenAddress=${lodestar.address}`, '--rest.namespace=*', '--discv5=false'],
-      },
-      execution: { client: 'geth', listen_address: lodestar.address },
+      ...lodestarNodeVars(lodestar.address),
     };
     const inventory = join(fleetDir, 'inventory.yaml');
     writeFileSync(

@@ -29,6 +29,23 @@ export const LODESTAR_ENTRY = 'node_modules/@chainsafe/lodestar/lib/index.js';
 export const LODESTAR_DIR = '/opt/lodestar';
 export const LODESTAR_NODE = '/opt/node/bin/node';
 
+/**
+ * The node variables of a lab host that runs the real Lodestar 1.5.1 beside the geth stand-in, listening on
+ * `address`: no eth1 deposit tracking on a dev chain; p2p on the host's own address (lab hosts share the loopback);
+ * the admin API for peering; no discovery (node1 is peered by hand, like connect2.sh).
+ */
+export function lodestarNodeVars(address: string) {
+  return {
+    consensus: {
+      client: 'lodestar',
+      version: 'v1.5.1',
+      listen_address: address,
+      extra_args: ['--eth1=false', `--listenAddress=${address}`, '--rest.namespace=*', '--discv5=false'],
+    },
+    execution: { client: 'geth', listen_address: address },
+  };
+}
+
 /** A one-host lab with the real Lodestar 1.5.1 bind-mounted and on its PATH as /usr/local/bin/lodestar. */
 export async function startLodestarLab(name: string, slot: number | SlotReservation): Promise<{ lab: Lab; host: LabHost }> {
   const lab = await startLab({

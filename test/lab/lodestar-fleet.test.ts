@@ -12,7 +12,7 @@ import { fleetCachePaths } from '../../src/node/checkpoint.js';
 import { defaultCacheDir } from '../../src/fetch/cache.js';
 import { checkpointDir, type CheckpointMetadata } from '../../src/fetch/checkpoint-cache.js';
 import { reserveSlot, slotAddress, type Lab, type LabHost, type SlotReservation } from './lab.js';
-import { networkFromChain, peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
+import { lodestarNodeVars, networkFromChain, peerWithChain, startLodestarChain, startLodestarLab, type LodestarChain } from './lodestar-chain.js';
 import { installStandins } from './standin/install.js';
 import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './support.js';
 
@@ -85,22 +85,7 @@ beforeAll(async () => {
       network_tuning: { request_timeout_seconds: 10, retries: 1, backoff: { min_seconds: 0.1, max_seconds: 0.5 } },
     },
     hosts: {
-      [host.name]: {
-        consensus: {
-          client: 'lodestar',
-          version: 'v1.5.1',
-          listen_address: host.address,
-          extra_args: [
-            // No eth1 deposit tracking on a dev chain; p2p on the host's own address (lab hosts share the
-            // loopback); the admin API for peering; no discovery (node1 is peered by hand, like connect2.sh).
-            '--eth1=false',
-            `--listenAddress=${host.address}`,
-            '--rest.namespace=*',
-            '--discv5=false',
-          ],
-        },
-        execution: { client: 'geth', listen_address: host.address },
-      },
+      [host.name]: lodestarNodeVars(host.address),
     },
     only: [host],
   });
