@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer } from '../support/ephemery.js';
 import { startProviderServer } from '../support/provider-server.js';
@@ -19,7 +20,12 @@ import { keepPeered, lodestarNodeVars, networkFromChain, startLodestarChain, sta
 import { installStandins } from './standin/install.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const labDir = join(repo, '.lab');
+// The README runs it bare (the user's lab: .lab, slot 0, hosts left up to play with). test/lab/demo.test.ts runs
+// the same demo apart from a user's lab: --dir, --name and --slot elsewhere, and --stop takes the hosts down after.
+const { values: options } = parseArgs({
+  options: { dir: { type: 'string', default: join(repo, '.lab') }, name: { type: 'string', default: 'lab' }, slot: { type: 'string', default: '0' }, stop: { type: 'boolean', default: false } },
+});
+const labDir = resolve(options.dir);
 const fleetDir = join(labDir, 'fleet');
 /** The controller's state (status history) and cache (downloads, checkpoints) of this demo run, apart from the user's. */
 const controllerDir = join(fleetDir, 'controller');
@@ -33,8 +39,10 @@ const SYNC_TIMEOUT_MS = 180_000;
 /** The Lodestar profile's default REST port (nodeform renders --rest.port). */
 const LODESTAR_REST_PORT = 9596;
 
+/** Bold titles on a terminal only, as nodeform's own output (NO_COLOR respected). */
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (text: string) => `\x1b[1m${text}\x1b[0m` : (text: string) => text;
 function step(title: string): void {
-  console.log(`\n\x1b[1m== ${title}\x1b[0m`);
+  console.log(`\n${bold(`== ${title}`)}`);
 }
 
 function elapsed(since: number): string {
@@ -129,8 +137,8 @@ async function main(): Promise<void> {
   mkdirSync(controllerDir, { recursive: true });
 
   step('boot 3 lab hosts (real systemd and sshd in systemd-nspawn) and a Lodestar dev chain on this machine');
-  // lab-1 and lab-2 stay up after the demo (npm run lab -- down); demo-lodestar-1 and node1 stop with it.
-  const lab = await startLab({ name: 'lab', count: 2, slot: 0, dir: labDir, detach: true });
+  // lab-1 and lab-2 stay up after the demo (npm run lab -- down) unless --stop; demo-lodestar-1 and node1 stop with it.
+  const lab = await startLab({ name: options.name, count: 2, slot: Number(options.slot), dir: labDir, detach: !options.stop });
   // node1: the Lodestar 1.5.1 dev chain (8 validators, 1 s slots), on a free address of the lab's slot.
   const parts = await Promise.allSettled([
     startLodestarChain({ address: slotAddress(lab.slot, 2) }),
@@ -139,7 +147,7 @@ async function main(): Promise<void> {
     installStandins(lab, lab.hosts, { syncSeconds: 30 }),
   ] as const);
   const [chainStart, lodestarStart] = parts;
-  const stopAll: (() => Promise<unknown>)[] = [];
+  const stopAll: (() => Promise<unknown>)[] = options.stop ? [() => lab.stop()] : [];
   if (chainStart.status === 'fulfilled') stopAll.push(() => chainStart.value.stop());
   if (lodestarStart.status === 'fulfilled') stopAll.push(() => lodestarStart.value.lab.stop());
   const failed = parts.find((p) => p.status === 'rejected');
@@ -279,8 +287,11 @@ async function main(): Promise<void> {
     step('plan: everything is to create again');
     expectIn(await nodeform(['plan', '-i', inventory, '--detailed-exitcode'], 2, { summary: true }), /on 3 of 3 host/, 'creates again');
 
-    console.log(`\nDone in ${elapsed(started)}. ${lab.hosts.map((h) => h.name).join(' and ')} are still up for you (npm run lab -- down stops them); node1, ${lodestar.name} and the servers stopped with the demo.`);
-    console.log(`Try a playbook of your own on them: nodeform plan -i ${relative(repo, lab.inventoryPath)} playbooks/demo.yaml`);
+    if (options.stop) console.log(`\nDone in ${elapsed(started)}. Every host, node1 and the servers stop with the demo (--stop).`);
+    else {
+      console.log(`\nDone in ${elapsed(started)}. ${lab.hosts.map((h) => h.name).join(' and ')} are still up for you (npm run lab -- down stops them); node1, ${lodestar.name} and the servers stopped with the demo.`);
+      console.log(`Try a playbook of your own on them: nodeform plan -i ${relative(repo, lab.inventoryPath)} playbooks/demo.yaml`);
+    }
   } finally {
     for (const stop of stopAll.reverse()) await stop().catch(() => undefined);
   }
