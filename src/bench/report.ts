@@ -11,8 +11,10 @@ export interface BenchRunRecord extends Omit<RunFigures, 'progress'> {
   strategy: string;
   host: string;
   run: number;
-  /** ISO time the client was started on empty chain data. */
+  /** ISO time the client was started on empty chain data (for a run that failed before: the time its step began). */
   startedAt: string;
+  /** ISO time the run ended: its last sample (synced, the time limit, Ctrl-C), or its failure. */
+  finishedAt: string;
   outcome: RunOutcome;
   /** Why a run failed (an apply that did not go through, a host that could not be reached). */
   error?: string;
@@ -92,7 +94,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 const SOURCE_TEXT: Record<string, string> = {
   systemd: 'systemd (MemoryPeak, CPUUsageNSec)',
-  cgroup: "the units' cgroups (memory.peak, cpu.stat)",
+  cgroup: "the units' cgroups (memory.peak or v1 memory.max_usage_in_bytes; cpu.stat or v1 cpuacct.usage)",
   process: "the units' main processes (VmHWM, the peak resident set; CPU time from /proc/PID/stat): systemd accounted nothing there",
   none: 'nothing (the host did not say)',
 };
