@@ -443,7 +443,18 @@ function removeCgroups(machine: string): void {
       // Gone already, or still populated.
     }
   };
-  for (const dir of hostCgroups(machine)) removeTree(dir);
+  for (const dir of hostCgroups(machine)) {
+    removeTree(dir);
+    // The memory hierarchy's nodeform-lab/ sits in this process's own cgroup, which its creator may want to remove
+    // when the process is gone: leave nothing there once the last host is stopped.
+    if (dir.startsWith('/sys/fs/cgroup/memory/')) {
+      try {
+        rmdirSync(dirname(dir));
+      } catch {
+        // Another host of this process still runs.
+      }
+    }
+  }
 }
 
 async function waitReady(lab: Lab, r: Running, deadline: number, limit: Semaphore): Promise<void> {
