@@ -99,6 +99,10 @@ const SOURCE_TEXT: Record<string, string> = {
   none: 'nothing (the host did not say)',
 };
 
+/** What the report says of the bytes the clients fetched themselves. */
+const PROVIDER_BYTES =
+  'fetched by the clients from checkpoint providers (and from peers): not measured; nodeform counts what the controller sent each host over SSH ("sent by the controller"), not what a client downloads itself';
+
 export function markdownReport(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# ${report.title}`, '');
@@ -116,6 +120,7 @@ export function markdownReport(report: BenchReport): string {
   }
   const sources = [...new Set(report.runs.flatMap((r) => r.units.map((u) => u.source ?? 'none')))];
   lines.push('', `Peak memory and CPU time are the clients' together, from: ${sources.map((s) => SOURCE_TEXT[s] ?? s).join('; ') || 'no run'}.`);
+  lines.push('', `Bytes ${PROVIDER_BYTES}.`);
   lines.push('', '## Runs', '', '| strategy | host | run | outcome | first head | synced | start slot | end slot | slots/min | peak memory | CPU | sent by the controller |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '-' : f(v));
   for (const r of report.runs) {
@@ -141,6 +146,7 @@ export function benchHtml(report: BenchReport): string {
       { label: 'command', value: report.command },
       { label: 'hosts', value: report.hosts.join(', ') },
       { label: 'runs', value: `${report.settings.runs} per strategy and host; time limit ${report.settings.time_limit_seconds} s` },
+      { label: 'bytes', value: PROVIDER_BYTES },
       ...report.notes.map((note) => ({ label: 'note', value: note })),
     ],
     summaries: report.summaries,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchDryRun, duration } from '../../../src/bench/dry-run.js';
 import { benchLanes, isSynced, parseAccounting, runFigures } from '../../../src/bench/measure.js';
-import { buildReport, markdownReport, recommendationSentence, type BenchRunRecord } from '../../../src/bench/report.js';
+import { benchHtml, buildReport, markdownReport, recommendationSentence, type BenchRunRecord } from '../../../src/bench/report.js';
 import { DEFAULT_STRATEGIES } from '../../../src/bench/strategies.js';
 import type { Desired } from '../../../src/model/types.js';
 import { MONITOR_DEFAULTS, type SyncSample } from '../../../src/monitor/sync.js';
@@ -179,6 +179,9 @@ describe('buildReport and markdownReport', () => {
     expect(md).toContain('| baseline | 2/2 | 105 s (100-110) | 500 MiB (500-500) | 20.0 s (20.0-20.0) |  |');
     expect(md).toContain('- link: 50 ms RTT');
     expect(md).toContain('- lab1: applied');
+    // What nodeform does not count is said to be not measured, never left blank or estimated.
+    expect(md).toContain('Bytes fetched by the clients from checkpoint providers (and from peers): not measured;');
+    expect(benchHtml(report)).toContain('<dt>bytes</dt><dd>fetched by the clients from checkpoint providers (and from peers): not measured;');
   });
 
   it('leaves out a strategy whose run did not sync, and one over the memory limit', () => {
