@@ -15,10 +15,14 @@ export interface BenchStep {
  * The steps, in lanes that run at the same time. One lane without --parallel (one measurement at a time in
  * the whole fleet, so runs do not share the controller's or the providers' bandwidth); one lane per host with
  * it. Either way a host runs one strategy at a time, and strategies alternate run by run, so a slow hour of the
- * network falls on all of them rather than on one.
+ * network falls on all of them rather than on one. With --parallel each host starts its round at another strategy
+ * (host i at the i-th, wrapping around): the runs at the same time are of different strategies, so what they share
+ * (the controller's and the providers' bandwidth, the network) weighs on every strategy rather than on the one
+ * all hosts would be running at once.
  */
 export function benchLanes(hosts: readonly string[], strategies: readonly string[], runs: number, parallel: boolean): BenchStep[][] {
-  const laneOf = (host: string) => Array.from({ length: runs }, (_, r) => strategies.map((strategy) => ({ host, strategy, run: r + 1 }))).flat();
+  const rotated = (offset: number) => strategies.map((_, k) => strategies[(k + offset) % strategies.length]!);
+  const laneOf = (host: string, i: number) => Array.from({ length: runs }, (_, r) => rotated(i).map((strategy) => ({ host, strategy, run: r + 1 }))).flat();
   if (parallel) return hosts.map(laneOf);
   return [Array.from({ length: runs }, (_, r) => hosts.flatMap((host) => strategies.map((strategy) => ({ host, strategy, run: r + 1 })))).flat()];
 }
@@ -29,7 +33,8 @@ export interface UnitAccounting {
   memoryPeakBytes?: number;
   cpuSeconds?: number;
   /**
-   * Where the figures come from: systemd (MemoryPeak, CPUUsageNSec), the unit's cgroup (memory.peak, cpu.stat), or,
+   * Where the figures come from: systemd (MemoryPeak, CPUUsageNSec), the unit's cgroup (memory.peak or v1
+   * memory.max_usage_in_bytes; cpu.stat or v1 cpuacct.usage), or,
    * where neither accounts (a container without delegated controllers), the unit's main process (VmHWM, the peak
    * resident set, and its and its waited-for children's CPU time from /proc/PID/stat).
    */
@@ -38,8 +43,10 @@ export interface UnitAccounting {
 
 /**
  * The host command that prints each unit's accounting, one block per unit: systemd's MemoryPeak and CPUUsageNSec;
- * the cgroup's own memory.peak (kernel 5.19 and later) and cpu.stat usage_usec, for a systemd before 255 (no
- * MemoryPeak) or without CPUAccounting; and the main process's VmHWM and CPU ticks.
+ * the unit's cgroup's own figures, for a systemd before 255 (no MemoryPeak) or without CPUAccounting: the peak from
+ * memory.peak (cgroup2, kernel 5.19 and later) or memory.max_usage_in_bytes (the v1 memory controller), the CPU time
+ * from cpu.stat's usage_usec (cgroup2, at /sys/fs/cgroup or, on a hybrid host, /sys/fs/cgroup/unified) or
+ * cpuacct.usage (v1); and the main process's VmHWM and CPU ticks.
  */
 export function accountingScript(units: readonly string[], quote: (word: string) => string): string {
   return units
@@ -48,8 +55,10 @@ export function accountingScript(units: readonly string[], quote: (word: string)
       return [
         `systemctl show -p Id -p MemoryPeak -p CPUUsageNSec -- ${u}`,
         `cg=$(systemctl show -p ControlGroup --value -- ${u})`,
-        `if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/memory.peak" ]; then echo "CgroupMemoryPeak=$(cat "/sys/fs/cgroup$cg/memory.peak")"; fi`,
-        `if [ -n "$cg" ] && [ -r "/sys/fs/cgroup$cg/cpu.stat" ]; then sed -n 's/^usage_usec /CgroupCpuUsec=/p' "/sys/fs/cgroup$cg/cpu.stat"; fi`,
+        // The first readable of each: a unit's cgroup exists in a hierarchy only where systemd manages that controller.
+        `if [ -n "$cg" ]; then for f in "/sys/fs/cgroup$cg/memory.peak" "/sys/fs/cgroup/memory$cg/memory.max_usage_in_bytes"; do if [ -r "$f" ]; then echo "CgroupMemoryPeak=$(cat "$f")"; break; fi; done; ` +
+          `for f in "/sys/fs/cgroup$cg/cpu.stat" "/sys/fs/cgroup/unified$cg/cpu.stat"; do if [ -r "$f" ]; then sed -n 's/^usage_usec /CgroupCpuUsec=/p' "$f"; break; fi; done; ` +
+          `if [ -r "/sys/fs/cgroup/cpuacct$cg/cpuacct.usage" ]; then echo "CgroupCpuNsec=$(cat "/sys/fs/cgroup/cpuacct$cg/cpuacct.usage")"; fi; fi`,
         `pid=$(systemctl show -p MainPID --value -- ${u})`,
         // /proc/PID/stat after "PID (comm) ": utime, stime, cutime, cstime are fields 12-15.
         `if [ "\${pid:-0}" -gt 0 ] 2>/dev/null && [ -r "/proc/$pid/stat" ]; then sed -n 's/^VmHWM:[[:space:]]*\\([0-9]*\\) kB/ProcPeakRssKiB=\\1/p' "/proc/$pid/status"; ` +
@@ -68,13 +77,15 @@ export function parseAccounting(units: readonly string[], text: string): UnitAcc
   return units.map((unit) => {
     const block = blocks.find((b) => b.Id === unit) ?? {};
     const fromSystemd = { memory: number(block.MemoryPeak), cpu: number(block.CPUUsageNSec) };
-    const fromCgroup = { memory: number(block.CgroupMemoryPeak), cpu: number(block.CgroupCpuUsec) };
+    const cgroupUsec = number(block.CgroupCpuUsec);
+    const cgroupNsec = number(block.CgroupCpuNsec);
+    const fromCgroup = { memory: number(block.CgroupMemoryPeak), cpu: cgroupUsec !== undefined ? cgroupUsec * 1000 : cgroupNsec };
     const rss = number(block.ProcPeakRssKiB);
     const ticks = number(block.ProcCpuTicks);
     const hz = number(block.ClockTicks);
     const fromProcess = { memory: rss !== undefined ? rss * 1024 : undefined, cpu: ticks !== undefined && hz ? ticks / hz : undefined };
     if (fromSystemd.memory !== undefined && fromSystemd.cpu !== undefined) return { unit, memoryPeakBytes: fromSystemd.memory, cpuSeconds: fromSystemd.cpu / 1e9, source: 'systemd' };
-    if (fromCgroup.memory !== undefined && fromCgroup.cpu !== undefined) return { unit, memoryPeakBytes: fromCgroup.memory, cpuSeconds: fromCgroup.cpu / 1e6, source: 'cgroup' };
+    if (fromCgroup.memory !== undefined && fromCgroup.cpu !== undefined) return { unit, memoryPeakBytes: fromCgroup.memory, cpuSeconds: fromCgroup.cpu / 1e9, source: 'cgroup' };
     if (fromProcess.memory !== undefined && fromProcess.cpu !== undefined) return { unit, memoryPeakBytes: fromProcess.memory, cpuSeconds: fromProcess.cpu, source: 'process' };
     return { unit };
   });

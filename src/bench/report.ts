@@ -11,8 +11,10 @@ export interface BenchRunRecord extends Omit<RunFigures, 'progress'> {
   strategy: string;
   host: string;
   run: number;
-  /** ISO time the client was started on empty chain data. */
+  /** ISO time the client was started on empty chain data (for a run that failed before: the time its step began). */
   startedAt: string;
+  /** ISO time the run ended: its last sample (synced, the time limit, Ctrl-C), or its failure. */
+  finishedAt: string;
   outcome: RunOutcome;
   /** Why a run failed (an apply that did not go through, a host that could not be reached). */
   error?: string;
@@ -92,10 +94,14 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 const SOURCE_TEXT: Record<string, string> = {
   systemd: 'systemd (MemoryPeak, CPUUsageNSec)',
-  cgroup: "the units' cgroups (memory.peak, cpu.stat)",
+  cgroup: "the units' cgroups (memory.peak or v1 memory.max_usage_in_bytes; cpu.stat or v1 cpuacct.usage)",
   process: "the units' main processes (VmHWM, the peak resident set; CPU time from /proc/PID/stat): systemd accounted nothing there",
   none: 'nothing (the host did not say)',
 };
+
+/** What the report says of the bytes the clients fetched themselves. */
+const PROVIDER_BYTES =
+  'fetched by the clients from checkpoint providers (and from peers): not measured; nodeform counts what the controller sent each host over SSH ("sent by the controller"), not what a client downloads itself';
 
 export function markdownReport(report: BenchReport): string {
   const lines: string[] = [];
@@ -114,6 +120,7 @@ export function markdownReport(report: BenchReport): string {
   }
   const sources = [...new Set(report.runs.flatMap((r) => r.units.map((u) => u.source ?? 'none')))];
   lines.push('', `Peak memory and CPU time are the clients' together, from: ${sources.map((s) => SOURCE_TEXT[s] ?? s).join('; ') || 'no run'}.`);
+  lines.push('', `Bytes ${PROVIDER_BYTES}.`);
   lines.push('', '## Runs', '', '| strategy | host | run | outcome | first head | synced | start slot | end slot | slots/min | peak memory | CPU | sent by the controller |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '-' : f(v));
   for (const r of report.runs) {
@@ -139,6 +146,7 @@ export function benchHtml(report: BenchReport): string {
       { label: 'command', value: report.command },
       { label: 'hosts', value: report.hosts.join(', ') },
       { label: 'runs', value: `${report.settings.runs} per strategy and host; time limit ${report.settings.time_limit_seconds} s` },
+      { label: 'bytes', value: PROVIDER_BYTES },
       ...report.notes.map((note) => ({ label: 'note', value: note })),
     ],
     summaries: report.summaries,

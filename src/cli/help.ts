@@ -103,7 +103,7 @@ Options:
       --hosts PATTERN     bench: the hosts to measure on (their chain data is wiped)
       --runs N            bench: runs per strategy and host (default 1)
       --time-limit S      bench: stop sampling a run after S seconds (default 1800)
-      --parallel          bench: hosts at the same time (each still one strategy at a time)
+      --parallel          bench: hosts at the same time (each one strategy at a time, each host starting at another)
       --results DIR       bench: where the JSON, Markdown and HTML reports go (default bench-results)
       --memory-limit MB   bench: recommend no strategy whose median peak memory is over MB MiB
       --dry-run           bench: say what would be done to which host and for how long at most; change nothing

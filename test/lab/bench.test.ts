@@ -1,15 +1,19 @@
 // nodeform bench end to end on a real host (sshd + systemd) with the stand-in clients (Lighthouse + Geth on
 // Ephemery, head advancing every half second, synced 4 s after a start): each strategy is applied, the chain data
 // wiped keeping the node identity, the node sampled until synced; the reports are written; the host is back in its
-// declared state afterwards, also after Ctrl-C. The stand-ins sync in the same time whatever the strategy: this
-// checks the machinery, not the clients (the real Lodestar's numbers: npm run bench:sync).
+// declared state afterwards, also after Ctrl-C; with --parallel two hosts measure at the same time. The stand-ins
+// sync in the same time whatever the strategy: this checks the machinery, not the clients (the real Lodestar's
+// numbers: npm run bench:sync). The clients' memory and CPU come from their units' cgroups: the lab binds each host
+// its own v1 memory cgroup writable (test/lab/lab.ts boot), and cgroup2's cpu.stat counts CPU without a controller.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountingScript, parseAccounting } from '../../src/bench/measure.js';
 import type { BenchReport } from '../../src/bench/report.js';
+import { quote } from '../../src/shell/quote.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
 import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
 import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
@@ -19,6 +23,8 @@ import { hostSh, nodeform, testHome, writeInventory, writePlaybook } from './sup
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let lab: Lab;
 let host: LabHost;
+/** The second host, only for --parallel; its stand-ins take longer to sync (8 s), so its runs overlap host 1's by seconds. */
+let host2: LabHost;
 let release: ReleaseServer;
 let provider: ProviderServer;
 let inventory: string;
@@ -26,7 +32,7 @@ let playbook: string;
 let results: string;
 
 /** The files nodeform manages on the host, with their content digests: the declared state to come back to. */
-const declaredState = () => hostSh(lab, host, 'sha256sum /etc/ethereum/*.env /etc/systemd/system/lighthouse.service /etc/systemd/system/geth.service | sort -k2');
+const declaredState = (on: LabHost = host) => hostSh(lab, on, 'sha256sum /etc/ethereum/*.env /etc/systemd/system/lighthouse.service /etc/systemd/system/geth.service | sort -k2');
 /** The node identity the wipe keeps (Lighthouse's beacon/network: its p2p key). */
 const identity = () => hostSh(lab, host, 'find /var/lib/lighthouse/beacon/network -type f -exec sha256sum {} + | sort');
 
@@ -38,15 +44,16 @@ function reportsIn(dir: string): BenchReport[] {
 }
 
 beforeAll(async () => {
-  lab = await startLab({ name: 'bench-cmd', count: 1, slot: 15 });
-  host = lab.hosts[0]!;
+  lab = await startLab({ name: 'bench-cmd', count: 2, slot: 15 });
+  [host, host2] = lab.hosts as [LabHost, LabHost];
   await installStandins(lab, [host], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 4 });
+  await installStandins(lab, [host2], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 8 });
   release = await startReleaseServer(slotAddress(lab.slot, 1));
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
   provider = await startProviderServer({ chain: releaseGenesis(161) });
   inventory = writeInventory(lab, 'bench-cmd', {
     vars: { network: { name: 'ephemery', iteration: 161, release_url: `${release.url}/releases` }, checkpoint_sync: { enabled: true, providers: [provider.url] } },
-    hosts: { [host.name]: { consensus: { client: 'lighthouse', listen_address: host.address }, execution: { client: 'geth', listen_address: host.address } } },
+    hosts: Object.fromEntries(lab.hosts.map((h) => [h.name, { consensus: { client: 'lighthouse', listen_address: h.address }, execution: { client: 'geth', listen_address: h.address } }])),
   });
   playbook = writePlaybook(lab, 'bench-cmd', [{ name: 'node', hosts: 'all', ethereum_node: true }]);
   const applied = await nodeform('apply', '-i', inventory, playbook, '--yes');
@@ -98,8 +105,8 @@ describe.sequential('nodeform bench on a lab host', () => {
       expect(run.timeToSyncedSeconds).toBeGreaterThanOrEqual(3);
       expect(run.timeToFirstHeadSeconds).toBeLessThan(run.timeToSyncedSeconds!);
       expect(run.units.map((u) => u.unit)).toEqual(['lighthouse.service', 'geth.service']);
-      // Lab hosts (nspawn, no delegated cgroup controllers) account nothing in systemd: the main processes' figures.
-      expect(run.units.map((u) => u.source)).toEqual(['process', 'process']);
+      // systemd 252 has no MemoryPeak: the figures come from the units' cgroups (v1 memory, cgroup2 cpu.stat).
+      expect(run.units.map((u) => u.source)).toEqual(['cgroup', 'cgroup']);
       expect(run.cpuSeconds).toBeGreaterThan(0);
       expect(run.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
       expect(run.controllerBytes).toBeGreaterThan(0);
@@ -116,7 +123,7 @@ describe.sequential('nodeform bench on a lab host', () => {
     // Back in the declared state: the same files, nothing to apply, both clients running, the identity kept.
     expect(await declaredState()).toBe(before);
     const plan = await nodeform('plan', '-i', inventory, playbook);
-    expect(plan.stdout).toContain('No changes on 1 host(s).');
+    expect(plan.stdout).toContain('No changes on 2 host(s).');
     expect(await hostSh(lab, host, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
     expect(await identity()).toBe(identityBefore);
     // The host's history shows the bench's applies, wipes and the restore.
@@ -159,7 +166,7 @@ describe.sequential('nodeform bench on a lab host', () => {
     expect(report!.interrupted).toBe(true);
     expect(report!.runs.map((r) => [r.strategy, r.outcome])).toEqual([['network-tuned', 'interrupted']]);
     expect(await declaredState()).toBe(before);
-    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 2 host(s).');
     expect(existsSync(dir)).toBe(true);
   }, 120_000);
 
@@ -179,7 +186,64 @@ describe.sequential('nodeform bench on a lab host', () => {
     expect(report!.runs[1]!.error).toMatch(/^-e #\d+:\d+:\d+: extra_vars\.consensus\.extra_args\[0\]: --datadir is set by nodeform from consensus\.data_dir; set that instead/);
     expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
     expect(await declaredState()).toBe(before);
-    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 1 host(s).');
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 2 host(s).');
     expect(await hostSh(lab, host, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
   }, 150_000);
+
+  it("reads a unit's peak memory and CPU time from its cgroup, which counts the children its main process does not", async () => {
+    const unit = 'bench-accounting-probe.service';
+    // The main process stays small; a child it waits for fills a 64 MiB buffer and exits, then it spins a while.
+    await hostSh(lab, host, `rm -f /run/probe-done; systemd-run --unit=${unit} sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=2 2>/dev/null; i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; touch /run/probe-done; exec sleep 120'`);
+    for (let i = 0; i < 100 && (await lab.sh(host, 'test -e /run/probe-done')).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+    const shown = await hostSh(lab, host, accountingScript([unit], quote));
+    await hostSh(lab, host, `systemctl stop ${unit}`);
+    const [accounting] = parseAccounting([unit], shown);
+    expect(accounting!.source, shown).toBe('cgroup');
+    expect(accounting!.memoryPeakBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024);
+    expect(accounting!.cpuSeconds).toBeGreaterThan(0);
+    // The figures read: the v1 memory controller's peak and cgroup2's CPU time, and the main process's much smaller one.
+    expect(shown).toMatch(/^CgroupMemoryPeak=\d+$/m);
+    expect(shown).toMatch(/^CgroupCpuUsec=\d+$/m);
+    const processPeak = Number(/^ProcPeakRssKiB=(\d+)$/m.exec(shown)?.[1]) * 1024;
+    expect(processPeak).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('--parallel: two hosts measure different strategies at the same time, both report, both end in their declared state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodeform-bench-parallel-'));
+    const before1 = await declaredState(host);
+    const before2 = await declaredState(host2);
+    const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'checkpoint-provider,baseline', '--hosts', `${host.name},${host2.name}`, '--parallel', '--time-limit', '30', '--interval', '1', '--results', dir, '--yes');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const [report] = reportsIn(dir);
+    expect(report!.settings.parallel).toBe(true);
+    const runsOf = (h: LabHost) => report!.runs.filter((run) => run.host === h.name);
+    // Host 2 starts its round at the other strategy, so the runs at the same time are of different strategies.
+    expect(runsOf(host).map((run) => [run.strategy, run.outcome])).toEqual([
+      ['checkpoint-provider', 'synced'],
+      ['baseline', 'synced'],
+    ]);
+    expect(runsOf(host2).map((run) => [run.strategy, run.outcome])).toEqual([
+      ['baseline', 'synced'],
+      ['checkpoint-provider', 'synced'],
+    ]);
+    for (const run of report!.runs) {
+      expect(run.timeToSyncedSeconds).toBeGreaterThanOrEqual(run.host === host2.name ? 7 : 3);
+      expect(run.units.map((u) => u.source)).toEqual(['cgroup', 'cgroup']);
+    }
+    // The hosts' first runs overlap: each began (its clients started on empty chain data) before the other ended.
+    const [a, b] = [runsOf(host)[0]!, runsOf(host2)[0]!];
+    expect(Date.parse(a.startedAt)).toBeLessThan(Date.parse(b.finishedAt));
+    expect(Date.parse(b.startedAt)).toBeLessThan(Date.parse(a.finishedAt));
+    expect(report!.summaries.map((s) => [s.strategy, s.synced, s.runs])).toEqual([
+      ['checkpoint-provider', 2, 2],
+      ['baseline', 2, 2],
+    ]);
+    expect(report!.restored.map((x) => x.host).sort()).toEqual([host.name, host2.name].sort());
+    for (const x of report!.restored) expect(['applied', 'unchanged']).toContain(x.status);
+    expect(r.stdout).toContain('Hosts back in their declared state:');
+    expect(await declaredState(host)).toBe(before1);
+    expect(await declaredState(host2)).toBe(before2);
+    expect((await nodeform('plan', '-i', inventory, playbook)).stdout).toContain('No changes on 2 host(s).');
+    for (const h of [host, host2]) expect(await hostSh(lab, h, 'systemctl is-active lighthouse.service geth.service')).toBe('active\nactive\n');
+  }, 120_000);
 });

@@ -392,10 +392,15 @@ function boot(rootfs: string, dir: string, host: LabHost, lab: { name: string; s
     `--bind-ro=${ak}:/home/deploy/.ssh/authorized_keys`,
     ...binds.map((b) => `--bind-ro=${b.source}:${b.target}`),
   ];
-  // Attached hosts die with this process even on SIGKILL: nspawn gets SIGTERM and powers its container off.
-  const argv = detach ? nspawn : ['setpriv', '--pdeathsig', 'TERM', ...nspawn];
   const cgroups = hostCgroups(host.machine);
   for (const cg of cgroups) mkdirSync(cg, { recursive: true });
+  // nspawn mounts the v1 controller hierarchies read-only (it writes none without a user namespace), so the host's
+  // systemd could not account memory per unit. The host's own memory cgroup, bound writable in their place (nspawn
+  // leaves a mount point it finds alone), lets it: each unit gets a memory cgroup and its peak (max_usage_in_bytes).
+  const memory = cgroups.find((cg) => cg.startsWith('/sys/fs/cgroup/memory/'));
+  if (memory !== undefined) nspawn.push('--tmpfs=/sys/fs/cgroup:mode=755', `--bind=${memory}:/sys/fs/cgroup/memory`);
+  // Attached hosts die with this process even on SIGKILL: nspawn gets SIGTERM and powers its container off.
+  const argv = detach ? nspawn : ['setpriv', '--pdeathsig', 'TERM', ...nspawn];
   const log = openSync(join(hdir, 'console.log'), 'w');
   // Own session: a terminal's Ctrl-C must not reach nspawn, which would forward it to systemd as a reboot request.
   const child: ChildProcess = spawn(
@@ -422,7 +427,7 @@ function hostCgroups(machine: string): string[] {
   const dirs: string[] = [];
   for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
     const [, controllers, path] = line.split(':');
-    const mount = controllers === '' ? (v2Only ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified') : controllers === 'name=systemd' ? '/sys/fs/cgroup/systemd' : undefined;
+    const mount = controllers === '' ? (v2Only ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified') : controllers === 'name=systemd' ? '/sys/fs/cgroup/systemd' : controllers === 'memory' && !v2Only ? '/sys/fs/cgroup/memory' : undefined;
     if (mount !== undefined && path !== undefined && existsSync(mount)) dirs.push(join(mount, path, 'nodeform-lab', machine));
   }
   return dirs;
@@ -438,7 +443,18 @@ function removeCgroups(machine: string): void {
       // Gone already, or still populated.
     }
   };
-  for (const dir of hostCgroups(machine)) removeTree(dir);
+  for (const dir of hostCgroups(machine)) {
+    removeTree(dir);
+    // The memory hierarchy's nodeform-lab/ sits in this process's own cgroup, which its creator may want to remove
+    // when the process is gone: leave nothing there once the last host is stopped.
+    if (dir.startsWith('/sys/fs/cgroup/memory/')) {
+      try {
+        rmdirSync(dirname(dir));
+      } catch {
+        // Another host of this process still runs.
+      }
+    }
+  }
 }
 
 async function waitReady(lab: Lab, r: Running, deadline: number, limit: Semaphore): Promise<void> {

@@ -81,8 +81,8 @@ interface StepContext {
   warned: Set<string>;
 }
 
-function failedRun(step: BenchStep, startedAt: number, error: string, controllerBytes = 0): BenchRunRecord {
-  return { ...step, startedAt: new Date(startedAt).toISOString(), outcome: 'failed', error, units: [], controllerBytes, samples: 0, progress: [] };
+function failedRun(step: BenchStep, startedAt: number, finishedAt: number, error: string, controllerBytes = 0): BenchRunRecord {
+  return { ...step, startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), outcome: 'failed', error, units: [], controllerBytes, samples: 0, progress: [] };
 }
 
 /** Plans and applies one host's Desired (the normal plan and apply); undefined when it went through, else why not. */
@@ -109,18 +109,18 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     s.ctx.views.diagnostics.warnings(fresh);
     const [desired] = loaded.desired;
     const [target] = nodeTargetsOf(loaded.desired, loaded.nodeSpecs);
-    if (!desired || !target) return failedRun(step, startedAt, `${step.host} declares no Ethereum node with this strategy`);
+    if (!desired || !target) return failedRun(step, startedAt, s.now(), `${step.host} declares no Ethereum node with this strategy`);
     transport = await s.transports.get(desired.connection);
     const sentBefore = transport.stats.bytesSent;
     const connect = (c: Desired['connection']) => s.transports.get(c);
     const applied = await planAndApply(s, await planAll([desired], connect, 1, planOptionsFor({ ...inputs, pruneData: false })), 'bench');
-    if (applied) return failedRun(step, startedAt, applied, transport.stats.bytesSent - sentBefore);
+    if (applied) return failedRun(step, startedAt, s.now(), applied, transport.stats.bytesSent - sentBefore);
     // Ctrl-C during the apply: no wipe; the restore puts the settings back.
-    if (s.signal.aborted) return { ...failedRun(step, startedAt, 'interrupted before the wipe', transport.stats.bytesSent - sentBefore), outcome: 'interrupted' };
+    if (s.signal.aborted) return { ...failedRun(step, startedAt, s.now(), 'interrupted before the wipe', transport.stats.bytesSent - sentBefore), outcome: 'interrupted' };
     s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
     const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, 1), 'bench-wipe');
     const controllerBytes = transport.stats.bytesSent - sentBefore;
-    if (wiped) return failedRun(step, startedAt, wiped, controllerBytes);
+    if (wiped) return failedRun(step, startedAt, s.now(), wiped, controllerBytes);
     startedAt = s.now();
     const samples: SyncSample[] = [];
     const deadline = startedAt + s.opts.timeLimitSeconds * 1000;
@@ -137,6 +137,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       }
       await sleep(Math.min(s.opts.intervalSeconds * 1000, Math.max(0, deadline - s.now())), s.signal);
     }
+    const finishedAt = s.now();
     const units = wipeOf(desired)?.stopUnits ?? [];
     const shown = await transport.exec(command(['sh', '-c', accountingScript(units, quote)]));
     const accounting = parseAccounting(units, shown.stdout);
@@ -153,6 +154,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     return {
       ...step,
       startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
       outcome,
       ...figures,
       ...(peakMemoryBytes !== undefined ? { peakMemoryBytes } : {}),
@@ -166,7 +168,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     // an excerpt: the -e text holds the host's merged values, provider URLs with credentials among them.
     const why = error instanceof ConfigError ? error.problems.map(warningLine).join('; ') : errorText(error);
     s.progress(step, `failed: ${why}`);
-    return failedRun(step, startedAt, why);
+    return failedRun(step, startedAt, s.now(), why);
   }
 }
 

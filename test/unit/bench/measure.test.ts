@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchDryRun, duration } from '../../../src/bench/dry-run.js';
 import { benchLanes, isSynced, parseAccounting, runFigures } from '../../../src/bench/measure.js';
-import { buildReport, markdownReport, recommendationSentence, type BenchRunRecord } from '../../../src/bench/report.js';
+import { benchHtml, buildReport, markdownReport, recommendationSentence, type BenchRunRecord } from '../../../src/bench/report.js';
 import { DEFAULT_STRATEGIES } from '../../../src/bench/strategies.js';
 import type { Desired } from '../../../src/model/types.js';
 import { MONITOR_DEFAULTS, type SyncSample } from '../../../src/monitor/sync.js';
@@ -61,12 +61,15 @@ describe('parseAccounting', () => {
       'Id=teku.service\nCPUUsageNSec=[not set]\nCgroupMemoryPeak=1048576\nCgroupCpuUsec=1000000',
       // A container without delegated controllers: the main process.
       'CPUUsageNSec=[not set]\nId=geth.service\nProcPeakRssKiB=2048\nProcCpuTicks=250\nClockTicks=100',
+      // A v1 host: memory.max_usage_in_bytes and cpuacct.usage (nanoseconds).
+      'Id=prysm.service\nCPUUsageNSec=[not set]\nCgroupMemoryPeak=4096\nCgroupCpuNsec=1500000000',
       'Id=nimbus.service\nMemoryPeak=[not set]\nCPUUsageNSec=18446744073709551615',
     ].join('\n\n');
-    expect(parseAccounting(['lodestar.service', 'teku.service', 'geth.service', 'nimbus.service', 'gone.service'], `${text}\n`)).toEqual([
+    expect(parseAccounting(['lodestar.service', 'teku.service', 'geth.service', 'prysm.service', 'nimbus.service', 'gone.service'], `${text}\n`)).toEqual([
       { unit: 'lodestar.service', memoryPeakBytes: 734003200, cpuSeconds: 12.5, source: 'systemd' },
       { unit: 'teku.service', memoryPeakBytes: 1048576, cpuSeconds: 1, source: 'cgroup' },
       { unit: 'geth.service', memoryPeakBytes: 2048 * 1024, cpuSeconds: 2.5, source: 'process' },
+      { unit: 'prysm.service', memoryPeakBytes: 4096, cpuSeconds: 1.5, source: 'cgroup' },
       { unit: 'nimbus.service' },
       { unit: 'gone.service' },
     ]);
@@ -79,10 +82,16 @@ describe('benchLanes', () => {
     expect(rest).toEqual([]);
     expect(lane!.map((s) => `${s.host}/${s.strategy}#${s.run}`)).toEqual(['a/x#1', 'a/y#1', 'b/x#1', 'b/y#1', 'a/x#2', 'a/y#2', 'b/x#2', 'b/y#2']);
   });
-  it('a lane per host with --parallel', () => {
+  it('a lane per host with --parallel, each host starting its round at another strategy', () => {
     expect(benchLanes(['a', 'b'], ['x', 'y'], 1, true).map((lane) => lane.map((s) => `${s.host}/${s.strategy}`))).toEqual([
       ['a/x', 'a/y'],
-      ['b/x', 'b/y'],
+      ['b/y', 'b/x'],
+    ]);
+    // More hosts than strategies: the rotation wraps around; every lane runs every strategy each round.
+    expect(benchLanes(['a', 'b', 'c'], ['x', 'y'], 2, true).map((lane) => lane.map((s) => `${s.strategy}#${s.run}`))).toEqual([
+      ['x#1', 'y#1', 'x#2', 'y#2'],
+      ['y#1', 'x#1', 'y#2', 'x#2'],
+      ['x#1', 'y#1', 'x#2', 'y#2'],
     ]);
   });
 });
@@ -130,6 +139,7 @@ const run = (strategy: string, runNo: number, synced: number | undefined, memory
   host: 'lab1',
   run: runNo,
   startedAt: '2026-12-06T21:00:00.000Z',
+  finishedAt: '2026-12-06T21:05:00.000Z',
   outcome: synced === undefined ? 'time-limit' : 'synced',
   ...(synced !== undefined ? { timeToSyncedSeconds: synced } : {}),
   timeToFirstHeadSeconds: 3,
@@ -169,6 +179,9 @@ describe('buildReport and markdownReport', () => {
     expect(md).toContain('| baseline | 2/2 | 105 s (100-110) | 500 MiB (500-500) | 20.0 s (20.0-20.0) |  |');
     expect(md).toContain('- link: 50 ms RTT');
     expect(md).toContain('- lab1: applied');
+    // What nodeform does not count is said to be not measured, never left blank or estimated.
+    expect(md).toContain('Bytes fetched by the clients from checkpoint providers (and from peers): not measured;');
+    expect(benchHtml(report)).toContain('<dt>bytes</dt><dd>fetched by the clients from checkpoint providers (and from peers): not measured;');
   });
 
   it('leaves out a strategy whose run did not sync, and one over the memory limit', () => {

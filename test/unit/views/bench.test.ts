@@ -9,6 +9,7 @@ const run = (strategy: string, n: number, synced?: number): BenchRunRecord => ({
   host: 'node1',
   run: n,
   startedAt: '2026-12-06T21:00:00.000Z',
+  finishedAt: '2026-12-06T21:05:00.000Z',
   outcome: synced === undefined ? 'failed' : 'synced',
   ...(synced === undefined ? { error: 'bench: failed: lighthouse.service is not active' } : { timeToSyncedSeconds: synced, timeToFirstHeadSeconds: 2, startSlot: 0, endSlot: 90, slotsPerMinute: 600 }),
   units: [{ unit: 'lighthouse.service', memoryPeakBytes: 1, cpuSeconds: 1, source: 'process' }],
