@@ -468,7 +468,7 @@ describe('probe and apply scripts under /bin/sh', () => {
     const facts = probe(d);
     const plan = planHost(d, facts, { removeUndeclared: true });
     const script = buildApplyScript(plan, d, opts()).script;
-    expect(script.length).toBeLessThan(30_000); // the bytes (600 KiB) are not in the script
+    expect(script.length).toBeLessThan(60_000); // the bytes (600 KiB) are not in the script (its helpers are about 33 KB)
     const result = await applyOne({ desired: d, plan, facts }, transport, { ...opts(), forks: 1 });
     expect(result.status, result.error).toBe('applied');
     // What the host has of the upload already, the upload, the apply.
