@@ -401,10 +401,10 @@ pre_many() { # path sha|absent: the preconditions, by one stat for what must be 
   awk -F "$TAB" '$2 != "absent" { print $1 }' "$W/pre" | reg > "$W/pre.reg"
   xargs -d '\n' -r sha256sum -- < "$W/pre.reg" > "$W/pre.out" 2>/dev/null
   # In the order sh said them one by one: what exists or is no file, then what changed.
-  awk -F "$TAB" -v THERE="$W/pre.there" -v REG="$W/pre.reg" -v OUT="$W/pre.out" '
-    FILENAME == THERE { there[$0] = 1; next }
-    FILENAME == REG { reg[$0] = 1; next }
-    FILENAME == OUT { h[substr($0, 67)] = substr($0, 1, 64); next }
+  awk -F "$TAB" '
+    FILENAME == ARGV[1] { there[$0] = 1; next }
+    FILENAME == ARGV[2] { reg[$0] = 1; next }
+    FILENAME == ARGV[3] { h[substr($0, 67)] = substr($0, 1, 64); next }
     { n++; p[n] = $1; w[n] = $2 }
     END {
       for (i = 1; i <= n; i++) {
@@ -428,7 +428,8 @@ recfail() { # the last line an awk that writes records printed: ok, or what it w
   esac
 }
 # awk: an entry line L for path P in $G/entries and, the first time P is recorded, its original in $G/original.new
-BK_AWK='function record(p, k, l) {
+BK_AWK='BEGIN { E = ENVIRON["E"]; K = ENVIRON["K"]; N = ENVIRON["N"]; BK = ENVIRON["BK"]; BL = ENVIRON["BL"] }
+  function record(p, k, l) {
     print "E\t" p; print l >> E; if (fflush(E) != 0) { failed = 1; exit }
     if (k in orig) return 0
     orig[k] = 1; f = N "/" k; print "O\t" p; print l > f; if (close(f) != 0) { failed = 1; exit }
@@ -442,9 +443,9 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
   ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
   cut -f1 "$W/bkin" | reg > "$W/bk.reg"
   # Files not there now: recorded as absent. Those there: listed, for one stat and one cp.
-  r=$(awk -F "$TAB" -v E="$G/entries" -v K="$G/original.keys" -v N="$G/original.new" -v ORIG="$W/bk.orig" -v REG="$W/bk.reg" -v BK="$W/bk" "$BK_AWK"'
-    FILENAME == ORIG { orig[$0] = 1; next }
-    FILENAME == REG { reg[$0] = 1; next }
+  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BK="$W/bk" awk -F "$TAB" "$BK_AWK"'
+    FILENAME == ARGV[1] { orig[$0] = 1; next }
+    FILENAME == ARGV[2] { reg[$0] = 1; next }
     $1 in reg { print > BK; next }
     { record($1, $3, "file\t" $1 "\t0\t-\t-\t-\t-\t-\t-\t-") }
     END { if (failed) exit 1; print "W\t"; close(BK); print "ok" }' "$W/bk.orig" "$W/bk.reg" "$W/bkin" | tail -n 1)
@@ -456,9 +457,9 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
     mkdir -p "$G/backup" && xargs -d '\n' -r cp --parents -t "$G/backup" -- < "$W/bk.paths" || fail "cannot back up the files into $G $FULL"
   fi
   # Files that were there: their state recorded; their bytes kept in blobs when it is their first record.
-  r=$(awk -F "$TAB" -v E="$G/entries" -v K="$G/original.keys" -v N="$G/original.new" -v ORIG="$W/bk.orig" -v ST="$W/bk.stat" -v BL="$W/bk.blobs" "$BK_AWK"'
-    FILENAME == ORIG { orig[$0] = 1; next }
-    FILENAME == ST { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
+  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BL="$W/bk.blobs" awk -F "$TAB" "$BK_AWK"'
+    FILENAME == ARGV[1] { orig[$0] = 1; next }
+    FILENAME == ARGV[2] { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
     { if (!($1 in st)) { print "S\t" $1; failed = 1; exit }
       if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
     END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.stat" "$W/bk" | tail -n 1)
@@ -514,9 +515,10 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
   # (the generation's backup/ tree, or blobs/ copied now); the first line that fails stops there.
   dirs_of "$W/rs.list" | while IFS="$TAB" read -r d p; do [ -d "$d" ] || printf '%s\n' "$d"; done > "$W/rs.baddirs"
   { [ ! -d "$gb/backup" ] || find "$gb/backup" -type f; } > "$W/rs.intree"
-  awk -F "$TAB" -v BD="$W/rs.baddirs" -v IT="$W/rs.intree" -v GB="$gb/backup" -v TREE="$W/rs.tree" -v BLOB="$W/rs.blob" '
-    FILENAME == BD { bad[$0] = 1; next }
-    FILENAME == IT { tree[substr($0, length(GB) + 1)] = 1; next }
+  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" '
+    BEGIN { GB = ENVIRON["GB"]; TREE = ENVIRON["TREE"]; BLOB = ENVIRON["BLOB"] }
+    FILENAME == ARGV[1] { bad[$0] = 1; next }
+    FILENAME == ARGV[2] { tree[substr($0, length(GB) + 1)] = 1; next }
     { if ($2 == "" || $2 == "-" || $2 ~ /[^0-9a-f]/) { print "S\t" $1; exit }
       d = $1; sub(/\/[^\/]*$/, "", d); if ((d "/") in bad) { print "D\t" $1; exit }
       if ($1 in tree) print substr($1, 2) > TREE; else print $1 "\t" $2 > BLOB }' "$W/rs.baddirs" "$W/rs.intree" "$W/rs.list" > "$W/rs.bad" ||
@@ -553,14 +555,9 @@ prune() {
   rm -f "$S/.refs" "$S/.blobs"
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
-  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r t p; do [ "$t" != N ] || NOHASH="$NOHASH$p|"; done < "$S/applied"
-  hl=
-  while IFS="$TAB" read -r k n _; do # _: a secret file's flag
-    case $k in
-      file) case $NOHASH in *"|$n|"*) ;; *) [ ! -f "$n" ] || hl="$hl$NL$n" ;; esac ;; # made on the host: never read
-      unit) [ ! -f "${UNIT_DIR}/$n" ] || hl="$hl$NL${UNIT_DIR}/$n" ;;
-    esac
-  done < "$S/managed"
+  [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
+  # What is hashed: each managed file there (not one made on the host: never read) and unit file.
+  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" { print U "/" $2 }' "$S/managed" | reg)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
