@@ -9,8 +9,9 @@
 // when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
-// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, findutils (find,
-// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host.
+// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, gzip, findutils (find,
+// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host. Their bytes travel as one
+// gzipped tar and their long lists gzipped too, each packed once per run for all the hosts that get the same (ScriptMemo).
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
@@ -21,6 +22,7 @@ import { STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
 import { SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
+import { gzipSync } from 'node:zlib';
 import { tarArchive } from './tar.js';
 
 /**
@@ -379,6 +381,8 @@ chk_active() {
 # its read builtin takes one byte per system call, which over thousands of lines costs more than the work itself.
 # awk joins the lists; where it writes records it first prints what it is about to write (E PATH: the entry,
 # O PATH: the original), so a failed write is reported for its file (awk stops at a failed write).
+unlist() { cat > "$1" || fail "cannot write $1 $FULL"; } # stdin: a list, kept in the file $1
+unpack() { base64 -d | gzip -dc > "$1" || fail "cannot write $1 $FULL"; } # stdin: a list gzipped, base64
 reg() { # stdin: paths; stdout: those that are regular files now, links followed (test -f), from one stat
   xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }'
 }
@@ -473,13 +477,13 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
   awk -F "$TAB" '{ d = $1; sub(/\/[^\/]*$/, "", d); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
 }
-put_many() { # stdin: base64 of a tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
+put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
   dirs_of "$1" > "$W/dirs" || fail "cannot write $W/dirs $FULL"
   while IFS="$TAB" read -r d p; do
     [ -d "$d" ] || fail "cannot write $p: its directory ${'$'}{d%/} is missing or not a directory"
   done < "$W/dirs"
   tmpdirs "$1"
-  base64 -d | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
+  base64 -d | gzip -dc | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
   tmpname < "$1" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the new files"
   bad=$(badsum "$1" 5 "$W/tmps.sha" t)
   [ -z "$bad" ] || fail "content for $(field "$bad" 1) arrived damaged (sha256 $(field "$bad" 2), expected $(field "$bad" 3))"
@@ -588,7 +592,41 @@ function heredoc(body: string): string {
 }
 
 function base64Lines(data: Buffer): string {
-  return (data.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
+  const text = data.toString('base64');
+  const lines: string[] = [];
+  for (let at = 0; at < text.length; at += 76) lines.push(text.slice(at, at + 76));
+  return lines.length > 0 ? lines.join('\n') : '';
+}
+
+/**
+ * What the apply scripts of one run share: hosts that get the same many files get the same archive and lists, so
+ * each is built and packed once per run, not once per host (applyAll makes one for the run).
+ */
+export class ScriptMemo {
+  private readonly texts = new Map<string, string>();
+  /** How many texts were packed (not found here). */
+  packed = 0;
+
+  /** `build`'s bytes gzipped as base64 lines, made once per key. */
+  pack(key: string, build: () => Buffer | string): string {
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      text = base64Lines(gzipSync(build()));
+      this.texts.set(key, text);
+      this.packed += 1;
+    }
+    return text;
+  }
+}
+
+/** Lists longer than this travel gzipped: sh parses every line of a heredoc, and the paths compress well. */
+const PACK_FROM = 16 * 1024;
+
+/** The sh that writes `text` (a list, one line per file) to $W/NAME. */
+function listFile(name: string, text: string, memo: ScriptMemo): string {
+  if (text.length < PACK_FROM) return `unlist "$W/${name}" ${heredoc(text)}`;
+  // As the heredoc would hold it: every line ends with a newline.
+  return `unpack "$W/${name}" ${heredoc(memo.pack(`list\u0000${text}`, () => `${text}\n`))}`;
 }
 
 function bytesOf(resource: FileResource | UnitResource): Buffer {
@@ -625,7 +663,8 @@ export const BULK_THRESHOLD = 8;
 interface BulkWrite {
   path: string;
   tarName: string;
-  bytes: Buffer;
+  /** The content (read only when the run has not packed these files yet). */
+  resource: FileResource | UnitResource;
   sha: string;
   mode: string;
   owner: string;
@@ -667,7 +706,7 @@ function bulkFiles(
     writes.push({
       path: c.target,
       tarName: `${c.target.slice(1, slash + 1)}.nodeform-tmp.${runId}/${c.target.slice(slash + 1)}`,
-      bytes: bytesOf(resource),
+      resource,
       sha: a.sha256,
       mode: a.mode,
       owner: a.owner,
@@ -678,7 +717,7 @@ function bulkFiles(
   return { changes, writes, deletes, restores };
 }
 
-export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
+export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions, memo: ScriptMemo = new ScriptMemo()): { command: string; script: string } {
   const staged = stagedContent(plan, desired);
   const contentOf = new Map<string, FileResource | UnitResource>();
   for (const r of desired?.resources ?? []) {
@@ -704,13 +743,17 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
   }
-  if (bulk.changes.size > 0) body.push(`pre_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : 'absent'}`).join('\n'))}`);
+  if (bulk.changes.size > 0) {
+    body.push(listFile('pre.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : 'absent'}`).join('\n'), memo));
+    body.push('pre_many < "$W/pre.in"');
+  }
   body.push(`[ "$DRIFT" = 0 ] || exit ${EXIT_DRIFT}`, 'begin');
 
   // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
   const tempDirs = new Set<string>();
   if (bulk.changes.size > 0) {
-    body.push(`bk_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'))}`);
+    body.push(listFile('bk.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'), memo));
+    body.push('bk_many < "$W/bk.in"');
   }
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
@@ -725,7 +768,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`stale ${quote(dir)}`);
-  body.push(`seal ${heredoc(managedLines(plan.managedAfter))}`);
+  body.push(listFile('managed.in', managedLines(plan.managedAfter), memo), 'seal < "$W/managed.in"');
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
   const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
@@ -760,24 +803,26 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of [...files, ...units]) if (c.action !== 'delete' && c.after && has(c, 'content') && staged.has(c.after.sha256)) lastUse.set(c.after.sha256, filePath(c));
   let unitFilesChanged = false;
   if (bulk.writes.length > 0) {
-    body.push(`cat > "$W/put" ${heredoc(bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'))}`);
-    body.push(`put_many "$W/put" ${heredoc(base64Lines(tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: w.bytes, mode: 0o600 })))))}`);
+    body.push(listFile('put', bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'), memo));
+    // The files' bytes: one tar, gzipped; the same for every host that gets the same files (a name holds the run id).
+    const key = `tar\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}`).join('\u0000')}`;
+    body.push(`put_many "$W/put" ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: bytesOf(w.resource), mode: 0o600 })))))}`);
     for (const [key, paths] of ownerGroups(bulk.writes)) {
       const [owner = '', mode = ''] = key.split('\t');
-      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
     body.push('mv_many "$W/put"');
     for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
   }
   for (const [generation, changes] of bulk.restores) {
-    body.push(`restore_many ${generation} ${heredoc(changes.map((c) => c.target).join('\n'))}`);
+    body.push(listFile('rs.in', changes.map((c) => c.target).join('\n'), memo), `restore_many ${generation} < "$W/rs.in"`);
     for (const [key, paths] of ownerGroups(changes.map((c) => ({ path: c.target, mode: c.after!.mode, owner: c.after!.owner, group: c.after!.group })))) {
       const [owner = '', mode = ''] = key.split('\t');
-      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
     body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
   }
-  if (bulk.deletes.length > 0) body.push(`del_many ${heredoc(bulk.deletes.join('\n'))}`);
+  if (bulk.deletes.length > 0) body.push(listFile('del.in', bulk.deletes.join('\n'), memo), 'del_many < "$W/del.in"');
   for (const c of [...files, ...units]) {
     if (bulk.changes.has(c)) continue;
     const path = filePath(c);
@@ -854,7 +899,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   }
   const many = written.filter((x) => x.bulk);
-  if (many.length > 0) body.push(`chk_many ${heredoc(many.map((w) => `${w.path}\t${w.sha}`).join('\n'))}`);
+  // What was written together is read back from its list (path and sha256 are its first and fifth fields).
+  if (many.length > 0) body.push('cut -f1,5 "$W/put" > "$W/chk.in" || fail "cannot write $W/chk.in $FULL"', 'chk_many < "$W/chk.in"');
   if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
   body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
