@@ -59,7 +59,9 @@ async function probeEach(
 
 export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver): Promise<Planned[]> {
   const request = (d: Desired): ProbeRequest => (options.checkApplied ? { ...probeRequestFor(d), applied: true } : probeRequestFor(d));
-  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, options), observe);
+  // Hosts that get the same file over the same content share its diff.
+  const shared: PlanOptions = { ...options, diffs: options.diffs ?? new Map() };
+  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, shared), observe);
 }
 
 /** nodeform drift: each host against its own record of what the last generation left (plan.drift), one probe exec. */

@@ -51,8 +51,9 @@ export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map
       continue;
     }
     if (resource.kind === 'file' && resource.secret) continue; // a secret goes inside the script: no hash on a command line
-    const bytes = bytesOf(resource);
-    if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, { bytes });
+    // Sized without a copy of the bytes: only the large ones are copied.
+    const size = Buffer.byteLength(resource.content, resource.kind === 'file' && resource.encoding === 'base64' ? 'base64' : 'utf8');
+    if (size > STAGE_THRESHOLD) staged.set(resource.sha256, { bytes: bytesOf(resource) });
   }
   return staged;
 }
@@ -551,7 +552,8 @@ del_many() { # path: files removed with one rm
 prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
-  # Backups no record refers to go; when the lists cannot be written whole, none does.
+  # Backups no record refers to go (no record is read when there are none); when the lists cannot be written whole, none does.
+  [ -n "$(ls "$S/blobs" 2>/dev/null)" ] || return 0
   # find, not a glob: thousands of originals would overflow one command line
   if { cat "$S"/generations/*/entries 2>/dev/null; find "$S/original" -maxdepth 1 -type f ! -name '*.tmp' -exec cat -- {} +; } | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
     comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
