@@ -301,6 +301,8 @@ class CopyLookup {
 /** Compiles each template (file or inline content) once, and reports a missing file once. */
 class TemplateCache {
   private readonly compiled = new Map<string, CompileOutcome | undefined>();
+  /** Inline content by its declaration's object, the same for every host: no field path is formatted per host. */
+  private readonly inline = new Map<object, CompileOutcome>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -328,14 +330,23 @@ class TemplateCache {
       };
       return this.checked(key, place);
     }
+    let outcome = this.inline.get(content);
+    if (!outcome) {
+      outcome = compileTemplate(content.inline);
+      this.inline.set(content, outcome);
+    }
+    if (outcome.ok) return { outcome, place: (failure) => this.placeInline(at, failure) };
     const key = `inline\u0000${source.field(at)}`;
-    if (!this.compiled.has(key)) this.compiled.set(key, compileTemplate(content.inline));
-    const place = (failure: TemplateFailure): Omit<ConfigProblem, 'message'> => {
-      const { line, column } = inlinePosition(source, [...at, 'content'], failure);
-      const problem = problemInText(source, line, column, source.field([...at, 'content']), '');
-      return { position: problem.position, field: problem.field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
-    };
-    return this.checked(key, place);
+    if (!this.compiled.has(key)) this.compiled.set(key, outcome);
+    return this.checked(key, (failure) => this.placeInline(at, failure));
+  }
+
+  /** Where a failure inside inline content is in the playbook. */
+  private placeInline(at: PathSegment[], failure: TemplateFailure): Omit<ConfigProblem, 'message'> {
+    const source = this.playbook.source;
+    const { line, column } = inlinePosition(source, [...at, 'content'], failure);
+    const problem = problemInText(source, line, column, source.field([...at, 'content']), '');
+    return { position: problem.position, field: problem.field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
   }
 
   private checked(
