@@ -67,6 +67,8 @@ export function buildDesired(input: BuildInput): BuildResult {
   const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
+  // Hosts rendered to the same content share its sha256: one hash per distinct content, not per file and host.
+  const hashes = new Map<string, string>();
   const copies = new CopyLookup(input.copies ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
   const nodes: NodePlayContext = {
@@ -107,7 +109,7 @@ export function buildDesired(input: BuildInput): BuildResult {
       });
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
-        const resource = toResource(declaration, context, templates, copies, host, hostProblems);
+        const resource = toResource(declaration, context, templates, copies, host, hostProblems, hashes);
         const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
         if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
       }
@@ -400,6 +402,15 @@ function render(
   return undefined;
 }
 
+function hashOf(content: string, hashes: Map<string, string>): string {
+  let hash = hashes.get(content);
+  if (hash === undefined) {
+    hash = sha256Hex(content);
+    hashes.set(content, hash);
+  }
+  return hash;
+}
+
 function toResource(
   declaration: Declaration,
   context: Record<string, unknown>,
@@ -407,6 +418,7 @@ function toResource(
   copies: CopyLookup,
   host: string,
   hostProblems: HostProblems,
+  hashes: Map<string, string>,
 ): Resource | undefined {
   const common = { tags: declaration.tags, origin: declaration.origin };
   switch (declaration.kind) {
@@ -459,7 +471,7 @@ function toResource(
         path: declaration.path,
         content,
         encoding: 'utf8',
-        sha256: sha256Hex(content),
+        sha256: hashOf(content, hashes),
         mode: declaration.mode,
         owner: declaration.owner,
         group: declaration.group,
@@ -478,7 +490,7 @@ function toResource(
         name: declaration.name,
         path: `${UNIT_DIR}/${declaration.name}`,
         content,
-        sha256: sha256Hex(content),
+        sha256: hashOf(content, hashes),
         enabled: declaration.enabled,
         active: declaration.active,
         restartOn: declaration.restartOn.map((entry) => entry.path),
