@@ -11,7 +11,7 @@ import type { ProbeRequest } from '../facts/probe.js';
 import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../plan/compute.js';
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
-import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, stagedContent, type ScriptOptions } from './script.js';
+import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, ScriptMemo, stagedContent, type ScriptOptions } from './script.js';
 import { uploadStaged } from './upload.js';
 
 export type Connector = (connection: HostConnection) => Promise<Transport>;
@@ -59,7 +59,9 @@ async function probeEach(
 
 export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver): Promise<Planned[]> {
   const request = (d: Desired): ProbeRequest => (options.checkApplied ? { ...probeRequestFor(d), applied: true } : probeRequestFor(d));
-  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, options), observe);
+  // Hosts that get the same file over the same content share its diff.
+  const shared: PlanOptions = { ...options, diffs: options.diffs ?? new Map() };
+  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, shared), observe);
 }
 
 /** nodeform drift: each host against its own record of what the last generation left (plan.drift), one probe exec. */
@@ -94,6 +96,8 @@ export interface ApplyOptions {
   /** Called as a host's apply starts (only hosts with changes) and with each host's result (--events). */
   onHostStart?: (host: string) => void;
   onHostDone?: (result: HostResult) => void;
+  /** What the hosts' scripts share (the same many files are packed once per run); applyAll makes one. */
+  memo?: ScriptMemo;
 }
 
 function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; drift: string[]; errors: string[] } {
@@ -164,7 +168,7 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
     const failure: ErrorDetails = { code: 'APPLY', message: error, host, command, exitCode, stderr };
     return { host, status: 'failed', events: [], error, failure, durationMs: Date.now() - started };
   }
-  const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions);
+  const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions, options.memo);
   let buffered = '';
   const result = await transport.exec(command, {
     stdin: script,
@@ -220,5 +224,6 @@ async function applyPlanned(p: Planned, connect: Connector, options: ApplyOption
 }
 
 export async function applyAll(planned: readonly Planned[], connect: Connector, options: ApplyOptions): Promise<HostResult[]> {
-  return eachLimited(planned, options.forks, (p) => applyHost(p, connect, options));
+  const shared = { ...options, memo: options.memo ?? new ScriptMemo() };
+  return eachLimited(planned, options.forks, (p) => applyHost(p, connect, shared));
 }

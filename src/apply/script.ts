@@ -9,8 +9,9 @@
 // when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
-// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, findutils (find,
-// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host.
+// Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, gzip, findutils (find,
+// xargs -d), awk and coreutils' cp --parents and sync -f (8.24 or newer) on the host. Their bytes travel as one
+// gzipped tar and their long lists gzipped too, each packed once per run for all the hosts that get the same (ScriptMemo).
 
 import { NodeformError } from '../errors.js';
 import type { Change, HostPlan } from '../model/plan.js';
@@ -21,6 +22,7 @@ import { STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
 import { SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
+import { gzipSync } from 'node:zlib';
 import { tarArchive } from './tar.js';
 
 /**
@@ -49,8 +51,9 @@ export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map
       continue;
     }
     if (resource.kind === 'file' && resource.secret) continue; // a secret goes inside the script: no hash on a command line
-    const bytes = bytesOf(resource);
-    if (bytes.length > STAGE_THRESHOLD) staged.set(resource.sha256, { bytes });
+    // Sized without a copy of the bytes: only the large ones are copied.
+    const size = Buffer.byteLength(resource.content, resource.kind === 'file' && resource.encoding === 'base64' ? 'base64' : 'utf8');
+    if (size > STAGE_THRESHOLD) staged.set(resource.sha256, { bytes: bytesOf(resource) });
   }
   return staged;
 }
@@ -373,78 +376,121 @@ chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
 }
-# Many plain files at once: a few processes for them all, whatever their number (one sha256sum, stat, cp, tar,
-# chown and chmod per owner and mode, mv per directory), instead of about twenty per file. Lists come on stdin,
-# one line per file, fields TAB-separated (no field is ever empty: read joins tabs).
-pre_many() { # path sha|absent: the preconditions, hashed by one sha256sum
-  : > "$W/pre"; : > "$W/pre.sha"
-  while IFS="$TAB" read -r p want; do
-    if [ "$want" = absent ]; then { [ -e "$p" ] || [ -L "$p" ]; } && drift "$p" "exists now; the plan expected it absent"
-    elif [ ! -f "$p" ]; then drift "$p" "is gone or no longer a file; the plan expected sha256 $want"
-    else printf '%s\t%s\n' "$want" "$p" >> "$W/pre"; printf '%s\n' "$p" >> "$W/pre.sha"; fi
-  done
-  xargs -d '\n' -r sha256sum -- < "$W/pre.sha" > "$W/pre.out" 2>/dev/null
-  exec 7< "$W/pre.out"; hl=
-  while IFS="$TAB" read -r want p; do
-    [ -n "$hl" ] || IFS= read -r hl <&7 || hl=
-    h=-; if [ "${'$'}{hl#*"  "}" = "$p" ]; then h=${'$'}{hl%%"  "*}; hl=; fi
-    [ "$h" = "$want" ] || drift "$p" "content changed since the plan (sha256 $h, plan expected $want)"
-  done < "$W/pre"
-  exec 7<&-
+# Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar,
+# chown and chmod per owner and mode, mv per directory, awk for the lists), instead of about twenty per file. Lists
+# come on stdin, one line per file, fields TAB-separated (no field is ever empty). sh reads no list line by line:
+# its read builtin takes one byte per system call, which over thousands of lines costs more than the work itself.
+# awk joins the lists; where it writes records it first prints what it is about to write (E PATH: the entry,
+# O PATH: the original), so a failed write is reported for its file (awk stops at a failed write).
+unlist() { cat > "$1" || fail "cannot write $1 $FULL"; } # stdin: a list, kept in the file $1
+unpack() { base64 -d | gzip -dc > "$1" || fail "cannot write $1 $FULL"; } # stdin: a list gzipped, base64
+reg() { # stdin: paths; stdout: those that are regular files now, links followed (test -f), from one stat
+  xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }'
 }
+tmpname() { # stdin: lines whose first field is a path; stdout: the temp file beside each, DIR/.nodeform-tmp.RUN/NAME
+  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R substr($1, length(d) + 1) }'
+}
+tmpdirs() { # $1: a list whose first field is a path: the temp directories its files go through, once each, in $W/tmpdirs
+  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R }' "$1" | sort -u > "$W/tmpdirs" || fail "cannot write $W/tmpdirs $FULL"
+  TMPDIRS=$(cat "$W/tmpdirs")
+}
+badsum() { # list column sums: the first line of the list (PATH TAB ...) whose sha256 (its field column) is not what
+  # sha256sum said of the file (sums, keyed by the name hashed: the path, or with t its temp file): PATH TAB GOT TAB WANT
+  awk -F "$TAB" -v C="$2" -v T="${'$'}{4:-}" -v R="$RUN" 'FILENAME == ARGV[1] { h[substr($0, 67)] = substr($0, 1, 64); next }
+    { n = $1; if (T == "t") { d = n; sub(/\/[^\/]*$/, "", d); n = d "/.nodeform-tmp." R substr(n, length(d) + 1) }
+      got = (n in h) ? h[n] : ""; if (got != $C) { print $1 "\t" got "\t" $C; exit } }' "$3" "$1"
+}
+pre_many() { # path sha|absent: the preconditions, by one stat for what must be absent, one for what must be a file, one sha256sum
+  cat > "$W/pre" || fail "cannot write $W/pre $FULL"
+  awk -F "$TAB" '$2 == "absent" { print $1 }' "$W/pre" | xargs -d '\n' -r stat -c '%n' -- > "$W/pre.there" 2>/dev/null
+  awk -F "$TAB" '$2 != "absent" { print $1 }' "$W/pre" | reg > "$W/pre.reg"
+  xargs -d '\n' -r sha256sum -- < "$W/pre.reg" > "$W/pre.out" 2>/dev/null
+  # In the order sh said them one by one: what exists or is no file, then what changed.
+  awk -F "$TAB" '
+    FILENAME == ARGV[1] { there[$0] = 1; next }
+    FILENAME == ARGV[2] { reg[$0] = 1; next }
+    FILENAME == ARGV[3] { h[substr($0, 67)] = substr($0, 1, 64); next }
+    { n++; p[n] = $1; w[n] = $2 }
+    END {
+      for (i = 1; i <= n; i++) {
+        if (w[i] == "absent") { if (p[i] in there) print "DRIFT\t" p[i] "\texists now; the plan expected it absent" }
+        else if (!(p[i] in reg)) print "DRIFT\t" p[i] "\tis gone or no longer a file; the plan expected sha256 " w[i]
+      }
+      for (i = 1; i <= n; i++) if (w[i] != "absent" && (p[i] in reg)) {
+        got = (p[i] in h) ? h[p[i]] : "-"
+        if (got != w[i]) print "DRIFT\t" p[i] "\tcontent changed since the plan (sha256 " got ", plan expected " w[i] ")"
+      }
+    }' "$W/pre.there" "$W/pre.reg" "$W/pre.out" "$W/pre" > "$W/pre.drift" || fail "cannot check the preconditions $FULL"
+  if [ -s "$W/pre.drift" ]; then cat "$W/pre.drift"; DRIFT=1; fi
+}
+recfail() { # the last line an awk that writes records printed: ok, or what it was writing when it failed
+  case $1 in
+    ok) ;;
+    "E$TAB"*) fail "cannot record ${'$'}{1#*"$TAB"} in $G/entries $FULL" ;;
+    "O$TAB"*) fail "cannot record the original state of ${'$'}{1#*"$TAB"} $FULL" ;;
+    "S$TAB"*) fail "cannot read the state of ${'$'}{1#*"$TAB"}" ;;
+    *) fail "cannot record the files in $G $FULL" ;;
+  esac
+}
+# awk: an entry line L for path P in $G/entries and, the first time P is recorded, its original in $G/original.new
+BK_AWK='BEGIN { E = ENVIRON["E"]; K = ENVIRON["K"]; N = ENVIRON["N"]; BK = ENVIRON["BK"]; BL = ENVIRON["BL"] }
+  function record(p, k, l) {
+    print "E\t" p; print l >> E; if (fflush(E) != 0) { failed = 1; exit }
+    if (k in orig) return 0
+    orig[k] = 1; f = N "/" k; print "O\t" p; print l > f; if (close(f) != 0) { failed = 1; exit }
+    print k >> K; if (fflush(K) != 0) { failed = 1; exit }
+    return 1
+  }'
 bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
   # cp), its original when it is the first time (in $G/original.new until seal; a file that was there also in blobs)
-  exec 3>> "$G/entries" 4> "$W/bk" 5>> "$G/original.keys"
+  cat > "$W/bkin" || fail "cannot write $W/bkin $FULL"
   mkdir -p "$G/original.new" || fail "cannot write $G $FULL"
-  while IFS="$TAB" read -r p sha k; do
-    if [ -f "$p" ]; then printf '%s\t%s\t%s\n' "$p" "$sha" "$k" >&4
-    else
-      printf 'file\t%s\t0\t-\t-\t-\t-\t-\t-\t-\n' "$p" >&3 || fail "cannot record $p in $G/entries $FULL"
-      if [ ! -f "$S/original/$k" ] && [ ! -f "$G/original.new/$k" ]; then
-        printf 'file\t%s\t0\t-\t-\t-\t-\t-\t-\t-\n' "$p" > "$G/original.new/$k" && printf '%s\n' "$k" >&5 || fail "cannot record the original state of $p $FULL"
-      fi
-    fi
-  done
-  exec 4>&-
+  ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
+  cut -f1 "$W/bkin" | reg > "$W/bk.reg"
+  # Files not there now: recorded as absent. Those there: listed, for one stat and one cp.
+  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BK="$W/bk" awk -F "$TAB" "$BK_AWK"'
+    FILENAME == ARGV[1] { orig[$0] = 1; next }
+    FILENAME == ARGV[2] { reg[$0] = 1; next }
+    $1 in reg { print > BK; next }
+    { record($1, $3, "file\t" $1 "\t0\t-\t-\t-\t-\t-\t-\t-") }
+    END { if (failed) exit 1; print "W\t"; close(BK); print "ok" }' "$W/bk.orig" "$W/bk.reg" "$W/bkin" | tail -n 1)
+  recfail "$r"
+  [ -f "$W/bk" ] || : > "$W/bk" || fail "cannot write $W/bk $FULL"
   cut -f1 "$W/bk" > "$W/bk.paths"
   xargs -d '\n' -r stat -c '%a	%U	%G	%n' -- < "$W/bk.paths" > "$W/bk.stat" || fail "cannot read the files to back up"
   if [ -s "$W/bk.paths" ]; then
     mkdir -p "$G/backup" && xargs -d '\n' -r cp --parents -t "$G/backup" -- < "$W/bk.paths" || fail "cannot back up the files into $G $FULL"
   fi
-  exec 6< "$W/bk.stat"
-  while IFS="$TAB" read -r p sha k; do
-    IFS="$TAB" read -r mode owner group n <&6 || fail "cannot read the state of $p"
-    [ "$n" = "$p" ] || fail "cannot read the state of $p"
-    l="file$TAB$p$TAB"1"$TAB$sha$TAB$mode$TAB$owner$TAB$group$TAB-$TAB-$TAB-"
-    printf '%s\n' "$l" >&3 || fail "cannot record $p in $G/entries $FULL"
-    if [ ! -f "$S/original/$k" ] && [ ! -f "$G/original.new/$k" ]; then
-      printf '%s\n' "$l" > "$G/original.new/$k" && printf '%s\n' "$k" >&5 || fail "cannot record the original state of $p $FULL"
-      if [ ! -f "$S/blobs/$sha" ]; then # the bytes from before nodeform outlive the generation
-        cp "$p" "$S/blobs/$sha.tmp" && sync "$S/blobs/$sha.tmp" && mv -f "$S/blobs/$sha.tmp" "$S/blobs/$sha" || fail "cannot back up $p into $S/blobs $FULL"
-        NEW_BLOBS="$NEW_BLOBS $sha"
-      fi
-    fi
-  done < "$W/bk"
-  exec 3>&- 5>&- 6<&-
+  # Files that were there: their state recorded; their bytes kept in blobs when it is their first record.
+  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BL="$W/bk.blobs" awk -F "$TAB" "$BK_AWK"'
+    FILENAME == ARGV[1] { orig[$0] = 1; next }
+    FILENAME == ARGV[2] { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
+    { if (!($1 in st)) { print "S\t" $1; failed = 1; exit }
+      if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
+    END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.stat" "$W/bk" | tail -n 1)
+  recfail "$r"
+  [ ! -f "$W/bk.blobs" ] || while IFS="$TAB" read -r p sha; do # the bytes from before nodeform outlive the generation
+    [ ! -f "$S/blobs/$sha" ] || continue
+    cp "$p" "$S/blobs/$sha.tmp" && sync "$S/blobs/$sha.tmp" && mv -f "$S/blobs/$sha.tmp" "$S/blobs/$sha" || fail "cannot back up $p into $S/blobs $FULL"
+    NEW_BLOBS="$NEW_BLOBS $sha"
+  done < "$W/bk.blobs"
 }
-put_many() { # stdin: base64 of a tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
-  while IFS="$TAB" read -r p mode owner group sha; do
-    [ -d "${'$'}{p%/*}/" ] || fail "cannot write $p: its directory ${'$'}{p%/*} is missing or not a directory"
-  done < "$1"
-  cut -f1 "$1" | while IFS= read -r p; do printf '%s/.nodeform-tmp.%s\n' "${'$'}{p%/*}" "$RUN"; done | sort -u > "$W/tmpdirs"
-  TMPDIRS=$(cat "$W/tmpdirs")
-  base64 -d | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
-  while IFS="$TAB" read -r p mode owner group sha; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done < "$1" > "$W/tmps"
-  xargs -d '\n' -r sha256sum -- < "$W/tmps" > "$W/tmps.sha" || fail "cannot read back the new files"
-  exec 7< "$W/tmps.sha"
-  while IFS="$TAB" read -r p mode owner group sha; do
-    IFS= read -r hl <&7 || hl=
-    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "content for $p arrived damaged (sha256 ${'$'}{hl%%"  "*}, expected $sha)"
-  done < "$1"
-  exec 7<&-
+dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
+  awk -F "$TAB" '{ d = $1; sub(/\/[^\/]*$/, "", d); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
+}
+put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
+  dirs_of "$1" > "$W/dirs" || fail "cannot write $W/dirs $FULL"
+  while IFS="$TAB" read -r d p; do
+    [ -d "$d" ] || fail "cannot write $p: its directory ${'$'}{d%/} is missing or not a directory"
+  done < "$W/dirs"
+  tmpdirs "$1"
+  base64 -d | gzip -dc | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
+  tmpname < "$1" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the new files"
+  bad=$(badsum "$1" 5 "$W/tmps.sha" t)
+  [ -z "$bad" ] || fail "content for $(field "$bad" 1) arrived damaged (sha256 $(field "$bad" 2), expected $(field "$bad" 3))"
 }
 own_many() { # owner:group mode, stdin: the files' paths; their temp files get owner, group and mode
-  while IFS= read -r p; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done > "$W/own"
+  tmpname > "$W/own" || fail "cannot write $W/own $FULL"
   xargs -d '\n' -r chown -- "$1" < "$W/own" && xargs -d '\n' -r chmod -- "$2" < "$W/own" || fail "cannot set owner or mode of the new files"
 }
 mv_many() { # the temp files flushed (syncfs, once per directory), renamed into place (one mv per directory), said
@@ -454,18 +500,13 @@ mv_many() { # the temp files flushed (syncfs, once per directory), renamed into 
   done < "$W/tmpdirs"
   xargs -d '\n' -r rmdir -- < "$W/tmpdirs"; TMPDIRS=
   sed 's|/.nodeform-tmp.[^/]*$||' "$W/tmpdirs" | xargs -d '\n' -r sync -- 2>/dev/null
-  cut -f1 "$1" | while IFS= read -r p; do say "WROTE$TAB$p"; done
+  awk -F "$TAB" '{ print "WROTE\t" $1 }' "$1"
 }
 chk_many() { # path sha: every file written read back with one sha256sum
-  : > "$W/chk"
-  while IFS="$TAB" read -r p sha; do printf '%s\t%s\n' "$p" "$sha" >> "$W/chk"; done
+  cat > "$W/chk" || fail "cannot write $W/chk $FULL"
   cut -f1 "$W/chk" | xargs -d '\n' -r sha256sum -- > "$W/chk.out" 2>/dev/null
-  exec 7< "$W/chk.out"
-  while IFS="$TAB" read -r p sha; do
-    IFS= read -r hl <&7 || hl=
-    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "read-back of $p gave sha256 ${'$'}{hl%%"  "*}, expected $sha"
-  done < "$W/chk"
-  exec 7<&-
+  bad=$(badsum "$W/chk" 2 "$W/chk.out")
+  [ -z "$bad" ] || fail "read-back of $(field "$bad" 1) gave sha256 $(field "$bad" 2), expected $(field "$bad" 3)"
 }
 restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
   # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
@@ -474,39 +515,45 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
   cat > "$W/rs"
   awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
     fail "cannot read generation $1's record"
-  cut -f1 "$W/rs" | while IFS= read -r p; do printf '%s/.nodeform-tmp.%s\n' "${'$'}{p%/*}" "$RUN"; done | sort -u > "$W/tmpdirs"
-  TMPDIRS=$(cat "$W/tmpdirs")
-  : > "$W/rs.tree"
-  while IFS="$TAB" read -r p sha; do
-    case $sha in ''|-|*[!0-9a-f]*) fail "the backup of $p is not in the host's record (generation $1)" ;; esac
-    [ -d "${'$'}{p%/*}/" ] || fail "cannot restore $p: its directory ${'$'}{p%/*} is missing or not a directory"
-    if [ -f "$gb/backup$p" ]; then printf '%s\n' "${'$'}{p#/}" >> "$W/rs.tree"
-    else
-      mkdir -p "${'$'}{p%/*}/.nodeform-tmp.$RUN" && cp "$S/blobs/$sha" "${'$'}{p%/*}/.nodeform-tmp.$RUN/${'$'}{p##*/}" || fail "the backup of $p is missing from $S/blobs"
-    fi
-  done < "$W/rs.list"
+  tmpdirs "$W/rs"
+  # Checked in the list's order, as one by one: the recorded sha256, the directory, then where the bytes come from
+  # (the generation's backup/ tree, or blobs/ copied now); the first line that fails stops there.
+  dirs_of "$W/rs.list" | while IFS="$TAB" read -r d p; do [ -d "$d" ] || printf '%s\n' "$d"; done > "$W/rs.baddirs"
+  { [ ! -d "$gb/backup" ] || find "$gb/backup" -type f; } > "$W/rs.intree"
+  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" '
+    BEGIN { GB = ENVIRON["GB"]; TREE = ENVIRON["TREE"]; BLOB = ENVIRON["BLOB"] }
+    FILENAME == ARGV[1] { bad[$0] = 1; next }
+    FILENAME == ARGV[2] { tree[substr($0, length(GB) + 1)] = 1; next }
+    { if ($2 == "" || $2 == "-" || $2 ~ /[^0-9a-f]/) { print "S\t" $1; exit }
+      d = $1; sub(/\/[^\/]*$/, "", d); if ((d "/") in bad) { print "D\t" $1; exit }
+      if ($1 in tree) print substr($1, 2) > TREE; else print $1 "\t" $2 > BLOB }' "$W/rs.baddirs" "$W/rs.intree" "$W/rs.list" > "$W/rs.bad" ||
+    fail "cannot read generation $1's record"
+  [ ! -f "$W/rs.blob" ] || while IFS="$TAB" read -r p sha; do
+    mkdir -p "${'$'}{p%/*}/.nodeform-tmp.$RUN" && cp "$S/blobs/$sha" "${'$'}{p%/*}/.nodeform-tmp.$RUN/${'$'}{p##*/}" || fail "the backup of $p is missing from $S/blobs"
+  done < "$W/rs.blob"
+  bad=; [ ! -s "$W/rs.bad" ] || IFS= read -r bad < "$W/rs.bad"
+  case $bad in
+    "S$TAB"*) fail "the backup of ${'$'}{bad#*"$TAB"} is not in the host's record (generation $1)" ;;
+    "D$TAB"*) p=${'$'}{bad#*"$TAB"}; fail "cannot restore $p: its directory ${'$'}{p%/*} is missing or not a directory" ;;
+  esac
   if [ -s "$W/rs.tree" ]; then
     tar -C "$gb/backup" -c -f - -T "$W/rs.tree" | tar -x -f - -C / --no-same-owner --no-same-permissions --transform "s,[^/]*$,.nodeform-tmp.$RUN/&," ||
       fail "cannot copy the backups of generation $1 into place $FULL"
   fi
-  while IFS="$TAB" read -r p sha; do printf '%s/.nodeform-tmp.%s/%s\n' "${'$'}{p%/*}" "$RUN" "${'$'}{p##*/}"; done < "$W/rs.list" > "$W/tmps"
-  xargs -d '\n' -r sha256sum -- < "$W/tmps" > "$W/tmps.sha" || fail "cannot read back the restored files"
-  exec 7< "$W/tmps.sha"
-  while IFS="$TAB" read -r p sha; do
-    IFS= read -r hl <&7 || hl=
-    [ "${'$'}{hl%%"  "*}" = "$sha" ] || fail "the backup of $p was damaged (sha256 ${'$'}{hl%%"  "*}, recorded $sha)"
-  done < "$W/rs.list"
-  exec 7<&-
+  tmpname < "$W/rs.list" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the restored files"
+  bad=$(badsum "$W/rs.list" 2 "$W/tmps.sha" t)
+  [ -z "$bad" ] || fail "the backup of $(field "$bad" 1) was damaged (sha256 $(field "$bad" 2), recorded $(field "$bad" 3))"
 }
 del_many() { # path: files removed with one rm
   cat > "$W/del"
   xargs -d '\n' -r rm -f -- < "$W/del" || fail "cannot remove the files"
-  while IFS= read -r p; do say "REMOVED$TAB$p"; done < "$W/del"
+  awk '{ print "REMOVED\t" $0 }' "$W/del"
 }
 prune() {
   n=0
   for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
-  # Backups no record refers to go; when the lists cannot be written whole, none does.
+  # Backups no record refers to go (no record is read when there are none); when the lists cannot be written whole, none does.
+  [ -n "$(ls "$S/blobs" 2>/dev/null)" ] || return 0
   # find, not a glob: thousands of originals would overflow one command line
   if { cat "$S"/generations/*/entries 2>/dev/null; find "$S/original" -maxdepth 1 -type f ! -name '*.tmp' -exec cat -- {} +; } | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
     comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
@@ -514,14 +561,9 @@ prune() {
   rm -f "$S/.refs" "$S/.blobs"
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
-  [ ! -f "$S/applied" ] || while IFS="$TAB" read -r t p; do [ "$t" != N ] || NOHASH="$NOHASH$p|"; done < "$S/applied"
-  hl=
-  while IFS="$TAB" read -r k n _; do # _: a secret file's flag
-    case $k in
-      file) case $NOHASH in *"|$n|"*) ;; *) [ ! -f "$n" ] || hl="$hl$NL$n" ;; esac ;; # made on the host: never read
-      unit) [ ! -f "${UNIT_DIR}/$n" ] || hl="$hl$NL${UNIT_DIR}/$n" ;;
-    esac
-  done < "$S/managed"
+  [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
+  # What is hashed: each managed file there (not one made on the host: never read) and unit file.
+  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" { print U "/" $2 }' "$S/managed" | reg)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
@@ -552,7 +594,41 @@ function heredoc(body: string): string {
 }
 
 function base64Lines(data: Buffer): string {
-  return (data.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
+  const text = data.toString('base64');
+  const lines: string[] = [];
+  for (let at = 0; at < text.length; at += 76) lines.push(text.slice(at, at + 76));
+  return lines.length > 0 ? lines.join('\n') : '';
+}
+
+/**
+ * What the apply scripts of one run share: hosts that get the same many files get the same archive and lists, so
+ * each is built and packed once per run, not once per host (applyAll makes one for the run).
+ */
+export class ScriptMemo {
+  private readonly texts = new Map<string, string>();
+  /** How many texts were packed (not found here). */
+  packed = 0;
+
+  /** `build`'s bytes gzipped as base64 lines, made once per key. */
+  pack(key: string, build: () => Buffer | string): string {
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      text = base64Lines(gzipSync(build()));
+      this.texts.set(key, text);
+      this.packed += 1;
+    }
+    return text;
+  }
+}
+
+/** Lists longer than this travel gzipped: sh parses every line of a heredoc, and the paths compress well. */
+const PACK_FROM = 16 * 1024;
+
+/** The sh that writes `text` (a list, one line per file) to $W/NAME. */
+function listFile(name: string, text: string, memo: ScriptMemo): string {
+  if (text.length < PACK_FROM) return `unlist "$W/${name}" ${heredoc(text)}`;
+  // As the heredoc would hold it: every line ends with a newline.
+  return `unpack "$W/${name}" ${heredoc(memo.pack(`list\u0000${text}`, () => `${text}\n`))}`;
 }
 
 function bytesOf(resource: FileResource | UnitResource): Buffer {
@@ -589,7 +665,8 @@ export const BULK_THRESHOLD = 8;
 interface BulkWrite {
   path: string;
   tarName: string;
-  bytes: Buffer;
+  /** The content (read only when the run has not packed these files yet). */
+  resource: FileResource | UnitResource;
   sha: string;
   mode: string;
   owner: string;
@@ -631,7 +708,7 @@ function bulkFiles(
     writes.push({
       path: c.target,
       tarName: `${c.target.slice(1, slash + 1)}.nodeform-tmp.${runId}/${c.target.slice(slash + 1)}`,
-      bytes: bytesOf(resource),
+      resource,
       sha: a.sha256,
       mode: a.mode,
       owner: a.owner,
@@ -642,7 +719,7 @@ function bulkFiles(
   return { changes, writes, deletes, restores };
 }
 
-export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions): { command: string; script: string } {
+export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, options: ScriptOptions, memo: ScriptMemo = new ScriptMemo()): { command: string; script: string } {
   const staged = stagedContent(plan, desired);
   const contentOf = new Map<string, FileResource | UnitResource>();
   for (const r of desired?.resources ?? []) {
@@ -668,13 +745,17 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     else if (c.kind === 'directory') body.push(`pre_dir ${q(c.target, p.exists ? 'present' : 'absent')}`);
     else body.push(`pre_user ${q(c.target, p.exists ? 'present' : 'absent')}`);
   }
-  if (bulk.changes.size > 0) body.push(`pre_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : 'absent'}`).join('\n'))}`);
+  if (bulk.changes.size > 0) {
+    body.push(listFile('pre.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : 'absent'}`).join('\n'), memo));
+    body.push('pre_many < "$W/pre.in"');
+  }
   body.push(`[ "$DRIFT" = 0 ] || exit ${EXIT_DRIFT}`, 'begin');
 
   // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
   const tempDirs = new Set<string>();
   if (bulk.changes.size > 0) {
-    body.push(`bk_many ${heredoc([...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'))}`);
+    body.push(listFile('bk.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'), memo));
+    body.push('bk_many < "$W/bk.in"');
   }
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
@@ -689,7 +770,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`stale ${quote(dir)}`);
-  body.push(`seal ${heredoc(managedLines(plan.managedAfter))}`);
+  body.push(listFile('managed.in', managedLines(plan.managedAfter), memo), 'seal < "$W/managed.in"');
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
   const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
@@ -724,24 +805,26 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of [...files, ...units]) if (c.action !== 'delete' && c.after && has(c, 'content') && staged.has(c.after.sha256)) lastUse.set(c.after.sha256, filePath(c));
   let unitFilesChanged = false;
   if (bulk.writes.length > 0) {
-    body.push(`cat > "$W/put" ${heredoc(bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'))}`);
-    body.push(`put_many "$W/put" ${heredoc(base64Lines(tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: w.bytes, mode: 0o600 })))))}`);
+    body.push(listFile('put', bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'), memo));
+    // The files' bytes: one tar, gzipped; the same for every host that gets the same files (a name holds the run id).
+    const key = `tar\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}`).join('\u0000')}`;
+    body.push(`put_many "$W/put" ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: bytesOf(w.resource), mode: 0o600 })))))}`);
     for (const [key, paths] of ownerGroups(bulk.writes)) {
       const [owner = '', mode = ''] = key.split('\t');
-      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
     body.push('mv_many "$W/put"');
     for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
   }
   for (const [generation, changes] of bulk.restores) {
-    body.push(`restore_many ${generation} ${heredoc(changes.map((c) => c.target).join('\n'))}`);
+    body.push(listFile('rs.in', changes.map((c) => c.target).join('\n'), memo), `restore_many ${generation} < "$W/rs.in"`);
     for (const [key, paths] of ownerGroups(changes.map((c) => ({ path: c.target, mode: c.after!.mode, owner: c.after!.owner, group: c.after!.group })))) {
       const [owner = '', mode = ''] = key.split('\t');
-      body.push(`own_many ${q(owner, mode)} ${heredoc(paths.join('\n'))}`);
+      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
     body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
   }
-  if (bulk.deletes.length > 0) body.push(`del_many ${heredoc(bulk.deletes.join('\n'))}`);
+  if (bulk.deletes.length > 0) body.push(listFile('del.in', bulk.deletes.join('\n'), memo), 'del_many < "$W/del.in"');
   for (const c of [...files, ...units]) {
     if (bulk.changes.has(c)) continue;
     const path = filePath(c);
@@ -818,7 +901,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   }
   const many = written.filter((x) => x.bulk);
-  if (many.length > 0) body.push(`chk_many ${heredoc(many.map((w) => `${w.path}\t${w.sha}`).join('\n'))}`);
+  // What was written together is read back from its list (path and sha256 are its first and fifth fields).
+  if (many.length > 0) body.push('cut -f1,5 "$W/put" > "$W/chk.in" || fail "cannot write $W/chk.in $FULL"', 'chk_many < "$W/chk.in"');
   if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
   body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);

@@ -36,9 +36,10 @@ export const DIFF_CONTENT_LIMIT = 64 * 1024;
 // Record lines (records.ts) are tab-separated; every name and path was validated to hold no tab or newline.
 // Forks on the host are the probe's cost (at 100 hosts the hosts' CPU is the controller's, in the lab, and a
 // busy node's elsewhere), and every step is linear in the paths: the controller sends each path, unit and user
-// once; one awk merges them with the host's record (first request of a path counts) into one list; a loop of
-// shell builtins notes each path's type; then one stat, one sha256sum and one cat (the bytes of every small file
-// that differs, for the diffs) cover them all, through xargs, and one systemctl show every unit.
+// once; one awk merges them with the host's record (first request of a path counts) into one list; one stat (links
+// not followed) notes each path's type; then one stat, one sha256sum and one cat (the bytes of every small file
+// that differs, for the diffs) cover them all, through xargs, and one systemctl show every unit. awk joins the
+// lists by path: sh's read builtin takes one byte per system call, and no list of paths goes through it.
 // Output: `P path type` (or `P path missing`), then `S mode owner group size path` from stat and
 // `H sha path` (or `H - path`, not hashed) for files, `K path before after` for secrets, and for the diffs
 // `Z size path` per file then one `B base64` of those files' bytes one after the other; parse.ts joins them by path.
@@ -116,29 +117,35 @@ v() { # a program: present and executable, and the first lines of its --version 
     ${printRecord('binary', '"$1"', PRESENT, '"$o"')}
   else ${printMissing('binary', '"$1"')}; fi
 }
-note() { # every target of $T/list: a path's type by builtins (stat and hash come later, for all at once)
-  exec 3> "$T/stat" 4> "$T/hash" 5> "$T/meta" 6> "$T/units"
-  while IFS="$TAB" read -r k n want flags; do
+note() { # every target of $T/list: a path's type from one lstat of them all (stat and hash come later, for all at once);
+  # awk reads the lists (sh's read takes a byte per system call); users, groups, programs and a secret to create after
+  awk -F "$TAB" '$1 == "p" { print $2 }' "$T/list" | xargs -d '\n' -r stat -c "%f$TAB%n" -- > "$T/types" 2>/dev/null
+  # Files readable now (test -r), from one find.
+  awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }' "$T/types" | xargs -d '\n' -r sh -c 'exec find "$@" -maxdepth 0 -readable' sh > "$T/readable" 2>/dev/null
+  D="$T" awk -F "$TAB" -v PT="${RECORDS.path.tag}" -v MISSING="${MISSING}" '
+    BEGIN { D = ENVIRON["D"] }
+    FILENAME == ARGV[1] { i = index($0, "\t"); c = substr($0, 1, 1); n = substr($0, i + 1)
+      type[n] = (c == "a" && i == 5) ? "symlink" : (c == "8" && i == 5) ? "file" : (c == "4" && i == 5) ? "directory" : "other"; next }
+    FILENAME == ARGV[2] { readable[$0] = 1; next }
+    $1 == "p" {
+      n = $2
+      if (!(n in type)) { print PT "\t" n "\t" MISSING; if ($4 ~ /k/) print "k\t" n "\t" $3 > (D "/later"); next }
+      t = type[n]; print PT "\t" n "\t" t; print n > (D "/stat")
+      h = 0 # 1: in the one sha256sum; b: hashed alone (sha256sum escapes a name with a backslash)
+      if (t == "file" && (n in readable) && $4 !~ /n/) { if (index(n, "\\")) h = "b"; else { h = 1; print n > (D "/hash") } }
+      print $3 "\t" $4 "\t" h "\t" n > (D "/meta"); next
+    }
+    $1 == "u" { print $2 > (D "/units"); next }
+    $1 == "w" || $1 == "g" || $1 == "v" { print $1 "\t" $2 > (D "/later") }
+    END { printf "" > (D "/stat"); printf "" > (D "/hash"); printf "" > (D "/meta"); printf "" > (D "/units"); printf "" > (D "/later") }' "$T/types" "$T/readable" "$T/list" || exit 1
+  while IFS="$TAB" read -r k n want; do
     case $k in
-      p)
-        if [ -L "$n" ]; then t=symlink; elif [ -f "$n" ]; then t=file; elif [ -d "$n" ]; then t=directory
-        elif [ -e "$n" ]; then t=other; else
-          ${printRecord('path', '"$n"', MISSING)}
-          case $flags in *k*) kd "$n" - "$want" ;; esac # a secret to create: the digest of its wanted content
-          continue
-        fi
-        ${printRecord('path', '"$n"', '"$t"')}
-        printf '%s\n' "$n" >&3
-        h=0 # 1: in the one sha256sum; b: hashed alone (sha256sum escapes a name with a backslash)
-        if [ "$t" = file ] && [ -r "$n" ]; then case $flags in *n*) ;; *) case $n in *\\*) h=b ;; *) h=1; printf '%s\n' "$n" >&4 ;; esac ;; esac; fi
-        printf '%s\t%s\t%s\t%s\n' "$want" "$flags" "$h" "$n" >&5 ;;
-      u) printf '%s\n' "$n" >&6 ;;
+      k) kd "$n" - "$want" ;; # a secret to create: the digest of its wanted content
       w) w "$n" ;;
       g) g "$n" ;;
       v) v "$n" ;;
     esac
-  done < "$T/list"
-  exec 3>&- 4>&- 5>&- 6>&-
+  done < "$T/later"
 }
 q() { # every unit's state from ONE systemctl call (a process costs the host ~12 ms of CPU): blocks of
   # properties in argument order, separated by blank lines; named as is-enabled and is-active name them
@@ -166,24 +173,27 @@ q() { # every unit's state from ONE systemctl call (a process costs the host ~12
     for n in "$@"; do ${printRecord('unit', '"$n"', 'not-found', 'unknown')}; done # no answer from systemd
   }
 }
-hs() { # one stat and one sha256sum for every path noted, read in step with the noted list (a path gone since
-  # has no line: a line that names another path belongs to a later one); then the bytes of small files that differ
+hs() { # one stat and one sha256sum for every path noted, joined with the noted list by path in one awk (a path gone
+  # since has no line); a secret's digests and a name with a backslash after, in sh; then the bytes of small files that differ
   xargs -d '\n' -r stat -c "${STAT_FORMAT}" -- < "$T/stat" > "$T/stat.out" 2>/dev/null
   xargs -d '\n' -r sha256sum -- < "$T/hash" > "$T/hash.out" 2>/dev/null
   cat "$T/stat.out"
   : > "$T/cat"
-  exec 7< "$T/stat.out" 8< "$T/hash.out"
-  sl= hl=
-  while IFS="$TAB" read -r want flags how n; do
-    [ -n "$sl" ] || IFS= read -r sl <&7 || sl=
-    size=-; if [ "${'$'}{sl##*"$TAB"}" = "$n" ]; then r=${'$'}{sl%"$TAB"*}; size=${'$'}{r##*"$TAB"}; sl=; fi
-    [ "$how" != 0 ] || continue
-    h=-
-    if [ "$how" = b ]; then h=$(sha256sum < "$n" | cut -c1-64) || h=-
-    else
-      [ -n "$hl" ] || IFS= read -r hl <&8 || hl=
-      if [ "${'$'}{hl#*"  "}" = "$n" ]; then h=${'$'}{hl%%"  "*}; hl=; fi
-    fi
+  D="$T" awk -F "$TAB" -v HT="${RECORDS.hash.tag}" -v ZT="${RECORDS.sized.tag}" '
+    BEGIN { D = ENVIRON["D"] }
+    FILENAME == ARGV[1] { size[$NF] = $(NF - 1); next }
+    FILENAME == ARGV[2] { h[substr($0, 67)] = substr($0, 1, 64); next }
+    {
+      n = $4; sz = (n in size) ? size[n] : "-"
+      if ($3 == "0") next
+      hv = ($3 == "1" && (n in h)) ? h[n] : "-"
+      if ($3 == "b" || $2 ~ /k/) { print $1 "\t" $2 "\t" $3 "\t" hv "\t" sz "\t" n > (D "/slow"); next }
+      print HT "\t" hv "\t" n
+      if ($2 ~ /c/ && $1 != "-" && hv != "-" && $1 != hv && sz != "-" && sz + 0 <= ${DIFF_CONTENT_LIMIT}) { print ZT "\t" sz "\t" n; print n > (D "/cat") }
+    }
+    END { printf "" > (D "/slow") }' "$T/stat.out" "$T/hash.out" "$T/meta" || exit 1
+  while IFS="$TAB" read -r want flags how h size n; do
+    [ "$how" != b ] || h=$(sha256sum < "$n" | cut -c1-64) || h=-
     ${printRecord('hash', '"$h"', '"$n"')}
     case $flags in *k*) kd "$n" "$h" "$want" ;; esac
     case $flags in
@@ -191,8 +201,7 @@ hs() { # one stat and one sha256sum for every path noted, read in step with the 
           ${printRecord('sized', '"$size"', '"$n"')}; printf '%s\n' "$n" >> "$T/cat"
         fi ;;
     esac
-  done < "$T/meta"
-  exec 7<&- 8<&-
+  done < "$T/slow"
   if [ -s "$T/cat" ]; then ${printRecordStart('bytes')}; xargs -d '\n' -r cat -- < "$T/cat" | base64 -w0; printf '\n'; fi
 }
 gone() { # the originals a removal needs: each named by the sha256 of its kind and target (apply/script.ts rec)
@@ -240,11 +249,10 @@ const APPLIED = String.raw`
 ${STATE_SH}
 if [ -f "$S/applied" ]; then
   { IFS="$TAB" read -r t id fin; [ "$t" = G ] || id=-; ${printRecord('appliedGeneration', '"$id"', `"${'$'}{fin:--}"`)}; } < "$S/applied"
-  dh=
-  while IFS= read -r l; do case $l in "H$TAB"*) l=${'$'}{l#*"$TAB"}; dh="$dh$NL${'$'}{l#*"$TAB"}" ;; esac; done < "$S/applied"
+  dh=$(awk '/^H\t/ { i = index($0, "\t"); l = substr($0, i + 1); print substr(l, index(l, "\t") + 1) }' "$S/applied")
   {
-    while IFS= read -r l; do case $l in [SHUW]"$TAB"*) printf 'R\t%s\n' "$l" ;; esac; done < "$S/applied"
-    st "$dh" | while IFS= read -r l; do printf 'L\t%s\n' "$l"; done
+    awk '/^[SHUW]\t/ { print "R\t" $0 }' "$S/applied"
+    st "$dh" | awk '{ print "L\t" $0 }'
   } | LC_ALL=C sort -t "$TAB" -k2 | LC_ALL=C uniq -u -f1 | while IFS= read -r l; do
     case $l in
       ?"$TAB"H"$TAB"*) ${printRecord('applied', `"${'$'}{l%%"$TAB"*}"`, `"H$TAB-$TAB${'$'}{l#*"$TAB"H"$TAB"*"$TAB"}"`)} ;;

@@ -33,6 +33,11 @@ export interface PlanOptions {
   pruneData?: boolean;
   /** Also compare each host with its record of the last generation (HostPlan.drift): one more section of the same probe. */
   checkApplied?: boolean;
+  /**
+   * The content diffs made so far in this run, by the sha256 after and before: hosts that get the same file over the
+   * same content share one (planAll gives every host of a run the same map).
+   */
+  diffs?: Map<string, string | undefined>;
 }
 
 /** The plan options a run's selection implies: with --tags or --skip-tags nothing outside the selection counts as undeclared. */
@@ -98,8 +103,18 @@ const sized = (sha: string | undefined, size: number | undefined): string | null
 };
 
 /** The diff of a file's content, when both sides are known, small, text and not secret. */
-function contentDiff(fact: PathFact | undefined, resource: FileResource | UnitResource): string | undefined {
+function contentDiff(fact: PathFact | undefined, resource: FileResource | UnitResource, diffs?: Map<string, string | undefined>): string | undefined {
   if (resource.kind === 'file' && (resource.secret || resource.local)) return undefined;
+  if (fact?.exists && fact.content === undefined) return undefined;
+  // The bytes before are known by their sha256 (parse.ts keeps only bytes that hash to it), those after by theirs.
+  const key = `${resource.sha256}\u0000${fact?.exists ? fact.sha256 : '-'}`;
+  if (diffs?.has(key)) return diffs.get(key);
+  const diff = makeDiff(fact, resource);
+  diffs?.set(key, diff);
+  return diff;
+}
+
+function makeDiff(fact: PathFact | undefined, resource: FileResource | UnitResource): string | undefined {
   const after = decode(resource);
   if (after.length > DIFF_CONTENT_LIMIT || !isText(after)) return undefined;
   let before = Buffer.alloc(0);
@@ -126,7 +141,7 @@ function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResour
   return out;
 }
 
-function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | undefined {
+function planFile(r: FileResource, facts: Facts, warnings: string[], diffs?: Map<string, string | undefined>): Change | undefined {
   const fact = facts.paths[r.path];
   if (fact?.exists && fact.type !== 'file') {
     warnings.push(`${r.path} is a ${fact.type} on the host, not a file: nodeform will not replace it; remove it by hand or change the path`);
@@ -148,7 +163,7 @@ function planFile(r: FileResource, facts: Facts, warnings: string[]): Change | u
   };
   if (r.secret) keyedSecret(change, r, fact, warnings);
   if (attributes.some((a) => a.name === 'content')) {
-    const diff = contentDiff(fact, r);
+    const diff = contentDiff(fact, r, diffs);
     if (diff) change.diff = diff;
     const note = hostNote(fact, r);
     if (note) change.reason = note;
@@ -259,7 +274,7 @@ function planUser(r: UserResource, facts: Facts): Change | undefined {
 /** Units without an [Install] section can be neither enabled nor disabled. */
 const enablementFixed = (state: string | undefined) => state === 'static' || state === 'indirect' || state === 'generated';
 
-function planUnit(r: UnitResource, facts: Facts): Change | undefined {
+function planUnit(r: UnitResource, facts: Facts, diffs?: Map<string, string | undefined>): Change | undefined {
   const fileFact = facts.paths[r.path];
   const unitFact = facts.units[r.name];
   const exists = fileFact?.exists === true;
@@ -285,7 +300,7 @@ function planUnit(r: UnitResource, facts: Facts): Change | undefined {
     unit: { enabled: r.enabled, active: r.active },
   };
   if (attributes.some((a) => a.name === 'content')) {
-    const diff = contentDiff(fileFact, r);
+    const diff = contentDiff(fileFact, r, diffs);
     if (diff) change.diff = diff;
   }
   return change;
@@ -469,8 +484,8 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
   const dirs = of('directory')
     .sort((a, b) => depth(a.path) - depth(b.path))
     .map((r) => planDirectory(r, facts, warnings));
-  const files = of('file').map((r) => planFile(r, facts, warnings));
-  const units = of('unit').map((r) => planUnit(r, facts));
+  const files = of('file').map((r) => planFile(r, facts, warnings, options.diffs));
+  const units = of('unit').map((r) => planUnit(r, facts, options.diffs));
   const wipes = of('wipe').map((w) => planWipe(w, desired.resources, facts));
   const changes = [...wipes, ...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);
   changes.push(...planRestarts(of('unit'), changes, facts));

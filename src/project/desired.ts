@@ -67,6 +67,8 @@ export function buildDesired(input: BuildInput): BuildResult {
   const { playHosts, selected } = playTargets(inventory, playbook, input.limit, problems, warnings);
 
   const templates = new TemplateCache(input.templates ?? {}, playbook, problems);
+  // Hosts rendered to the same content share its sha256: one hash per distinct content, not per file and host.
+  const hashes = new Map<string, string>();
   const copies = new CopyLookup(input.copies ?? {}, playbook, problems);
   const magic = magicVariables(inventory, extraVars);
   const nodes: NodePlayContext = {
@@ -107,7 +109,7 @@ export function buildDesired(input: BuildInput): BuildResult {
       });
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
-        const resource = toResource(declaration, context, templates, copies, host, hostProblems);
+        const resource = toResource(declaration, context, templates, copies, host, hostProblems, hashes);
         const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
         if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
       }
@@ -301,6 +303,8 @@ class CopyLookup {
 /** Compiles each template (file or inline content) once, and reports a missing file once. */
 class TemplateCache {
   private readonly compiled = new Map<string, CompileOutcome | undefined>();
+  /** Inline content by its declaration's object, the same for every host: no field path is formatted per host. */
+  private readonly inline = new Map<object, CompileOutcome>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -328,14 +332,23 @@ class TemplateCache {
       };
       return this.checked(key, place);
     }
+    let outcome = this.inline.get(content);
+    if (!outcome) {
+      outcome = compileTemplate(content.inline);
+      this.inline.set(content, outcome);
+    }
+    if (outcome.ok) return { outcome, place: (failure) => this.placeInline(at, failure) };
     const key = `inline\u0000${source.field(at)}`;
-    if (!this.compiled.has(key)) this.compiled.set(key, compileTemplate(content.inline));
-    const place = (failure: TemplateFailure): Omit<ConfigProblem, 'message'> => {
-      const { line, column } = inlinePosition(source, [...at, 'content'], failure);
-      const problem = problemInText(source, line, column, source.field([...at, 'content']), '');
-      return { position: problem.position, field: problem.field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
-    };
-    return this.checked(key, place);
+    if (!this.compiled.has(key)) this.compiled.set(key, outcome);
+    return this.checked(key, (failure) => this.placeInline(at, failure));
+  }
+
+  /** Where a failure inside inline content is in the playbook. */
+  private placeInline(at: PathSegment[], failure: TemplateFailure): Omit<ConfigProblem, 'message'> {
+    const source = this.playbook.source;
+    const { line, column } = inlinePosition(source, [...at, 'content'], failure);
+    const problem = problemInText(source, line, column, source.field([...at, 'content']), '');
+    return { position: problem.position, field: problem.field, ...(problem.excerpt ? { excerpt: problem.excerpt } : {}) };
   }
 
   private checked(
@@ -389,6 +402,15 @@ function render(
   return undefined;
 }
 
+function hashOf(content: string, hashes: Map<string, string>): string {
+  let hash = hashes.get(content);
+  if (hash === undefined) {
+    hash = sha256Hex(content);
+    hashes.set(content, hash);
+  }
+  return hash;
+}
+
 function toResource(
   declaration: Declaration,
   context: Record<string, unknown>,
@@ -396,6 +418,7 @@ function toResource(
   copies: CopyLookup,
   host: string,
   hostProblems: HostProblems,
+  hashes: Map<string, string>,
 ): Resource | undefined {
   const common = { tags: declaration.tags, origin: declaration.origin };
   switch (declaration.kind) {
@@ -448,7 +471,7 @@ function toResource(
         path: declaration.path,
         content,
         encoding: 'utf8',
-        sha256: sha256Hex(content),
+        sha256: hashOf(content, hashes),
         mode: declaration.mode,
         owner: declaration.owner,
         group: declaration.group,
@@ -467,7 +490,7 @@ function toResource(
         name: declaration.name,
         path: `${UNIT_DIR}/${declaration.name}`,
         content,
-        sha256: sha256Hex(content),
+        sha256: hashOf(content, hashes),
         enabled: declaration.enabled,
         active: declaration.active,
         restartOn: declaration.restartOn.map((entry) => entry.path),

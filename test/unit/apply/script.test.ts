@@ -3,7 +3,7 @@
 // test/host/scripts.test.ts and the lab's.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildApplyScript, EXIT_DRIFT, managedLines, STAGE_THRESHOLD, stageCommand, stagedContent, type ScriptOptions } from '../../../src/apply/script.js';
+import { buildApplyScript, EXIT_DRIFT, managedLines, ScriptMemo, STAGE_THRESHOLD, stageCommand, stagedContent, type ScriptOptions } from '../../../src/apply/script.js';
 import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Change, HostPlan } from '../../../src/model/plan.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
@@ -281,5 +281,27 @@ describe('managedLines', () => {
     [[{ kind: 'file', target: 'x' }, { kind: 'directory', target: 'x' }], 'file\tx\ndirectory\tx'],
   ] as const)('%j', (entries, text) => {
     expect(managedLines([...entries])).toBe(text);
+  });
+});
+
+describe('many files on many hosts', () => {
+  const many = (rev: string) => Array.from({ length: 2000 }, (_, i) => file(`/srv/many/d${i % 10}/f${i}.conf`, `file ${i} ${rev}\n`));
+
+  it('packs the same files and lists once for all the hosts of a run that get them, apart for a host that gets others', () => {
+    const memo = new ScriptMemo();
+    const first = buildApplyScript(plan(many('a')), desired(many('a')), options, memo).script;
+    const packedForOne = memo.packed;
+    expect(packedForOne).toBeGreaterThan(0);
+    expect(first).toContain('put_many "$W/put"');
+    expect(first.length).toBeLessThan(400_000); // 2,000 files and their lists, gzipped (the tar alone is 2.7 MB as base64)
+    for (let host = 2; host <= 3; host++) expect(buildApplyScript(plan(many('a')), desired(many('a')), options, memo).script).toBe(first);
+    expect(memo.packed).toBe(packedForOne);
+    // Other content: its own archive (and the lists that name its hashes), the same lists of paths.
+    const other = buildApplyScript(plan(many('b')), desired(many('b')), options, memo).script;
+    expect(other).not.toBe(first);
+    expect(memo.packed).toBeGreaterThan(packedForOne);
+    expect(memo.packed).toBeLessThan(2 * packedForOne);
+    // Without a shared memo each host packs its own, the same script.
+    expect(buildApplyScript(plan(many('a')), desired(many('a')), options).script).toBe(first);
   });
 });

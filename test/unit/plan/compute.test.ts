@@ -280,3 +280,29 @@ describe('a local file (a large source: copy)', () => {
     expect(planHost(desired([local]), facts, { removeUndeclared: true }).changes).toEqual([]);
   });
 });
+
+describe('diffs shared by the hosts of a run', () => {
+  const files = Array.from({ length: 50 }, (_, i) => file(`/srv/many/f${i}.conf`, `line one\nfile ${i}\n`));
+
+  it('makes each diff once for every host that gets the same file over the same content, and tells the same diff', () => {
+    const diffs = new Map<string, string | undefined>();
+    const plans = [1, 2, 3].map(() => planHost(desired(files), emptyFacts(), { removeUndeclared: true, diffs }));
+    expect(diffs.size).toBe(files.length);
+    const alone = planHost(desired(files), emptyFacts(), { removeUndeclared: true });
+    for (const p of plans) expect(p).toEqual(alone);
+    expect(alone.changes.find((c) => c.target === '/srv/many/f7.conf')?.diff).toBe('@@ -0,0 +1,2 @@\n+line one\n+file 7\n');
+  });
+
+  it('keeps apart the diff of the same file over other content', () => {
+    const diffs = new Map<string, string | undefined>();
+    const target = file('/srv/many/f1.conf', 'new\n');
+    const over = (before: string) => {
+      const facts = emptyFacts();
+      facts.paths[target.path] = present(target.path, before);
+      return planHost(desired([target]), facts, { removeUndeclared: true, diffs }).changes[0]?.diff;
+    };
+    expect(over('old\n')).toContain('-old');
+    expect(over('older\n')).toContain('-older');
+    expect(diffs.size).toBe(2);
+  });
+});
