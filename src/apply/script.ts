@@ -232,8 +232,8 @@ rec() { # kind target existed sha mode owner group enabled active [user: shell h
     fail "cannot record the original state of $1 in $S/original $FULL"
   NEW_ORIG="$NEW_ORIG $k"
 }
-blob() {
-  B=$(sha "$1")
+blob() { # path [sha: its hash as pre_file just checked it, not read again]
+  B=${'$'}{2:-}; [ -n "$B" ] || B=$(sha "$1")
   [ -f "$S/blobs/$B" ] && return 0
   cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1 into $S/blobs $FULL"
   NEW_BLOBS="$NEW_BLOBS $B"
@@ -254,9 +254,9 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   CHANGED=1
   say "GEN$TAB$G_ID"
 }
-bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS)]
+bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS) | -] [sha, checked by pre_file]
   f=${'$'}{2:--}
-  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
+  if [ -f "$1" ]; then blob "$1" "${'$'}{3:-}"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
   else rec file "$1" 0 - - - - - - "$f"; fi
 }
 bk_dir() {
@@ -697,6 +697,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
     if (c.kind === 'user' && c.user) body.push(`bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}`);
     else if (c.kind === 'file' && c.secret) body.push(`bk_file ${q(c.target, SECRET_FLAG)}`);
+    // Its hash as pre_file checks it just before (under the lock): a large file is not read again to name its backup.
+    else if (c.kind === 'file' && c.content?.from !== 'generate' && c.precondition.exists && c.precondition.sha256) body.push(`bk_file ${q(c.target, '-', c.precondition.sha256)}`);
     else body.push(`${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }

@@ -13,10 +13,10 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { LocalFile } from '../model/types.js';
-import type { Transport } from '../transport/types.js';
+import type { StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
 
-/** Bytes read from a local file per chunk: the controller holds a few chunks per upload in flight. */
+/** Bytes read from a local file per chunk: the controller holds two such buffers per upload in flight. */
 const READ_CHUNK = 1024 * 1024;
 
 export interface UploadFailure {
@@ -48,36 +48,46 @@ async function held(transport: Transport, stateDir: string, shas: string[]): Pro
   return found;
 }
 
-/** The bytes of a controller file from `offset`, then the line that vouches for them (or not: see stageCommand). */
-async function* fileFrom(local: LocalFile, sha256: string, offset: number): AsyncGenerator<Buffer> {
-  const handle = await open(local.path, 'r');
-  try {
-    const unchanged = async (): Promise<boolean> => {
-      const info = await handle.stat();
-      const id = local.identity;
-      return id !== undefined && info.size === local.size && info.mtimeMs === id.mtimeMs && info.ctimeMs === id.ctimeMs && info.ino === id.ino;
-    };
-    const before = await unchanged();
-    let at = offset;
-    while (at < local.size) {
-      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size - at));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
-      // Shorter than when it was hashed: no line follows, so the host keeps a short part of a sha256 no run asks for.
-      if (bytesRead === 0) throw new Error(`${local.path} is shorter (${at} bytes) than when it was hashed (${local.size}): apply again`);
-      at += bytesRead;
-      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+/**
+ * The bytes of a controller file from `offset`, then the line that vouches for them (or not: see stageCommand).
+ * Two buffers, reused: one is read into while the other is sent (no new buffer per chunk, nothing to collect).
+ */
+function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter {
+  return async (write) => {
+    const handle = await open(local.path, 'r');
+    try {
+      const unchanged = async (): Promise<boolean> => {
+        const info = await handle.stat();
+        const id = local.identity;
+        return id !== undefined && info.size === local.size && info.mtimeMs === id.mtimeMs && info.ctimeMs === id.ctimeMs && info.ino === id.ino;
+      };
+      const before = await unchanged();
+      const buffers = [Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size)), Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size))];
+      let sending: Promise<void> = Promise.resolve();
+      let at = offset;
+      for (let turn = 0; at < local.size; turn++) {
+        const buffer = buffers[turn % 2]!;
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, local.size - at), at);
+        // Shorter than when it was hashed: no line follows, so the host keeps a short part of a sha256 no run asks for.
+        if (bytesRead === 0) throw new Error(`${local.path} is shorter (${at} bytes) than when it was hashed (${local.size}): apply again`);
+        await sending; // the other buffer is free again
+        sending = write(buffer.subarray(0, bytesRead));
+        sending.catch(() => {}); // seen when awaited; never an unhandled rejection while the next chunk is read
+        at += bytesRead;
+      }
+      await sending;
+      const vouch = local.identity === undefined ? '-' : before && (await unchanged()) ? sha256 : 'changed';
+      await write(Buffer.from(`${vouch}\n`));
+    } finally {
+      await handle.close();
     }
-    const vouch = local.identity === undefined ? '-' : before && (await unchanged()) ? sha256 : 'changed';
-    yield Buffer.from(`${vouch}\n`);
-  } finally {
-    await handle.close();
-  }
+  };
 }
 
-function from(staged: StagedBytes, sha256: string, offset: number): Readable {
+function from(staged: StagedBytes, sha256: string, offset: number): Readable | StdinWriter {
   // Bytes held were hashed as they are: the controller vouches for them.
   if ('bytes' in staged) return Readable.from([staged.bytes.subarray(offset), Buffer.from(`${sha256}\n`)]);
-  return Readable.from(fileFrom(staged.local, sha256, offset), { objectMode: false });
+  return fileFrom(staged.local, sha256, offset);
 }
 
 /** Whether the host must hash what arrives: a resumed upload, or a file the controller cannot vouch for. */

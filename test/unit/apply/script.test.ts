@@ -129,6 +129,9 @@ describe('order: lock, every precondition, backups, the sealed record, then writ
     expect(p.changes.map((c) => c.action)).toEqual(['update', 'restart']);
     const pre = body(buildApplyScript(p, desired([conf, svc]), options).script).filter((c) => c.startsWith('pre_'));
     expect(pre.map(words)).toEqual([['pre_file', conf.path, sha('port=0\n')]]);
+    // The backup is named by the hash pre_file checks, not by reading the file again.
+    const bk = body(buildApplyScript(p, desired([conf, svc]), options).script).filter((c) => c.startsWith('bk_file '));
+    expect(bk.map(words)).toEqual([['bk_file', conf.path, '-', sha('port=0\n')]]);
   });
 
   it.each<[string, Partial<Change>, string[]]>([
