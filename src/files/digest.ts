@@ -75,13 +75,16 @@ export async function fileDigest(path: string, cacheDir: string | undefined): Pr
         if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256, identity: identityOf(before) };
       }
       const hash = createHash('sha256');
-      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      // Two buffers: the next chunk is read (in libuv's pool) while this one is hashed.
+      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
       let read = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, read);
+      let next = handle.read(buffers[0]!, 0, READ_CHUNK, 0);
+      for (let turn = 1; ; turn++) {
+        const { bytesRead, buffer } = await next;
         if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
         read += bytesRead;
+        next = handle.read(buffers[turn % 2]!, 0, READ_CHUNK, read);
+        hash.update(buffer.subarray(0, bytesRead));
       }
       const after = await handle.stat();
       if (read !== after.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs) continue;
