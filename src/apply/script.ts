@@ -75,24 +75,32 @@ export const EXIT_UPLOAD_SHORT = 75;
 
 /**
  * The upload exec for one staged file: stdin carries its bytes from `offset` to the end, appended to
- * STATE/staging/SHA.part as they arrive (a cut upload keeps what arrived, and the next resumes there). The bytes
- * already there and the new ones are hashed in the same pass; only a complete file of the right sha256 is
- * fsynced and renamed to STATE/staging/SHA. A damaged one is removed. Nothing outside STATE/staging is touched.
+ * STATE/staging/SHA.part as they arrive (a cut upload keeps what arrived, and the next resumes there), then one
+ * line from the controller: the sha256 when it vouches for the bytes it sent (they are the bytes it hashed, see
+ * apply/upload.ts), `-` when it cannot, `changed` when the file changed while it was read (the part is removed).
+ * `hostHash`: the host hashes the bytes already there and the new ones in the same pass, as they arrive (a resumed
+ * upload, or bytes the controller cannot vouch for); without it the bytes are written once and not read again.
+ * Only a complete file of the right sha256 is fsynced and renamed to STATE/staging/SHA. A damaged one is removed.
+ * Nothing outside STATE/staging is touched. dd reads exactly the file's bytes, never the line after them.
  */
-export function stageCommand(stateDir: string, sha256: string, offset: number, total: number): string {
+export function stageCommand(stateDir: string, sha256: string, offset: number, total: number, hostHash: boolean): string {
   const script = [
     'umask 077; d="$1/staging"; h=$2; off=$3; total=$4; p="$d/$h.part"',
     'mkdir -p "$d" || exit 1',
     '[ "$off" != 0 ] || : > "$p" || exit 1',
     'have=$(stat -c %s "$p" 2>/dev/null || echo none)',
     '[ "$have" = "$off" ] || { echo "the host holds $have bytes of the upload of $h, not $off: another upload of it ran at the same time; apply again" >&2; rm -f "$p"; exit 1; }',
-    'got=$({ head -c "$off" "$p"; tee -a "$p"; } | sha256sum | cut -c1-64)',
+    'n=$((total - off)); got=',
+    'if [ "$5" = 1 ]; then got=$({ head -c "$off" "$p"; dd bs=1M iflag=fullblock,count_bytes count="$n" status=none | tee -a "$p"; } | sha256sum | cut -c1-64)',
+    'else dd bs=1M iflag=fullblock,count_bytes count="$n" status=none >> "$p" || { echo "cannot write the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }; fi',
+    'IFS= read -r said || said=',
     'size=$(stat -c %s "$p")',
     `[ "$size" -lt "$total" ] && { echo "the upload of $h ended at byte $size of $total: the next apply resumes there" >&2; exit ${EXIT_UPLOAD_SHORT}; }`,
-    '[ "$size" = "$total" ] && [ "$got" = "$h" ] || { rm -f "$p"; echo "upload of $h arrived damaged ($size bytes, sha256 $got): did the file change on the controller since it was hashed? apply again" >&2; exit 1; }',
+    '[ "$said" != changed ] || { rm -f "$p"; echo "the file of sha256 $h changed on the controller while it was sent: apply again" >&2; exit 1; }',
+    '[ "$size" = "$total" ] && { [ "$got" = "$h" ] || { [ -z "$got" ] && [ "$said" = "$h" ]; }; } || { rm -f "$p"; echo "upload of $h arrived damaged ($size bytes, sha256 ${got:-unchecked}): did the file change on the controller since it was hashed? apply again" >&2; exit 1; }',
     'sync "$p" && mv -f "$p" "$d/$h" || { echo "cannot keep the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }',
   ].join('\n');
-  return `sh -c ${quote(script)} sh ${command([stateDir, sha256, String(offset), String(total)])}`;
+  return `sh -c ${quote(script)} sh ${command([stateDir, sha256, String(offset), String(total), hostHash ? '1' : '0'])}`;
 }
 
 export interface ScriptOptions {
@@ -113,7 +121,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|'
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' KNOWN='|' KNOWN_H=
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -227,8 +235,8 @@ rec() { # kind target existed sha mode owner group enabled active [user: shell h
     fail "cannot record the original state of $1 in $S/original $FULL"
   NEW_ORIG="$NEW_ORIG $k"
 }
-blob() {
-  B=$(sha "$1")
+blob() { # path [sha: its hash as pre_file just checked it, not read again]
+  B=${'$'}{2:-}; [ -n "$B" ] || B=$(sha "$1")
   [ -f "$S/blobs/$B" ] && return 0
   cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1 into $S/blobs $FULL"
   NEW_BLOBS="$NEW_BLOBS $B"
@@ -249,9 +257,9 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   CHANGED=1
   say "GEN$TAB$G_ID"
 }
-bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS)]
+bk_file() { # path [s: a secret, so flagged in the record (records.ts ENTRY_FILE_FIELDS) | -] [sha, checked by pre_file]
   f=${'$'}{2:--}
-  if [ -f "$1" ]; then blob "$1"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
+  if [ -f "$1" ]; then blob "$1" "${'$'}{3:-}"; set -- "$1" $(stat -c '%a %U %G' -- "$1"); rec file "$1" 1 "$B" "$2" "$3" "$4" - - "$f"
   else rec file "$1" 0 - - - - - - "$f"; fi
 }
 bk_dir() {
@@ -369,8 +377,11 @@ chk() { # path sha [s: a secret]
   h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] && return 0
   [ "${'$'}{3:-}" != s ] || fail "read-back of $1 gave other content than written"; fail "read-back of $1 gave sha256 $h, expected $2"
 }
-chks() { # path size: a moved upload (hashed as it arrived) read back by its size
+chks() { # path size sha: a moved upload (verified as it arrived) read back by its size; its hash is known, not read again
   [ "$(stat -c %s -- "$1" 2>/dev/null)" = "$2" ] || fail "read-back of $1 gave $(stat -c %s -- "$1" 2>/dev/null) bytes, expected $2"
+  # For STATE/applied (applied): the line st would print, without reading the file a second time (sha256sum
+  # escapes a name with a backslash: such a file is hashed there as any other).
+  case $1 in *\\*) ;; *) KNOWN="$KNOWN$1|" KNOWN_H="$KNOWN_H$NL""H$TAB$3$TAB$1" ;; esac
 }
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
@@ -562,11 +573,13 @@ prune() {
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
   [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
-  # What is hashed: each managed file there (not one made on the host: never read) and unit file.
-  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" { print U "/" $2 }' "$S/managed" | reg)
+  # What is hashed: each managed file there (not one made on the host: never read; not a moved upload: its hash is
+  # known) and unit file.
+  hl=$(NH="$NOHASH$KNOWN" KN="$KNOWN" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !index(ENVIRON["KN"], "|" U "/" $2 "|") { print U "/" $2 }' "$S/managed" | reg)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
+    [ -z "$KNOWN_H" ] || printf '%s\n' "${'$'}{KNOWN_H#"$NL"}"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
   # Better no record than a stale one: drift then says there is none.
   rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
@@ -766,6 +779,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     const backup = { file: 'bk_file', directory: 'bk_dir', unit: 'bk_unit', user: 'bk_user', group: 'bk_group' }[c.kind];
     if (c.kind === 'user' && c.user) body.push(`bk_user ${q(c.target, c.user.group ?? c.target, c.user.groups.join(','))}`);
     else if (c.kind === 'file' && c.secret) body.push(`bk_file ${q(c.target, SECRET_FLAG)}`);
+    // Its hash as pre_file checks it just before (under the lock): a large file is not read again to name its backup.
+    else if (c.kind === 'file' && c.content?.from !== 'generate' && c.precondition.exists && c.precondition.sha256) body.push(`bk_file ${q(c.target, '-', c.precondition.sha256)}`);
     else body.push(`${backup} ${q(c.target)}`);
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
@@ -897,7 +912,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   // 8. Read back, record, prune.
   for (const w of written.filter((x) => !x.bulk)) {
     // A moved upload: in place only if the rename worked, which its size confirms; the hash was checked as it arrived.
-    if (w.moved !== undefined) body.push(`chks ${q(w.path, w.moved)}`);
+    if (w.moved !== undefined) body.push(`chks ${q(w.path, w.moved, w.sha)}`);
     else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   }
   const many = written.filter((x) => x.bulk);

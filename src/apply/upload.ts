@@ -3,13 +3,20 @@
 // of each upload already; each upload then sends only the bytes from there on (a cut upload resumes where it
 // stopped; a finished one is not sent again). Controller memory does not grow with the file: the bytes are read
 // in chunks and piped with the channel's backpressure. I/O.
+//
+// Who checks the bytes: a controller file read with the same size, modification and change times and inode before
+// and after as when it was hashed (LocalFile.identity, the digest cache's own test) is the file that was hashed;
+// SSH's message authentication delivers it as sent; so the controller vouches for it (its sha256 after the bytes)
+// and the host writes it once without reading it again. The host hashes what arrives only for a resumed upload
+// (the bytes it already holds came from an earlier run) and for a file without that identity.
 
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Transport } from '../transport/types.js';
+import type { LocalFile } from '../model/types.js';
+import type { StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
 
-/** Bytes read from a local file per chunk: the controller holds about one chunk per upload in flight. */
+/** Bytes read from a local file per chunk: the controller holds two such buffers per upload in flight. */
 const READ_CHUNK = 1024 * 1024;
 
 export interface UploadFailure {
@@ -41,10 +48,50 @@ async function held(transport: Transport, stateDir: string, shas: string[]): Pro
   return found;
 }
 
-function from(staged: StagedBytes, offset: number): Readable {
-  if ('bytes' in staged) return Readable.from([staged.bytes.subarray(offset)]);
-  return createReadStream(staged.local.path, { start: offset, highWaterMark: READ_CHUNK });
+/**
+ * The bytes of a controller file from `offset`, then the line that vouches for them (or not: see stageCommand).
+ * Two buffers, reused: one is read into while the other is sent (no new buffer per chunk, nothing to collect).
+ */
+function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter {
+  return async (write) => {
+    const handle = await open(local.path, 'r');
+    try {
+      const unchanged = async (): Promise<boolean> => {
+        const info = await handle.stat();
+        const id = local.identity;
+        return id !== undefined && info.size === local.size && info.mtimeMs === id.mtimeMs && info.ctimeMs === id.ctimeMs && info.ino === id.ino;
+      };
+      const before = await unchanged();
+      const buffers = [Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size)), Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size))];
+      let sending: Promise<void> = Promise.resolve();
+      let at = offset;
+      for (let turn = 0; at < local.size; turn++) {
+        const buffer = buffers[turn % 2]!;
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, local.size - at), at);
+        // Shorter than when it was hashed: no line follows, so the host keeps a short part of a sha256 no run asks for.
+        if (bytesRead === 0) throw new Error(`${local.path} is shorter (${at} bytes) than when it was hashed (${local.size}): apply again`);
+        await sending; // the other buffer is free again
+        sending = write(buffer.subarray(0, bytesRead));
+        sending.catch(() => {}); // seen when awaited; never an unhandled rejection while the next chunk is read
+        at += bytesRead;
+      }
+      await sending;
+      const vouch = local.identity === undefined ? '-' : before && (await unchanged()) ? sha256 : 'changed';
+      await write(Buffer.from(`${vouch}\n`));
+    } finally {
+      await handle.close();
+    }
+  };
 }
+
+function from(staged: StagedBytes, sha256: string, offset: number): Readable | StdinWriter {
+  // Bytes held were hashed as they are: the controller vouches for them.
+  if ('bytes' in staged) return Readable.from([staged.bytes.subarray(offset), Buffer.from(`${sha256}\n`)]);
+  return fileFrom(staged.local, sha256, offset);
+}
+
+/** Whether the host must hash what arrives: a resumed upload, or a file the controller cannot vouch for. */
+const hostHashes = (staged: StagedBytes, offset: number): boolean => offset > 0 || ('local' in staged && staged.local.identity === undefined);
 
 /** Sends every staged upload the host does not have whole yet, each from where the host's copy stops. */
 export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>): Promise<UploadReport> {
@@ -61,8 +108,8 @@ export async function uploadStaged(transport: Transport, stateDir: string, stage
     }
     // A part longer than the file is not a prefix of it: start over (the command truncates at offset 0).
     const offset = !there.complete && there.size <= total ? there.size : 0;
-    const stage = stageCommand(stateDir, sha256, offset, total);
-    const upload = await transport.exec(stage, { stdin: from(bytes, offset) });
+    const stage = stageCommand(stateDir, sha256, offset, total, hostHashes(bytes, offset));
+    const upload = await transport.exec(stage, { stdin: from(bytes, sha256, offset) });
     if (upload.exitCode !== 0) {
       const why = upload.stderr.trim() || `exit ${upload.exitCode}`;
       return { ...report, failure: { message: `upload of a ${total}-byte file (sha256 ${sha256}) failed: ${why}`, command: stage, exitCode: upload.exitCode, stderr: upload.stderr } };

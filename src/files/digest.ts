@@ -26,6 +26,9 @@ const READ_CHUNK = 1024 * 1024;
 const same = (entry: DigestEntry, path: string, info: Stats): boolean =>
   entry.path === path && entry.size === info.size && entry.mtimeMs === info.mtimeMs && entry.ctimeMs === info.ctimeMs && entry.ino === info.ino;
 
+/** What an upload compares to know it reads the bytes that were hashed (LocalFile.identity). */
+export const identityOf = (info: Stats): NonNullable<LocalFile['identity']> => ({ mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino });
+
 function entryFile(cacheDir: string, real: string): string {
   return join(cacheDir, 'digests', `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
 }
@@ -69,22 +72,25 @@ export async function fileDigest(path: string, cacheDir: string | undefined): Pr
       if (why) throw new DigestError(why);
       if (cacheFile) {
         const cached = await readFile(cacheFile, 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
-        if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256 };
+        if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256, identity: identityOf(before) };
       }
       const hash = createHash('sha256');
-      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      // Two buffers: the next chunk is read (in libuv's pool) while this one is hashed.
+      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
       let read = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, read);
+      let next = handle.read(buffers[0]!, 0, READ_CHUNK, 0);
+      for (let turn = 1; ; turn++) {
+        const { bytesRead, buffer } = await next;
         if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
         read += bytesRead;
+        next = handle.read(buffers[turn % 2]!, 0, READ_CHUNK, read);
+        hash.update(buffer.subarray(0, bytesRead));
       }
       const after = await handle.stat();
       if (read !== after.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs) continue;
       const sha256 = hash.digest('hex');
       if (cacheFile) await remember(cacheFile, { path: real, size: after.size, mtimeMs: after.mtimeMs, ctimeMs: after.ctimeMs, ino: after.ino, sha256 });
-      return { path: real, size: after.size, sha256 };
+      return { path: real, size: after.size, sha256, identity: identityOf(after) };
     } catch (error) {
       if (error instanceof DigestError) throw error;
       throw new DigestError(errnoText(error));

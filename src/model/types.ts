@@ -54,6 +54,12 @@ export interface LocalFile {
   path: string;
   size: number;
   sha256: string;
+  /**
+   * The file as it was when it was hashed (files/digest.ts): an upload that finds the same modification and change
+   * times and inode before and after it read the bytes sends what was hashed, and says so (apply/upload.ts); the
+   * host then need not hash them again. Without it the host hashes what arrives.
+   */
+  identity?: { mtimeMs: number; ctimeMs: number; ino: number };
 }
 
 /** A `source:` copy up to this size is held as bytes (its plan can show a text diff); a larger one is a LocalFile. */

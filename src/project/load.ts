@@ -305,7 +305,7 @@ async function findCopy(reference: string, playbookFile: string, allowedDirs: st
     const bytes = await readFile(real);
     // Changed between the hash and the read: hashed again from the bytes held.
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return { file: { ...file, size: bytes.length, sha256 }, base64: bytes.toString('base64') };
+    return { file: { path: file.path, size: bytes.length, sha256 }, base64: bytes.toString('base64') };
   } catch (error) {
     return { refused: `cannot copy source '${reference}' (${real}): ${error instanceof DigestError ? error.message : (error as Error).message}; source: takes one regular file` };
   }

@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { TransportError } from '../errors.js';
 import type { HostConnection } from '../model/types.js';
 import { command } from '../shell/quote.js';
-import type { ExecResult, TransportStats } from './types.js';
+import type { ExecResult, StdinWriter, TransportStats } from './types.js';
 
 /**
  * Wraps a command line so it runs as the become user through non-interactive sudo, when the
@@ -49,19 +49,27 @@ export function newStats(): TransportStats {
   return { execs: 0, bytesSent: 0, bytesReceived: 0 };
 }
 
-export function toBuffer(data: string | Buffer | Readable | undefined): Buffer | Readable | undefined {
+/** A command's standard input as the transports hold it. */
+export type Input = Buffer | Readable | StdinWriter | undefined;
+
+export function toBuffer(data: string | Buffer | Readable | StdinWriter | undefined): Input {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
+/** A write a writer's command no longer takes: the command ended or closed its input (not the writer's error). */
+class InputClosed extends Error {}
+
 /**
- * Feeds a command's standard input: a buffer at once, a stream piped with backpressure, its bytes counted as they
- * go. A stream's error ends the input (the command sees a short input and says so) and is reported through onError.
+ * Feeds a command's standard input: a buffer at once, a stream piped with backpressure, a writer chunk by chunk
+ * (StdinWriter), their bytes counted as they go. A stream's or writer's error ends the input (the command sees a
+ * short input and says so) and is reported through onError. Returns what releases the input once the command ended.
  */
-export function feedStdin(stdin: Buffer | Readable | undefined, sink: Writable, stats: TransportStats, onError: (error: Error) => void): void {
+export function feedStdin(stdin: Input, sink: Writable, stats: TransportStats, onError: (error: Error) => void): () => void {
   if (stdin === undefined || Buffer.isBuffer(stdin)) {
     sink.end(stdin);
-    return;
+    return () => {};
   }
+  if (typeof stdin === 'function') return feedWriter(stdin, sink, stats, onError);
   stdin.on('data', (chunk: Buffer) => {
     stats.bytesSent += chunk.length;
   });
@@ -70,11 +78,46 @@ export function feedStdin(stdin: Buffer | Readable | undefined, sink: Writable, 
     sink.end();
   });
   stdin.pipe(sink);
+  return () => releaseStdin(stdin);
+}
+
+function feedWriter(writer: StdinWriter, sink: Writable, stats: TransportStats, onError: (error: Error) => void): () => void {
+  let ended = false;
+  const pending = new Set<(error: Error) => void>();
+  const closed = () => new InputClosed('the command ended before it took all its input');
+  const write = (chunk: Buffer): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (ended) return reject(closed());
+      pending.add(reject);
+      stats.bytesSent += chunk.length;
+      // ssh2 calls back once the chunk is in packets (or never, when the channel closed: release() rejects it then).
+      sink.write(chunk, (error) => {
+        pending.delete(reject);
+        if (error) reject(new InputClosed(error.message));
+        else resolve();
+      });
+    });
+  writer(write).then(
+    () => {
+      if (!ended) sink.end();
+    },
+    (error: Error) => {
+      // A write the command no longer took: its input is closed already.
+      if (ended || error instanceof InputClosed) return;
+      onError(error);
+      sink.end();
+    },
+  );
+  return () => {
+    ended = true;
+    for (const reject of pending) reject(closed());
+    pending.clear();
+  };
 }
 
 /** A stream given as stdin is released once its command ended, whether or not it was read to the end. */
-export function releaseStdin(stdin: Buffer | Readable | undefined): void {
-  if (stdin !== undefined && !Buffer.isBuffer(stdin)) stdin.destroy();
+export function releaseStdin(stdin: Input): void {
+  if (stdin !== undefined && !Buffer.isBuffer(stdin) && typeof stdin !== 'function') stdin.destroy();
 }
 
 /**
@@ -90,7 +133,7 @@ export class ExecRecord {
   constructor(
     private readonly stats: TransportStats,
     line: string,
-    stdin: Buffer | Readable | undefined,
+    stdin: Input,
     private readonly onStdout?: (chunk: Buffer) => void,
   ) {
     stats.execs++;

@@ -37,6 +37,7 @@ class LocalTransport implements Transport {
     const stdin = toBuffer(options.stdin);
     const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
     let stdinError: Error | undefined;
+    let release = (): void => releaseStdin(stdin);
     return new Promise<ExecResult>((resolve, reject) => {
       // Its own process group, so a timeout kills everything the command started.
       const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -60,7 +61,7 @@ class LocalTransport implements Transport {
       });
       // A command that exits without reading its input closes the pipe; like ssh, that is not an error.
       child.stdin.on('error', () => {});
-      feedStdin(stdin, child.stdin, this.stats, (error) => {
+      release = feedStdin(stdin, child.stdin, this.stats, (error) => {
         stdinError ??= error;
       });
       if (options.timeoutMs !== undefined) {
@@ -73,7 +74,7 @@ class LocalTransport implements Transport {
           fail(`command timed out after ${options.timeoutMs} ms and was killed`);
         }, options.timeoutMs);
       }
-    }).finally(() => releaseStdin(stdin));
+    }).finally(() => release());
   }
 
   openChannel(port: number, address = '127.0.0.1'): Promise<Duplex> {

@@ -2,12 +2,20 @@
 
 import type { Duplex, Readable } from 'node:stream';
 
+/**
+ * Writes a command's standard input itself, chunk by chunk: each `write` resolves once the transport has taken the
+ * chunk (its buffer may then be filled again: a large file goes through a few reused buffers) and never settles
+ * before; it rejects once the command ended or stopped reading. The input ends when the writer's promise settles;
+ * the writer's own error (not a rejected write) ends it early, as a stream's does.
+ */
+export type StdinWriter = (write: (chunk: Buffer) => Promise<void>) => Promise<void>;
+
 export interface ExecOptions {
   /**
    * Bytes fed to the command's standard input, then EOF. A stream is piped with backpressure (a large file is
    * never held in memory) and destroyed once the command ends; its error ends the command's input early.
    */
-  stdin?: string | Buffer | Readable;
+  stdin?: string | Buffer | Readable | StdinWriter;
   /** Kill the remote command and fail after this long. */
   timeoutMs?: number;
   /** Called with each chunk of standard output as it arrives (progress lines). */

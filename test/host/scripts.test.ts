@@ -500,5 +500,14 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(readFileSync(big).equals(Buffer.from(content, 'base64'))).toBe(true);
     expect(statSync(big).mode & 0o777).toBe(0o755);
     expect(readdirSync(join(state, 'staging'))).toEqual([]);
+    // The record of what the apply left names the upload's hash as it arrived (not read again), as the host has it now.
+    const bigSha = sha(Buffer.from(content, 'base64'));
+    expect(readFileSync(join(state, 'applied'), 'utf8').split('\n').filter((l) => l.startsWith('H\t'))).toEqual([`H\t${bigSha}\t${big}`]);
+    const p = buildProbe({ ...probeRequestFor(d), applied: true });
+    const r = sh(p.command, p.script);
+    expect(parseFacts('h1', r.stdout).applied).toMatchObject({ generation: 1, drift: [] });
+    writeFileSync(big, 'changed outside nodeform');
+    const q = sh(p.command, p.script);
+    expect(parseFacts('h1', q.stdout).applied?.drift.map((x) => [x.target, x.field])).toEqual([[big, 'content']]);
   });
 });

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
 import { uploadStaged } from '../../src/apply/upload.js';
+import { fileDigest } from '../../src/files/digest.js';
 import type { HostConnection } from '../../src/model/types.js';
 import { openLocal } from '../../src/transport/local.js';
 
@@ -48,7 +49,7 @@ describe('staged uploads', () => {
     const transport = openLocal(connection, userInfo().username);
     const cutAt = 700_001;
     // The input ends early, as when the connection drops: the host keeps the bytes it got.
-    const cut = await transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length), { stdin: Readable.from([file.bytes.subarray(0, cutAt)]) });
+    const cut = await transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length, false), { stdin: Readable.from([file.bytes.subarray(0, cutAt)]) });
     expect(cut.exitCode, cut.stderr).toBe(EXIT_UPLOAD_SHORT);
     expect(cut.stderr).toContain(`ended at byte ${cutAt} of ${file.bytes.length}`);
     expect(existsSync(join(state, 'staging', file.sha256))).toBe(false);
@@ -78,6 +79,47 @@ describe('staged uploads', () => {
     const fresh = await uploadStaged(transport, state, staged);
     expect(fresh).toEqual({ sent: file.bytes.length, resumed: 0 });
     expect(readFileSync(join(staging, file.sha256)).equals(file.bytes)).toBe(true);
+  });
+
+  it('a file read as it was hashed (same size, times and inode) is vouched for by the controller: the host writes it without hashing it', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('v.bin', 2 * 1024 * 1024 + 3);
+    const local = await fileDigest(file.path, undefined);
+    expect(local.identity).toBeDefined();
+    const transport = openLocal(connection, userInfo().username);
+    const commands: string[] = [];
+    const exec = transport.exec.bind(transport);
+    transport.exec = (line, options) => (commands.push(line), exec(line, options));
+    expect(await uploadStaged(transport, state, new Map([[file.sha256, { local }]]))).toEqual({ sent: file.bytes.length, resumed: 0 });
+    expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
+    // The upload's last argument: 0, the host does not hash (a resumed upload or a file without identity: 1, above).
+    expect(commands.at(-1)!.endsWith(` ${file.bytes.length} 0`)).toBe(true);
+  });
+
+  it('a file changed since it was hashed is refused by the host: the part is removed, nothing is named as the upload', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('w.bin', 1024 * 1024);
+    const local = await fileDigest(file.path, undefined);
+    // The same size, other bytes: only its times say it changed.
+    writeFileSync(file.path, Buffer.alloc(file.bytes.length, 1));
+    const transport = openLocal(connection, userInfo().username);
+    const report = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]));
+    expect(report.failure?.message).toMatch(/changed on the controller while it was sent/);
+    expect(readdirSync(join(state, 'staging'))).toEqual([]);
+  });
+
+  it('bytes the controller did not vouch for (cut before its line, or the line missing) never get the upload\'s name', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('x.bin', 1024 * 1024);
+    const transport = openLocal(connection, userInfo().username);
+    // Cut before the controller's line: the host never renames it, whatever it holds.
+    const cut = await transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length, false), { stdin: Readable.from([file.bytes.subarray(0, 1000)]) });
+    expect(cut.exitCode, cut.stderr).toBe(EXIT_UPLOAD_SHORT);
+    // The whole file but no line after it: not vouched for, not kept under its name.
+    const unvouched = await transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length, false), { stdin: Readable.from([file.bytes]) });
+    expect(unvouched.exitCode).toBe(1);
+    expect(unvouched.stderr).toMatch(/arrived damaged/);
+    expect(readdirSync(join(state, 'staging'))).toEqual([]);
   });
 
   it('bytes held in memory go the same way', async () => {

@@ -378,6 +378,32 @@ describe('exec', () => {
     expect(r.stdout).toBe(`${createHash('sha256').update(payload).digest('hex')}  -\n`);
   });
 
+  it('takes 5 MB from a stdin writer through sudo intact, and a writer whose command stops reading never hangs', async () => {
+    const payload = randomBytes(5 * 1024 * 1024);
+    const chunk = Buffer.alloc(256 * 1024);
+    const r = await t.exec('sha256sum', {
+      stdin: async (write) => {
+        for (let at = 0; at < payload.length; at += chunk.length) {
+          payload.copy(chunk, 0, at, at + chunk.length);
+          await write(chunk);
+        }
+      },
+    });
+    expect(r.stdout).toBe(`${createHash('sha256').update(payload).digest('hex')}  -\n`);
+    // ssh2 never calls back a write to a closed channel: the transport rejects it once the command ended.
+    let ended: Promise<unknown> = Promise.resolve();
+    const early = await t.exec('exit 3', {
+      stdin: (write) => {
+        ended = (async () => {
+          for (;;) await write(chunk);
+        })().catch((error: unknown) => error);
+        return ended.then(() => {});
+      },
+    });
+    expect(early.exitCode).toBe(3);
+    expect(String(await ended)).toMatch(/ended before it took all its input/);
+  });
+
   it('streams stdout as it arrives', async () => {
     const chunks: string[] = [];
     const r = await t.exec('echo one; sleep 0.3; echo two', { onStdout: (c) => chunks.push(c.toString()) });

@@ -108,6 +108,7 @@ export class SshTransport implements Transport {
   private run(line: string, commandLine: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const stdin = toBuffer(options.stdin);
     const record = new ExecRecord(this.stats, line, stdin, options.onStdout);
+    let release = (): void => releaseStdin(stdin);
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let settled = false;
@@ -167,7 +168,7 @@ export class SshTransport implements Transport {
           finish();
         });
         stream.on('error', (e: Error) => fail(`the session failed: ${e.message}`, e));
-        feedStdin(stdin, stream, this.stats, (error) => {
+        release = feedStdin(stdin, stream, this.stats, (error) => {
           stdinError ??= error;
         });
       };
@@ -185,7 +186,7 @@ export class SshTransport implements Transport {
         }
       };
       open(1);
-    }).finally(() => releaseStdin(stdin));
+    }).finally(() => release());
   }
 }
 

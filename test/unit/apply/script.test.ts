@@ -129,6 +129,9 @@ describe('order: lock, every precondition, backups, the sealed record, then writ
     expect(p.changes.map((c) => c.action)).toEqual(['update', 'restart']);
     const pre = body(buildApplyScript(p, desired([conf, svc]), options).script).filter((c) => c.startsWith('pre_'));
     expect(pre.map(words)).toEqual([['pre_file', conf.path, sha('port=0\n')]]);
+    // The backup is named by the hash pre_file checks, not by reading the file again.
+    const bk = body(buildApplyScript(p, desired([conf, svc]), options).script).filter((c) => c.startsWith('bk_file '));
+    expect(bk.map(words)).toEqual([['bk_file', conf.path, '-', sha('port=0\n')]]);
   });
 
   it.each<[string, Partial<Change>, string[]]>([
@@ -231,7 +234,7 @@ describe('what the script does for each kind of change', () => {
     expect(commands).toContain(`stage /srv/big.bin 0644 root root ${big.sha256} ${STAGE_THRESHOLD + 1} 1`);
     expect(commands.some((c) => c.startsWith('put '))).toBe(false);
     // Moved into place at its last use: read back by its size (its hash was checked as it arrived), not hashed again.
-    expect(commands).toContain(`chks /srv/big.bin ${STAGE_THRESHOLD + 1}`);
+    expect(commands).toContain(`chks /srv/big.bin ${STAGE_THRESHOLD + 1} ${big.sha256}`);
     expect(commands.some((c) => c.startsWith('chk /srv/big.bin'))).toBe(false);
     expect(commands.at(-1)).toBe(`rm -f "$S/staging/"${big.sha256}`);
   });
@@ -245,7 +248,7 @@ describe('what the script does for each kind of change', () => {
     expect(commands).toContain(`stage /srv/a.bin 0644 root root ${a.sha256} ${STAGE_THRESHOLD + 1} 0`);
     expect(commands).toContain(`stage /srv/b.bin 0644 root root ${b.sha256} ${STAGE_THRESHOLD + 1} 1`);
     expect(commands).toContain(`chk /srv/a.bin ${a.sha256}`);
-    expect(commands).toContain(`chks /srv/b.bin ${STAGE_THRESHOLD + 1}`);
+    expect(commands).toContain(`chks /srv/b.bin ${STAGE_THRESHOLD + 1} ${b.sha256}`);
   });
 
   it('a local file is always staged, whatever its size, and never inlined', () => {
@@ -263,9 +266,10 @@ describe('what the script does for each kind of change', () => {
   });
 
   it('stageCommand quotes its state dir and checks the upload hash', () => {
-    const command = stageCommand("/srv/st'ate", 'ab'.repeat(32), 5, 10);
+    const command = stageCommand("/srv/st'ate", 'ab'.repeat(32), 5, 10, true);
     expect(command.startsWith('sh -c ')).toBe(true);
-    expect(words(command.slice('sh -c '.length))).toEqual([expect.stringContaining('sha256sum'), 'sh', "/srv/st'ate", 'ab'.repeat(32), '5', '10']);
+    expect(words(command.slice('sh -c '.length))).toEqual([expect.stringContaining('sha256sum'), 'sh', "/srv/st'ate", 'ab'.repeat(32), '5', '10', '1']);
+    expect(words(stageCommand('/s', 'ab'.repeat(32), 0, 10, false).slice('sh -c '.length)).at(-1)).toBe('0');
   });
 
   it('refuses a content change whose content it does not have', () => {

@@ -306,7 +306,9 @@ describe('source: a local file copied byte for byte', () => {
     const { desired } = await loadProject(options);
     const file = desired[0]!.resources.find((r): r is FileResource => r.kind === 'file')!;
     expect(file.content).toBe('');
-    expect(file.local).toEqual({ path: realpathSync(join(dir, 'big.bin')), size: big.length, sha256: sha(big) });
+    // Its identity (times, inode) lets an upload vouch that it sends what was hashed (apply/upload.ts).
+    const info = statSync(join(dir, 'big.bin'));
+    expect(file.local).toEqual({ path: realpathSync(join(dir, 'big.bin')), size: big.length, sha256: sha(big), identity: { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino } });
     expect(file.sha256).toBe(sha(big));
     const entries = readdirSync(join(dir, 'cache', 'digests'));
     expect(entries).toHaveLength(1);

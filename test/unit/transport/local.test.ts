@@ -86,6 +86,50 @@ describe('local transport', () => {
     expect(t.stats).toEqual({ execs: 1, bytesSent: 'sha256sum'.length + payload.length, bytesReceived: r.stdout.length });
   });
 
+  it('a stdin writer: each chunk written (its buffer reused after each write), then EOF; its bytes counted', async () => {
+    const t = openLocal(conn, me);
+    const buffer = Buffer.alloc(64 * 1024);
+    const hash = createHash('sha256');
+    const r = await t.exec('sha256sum', {
+      stdin: async (write) => {
+        for (let i = 0; i < 40; i++) {
+          buffer.fill(i);
+          hash.update(buffer);
+          await write(buffer);
+        }
+      },
+    });
+    expect(r.stdout).toBe(`${hash.digest('hex')}  -\n`);
+    expect(t.stats.bytesSent).toBe('sha256sum'.length + 40 * buffer.length);
+  });
+
+  it('a stdin writer whose command stops reading: the exec ends with its exit code, the writer\'s writes reject', async () => {
+    let writes: string | undefined;
+    const r = await openLocal(conn, me).exec('head -c 10 >/dev/null; exit 7', {
+      stdin: async (write) => {
+        try {
+          for (let i = 0; i < 1000; i++) await write(Buffer.alloc(1024 * 1024));
+          writes = 'all taken';
+        } catch (error) {
+          writes = (error as Error).message;
+          throw error;
+        }
+      },
+    });
+    expect(r.exitCode).toBe(7);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(writes).toBeDefined();
+    expect(writes).not.toBe('all taken');
+  });
+
+  it('a stdin writer that fails fails the exec with its error', async () => {
+    const err = await openLocal(conn, me)
+      .exec('cat >/dev/null', { stdin: async () => Promise.reject(new Error('the source went away')) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(String(err)).toMatch(/cannot read what the command was to be given: the source went away/);
+  });
+
   it('ignores stdin the command does not read', async () => {
     const r = await openLocal(conn, me).exec('true', { stdin: Buffer.alloc(1024 * 1024) });
     expect(r.exitCode).toBe(0);
