@@ -17,6 +17,8 @@ export type ProviderBytes =
       measured: true;
       /** IP bytes (headers included) received from the providers' addresses by sockets of the host's system.slice. */
       bytes: number;
+      /** The packets those bytes came in (each with its IP and TCP headers, some with no payload: SYN-ACK, ACK, FIN). */
+      packets: number;
       /** The addresses counted, as resolved on the host at the run's start, with their port. */
       endpoints: { host: string; port: number; addresses: string[] }[];
     }
@@ -104,14 +106,14 @@ export function counterDeleteScript(table: string, quote: (word: string) => stri
 }
 
 /**
- * The bytes of `nft list table`'s counter rules (`ip saddr 10.0.0.1 tcp sport 443 socket cgroupv2 level 1
+ * The packets and bytes of `nft list table`'s counter rules (`ip saddr 10.0.0.1 tcp sport 443 socket cgroupv2 level 1
  * "system.slice" counter packets 12 bytes 3456`), summed; undefined when the listing holds no counter rule.
  */
-export function parseCounterBytes(text: string): number | undefined {
-  let total: number | undefined;
+export function parseCounterBytes(text: string): { packets: number; bytes: number } | undefined {
+  let total: { packets: number; bytes: number } | undefined;
   for (const line of text.split('\n')) {
     const m = /\bsaddr\s+\S+\s+tcp\s+sport\s+\d+\b.*\bcounter\s+packets\s+(\d+)\s+bytes\s+(\d+)/.exec(line);
-    if (m) total = (total ?? 0) + Number(m[2]);
+    if (m) total = { packets: (total?.packets ?? 0) + Number(m[1]), bytes: (total?.bytes ?? 0) + Number(m[2]) };
   }
   return total;
 }

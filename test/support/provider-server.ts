@@ -175,7 +175,7 @@ export interface ProviderServer {
   stateBytesSent: number;
   /** Whole states sent: 200 answers to a GET of any state id, SSZ, no Range. */
   stateDownloads: number;
-  /** Bytes of whole answers (status line, headers and body) written per User-Agent: what each kind of client got. */
+  /** Bytes of answers (status line, headers and body; whole, or as far as written when cut off) per User-Agent. */
   bytesByAgent: Map<string, number>;
   /** Mutable: added latency for later requests. */
   latencyMs: number;
@@ -388,7 +388,8 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     res.on('finish', finish);
     const agent = req.headers['user-agent'] ?? '';
     const writtenBefore = req.socket.bytesWritten;
-    res.on('finish', () => bytesByAgent.set(agent, (bytesByAgent.get(agent) ?? 0) + req.socket.bytesWritten - writtenBefore));
+    // On close, whether the answer was finished or cut off: what went to the socket either way.
+    res.on('close', () => bytesByAgent.set(agent, (bytesByAgent.get(agent) ?? 0) + req.socket.bytesWritten - writtenBefore));
 
     const delay = state.latencyMs + (mode === 'slow' ? (options.slowMs ?? 2000) : 0);
     const go = () => {

@@ -116,9 +116,9 @@ async function readCounters(transport: Transport, host: string, setup: CounterSe
   if (!setup.ready) return { measured: false, why: setup.why };
   try {
     const shown = await transport.exec(command(['sh', '-c', counterReadScript(counterTable(host), quote)]));
-    const bytes = parseCounterBytes(shown.stdout);
-    if (bytes === undefined) return { measured: false, why: `the counters could not be read (nft said: ${(shown.stderr.trim().split('\n')[0] ?? '') || `exit ${shown.exitCode}`})` };
-    return { measured: true, bytes, endpoints: setup.endpoints };
+    const counted = parseCounterBytes(shown.stdout);
+    if (counted === undefined) return { measured: false, why: `the counters could not be read (nft said: ${(shown.stderr.trim().split('\n')[0] ?? '') || `exit ${shown.exitCode}`})` };
+    return { measured: true, ...counted, endpoints: setup.endpoints };
   } catch (error) {
     return { measured: false, why: `the counters could not be read: ${errorText(error)}` };
   }

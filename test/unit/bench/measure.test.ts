@@ -147,7 +147,7 @@ const run = (strategy: string, runNo: number, synced: number | undefined, memory
   cpuSeconds: 20,
   units: [],
   controllerBytes: 2048,
-  providerBytes: strategy === 'baseline' ? { measured: false, why: 'checkpoint sync is off in this strategy: the clients fetch from no provider' } : { measured: true, bytes: 5_005_049, endpoints: [{ host: 'beacon.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }] },
+  providerBytes: strategy === 'baseline' ? { measured: false, why: 'checkpoint sync is off in this strategy: the clients fetch from no provider' } : { measured: true, bytes: 5_005_049, packets: 155, endpoints: [{ host: 'beacon.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }] },
   samples: 10,
   progress: [{ seconds: 3, headSlot: 1 }],
 });

@@ -78,11 +78,11 @@ describe('counterSetupScript and parseCounterSetup', () => {
 
 describe('parseCounterBytes', () => {
   it('sums the counter rules\' bytes', () => {
-    expect(parseCounterBytes(LISTING)).toBe(5005049 + 120);
+    expect(parseCounterBytes(LISTING)).toEqual({ packets: 155, bytes: 5005049 + 120 });
   });
 
   it('counts zero when nothing came', () => {
-    expect(parseCounterBytes(LISTING.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0'))).toBe(0);
+    expect(parseCounterBytes(LISTING.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0'))).toEqual({ packets: 0, bytes: 0 });
   });
 
   it('is undefined when the listing holds no counter rule (no table, an error)', () => {
@@ -94,7 +94,7 @@ describe('parseCounterBytes', () => {
 
 describe('providerBytesSentence', () => {
   it('says exactly what was counted, or why nothing was', () => {
-    expect(providerBytesSentence({ measured: true, bytes: 10, endpoints: [{ host: 'a.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }, { host: 'b', port: 8899, addresses: ['127.0.0.1'] }] })).toBe(
+    expect(providerBytesSentence({ measured: true, bytes: 10, packets: 1, endpoints: [{ host: 'a.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }, { host: 'b', port: 8899, addresses: ['127.0.0.1'] }] })).toBe(
       "received from the providers' addresses 192.0.2.7,2001:db8::7:443; 127.0.0.1:8899 by the host's system services, counted by nftables",
     );
     expect(providerBytesSentence({ measured: false, why: 'nft (nftables) is not installed on the host' })).toBe('not measured: nft (nftables) is not installed on the host');
