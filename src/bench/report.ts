@@ -104,7 +104,7 @@ const SOURCE_TEXT: Record<string, string> = {
 
 /** What the report says of the bytes the clients fetched themselves. */
 export const PROVIDER_BYTES =
-  '"sent by the controller": what the controller sent the host over SSH (the apply and the wipe). "from the providers": what the host\'s system services (systemd\'s system.slice: the clients among them, not a login shell) received from the checkpoint providers\' addresses, resolved on the host at the run\'s start, from the wipe to the run\'s end, IP and TCP headers included, counted by nftables on the host; never an estimate. What the clients fetch from peers is not measured';
+  '"sent by the controller": what the controller sent the host over SSH (the apply and the wipe). "from the providers": what the host\'s system services (systemd\'s system.slice: the clients among them, not a login shell) received from the checkpoint providers\' addresses, resolved on the host at the run\'s start, from the wipe to the run\'s end, as it arrived (IP and TCP headers and any retransmitted segment included), counted by nftables on the host; never an estimate. What the clients fetch from peers is not measured';
 
 /** One line per run: what its "from the providers" figure is, or why there is none. */
 export function providerBytesLines(runs: readonly BenchRunRecord[]): string[] {
