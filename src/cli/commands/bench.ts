@@ -195,7 +195,8 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       const peakMemoryBytes = sum(accounting.map((a) => a.memoryPeakBytes));
       const cpuSeconds = sum(accounting.map((a) => a.cpuSeconds));
       const outcome = synced ? 'synced' : s.signal.aborted ? 'interrupted' : 'time-limit';
-      s.progress(step, outcome === 'synced' ? `synced after ${figures.timeToSyncedSeconds?.toFixed(1)} s` : outcome === 'interrupted' ? 'interrupted' : `not synced within ${s.opts.timeLimitSeconds} s`);
+      const ended = outcome === 'synced' ? `synced after ${figures.timeToSyncedSeconds?.toFixed(1)} s` : outcome === 'interrupted' ? 'interrupted' : `not synced within ${s.opts.timeLimitSeconds} s`;
+      s.progress(step, `${ended}; from the providers: ${provider.measured ? `${provider.bytes} bytes` : 'not measured'}`);
       return {
         ...step,
         startedAt: new Date(startedAt).toISOString(),
