@@ -291,6 +291,13 @@ describe.sequential('nodeform bench on a lab host', () => {
     const [a, b] = [runsOf(host)[0]!, runsOf(host2)[0]!];
     expect(Date.parse(a.startedAt)).toBeLessThan(Date.parse(b.finishedAt));
     expect(Date.parse(b.startedAt)).toBeLessThan(Date.parse(a.finishedAt));
+    // Each host's own nft table, in the network namespace they share: host 1's stand-in fetched its checkpoint, host
+    // 2's (no download) did not, and neither count holds the other's.
+    const bytesOf = (h: LabHost) => runsOf(h).find((run) => run.strategy === 'checkpoint-provider')!.providerBytes;
+    const host1Bytes = bytesOf(host);
+    expect(host1Bytes.measured && host1Bytes.bytes).toBeGreaterThan(1024 * 1024);
+    expect(bytesOf(host2)).toMatchObject({ measured: true, bytes: 0, packets: 0 });
+    expect(await hostSh(lab, host, 'nft list tables')).not.toContain('nodeform_bench');
     expect(report!.summaries.map((s) => [s.strategy, s.synced, s.runs])).toEqual([
       ['checkpoint-provider', 2, 2],
       ['baseline', 2, 2],

@@ -219,7 +219,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     // an excerpt: the -e text holds the host's merged values, provider URLs with credentials among them.
     const why = error instanceof ConfigError ? error.problems.map(warningLine).join('; ') : errorText(error);
     s.progress(step, `failed: ${why}`);
-    return failedRun(step, startedAt, s.now(), why, 0, { measured: false, why: 'the run failed: its counters were not read' });
+    return failedRun(step, startedAt, s.now(), why, 0, { measured: false, why: 'the run failed before the counters were read' });
   }
 }
 
