@@ -2,6 +2,7 @@
 // (recommend.ts), the old scripts' promises beside the measured gains; as JSON, Markdown and HTML. Pure.
 
 import type { UnitAccounting, RunFigures } from './measure.js';
+import { providerBytesSentence, type ProviderBytes } from './provider-bytes.js';
 import { PROMISED, measuredGain, recommend, type Recommendation, type StrategyRun, type StrategySummary } from './recommend.js';
 import { htmlReport, type ProgressSeries } from './report-html.js';
 
@@ -27,6 +28,8 @@ export interface BenchRunRecord extends Omit<RunFigures, 'progress'> {
    * wipe. What the clients fetch themselves (a provider's state, blocks from peers) is not in it.
    */
   controllerBytes: number;
+  /** Bytes the host's system services received from the providers' addresses during the run (nftables), or why not measured. */
+  providerBytes: ProviderBytes;
   samples: number;
   progress: RunFigures['progress'];
 }
@@ -100,8 +103,13 @@ const SOURCE_TEXT: Record<string, string> = {
 };
 
 /** What the report says of the bytes the clients fetched themselves. */
-const PROVIDER_BYTES =
-  'fetched by the clients from checkpoint providers (and from peers): not measured; nodeform counts what the controller sent each host over SSH ("sent by the controller"), not what a client downloads itself';
+export const PROVIDER_BYTES =
+  '"sent by the controller": what the controller sent the host over SSH (the apply and the wipe). "from the providers": what the host\'s system services (systemd\'s system.slice: the clients among them, not a login shell) received from the checkpoint providers\' addresses, resolved on the host at the run\'s start, from the wipe to the run\'s end, as it arrived (IP and TCP headers and any retransmitted segment included), counted by nftables on the host; never an estimate. What the clients fetch from peers is not measured';
+
+/** One line per run: what its "from the providers" figure is, or why there is none. */
+export function providerBytesLines(runs: readonly BenchRunRecord[]): string[] {
+  return runs.map((r) => `${r.host} ${r.strategy} run ${r.run}: ${r.providerBytes.measured ? `${bytes(r.providerBytes.bytes)} (${r.providerBytes.bytes} bytes) ` : ''}${providerBytesSentence(r.providerBytes)}`);
+}
 
 export function markdownReport(report: BenchReport): string {
   const lines: string[] = [];
@@ -120,12 +128,13 @@ export function markdownReport(report: BenchReport): string {
   }
   const sources = [...new Set(report.runs.flatMap((r) => r.units.map((u) => u.source ?? 'none')))];
   lines.push('', `Peak memory and CPU time are the clients' together, from: ${sources.map((s) => SOURCE_TEXT[s] ?? s).join('; ') || 'no run'}.`);
-  lines.push('', `Bytes ${PROVIDER_BYTES}.`);
-  lines.push('', '## Runs', '', '| strategy | host | run | outcome | first head | synced | start slot | end slot | slots/min | peak memory | CPU | sent by the controller |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('', `Bytes: ${PROVIDER_BYTES}.`, '');
+  for (const line of providerBytesLines(report.runs)) lines.push(`- ${cell(line)}`);
+  lines.push('', '## Runs', '', '| strategy | host | run | outcome | first head | synced | start slot | end slot | slots/min | peak memory | CPU | sent by the controller | from the providers |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '-' : f(v));
   for (const r of report.runs) {
     lines.push(
-      `| ${cell(r.strategy)} | ${cell(r.host)} | ${r.run} | ${r.outcome}${r.error ? `: ${cell(r.error)}` : ''} | ${opt(r.timeToFirstHeadSeconds, (v) => `${fmt(v)} s`)} | ${opt(r.timeToSyncedSeconds, (v) => `${fmt(v)} s`)} | ${opt(r.startSlot, String)} | ${opt(r.endSlot, String)} | ${opt(r.slotsPerMinute, fmt)} | ${opt(r.peakMemoryBytes, (v) => `${fmt(v / MiB)} MiB`)} | ${opt(r.cpuSeconds, (v) => `${fmt(v)} s`)} | ${bytes(r.controllerBytes)} |`,
+      `| ${cell(r.strategy)} | ${cell(r.host)} | ${r.run} | ${r.outcome}${r.error ? `: ${cell(r.error)}` : ''} | ${opt(r.timeToFirstHeadSeconds, (v) => `${fmt(v)} s`)} | ${opt(r.timeToSyncedSeconds, (v) => `${fmt(v)} s`)} | ${opt(r.startSlot, String)} | ${opt(r.endSlot, String)} | ${opt(r.slotsPerMinute, fmt)} | ${opt(r.peakMemoryBytes, (v) => `${fmt(v / MiB)} MiB`)} | ${opt(r.cpuSeconds, (v) => `${fmt(v)} s`)} | ${bytes(r.controllerBytes)} | ${r.providerBytes.measured ? bytes(r.providerBytes.bytes) : 'not measured'} |`,
     );
   }
   lines.push('', '## What the old scripts promised, and what was measured', '', '| promise | measured (against baseline, medians of time to synced) |', '| --- | --- |');
@@ -147,6 +156,7 @@ export function benchHtml(report: BenchReport): string {
       { label: 'hosts', value: report.hosts.join(', ') },
       { label: 'runs', value: `${report.settings.runs} per strategy and host; time limit ${report.settings.time_limit_seconds} s` },
       { label: 'bytes', value: PROVIDER_BYTES },
+      ...providerBytesLines(report.runs).map((line) => ({ label: 'from the providers', value: line })),
       ...report.notes.map((note) => ({ label: 'note', value: note })),
     ],
     summaries: report.summaries,

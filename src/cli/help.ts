@@ -33,8 +33,10 @@ Usage:
   nodeform bench    -i INVENTORY [PLAYBOOK] --strategies A,B,... --hosts PATTERN
                                               measure sync strategies: per host, strategy and run, apply the
                                               strategy's overlay, wipe chain data keeping identity, sample until
-                                              synced or the time limit; reports and a recommendation; the hosts
-                                              are put back in their declared state afterwards (also on Ctrl-C)
+                                              synced or the time limit (bytes from the checkpoint providers:
+                                              nftables counters on the host, needs nft and root); reports and a
+                                              recommendation; the hosts are put back in their declared state
+                                              afterwards (also on Ctrl-C)
   nodeform import   -i INVENTORY [--write]    rewrite old-script variables (el, cl, ports, data directories,
                                               cl_extra_opts, use_checkpoint_sync, ...) into nodeform's node
                                               settings, warn about each one it cannot map, resolve {{ name }},

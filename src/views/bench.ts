@@ -29,7 +29,10 @@ export function formatDryRun(plan: BenchDryRun): string {
   for (const s of plan.strategies) lines.push(`  ${s.name}: ${s.description}`, `    ${JSON.stringify(s.vars)}`);
   lines.push('', 'On each host, for each strategy and run: apply the overlay (plan and apply, as nodeform apply), stop the');
   lines.push('clients, wipe chain data keeping node identity, start them, and sample their sync state every');
-  lines.push(`${plan.intervalSeconds} s until synced or ${duration(plan.timeLimitSeconds)}; then read their systemd accounting.`, '');
+  lines.push(`${plan.intervalSeconds} s until synced or ${duration(plan.timeLimitSeconds)}; then read their systemd accounting.`);
+  lines.push('Where the strategy gives the clients a provider URL, an nft table of nodeform\'s own (inet nodeform_bench_HOST)');
+  lines.push('counts the bytes from the providers\' addresses to the host\'s system services from before the wipe to the');
+  lines.push('run\'s end; it is read and deleted then.', '');
   for (const h of plan.hosts) {
     lines.push(`${h.host}:`);
     lines.push(`  stops: ${h.stopUnits.join(', ') || '(none)'}`);

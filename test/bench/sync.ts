@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   let lab: Lab | undefined;
   const proxies: Proxy[] = [];
   try {
-    const [started, booted] = await Promise.all([startLodestarChain({ address: slotAddress(slot.slot, 1) }), startLodestarLab('bench-sync', slot)]);
+    const [started, booted] = await Promise.all([startLodestarChain({ address: slotAddress(slot.slot, 1) }), startLodestarLab('bench-sync', slot, ['CAP_NET_ADMIN'] /* nft: the bytes from the provider */)]);
     chain = started;
     lab = booted.lab;
     const host: LabHost = booted.host;

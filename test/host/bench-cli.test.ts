@@ -52,6 +52,7 @@ describe('nodeform bench --dry-run', () => {
     expect(r.stdout).toContain('    {"checkpoint_sync":{"enabled":true,"source":"fleet-cache"}}');
     expect(r.stdout).toContain('In this order: node1/baseline#1, node1/checkpoint-fleet-cache#1, node2/baseline#1, node2/checkpoint-fleet-cache#1, node1/baseline#2');
     expect(r.stdout).toContain('8 run(s); sampling takes at most 1 h 20 min, plus each run\'s apply and wipe.');
+    expect(r.stdout).toContain("an nft table of nodeform's own (inet nodeform_bench_HOST)\ncounts the bytes from the providers' addresses");
   });
 
   it('--parallel: one lane per host, the longest bounds the time', async () => {

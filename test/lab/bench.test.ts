@@ -5,6 +5,10 @@
 // sync in the same time whatever the strategy: this checks the machinery, not the clients (the real Lodestar's
 // numbers: npm run bench:sync). The clients' memory and CPU come from their units' cgroups: the lab binds each host
 // its own v1 memory cgroup writable (test/lab/lab.ts boot), and cgroup2's cpu.stat counts CPU without a controller.
+// Host 1's stand-in Lighthouse GETs the checkpoint state and block from its --checkpoint-sync-url when it starts on
+// empty chain data (as the real client does): nodeform's nftables count of the bytes from the provider is checked
+// against the provider's own count of what it sent that client, with downloads from outside system.slice (another
+// slice of the same host, the host's shell, another host's system.slice) going on during the run and not counted.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountingScript, parseAccounting } from '../../src/bench/measure.js';
-import type { BenchReport } from '../../src/bench/report.js';
+import type { BenchReport, BenchRunRecord } from '../../src/bench/report.js';
 import { quote } from '../../src/shell/quote.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer, type ReleaseServer } from '../support/ephemery.js';
 import { startProviderServer, type ProviderServer } from '../support/provider-server.js';
@@ -33,6 +37,16 @@ let results: string;
 
 /** The files nodeform manages on the host, with their content digests: the declared state to come back to. */
 const declaredState = (on: LabHost = host) => hostSh(lab, on, 'sha256sum /etc/ethereum/*.env /etc/systemd/system/lighthouse.service /etc/systemd/system/geth.service | sort -k2');
+/** What the provider server wrote (status line, headers, body) to requests with this User-Agent, so far. */
+const agentBytes = (agent: string) => provider.bytesByAgent.get(agent) ?? 0;
+/** The stand-in Lighthouse's User-Agent (test/lab/standin/standin.py fetch_checkpoint). */
+const STANDIN_AGENT = 'nodeform-standin/lighthouse';
+const OUTSIDE_AGENT = 'outside-system-slice';
+/** TCP segments retransmitted so far in the machine's network namespace (the lab hosts share it): /proc/net/snmp. */
+function retransmittedSegments(): number {
+  const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Tcp:')).map((l) => l.split(/\s+/));
+  return Number(values![names!.indexOf('RetransSegs')]);
+}
 /** The node identity the wipe keeps (Lighthouse's beacon/network: its p2p key). */
 const identity = () => hostSh(lab, host, 'find /var/lib/lighthouse/beacon/network -type f -exec sha256sum {} + | sort');
 
@@ -44,9 +58,10 @@ function reportsIn(dir: string): BenchReport[] {
 }
 
 beforeAll(async () => {
-  lab = await startLab({ name: 'bench-cmd', count: 2, slot: 15 });
+  // CAP_NET_ADMIN, which a real host's root has, for nodeform's nft counters (nspawn leaves it out by default).
+  lab = await startLab({ name: 'bench-cmd', count: 2, slot: 15, capabilities: ['CAP_NET_ADMIN'] });
   [host, host2] = lab.hosts as [LabHost, LabHost];
-  await installStandins(lab, [host], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 4 });
+  await installStandins(lab, [host], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 4, checkpointDownload: true });
   await installStandins(lab, [host2], { clients: ['lighthouse', 'geth'], slotSeconds: 0.5, syncSeconds: 8 });
   release = await startReleaseServer(slotAddress(lab.slot, 1));
   release.archives.set('ephemery-161', await releaseArchive(releaseFiles(161)));
@@ -85,8 +100,22 @@ describe.sequential('nodeform bench on a lab host', () => {
   });
 
   it('runs two strategies to synced, writes the reports, and leaves the host in its declared state', async () => {
+    const standinBefore = agentBytes(STANDIN_AGENT);
+    const retransmittedBefore = retransmittedSegments();
+    const outsideBefore = agentBytes(OUTSIDE_AGENT);
+    const curl = `curl -sf -A ${OUTSIDE_AGENT} -H 'Accept: application/octet-stream' -o /dev/null ${provider.url}/eth/v2/debug/beacon/states/finalized`;
+    let outsideDoneAt = 0;
+    // Once the stand-in has its state, the same download three times from outside host 1's system.slice.
+    const outside = (async () => {
+      for (let i = 0; i < 300 && agentBytes(STANDIN_AGENT) === standinBefore; i++) await new Promise((done) => setTimeout(done, 100));
+      await hostSh(lab, host, `systemd-run --quiet --scope --slice=outside.slice -- ${curl}`);
+      await hostSh(lab, host, curl);
+      await hostSh(lab, host2, `systemd-run --quiet --wait --pipe -- ${curl}`);
+      outsideDoneAt = Date.now();
+    })();
     // baseline last: its overlay (no checkpoint) is what the restore must undo.
     const r = await nodeform('bench', '-i', inventory, playbook, '--strategies', 'checkpoint-provider,baseline', '--hosts', host.name, '--time-limit', '30', '--interval', '1', '--results', results, '--yes');
+    await outside;
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // Progress on stderr while it ran, one line per step and sample.
     expect(r.stderr).toMatch(/\[1\/2\] .* checkpoint-provider run 1: stopping the clients, wiping chain data \(node identity kept\), starting them/);
@@ -113,11 +142,39 @@ describe.sequential('nodeform bench on a lab host', () => {
     }
     expect(report!.restored).toEqual([{ host: host.name, status: 'applied' }]);
     expect(report!.summaries.map((s) => s.synced)).toEqual([1, 1]);
+
+    // The bytes from the provider: what it sent the stand-in (the provider's own count), plus each packet's IPv4
+    // and TCP headers (20 + 20 to 60 bytes; some packets carry none of the answer: SYN-ACK, ACKs, FIN), plus any
+    // segment TCP sent again (the counter counts what arrived; loopback drops under load: at most one 64 KiB segment
+    // per retransmission counted in the namespace); not the outside downloads, which ended while the run was still
+    // measuring, each far more than that allowance (a connection's packets count all or none: its socket's cgroup).
+    const [viaProvider, genesis] = report!.runs as [BenchRunRecord, BenchRunRecord];
+    const standinBytes = agentBytes(STANDIN_AGENT) - standinBefore;
+    const outsideBytes = agentBytes(OUTSIDE_AGENT) - outsideBefore;
+    expect(outsideDoneAt).toBeGreaterThan(0);
+    expect(outsideDoneAt).toBeLessThan(Date.parse(viaProvider.finishedAt));
+    const port = Number(new URL(provider.url).port);
+    const measured = viaProvider.providerBytes;
+    if (!measured.measured) throw new Error(`provider bytes not measured: ${measured.why}`);
+    expect(measured.endpoints).toEqual([{ host: '127.0.0.1', port, addresses: ['127.0.0.1'] }]);
+    const counted = measured.bytes;
+    const retransmitted = retransmittedSegments() - retransmittedBefore;
+    const allowance = 80 * measured.packets + 65_536 * retransmitted;
+    console.log(`bench provider bytes: nftables ${counted} in ${measured.packets} packets; the provider's count for the stand-in ${standinBytes}; outside downloads ${outsideBytes}; TCP segments retransmitted meanwhile ${retransmitted}`);
+    expect(allowance).toBeLessThan(outsideBytes / 3);
+    expect(counted - standinBytes).toBeGreaterThanOrEqual(40 * measured.packets);
+    expect(counted - standinBytes).toBeLessThanOrEqual(allowance);
+    expect(genesis.providerBytes).toEqual({ measured: false, why: 'checkpoint sync is off in this strategy: the clients fetch from no provider' });
+    // The table is gone.
+    expect(await hostSh(lab, host, 'nft list tables')).not.toContain('nodeform_bench');
     expect(['winner', 'no-clear-winner']).toContain(report!.recommendation.kind);
     const stem = readdirSync(results).find((f) => f.endsWith('.json'))!.replace(/\.json$/, '');
     const md = readFileSync(join(results, `${stem}.md`), 'utf8');
     expect(md).toContain('| caching: "20-40% faster sync" | not measured');
     expect(md).toContain(`- ${host.name}: applied`);
+    expect(md).toContain(`- ${host.name} checkpoint-provider run 1: `);
+    expect(md).toContain(`(${counted} bytes) received from the providers' addresses 127.0.0.1:${port} by the host's system services, counted by nftables`);
+    expect(md).toContain(`- ${host.name} baseline run 1: not measured: checkpoint sync is off in this strategy`);
     expect(readFileSync(join(results, `${stem}.html`), 'utf8')).toContain('<svg role="img" aria-label="Head slot over time per strategy"');
 
     // Back in the declared state: the same files, nothing to apply, both clients running, the identity kept.
@@ -234,6 +291,13 @@ describe.sequential('nodeform bench on a lab host', () => {
     const [a, b] = [runsOf(host)[0]!, runsOf(host2)[0]!];
     expect(Date.parse(a.startedAt)).toBeLessThan(Date.parse(b.finishedAt));
     expect(Date.parse(b.startedAt)).toBeLessThan(Date.parse(a.finishedAt));
+    // Each host's own nft table, in the network namespace they share: host 1's stand-in fetched its checkpoint, host
+    // 2's (no download) did not, and neither count holds the other's.
+    const bytesOf = (h: LabHost) => runsOf(h).find((run) => run.strategy === 'checkpoint-provider')!.providerBytes;
+    const host1Bytes = bytesOf(host);
+    expect(host1Bytes.measured && host1Bytes.bytes).toBeGreaterThan(1024 * 1024);
+    expect(bytesOf(host2)).toMatchObject({ measured: true, bytes: 0, packets: 0 });
+    expect(await hostSh(lab, host, 'nft list tables')).not.toContain('nodeform_bench');
     expect(report!.summaries.map((s) => [s.strategy, s.synced, s.runs])).toEqual([
       ['checkpoint-provider', 2, 2],
       ['baseline', 2, 2],

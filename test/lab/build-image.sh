@@ -3,7 +3,8 @@
 # Usage: build-image.sh CACHE_DIR   -> prints the rootfs path. Rebuilt only when this recipe changes.
 set -euo pipefail
 cache=${1:?cache dir}
-packages="systemd,systemd-sysv,openssh-server,dbus,iproute2,sudo,curl,ca-certificates,procps,python3,libnss-myhostname"
+# nftables: nodeform bench counts the bytes a host's clients fetch from the checkpoint providers with nft counters.
+packages="systemd,systemd-sysv,openssh-server,dbus,iproute2,sudo,curl,ca-certificates,procps,python3,libnss-myhostname,nftables"
 mirror=${NODEFORM_LAB_MIRROR:-http://deb.debian.org/debian}
 key=$( { cat "$0"; echo "$packages"; } | sha256sum | cut -c1-12)
 rootfs="$cache/rootfs-bookworm-$key"
@@ -28,6 +29,8 @@ chroot "$tmp" systemctl disable ssh.socket >/dev/null 2>&1 || true
 chroot "$tmp" systemctl enable ssh.service >/dev/null 2>&1
 chroot "$tmp" systemctl mask systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
   apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer getty@tty1.service console-getty.service >/dev/null 2>&1 || true
+# Lab hosts share the machine's network namespace: nftables.service's `flush ruleset` at boot would flush the machine's.
+chroot "$tmp" systemctl mask nftables.service >/dev/null 2>&1
 : > "$tmp/etc/machine-id"
 # systemd would copy D-Bus's id into every host; the link makes each boot take a fresh one from nspawn's --uuid.
 ln -sf /etc/machine-id "$tmp/var/lib/dbus/machine-id"

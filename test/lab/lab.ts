@@ -41,6 +41,11 @@ export interface StartLabOptions {
   detach?: boolean;
   /** Extra read-only bind mounts into every host (nspawn --bind-ro=SOURCE:TARGET); neither path may contain ":". */
   binds?: { source: string; target: string }[];
+  /**
+   * Capabilities beyond nspawn's default set for every host (nspawn --capability), e.g. CAP_NET_ADMIN for nft, which a
+   * real host's root has. The hosts share the machine's network namespace: what they change there, the machine sees.
+   */
+  capabilities?: string[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -225,7 +230,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   if (!opts.detach) watchProcessExit(cleanupSync);
 
   try {
-    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, { name: opts.name, slot: reservation.slot }, opts.detach ?? false, opts.binds ?? []));
+    for (const host of hosts) running.set(host.name, boot(rootfs, dir, host, { name: opts.name, slot: reservation.slot }, opts.detach ?? false, opts.binds ?? [], opts.capabilities ?? []));
     writePids(dir, opts.name, reservation.slot, running);
     const deadline = Date.now() + 60_000 + hosts.length * 1_000;
     const limit = semaphore(16);
@@ -378,7 +383,7 @@ function inventoryYaml(hosts: LabHost[], files: { clientKey: string; knownHosts:
   return doc.toString();
 }
 
-function boot(rootfs: string, dir: string, host: LabHost, lab: { name: string; slot: number }, detach: boolean, binds: { source: string; target: string }[]): Running {
+function boot(rootfs: string, dir: string, host: LabHost, lab: { name: string; slot: number }, detach: boolean, binds: { source: string; target: string }[], capabilities: string[]): Running {
   const hdir = join(dir, 'hosts', host.machine);
   const ak = join(dir, 'authorized_keys');
   const nspawn = [
@@ -391,6 +396,7 @@ function boot(rootfs: string, dir: string, host: LabHost, lab: { name: string; s
     `--bind-ro=${ak}:/root/.ssh/authorized_keys`,
     `--bind-ro=${ak}:/home/deploy/.ssh/authorized_keys`,
     ...binds.map((b) => `--bind-ro=${b.source}:${b.target}`),
+    ...(capabilities.length > 0 ? [`--capability=${capabilities.join(',')}`] : []),
   ];
   const cgroups = hostCgroups(host.machine);
   for (const cg of cgroups) mkdirSync(cg, { recursive: true });

@@ -47,11 +47,12 @@ export function lodestarNodeVars(address: string) {
 }
 
 /** A one-host lab with the real Lodestar 1.5.1 bind-mounted and on its PATH as /usr/local/bin/lodestar. */
-export async function startLodestarLab(name: string, slot: number | SlotReservation): Promise<{ lab: Lab; host: LabHost }> {
+export async function startLodestarLab(name: string, slot: number | SlotReservation, capabilities: string[] = []): Promise<{ lab: Lab; host: LabHost }> {
   const lab = await startLab({
     name,
     count: 1,
     slot,
+    capabilities,
     binds: [
       { source: lodestarInstallDir(), target: LODESTAR_DIR },
       { source: process.execPath, target: LODESTAR_NODE },

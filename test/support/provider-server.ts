@@ -175,6 +175,8 @@ export interface ProviderServer {
   stateBytesSent: number;
   /** Whole states sent: 200 answers to a GET of any state id, SSZ, no Range. */
   stateDownloads: number;
+  /** Bytes of answers (status line, headers and body; whole, or as far as written when cut off) per User-Agent. */
+  bytesByAgent: Map<string, number>;
   /** Mutable: added latency for later requests. */
   latencyMs: number;
   /** Mutable: the chain this server answers for (genesis and finalized checkpoint), e.g. after an Ephemery reset. */
@@ -198,6 +200,7 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
   const chain: ChainView = { ...(mode === 'stale-genesis' ? STALE_CHAIN : CHAIN), ...options.chain };
   if (mode === 'lying-root' && !options.chain?.finalizedRoot) chain.finalizedRoot = LYING_ROOT;
   const requests: string[] = [];
+  const bytesByAgent = new Map<string, number>();
   const perPath = new Map<string, number>();
   const sockets = new Set<Socket>();
   const state = { inFlight: 0, peak: 0, abandoned: 0, stateBytesSent: 0, stateDownloads: 0, latencyMs: options.latencyMs ?? 0 };
@@ -383,6 +386,10 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
       finish();
     });
     res.on('finish', finish);
+    const agent = req.headers['user-agent'] ?? '';
+    const writtenBefore = req.socket.bytesWritten;
+    // On close, whether the answer was finished or cut off: what went to the socket either way.
+    res.on('close', () => bytesByAgent.set(agent, (bytesByAgent.get(agent) ?? 0) + req.socket.bytesWritten - writtenBefore));
 
     const delay = state.latencyMs + (mode === 'slow' ? (options.slowMs ?? 2000) : 0);
     const go = () => {
@@ -422,6 +429,7 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     mode,
     chain,
     requests,
+    bytesByAgent,
     count: (path?: string) => (path === undefined ? requests.length : requests.filter((r) => r.endsWith(` ${path}`)).length),
     get inFlight() {
       return state.inFlight;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { applyAll, errorText, planAll, planWipeDataAll, type Planned } from '../../apply/run.js';
 import { benchDryRun, wipeOf } from '../../bench/dry-run.js';
 import { accountingScript, isSynced, parseAccounting, runFigures, type BenchStep } from '../../bench/measure.js';
+import { counterDeleteScript, counterReadScript, counterSetupScript, counterTable, parseCounterBytes, parseCounterSetup, providerEndpoints, type CounterSetup, type ProviderBytes } from '../../bench/provider-bytes.js';
 import { benchHtml, buildReport, markdownReport, type BenchReport, type BenchRunRecord } from '../../bench/report.js';
 import { availableStrategies, chooseStrategies, overlayVars, parseStrategiesFile, type BenchStrategy } from '../../bench/strategies.js';
 import { ConfigError } from '../../errors.js';
@@ -81,8 +82,46 @@ interface StepContext {
   warned: Set<string>;
 }
 
-function failedRun(step: BenchStep, startedAt: number, finishedAt: number, error: string, controllerBytes = 0): BenchRunRecord {
-  return { ...step, startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), outcome: 'failed', error, units: [], controllerBytes, samples: 0, progress: [] };
+const NOT_STARTED: ProviderBytes = { measured: false, why: 'the run ended before its clients started' };
+
+function failedRun(step: BenchStep, startedAt: number, finishedAt: number, error: string, controllerBytes = 0, providerBytes = NOT_STARTED): BenchRunRecord {
+  return { ...step, startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), outcome: 'failed', error, units: [], controllerBytes, providerBytes, samples: 0, progress: [] };
+}
+
+/** The provider URLs a node's clients are given in this strategy, or why none. */
+function providerUrls(target: NodeTarget): string[] | { why: string } {
+  const cp = target.spec.checkpointSync;
+  if (!cp.enabled) return { why: 'checkpoint sync is off in this strategy: the clients fetch from no provider' };
+  if (cp.source === 'fleet-cache' || cp.stateFile) return { why: 'the clients start from checkpoint files on the host (fleet cache or state_file), not from a provider' };
+  if (cp.providers.length === 0) return { why: 'no checkpoint provider declared' };
+  return cp.providers;
+}
+
+/** Sets up the host's provider counters (provider-bytes.ts) before the clients start; never throws. */
+async function setUpCounters(transport: Transport, host: string, target: NodeTarget): Promise<CounterSetup> {
+  const urls = providerUrls(target);
+  if (!Array.isArray(urls)) return { ready: false, why: urls.why };
+  const endpoints = providerEndpoints(urls);
+  if (endpoints.length === 0) return { ready: false, why: 'no provider URL with a host and port' };
+  try {
+    const shown = await transport.exec(command(['sh', '-c', counterSetupScript(counterTable(host), endpoints, quote)]));
+    return parseCounterSetup(endpoints, shown.stdout);
+  } catch (error) {
+    return { ready: false, why: `the counters could not be set up: ${errorText(error)}` };
+  }
+}
+
+/** Reads the counters and deletes the table; never throws. */
+async function readCounters(transport: Transport, host: string, setup: CounterSetup): Promise<ProviderBytes> {
+  if (!setup.ready) return { measured: false, why: setup.why };
+  try {
+    const shown = await transport.exec(command(['sh', '-c', counterReadScript(counterTable(host), quote)]));
+    const counted = parseCounterBytes(shown.stdout);
+    if (counted === undefined) return { measured: false, why: `the counters could not be read (nft said: ${(shown.stderr.trim().split('\n')[0] ?? '') || `exit ${shown.exitCode}`})` };
+    return { measured: true, ...counted, endpoints: setup.endpoints };
+  } catch (error) {
+    return { measured: false, why: `the counters could not be read: ${errorText(error)}` };
+  }
 }
 
 /** Plans and applies one host's Desired (the normal plan and apply); undefined when it went through, else why not. */
@@ -117,58 +156,70 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     if (applied) return failedRun(step, startedAt, s.now(), applied, transport.stats.bytesSent - sentBefore);
     // Ctrl-C during the apply: no wipe; the restore puts the settings back.
     if (s.signal.aborted) return { ...failedRun(step, startedAt, s.now(), 'interrupted before the wipe', transport.stats.bytesSent - sentBefore), outcome: 'interrupted' };
-    s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
-    const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, 1), 'bench-wipe');
-    const controllerBytes = transport.stats.bytesSent - sentBefore;
-    if (wiped) return failedRun(step, startedAt, s.now(), wiped, controllerBytes);
-    startedAt = s.now();
-    const samples: SyncSample[] = [];
-    const deadline = startedAt + s.opts.timeLimitSeconds * 1000;
-    let synced = false;
-    while (!s.signal.aborted && s.now() < deadline) {
-      const sample = await s.sample(target);
-      samples.push(sample);
-      const cl = sample.consensus;
-      const seconds = ((sample.at - startedAt) / 1000).toFixed(0);
-      s.progress(step, cl.reachable ? `${seconds} s: head slot ${cl.headSlot ?? '?'}, ${cl.syncDistance ?? '?'} behind, ${cl.peers ?? '?'} peers${cl.isSyncing === false ? ', not syncing' : ''}` : `${seconds} s: Beacon API not answering yet`);
-      if (isSynced(samples, target.spec.monitoring.stall, SECONDS_PER_SLOT)) {
-        synced = true;
-        break;
+    // The provider counters start before the wipe starts the clients (a client fetches its checkpoint at start).
+    const counters = await setUpCounters(transport, step.host, target);
+    let providerBytes: ProviderBytes | undefined;
+    const countersRead = async () => (providerBytes ??= await readCounters(transport, step.host, counters));
+    try {
+      s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
+      const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, 1), 'bench-wipe');
+      const controllerBytes = transport.stats.bytesSent - sentBefore;
+      if (wiped) return failedRun(step, startedAt, s.now(), wiped, controllerBytes, await countersRead());
+      startedAt = s.now();
+      const samples: SyncSample[] = [];
+      const deadline = startedAt + s.opts.timeLimitSeconds * 1000;
+      let synced = false;
+      while (!s.signal.aborted && s.now() < deadline) {
+        const sample = await s.sample(target);
+        samples.push(sample);
+        const cl = sample.consensus;
+        const seconds = ((sample.at - startedAt) / 1000).toFixed(0);
+        s.progress(step, cl.reachable ? `${seconds} s: head slot ${cl.headSlot ?? '?'}, ${cl.syncDistance ?? '?'} behind, ${cl.peers ?? '?'} peers${cl.isSyncing === false ? ', not syncing' : ''}` : `${seconds} s: Beacon API not answering yet`);
+        if (isSynced(samples, target.spec.monitoring.stall, SECONDS_PER_SLOT)) {
+          synced = true;
+          break;
+        }
+        await sleep(Math.min(s.opts.intervalSeconds * 1000, Math.max(0, deadline - s.now())), s.signal);
       }
-      await sleep(Math.min(s.opts.intervalSeconds * 1000, Math.max(0, deadline - s.now())), s.signal);
+      const finishedAt = s.now();
+      const units = wipeOf(desired)?.stopUnits ?? [];
+      const shown = await transport.exec(command(['sh', '-c', accountingScript(units, quote)]));
+      const accounting = parseAccounting(units, shown.stdout);
+      const provider = await countersRead();
+      const figures = runFigures(samples, startedAt, target.spec.monitoring.stall, SECONDS_PER_SLOT);
+      // Both clients' figures together, or none: a sum missing one client would look like a lighter node.
+      const sum = (values: (number | undefined)[]) => {
+        const known = values.filter((v): v is number => v !== undefined);
+        return known.length > 0 && known.length === values.length ? known.reduce((a, b) => a + b, 0) : undefined;
+      };
+      const peakMemoryBytes = sum(accounting.map((a) => a.memoryPeakBytes));
+      const cpuSeconds = sum(accounting.map((a) => a.cpuSeconds));
+      const outcome = synced ? 'synced' : s.signal.aborted ? 'interrupted' : 'time-limit';
+      const ended = outcome === 'synced' ? `synced after ${figures.timeToSyncedSeconds?.toFixed(1)} s` : outcome === 'interrupted' ? 'interrupted' : `not synced within ${s.opts.timeLimitSeconds} s`;
+      s.progress(step, `${ended}; from the providers: ${provider.measured ? `${provider.bytes} bytes` : 'not measured'}`);
+      return {
+        ...step,
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt: new Date(finishedAt).toISOString(),
+        outcome,
+        ...figures,
+        ...(peakMemoryBytes !== undefined ? { peakMemoryBytes } : {}),
+        ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
+        units: accounting,
+        controllerBytes,
+        providerBytes: provider,
+        samples: samples.length,
+      };
+    } finally {
+      // A failure after the set-up: the table goes (the restore deletes it too).
+      if (counters.ready && providerBytes === undefined) await transport.exec(command(['sh', '-c', counterDeleteScript(counterTable(step.host), quote)])).catch(() => undefined);
     }
-    const finishedAt = s.now();
-    const units = wipeOf(desired)?.stopUnits ?? [];
-    const shown = await transport.exec(command(['sh', '-c', accountingScript(units, quote)]));
-    const accounting = parseAccounting(units, shown.stdout);
-    const figures = runFigures(samples, startedAt, target.spec.monitoring.stall, SECONDS_PER_SLOT);
-    // Both clients' figures together, or none: a sum missing one client would look like a lighter node.
-    const sum = (values: (number | undefined)[]) => {
-      const known = values.filter((v): v is number => v !== undefined);
-      return known.length > 0 && known.length === values.length ? known.reduce((a, b) => a + b, 0) : undefined;
-    };
-    const peakMemoryBytes = sum(accounting.map((a) => a.memoryPeakBytes));
-    const cpuSeconds = sum(accounting.map((a) => a.cpuSeconds));
-    const outcome = synced ? 'synced' : s.signal.aborted ? 'interrupted' : 'time-limit';
-    s.progress(step, outcome === 'synced' ? `synced after ${figures.timeToSyncedSeconds?.toFixed(1)} s` : outcome === 'interrupted' ? 'interrupted' : `not synced within ${s.opts.timeLimitSeconds} s`);
-    return {
-      ...step,
-      startedAt: new Date(startedAt).toISOString(),
-      finishedAt: new Date(finishedAt).toISOString(),
-      outcome,
-      ...figures,
-      ...(peakMemoryBytes !== undefined ? { peakMemoryBytes } : {}),
-      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
-      units: accounting,
-      controllerBytes,
-      samples: samples.length,
-    };
   } catch (error) {
     // A strategy whose overlay does not validate on this host says where (its -e argument, file:line:column), without
     // an excerpt: the -e text holds the host's merged values, provider URLs with credentials among them.
     const why = error instanceof ConfigError ? error.problems.map(warningLine).join('; ') : errorText(error);
     s.progress(step, `failed: ${why}`);
-    return failedRun(step, startedAt, s.now(), why);
+    return failedRun(step, startedAt, s.now(), why, 0, { measured: false, why: 'the run failed before the counters were read' });
   }
 }
 
@@ -177,6 +228,8 @@ async function restore(s: Pick<StepContext, 'ctx' | 'inputs' | 'transports'>, de
   s.ctx.views.diagnostics.progress(`restoring the declared state of ${declared.map((d) => d.host).join(', ')}`);
   try {
     const connect = (c: Desired['connection']) => s.transports.get(c);
+    // The provider counters' tables, wherever a run left one (Ctrl-C, a failure); nothing where there is none.
+    await Promise.all(declared.map(async (d) => (await connect(d.connection)).exec(command(['sh', '-c', counterDeleteScript(counterTable(d.host), quote)])).catch(() => undefined)));
     const planned = await planAll(declared, connect, s.ctx.line.forks, planOptionsFor({ ...s.inputs, pruneData: false }));
     const results = await applyAll(planned, connect, { ...runIdentity(), action: 'bench-restore', forks: s.ctx.line.forks, lockTimeoutSeconds: s.ctx.line.lockTimeoutSeconds });
     return results.map((r) => {

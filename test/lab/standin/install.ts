@@ -25,6 +25,8 @@ export interface StandinOptions {
   slotSeconds?: number;
   syncSeconds?: number;
   peers?: number;
+  /** A consensus stand-in started on empty chain data GETs the finalized state and block from its checkpoint URL. */
+  checkpointDownload?: boolean;
 }
 
 /** The executable the stand-in for `client` is installed as. */
@@ -70,6 +72,7 @@ function wrapper(client: StandinClient, options: StandinOptions): string {
     NODEFORM_STANDIN_SLOT_SECONDS: options.slotSeconds,
     NODEFORM_STANDIN_SYNC_SECONDS: options.syncSeconds,
     NODEFORM_STANDIN_PEERS: options.peers,
+    NODEFORM_STANDIN_CHECKPOINT_DOWNLOAD: options.checkpointDownload ? 1 : undefined,
   })
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `: "\${${k}:=${Number(v)}}"; export ${k}\n`)

@@ -11,7 +11,10 @@ NODEFORM_STANDIN_SLOT_SECONDS (default 1), and a start reports syncing for NODEF
 and one file per head advance under its chain-data dir; a restart resumes from the chain data, a wipe of it
 starts from 0. While DATADIR/nodeform-standin.stall exists the head stops (a stall: the distance grows); once it
 is removed the head catches up at two slots per slot. `init GENESIS` (geth, erigon) creates the chain data with a genesis marker and exits 0, as
-does nimbus `trustedNodeSync` (with a checkpoint marker; nothing is downloaded).
+does nimbus `trustedNodeSync` (with a checkpoint marker; nothing is downloaded). With
+NODEFORM_STANDIN_CHECKPOINT_DOWNLOAD=1 a consensus stand-in started on empty chain data with a checkpoint URL flag
+(--checkpoint-sync-url, --checkpointSyncUrl) GETs the finalized state and block from it, as the real clients do at
+start, and records their sizes in CHAINDATA/checkpoint-download.json (the bytes are not used).
 --check-args prints what it parsed as JSON and exits, for tests. SIGTERM/SIGINT stop it at once, exit 0.
 """
 import hashlib
@@ -25,6 +28,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -388,6 +392,30 @@ def genesis_chain_id(chaindata):
         return None
 
 
+CHECKPOINT_URL_FLAGS = ("--checkpoint-sync-url", "--checkpointSyncUrl")
+
+
+def fetch_checkpoint(args, head):
+    """GETs the finalized state and block from the checkpoint URL flag's provider, on empty chain data only."""
+    url = next((v for f, v in reversed(args["flags"]) if f in CHECKPOINT_URL_FLAGS and v), None)
+    marker = os.path.join(args["chaindata"], "checkpoint-download.json")
+    if args["kind"] != "consensus" or not url or head > 0 or os.path.exists(marker):
+        return
+    got = {}
+    for what, path in (("state", "/eth/v2/debug/beacon/states/finalized"), ("block", "/eth/v2/beacon/blocks/finalized")):
+        request = urllib.request.Request(url.rstrip("/") + path, headers={
+            "Accept": "application/octet-stream", "User-Agent": f"nodeform-standin/{args['client']}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                got[what] = len(response.read())
+        except (OSError, ValueError) as e:
+            print(f"nodeform-standin {args['client']}: checkpoint {what} download failed: {e}", flush=True)
+            return
+    write_file(marker, json.dumps(got) + "\n", 0o644)
+    print(f"nodeform-standin {args['client']}: downloaded the checkpoint state ({got['state']} bytes) and block "
+          f"({got['block']} bytes)", flush=True)
+
+
 def serve(args, version, argv):
     slot = float(os.environ.get("NODEFORM_STANDIN_SLOT_SECONDS") or 1)
     sync = float(os.environ.get("NODEFORM_STANDIN_SYNC_SECONDS") or 0)
@@ -405,6 +433,8 @@ def serve(args, version, argv):
             write_file(path, secrets.token_hex(32))
     chain = Chain(args["chaindata"], slot, sync, os.path.join(datadir, STALL_FILE))
     check_jwt(args)
+    if os.environ.get("NODEFORM_STANDIN_CHECKPOINT_DOWNLOAD") == "1":
+        threading.Thread(target=fetch_checkpoint, args=(args, chain.start), daemon=True).start()
     # A genesis or chain spec named on the command line must be readable, as for the real client.
     from_file = file_chain_id(args["genesisFile"]) if args["genesisFile"] else None
     chain_id = args["chainId"] or from_file or genesis_chain_id(args["chaindata"]) or 1

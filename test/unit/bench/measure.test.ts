@@ -147,6 +147,7 @@ const run = (strategy: string, runNo: number, synced: number | undefined, memory
   cpuSeconds: 20,
   units: [],
   controllerBytes: 2048,
+  providerBytes: strategy === 'baseline' ? { measured: false, why: 'checkpoint sync is off in this strategy: the clients fetch from no provider' } : { measured: true, bytes: 5_005_049, packets: 155, endpoints: [{ host: 'beacon.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }] },
   samples: 10,
   progress: [{ seconds: 3, headSlot: 1 }],
 });
@@ -179,9 +180,16 @@ describe('buildReport and markdownReport', () => {
     expect(md).toContain('| baseline | 2/2 | 105 s (100-110) | 500 MiB (500-500) | 20.0 s (20.0-20.0) |  |');
     expect(md).toContain('- link: 50 ms RTT');
     expect(md).toContain('- lab1: applied');
-    // What nodeform does not count is said to be not measured, never left blank or estimated.
-    expect(md).toContain('Bytes fetched by the clients from checkpoint providers (and from peers): not measured;');
-    expect(benchHtml(report)).toContain('<dt>bytes</dt><dd>fetched by the clients from checkpoint providers (and from peers): not measured;');
+    // The provider bytes beside the controller's, each run saying what they are or why they were not measured.
+    expect(md).toContain('| sent by the controller | from the providers |');
+    expect(md).toContain('| 2.0 KiB | not measured |');
+    expect(md).toContain('| 2.0 KiB | 4.8 MiB |');
+    expect(md).toContain("- lab1 cache-tuned run 1: 4.8 MiB (5005049 bytes) received from the providers' addresses 192.0.2.7,2001:db8::7:443 by the host's system services, counted by nftables");
+    expect(md).toContain('- lab1 baseline run 2: not measured: checkpoint sync is off in this strategy: the clients fetch from no provider');
+    expect(md).toContain('What the clients fetch from peers is not measured.');
+    const html = benchHtml(report);
+    expect(html).toContain('<dt>from the providers</dt><dd>lab1 baseline run 1: not measured: checkpoint sync is off in this strategy');
+    expect(html).toContain("<dt>from the providers</dt><dd>lab1 cache-tuned run 2: 4.8 MiB (5005049 bytes) received from the providers&#39; addresses");
   });
 
   it('leaves out a strategy whose run did not sync, and one over the memory limit', () => {

@@ -14,6 +14,7 @@ const run = (strategy: string, n: number, synced?: number): BenchRunRecord => ({
   ...(synced === undefined ? { error: 'bench: failed: lighthouse.service is not active' } : { timeToSyncedSeconds: synced, timeToFirstHeadSeconds: 2, startSlot: 0, endSlot: 90, slotsPerMinute: 600 }),
   units: [{ unit: 'lighthouse.service', memoryPeakBytes: 1, cpuSeconds: 1, source: 'process' }],
   controllerBytes: 100,
+  providerBytes: synced === undefined ? { measured: false, why: 'the run ended before its clients started' } : { measured: true, bytes: 5_005_049, packets: 155, endpoints: [{ host: 'provider.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }] },
   samples: 5,
   progress: [{ seconds: 2, headSlot: 0 }],
 });
@@ -65,6 +66,8 @@ describe('bench result', () => {
     expect(outputSchemaErrors('bench', doc)).toBe('');
     expect(doc.bench.runs[5]).toMatchObject({ strategy: 'checkpoint-provider', outcome: 'failed', error: 'bench: failed: lighthouse.service is not active' });
     expect(doc.bench.runs[0].progress).toBeUndefined();
+    expect(doc.bench.runs[0].providerBytes).toEqual({ measured: true, bytes: 5_005_049, packets: 155, endpoints: [{ host: 'provider.example', port: 443, addresses: ['192.0.2.7', '2001:db8::7'] }] });
+    expect(doc.bench.runs[5].providerBytes).toEqual({ measured: false, why: 'the run ended before its clients started' });
     expect(doc.files).toEqual(files);
   });
 });
