@@ -108,13 +108,16 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
   let partial: number | undefined;
   for (const line of stdout.split('\n')) {
     if (!line) continue;
-    const [tag, ...rest] = line.split('\t');
+    const tab = line.indexOf('\t');
+    const tag = tab < 0 ? line : line.slice(0, tab);
+    // Most lines are one file's event: only the few tags read below are split into their fields.
+    const rest = tag === 'GEN' || tag === 'PARTIAL' || tag === 'DRIFT' || tag === 'ERROR' || tag === 'UNIT' || tag === 'LOCKED' ? line.split('\t').slice(1) : [];
     if (tag === 'GEN') generation = Number(rest[0]);
     else if (tag === 'PARTIAL') partial = Number(rest[0]);
     else if (tag === 'DRIFT') drift.push(`${rest[0]} ${rest[1]}`);
     else if (tag === 'ERROR' || tag === 'UNIT') errors.push(rest.join(' '));
     else if (tag === 'LOCKED') errors.push(lockedMessage(rest));
-    if (tag !== 'DONE') events.push(line.replaceAll('\t', ' '));
+    if (tag !== 'DONE') events.push(tab < 0 ? line : line.replaceAll('\t', ' '));
   }
   return { events, generation, partial, drift, errors };
 }

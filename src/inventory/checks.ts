@@ -35,6 +35,8 @@ export function remotePathProblem(value: string): string | undefined {
 
 /** `/etc//demo/./x/` -> `/etc/demo/x`, so one path has one spelling in plans and duplicate checks. */
 export function normalizeRemotePath(value: string): string {
+  // Already in its one spelling (most paths): no split and join.
+  if (value.length > 1 && value.charCodeAt(0) === 47 && !value.endsWith('/') && !value.includes('//') && !value.includes('/./') && !value.endsWith('/.')) return value;
   const segments = value.split('/').filter((segment) => segment !== '' && segment !== '.');
   return `/${segments.join('/')}`;
 }

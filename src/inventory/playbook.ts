@@ -126,6 +126,7 @@ export function parsePlaybook(input: SourceFile): PlaybookResult {
   problems.push(...schemaProblems);
   // An item the schema rejected is left out, so one mistake is reported once, not again downstream.
   const rejected = (path: PathSegment[]): boolean => {
+    if (schemaProblems.length === 0) return false;
     const field = source.field(path);
     return schemaProblems.some((p) => p.field === field || p.field.startsWith(`${field}.`) || p.field.startsWith(`${field}[`));
   };

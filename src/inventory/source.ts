@@ -179,7 +179,8 @@ export class YamlSource implements SourceFile, Locator {
     }
     if (problems.length > 0) return { source, value: undefined, problems, fatal: true };
 
-    problems.push(...source.duplicateKeyProblems(), ...source.aliasProblems(), ...(text.includes(VAULT_TAG.tag) ? source.openVaultValues(input.vault ?? []) : []));
+    // An alias is written `*name`: a text without a `*` has none to resolve.
+    problems.push(...source.duplicateKeyProblems(), ...(text.includes('*') ? source.aliasProblems() : []), ...(text.includes(VAULT_TAG.tag) ? source.openVaultValues(input.vault ?? []) : []));
     if (problems.some((p) => p.message.startsWith('unresolved alias'))) {
       return { source, value: undefined, problems, fatal: true };
     }
@@ -366,31 +367,56 @@ export class YamlSource implements SourceFile, Locator {
 
   private duplicateKeyProblems(): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
-    visit(this.doc, {
-      Map: (_key, map, ancestors) => {
-        const first = new Map<string, number>();
-        for (const pair of map.items) {
-          const name = keyText(pair.key);
-          const offset = (pair.key as YamlNode | null)?.range?.[0] ?? 0;
-          const earlier = first.get(name);
-          if (earlier === undefined) {
-            first.set(name, offset);
-            continue;
-          }
-          const path = [...this.pathOf([...ancestors, map]), name];
-          const firstLine = this.position(earlier).line;
-          problems.push(
-            this.problemAtOffset(
-              offset,
-              this.field(path),
-              `duplicate key '${name}' (first at line ${firstLine}); a mapping holds each key once: merge the two`,
-              'yaml.duplicate-key',
-            ),
-          );
+    // Depth first, in document order, as yaml's visit goes (keys before values), without its frozen ancestor
+    // list per node: the ancestors are one stack, copied only for a duplicate's path.
+    const ancestors: unknown[] = [this.doc];
+    const walk = (node: unknown): void => {
+      if (isMap(node)) {
+        this.duplicatesIn(node, ancestors, problems);
+        ancestors.push(node);
+        for (const pair of node.items) {
+          ancestors.push(pair);
+          walk(pair.key);
+          walk(pair.value);
+          ancestors.pop();
         }
-      },
-    });
+        ancestors.pop();
+      } else if (isSeq(node)) {
+        ancestors.push(node);
+        for (const item of node.items) walk(item);
+        ancestors.pop();
+      } else if (isPair(node)) {
+        ancestors.push(node);
+        walk(node.key);
+        walk(node.value);
+        ancestors.pop();
+      }
+    };
+    walk(this.doc.contents);
     return problems;
+  }
+
+  private duplicatesIn(map: YAMLMap, ancestors: readonly unknown[], problems: ConfigProblem[]): void {
+    const first = new Map<string, number>();
+    for (const pair of map.items) {
+      const name = keyText(pair.key);
+      const offset = (pair.key as YamlNode | null)?.range?.[0] ?? 0;
+      const earlier = first.get(name);
+      if (earlier === undefined) {
+        first.set(name, offset);
+        continue;
+      }
+      const path = [...this.pathOf([...ancestors, map]), name];
+      const firstLine = this.position(earlier).line;
+      problems.push(
+        this.problemAtOffset(
+          offset,
+          this.field(path),
+          `duplicate key '${name}' (first at line ${firstLine}); a mapping holds each key once: merge the two`,
+          'yaml.duplicate-key',
+        ),
+      );
+    }
   }
 
   private aliasProblems(): ConfigProblem[] {

@@ -1,7 +1,6 @@
 // Sending alert webhooks: one POST each, with a deadline. A URL is a secret: failures name the webhook by
 // its label (position and kind) and the HTTP status, never the URL, and error texts are scrubbed of URLs.
 
-import { request } from 'undici';
 import type { WebhookPost } from '../monitor/webhooks.js';
 import { readBounded } from '../fetch/body.js';
 
@@ -13,6 +12,8 @@ export interface PostOutcome {
 }
 
 export async function sendPosts(posts: readonly WebhookPost[], timeoutMs = 5000): Promise<PostOutcome[]> {
+  // undici loads here, when there is something to send: every command's start would otherwise pay for it.
+  const { request } = await import('undici');
   return Promise.all(
     posts.map(async (post): Promise<PostOutcome> => {
       try {

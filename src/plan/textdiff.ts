@@ -64,6 +64,12 @@ function lineOps(before: string, after: string): LineOp[] {
  * empty when the texts are equal.
  */
 export function unifiedDiff(before: string, after: string, context = 3): string {
+  // A new file (most of a first apply's diffs): every line added, one hunk, no line diff to run.
+  if (before === '') {
+    const lines = splitLines(after);
+    if (lines.length === 0) return '';
+    return `@@ -0,0 +1,${lines.length} @@\n+${lines.join('\n+')}\n`;
+  }
   const ops = lineOps(before, after);
   const changed = ops.map((o, i) => (o.op !== 0 ? i : -1)).filter((i) => i >= 0);
   if (changed.length === 0) {

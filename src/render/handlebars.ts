@@ -37,6 +37,9 @@ export type RenderOutcome = { ok: true; text: string } | { ok: false; failure: T
 
 /** Parses once up front so a syntax error is reported once, not once per host. */
 export function compileTemplate(text: string): CompileOutcome {
+  // handlebars compiles lazily, on the first call: a plain template that only ever renders plain values never does.
+  const plain = scanPlain(text);
+  if (plain) return { ok: true, template: { text, render: plainRender(plain, environment.compile(text, TEMPLATE_OPTIONS)) } };
   let program: hbs.AST.Program;
   try {
     program = environment.parse(text);
@@ -44,18 +47,43 @@ export function compileTemplate(text: string): CompileOutcome {
     return { ok: false, failure: syntaxFailure(text, error) };
   }
   const full = environment.compile(text, TEMPLATE_OPTIONS);
-  return { ok: true, template: { text, render: plainRender(program, full) ?? full } };
+  const pieces = plainPieces(program);
+  return { ok: true, template: { text, render: pieces ? plainRender(pieces, full) : full } };
 }
 
 type Piece = string | { name: string };
 
+/** `{{ name }}` and nothing else between the braces; what handlebars reads as a literal or keyword is left to it. */
+const PLAIN_REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y;
+const NOT_A_NAME = new Set(['true', 'false', 'null', 'undefined', 'this', 'else']);
+
 /**
- * Text with only `{{ name }}` references (no helpers, blocks, paths, whitespace control) is rendered by joining
- * its pieces: handlebars compiles every template to a function first, which cost a 5,000-file playbook most of
- * its plan. A reference to anything but a string, number, boolean or null of the context's own (a list, an
- * object, a helper, a missing variable) goes to handlebars itself, for its result or its error.
+ * The pieces of a text whose every `{{` opens a plain reference (`{{ name }}`: no helper, block, path, comment,
+ * escape or whitespace control), found by one scan; undefined for anything else, which handlebars' parser reads.
+ * Its parser cost a 5,000-file playbook (5,000 distinct contents) more than a tenth of its plan.
  */
-function plainRender(program: hbs.AST.Program, full: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate | undefined {
+function scanPlain(text: string): Piece[] | undefined {
+  const pieces: Piece[] = [];
+  let from = 0;
+  for (let open = text.indexOf('{{'); open >= 0; open = text.indexOf('{{', from)) {
+    // `\{{` escapes a mustache (and `\\{{` escapes the backslash): handlebars' parser says which.
+    if (open > 0 && text.charCodeAt(open - 1) === 92) return undefined;
+    PLAIN_REFERENCE.lastIndex = open;
+    const match = PLAIN_REFERENCE.exec(text);
+    const name = match?.[1];
+    if (!match || name === undefined || NOT_A_NAME.has(name) || Object.prototype.hasOwnProperty.call(environment.helpers, name)) return undefined;
+    // `{{a}}}` is a syntax error to handlebars (its lexer closes on `}}}`), not a reference and a brace.
+    if (text.charCodeAt(open + match[0].length) === 125) return undefined;
+    if (open > from) pieces.push(text.slice(from, open));
+    pieces.push({ name });
+    from = open + match[0].length;
+  }
+  if (from < text.length) pieces.push(text.slice(from));
+  return pieces;
+}
+
+/** The pieces of a parsed template of text and `{{ name }}` references only; undefined for anything else. */
+function plainPieces(program: hbs.AST.Program): Piece[] | undefined {
   const pieces: Piece[] = [];
   for (const statement of program.body) {
     if (statement.type === 'ContentStatement') {
@@ -71,6 +99,16 @@ function plainRender(program: hbs.AST.Program, full: Handlebars.TemplateDelegate
     if (Object.prototype.hasOwnProperty.call(environment.helpers, name) || name === 'this') return undefined;
     pieces.push({ name });
   }
+  return pieces;
+}
+
+/**
+ * Text with only `{{ name }}` references (no helpers, blocks, paths, whitespace control) is rendered by joining
+ * its pieces: handlebars compiles every template to a function first, which cost a 5,000-file playbook most of
+ * its plan. A reference to anything but a string, number, boolean or null of the context's own (a list, an
+ * object, a helper, a missing variable) goes to handlebars itself, for its result or its error.
+ */
+function plainRender(pieces: readonly Piece[], full: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate {
   const render = (context: unknown, options?: Handlebars.RuntimeOptions): string => {
     let out = '';
     for (const piece of pieces) {

@@ -25,7 +25,10 @@ function describeAttributes(change: Change): string {
   return parts.join(', ');
 }
 
-export function formatChange(change: Change, paint: Paint): string[] {
+/** A diff's lines as shown, made once per plan for the hosts that share the diff (most do, file by file). */
+type DiffLines = Map<string, string[]>;
+
+export function formatChange(change: Change, paint: Paint, diffLines: DiffLines = new Map()): string[] {
   const { mark, style } = SYMBOL[change.action];
   const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
   if (change.kind === 'wipe') return [`  ${paint('red', `! ${change.reason ?? `wipe ${change.target}`}`)}`];
@@ -33,20 +36,26 @@ export function formatChange(change: Change, paint: Paint): string[] {
   const lines = [`  ${paint(style, `${mark} ${label}`)}${details ? `  (${details})` : ''}`];
   if (change.secret && change.attributes.some((a) => a.name === 'content')) lines.push(paint('dim', '      (content hidden: secret)'));
   if (change.diff) {
-    for (const line of change.diff.replace(/\n$/, '').split('\n')) {
-      const s: Style | undefined = line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
-      lines.push(`      ${s ? paint(s, line) : line}`);
+    let shown = diffLines.get(change.diff);
+    if (!shown) {
+      shown = [];
+      for (const line of change.diff.replace(/\n$/, '').split('\n')) {
+        const s: Style | undefined = line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
+        shown.push(`      ${s ? paint(s, line) : line}`);
+      }
+      diffLines.set(change.diff, shown);
     }
+    for (const line of shown) lines.push(line);
   }
   return lines;
 }
 
-export function formatHostPlan(host: HostPlan, options: FormatOptions): string {
+export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines: DiffLines = new Map()): string {
   const paint = painter(options.color);
   const lines = [paint('bold', host.resetTo ? `${host.host} (reset to ${host.resetTo})` : host.host)];
   if (host.error) lines.push(`  ${paint('red', `error: ${host.error}`)}`);
   else if (host.changes.length === 0) lines.push('  no changes');
-  for (const change of host.changes) lines.push(...formatChange(change, paint));
+  for (const change of host.changes) for (const line of formatChange(change, paint, diffLines)) lines.push(line);
   for (const note of host.notes ?? []) lines.push(`  ${paint('dim', note)}`);
   const held = host.held ?? [];
   if (held.length > 0) {
@@ -61,7 +70,8 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions): string {
 }
 
 export function formatPlan(plan: Plan, options: FormatOptions): string {
-  const blocks = plan.hosts.map((h) => formatHostPlan(h, options));
+  const diffLines: DiffLines = new Map();
+  const blocks = plan.hosts.map((h) => formatHostPlan(h, options, diffLines));
   const failed = plan.hosts.filter((h) => h.error).length;
   const summary = countsLine(plan);
   const holding = plan.hosts.filter((h) => h.held?.length).length;

@@ -34,6 +34,14 @@ describe('remote paths', () => {
     ['/etc//demo/', '/etc/demo'],
     ['/etc/./demo', '/etc/demo'],
     ['/etc', '/etc'],
+    ['/etc/demo/.', '/etc/demo'],
+    ['/./etc', '/etc'],
+    ['/.', '/'],
+    ['/', '/'],
+    ['/etc/.demo', '/etc/.demo'],
+    ['/etc/..', '/etc/..'],
+    ['etc/demo', '/etc/demo'],
+    ['/srv/many/d0/f0.conf', '/srv/many/d0/f0.conf'],
   ])('normalizes %s to %s', (path, expected) => {
     expect(normalizeRemotePath(path)).toBe(expected);
   });

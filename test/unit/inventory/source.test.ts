@@ -86,6 +86,24 @@ describe('YamlSource', () => {
   it.each([
     ['duplicate keys name both places', 'a: 1\nb:\n  c: 1\n  c: 2\n', ["f.yaml:4:3: b.c: duplicate key 'c' (first at line 3); a mapping holds each key once: merge the two"]],
     ['duplicate keys in a list item', '- x: 1\n  x: 1\n', ["f.yaml:2:3: [0].x: duplicate key 'x' (first at line 1); a mapping holds each key once: merge the two"]],
+    [
+      'duplicates in nested lists and flow collections, in document order',
+      '- - a: 1\n    a: 2\n  - b: [ {c: 1, c: 2} ]\n- q: 1\n  q: 2\n  q: 3\n',
+      [
+        "f.yaml:2:5: [0][0].a: duplicate key 'a' (first at line 1); a mapping holds each key once: merge the two",
+        "f.yaml:3:17: [0][1].b[0].c: duplicate key 'c' (first at line 3); a mapping holds each key once: merge the two",
+        "f.yaml:5:3: [1].q: duplicate key 'q' (first at line 4); a mapping holds each key once: merge the two",
+        "f.yaml:6:3: [1].q: duplicate key 'q' (first at line 4); a mapping holds each key once: merge the two",
+      ],
+    ],
+    [
+      'an outer duplicate before an inner one',
+      'a:\n  b:\n    - c: 1\n      d: {e: 1, e: 2}\n      c: 3\n',
+      [
+        "f.yaml:5:7: a.b[0].c: duplicate key 'c' (first at line 3); a mapping holds each key once: merge the two",
+        "f.yaml:4:17: a.b[0].d.e: duplicate key 'e' (first at line 4); a mapping holds each key once: merge the two",
+      ],
+    ],
     ['tabs', 'a:\n\tb: 1\n', ['f.yaml:2:1: a: YAML syntax: tabs are not allowed for indentation in YAML; indent with spaces']],
     ['two documents', 'a: 1\n---\nb: 2\n', [expect.stringMatching(/^f\.yaml:2:1: .*YAML syntax: the file holds more than one YAML document/)]],
     ['unresolved alias', 'a: *nope\n', ["f.yaml:1:4: a: unresolved alias *nope: define the anchor &nope before using it"]],

@@ -6,6 +6,9 @@ describe('unifiedDiff', () => {
     { name: 'equal', before: 'a\nb\n', after: 'a\nb\n', expected: '' },
     { name: 'one line changed', before: 'a\nb\nc\n', after: 'a\nB\nc\n', expected: '@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n' },
     { name: 'added to empty', before: '', after: 'x\ny\n', expected: '@@ -0,0 +1,2 @@\n+x\n+y\n' },
+    { name: 'added to empty, no final newline', before: '', after: 'x\n\ny', expected: '@@ -0,0 +1,3 @@\n+x\n+\n+y\n' },
+    { name: 'one empty line added to empty', before: '', after: '\n', expected: '@@ -0,0 +1,1 @@\n+\n' },
+    { name: 'empty to empty', before: '', after: '', expected: '' },
     { name: 'all removed', before: 'x\n', after: '', expected: '@@ -1,1 +0,0 @@\n-x\n' },
     {
       name: 'two hunks far apart',

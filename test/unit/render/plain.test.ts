@@ -5,7 +5,7 @@ import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, renderTemplate, TEMPLATE_OPTIONS } from '../../../src/render/handlebars.js';
 
-const context = { a: 'A', n: 3, z: 0, neg: -0, f: false, t: true, nul: null, u: undefined, o: { x: 1 }, l: [1, 2], s: 'x{{y}}', fn: () => 'called', log: 'shadowed by the helper' };
+const context = { a: 'A', _a: 'U', n: 3, z: 0, neg: -0, f: false, t: true, nul: null, u: undefined, o: { x: 1 }, l: [1, 2], s: 'x{{y}}', fn: () => 'called', log: 'shadowed by the helper' };
 const texts = [
   'plain text, no reference',
   'a={{a}}',
@@ -34,7 +34,23 @@ const texts = [
   '{{  a  }}',
   '{{toString}}',
   '{{constructor}}',
+  'x }} {{a}}',
+  '{{true}}',
+  '{{ a}}{{n }}',
+  '{{_a}}',
+  '{{a\n}}',
+  '{{\ta\t}}',
+  '{{a}}{{{n}}}',
+  '{ {a}}',
+  '{{undefined}}',
+  '{{null}}',
+  '{{a b}}',
+  'x {{a}} \\{{',
+  '\\{{a}} \\\\{{a}}',
 ];
+
+// Syntax errors for handlebars, whichever way the text is read.
+const broken = ['{{a}}}', '{{a}}}}', '{{else}}', 'a {{', 'a {{ a', '{{a}} {{'];
 
 function handlebars(text: string): { ok: boolean; value: string } {
   try {
@@ -51,6 +67,11 @@ describe('plain templates', () => {
     const mine = renderTemplate(compiled.template, context);
     const theirs = handlebars(text);
     expect({ ok: mine.ok, value: mine.ok ? mine.text : '' }).toEqual(theirs);
+  });
+
+  it.each(broken)('%j is a syntax error, as for handlebars', (text) => {
+    expect(handlebars(text).ok).toBe(false);
+    expect(compileTemplate(text).ok).toBe(false);
   });
 
   it('fails on a missing variable with its position, as before', () => {
