@@ -610,7 +610,7 @@ function base64Lines(data: Buffer): string {
   const text = data.toString('base64');
   const lines: string[] = [];
   for (let at = 0; at < text.length; at += 76) lines.push(text.slice(at, at + 76));
-  return lines.length > 0 ? lines.join('\n') : '';
+  return lines.join('\n');
 }
 
 /**

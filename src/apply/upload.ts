@@ -12,6 +12,7 @@
 
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { unchangedSince } from '../files/digest.js';
 import type { LocalFile } from '../model/types.js';
 import type { StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
@@ -56,11 +57,7 @@ function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter
   return async (write) => {
     const handle = await open(local.path, 'r');
     try {
-      const unchanged = async (): Promise<boolean> => {
-        const info = await handle.stat();
-        const id = local.identity;
-        return id !== undefined && info.size === local.size && info.mtimeMs === id.mtimeMs && info.ctimeMs === id.ctimeMs && info.ino === id.ino;
-      };
+      const unchanged = async (): Promise<boolean> => unchangedSince(local, await handle.stat());
       const before = await unchanged();
       const buffers = [Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size)), Buffer.allocUnsafe(Math.min(READ_CHUNK, local.size))];
       let sending: Promise<void> = Promise.resolve();

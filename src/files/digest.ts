@@ -11,6 +11,7 @@ import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalFile } from '../model/types.js';
+import { sha256Hex } from '../util/sha256.js';
 
 interface DigestEntry {
   path: string;
@@ -23,11 +24,14 @@ interface DigestEntry {
 
 const READ_CHUNK = 1024 * 1024;
 
-const same = (entry: DigestEntry, path: string, info: Stats): boolean =>
-  entry.path === path && entry.size === info.size && entry.mtimeMs === info.mtimeMs && entry.ctimeMs === info.ctimeMs && entry.ino === info.ino;
-
 /** What an upload compares to know it reads the bytes that were hashed (LocalFile.identity). */
 export const identityOf = (info: Stats): NonNullable<LocalFile['identity']> => ({ mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino });
+
+/** Whether a file stat()ed now is the one hashed: same size, modification and change times and inode. */
+export const unchangedSince = (hashed: Pick<LocalFile, 'size' | 'identity'>, info: Stats): boolean =>
+  hashed.identity !== undefined && hashed.size === info.size && hashed.identity.mtimeMs === info.mtimeMs && hashed.identity.ctimeMs === info.ctimeMs && hashed.identity.ino === info.ino;
+
+const same = (entry: DigestEntry, path: string, info: Stats): boolean => entry.path === path && unchangedSince({ size: entry.size, identity: entry }, info);
 
 function entryFile(cacheDir: string, real: string): string {
   return join(cacheDir, 'digests', `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
@@ -49,9 +53,10 @@ export class DigestError extends Error {
 /**
  * The file's real path, size and sha256, from the cache when the file is unchanged, else read once (in 1 MiB
  * chunks: memory does not grow with the file). Throws DigestError for a path that is not a readable regular
- * file, and for one that keeps changing while it is read. `cacheDir` undefined: no cache.
+ * file, and for one that keeps changing while it is read. `cacheDir` undefined: no cache. A file of up to
+ * `bytesUpTo` bytes is read whole and comes with its bytes, hashed from them (no cache entry: they were read anyway).
  */
-export async function fileDigest(path: string, cacheDir: string | undefined): Promise<LocalFile> {
+export async function fileDigest(path: string, cacheDir: string | undefined, bytesUpTo = -1): Promise<LocalFile & { bytes?: Buffer }> {
   let real: string;
   try {
     real = await realpath(path);
@@ -70,6 +75,12 @@ export async function fileDigest(path: string, cacheDir: string | undefined): Pr
       const before = await handle.stat();
       const why = notRegular(before);
       if (why) throw new DigestError(why);
+      if (before.size <= bytesUpTo) {
+        const bytes = await handle.readFile();
+        const after = await handle.stat();
+        if (bytes.length !== after.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs) continue;
+        return { path: real, size: bytes.length, sha256: sha256Hex(bytes), bytes };
+      }
       if (cacheFile) {
         const cached = await readFile(cacheFile, 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
         if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256, identity: identityOf(before) };

@@ -2,7 +2,6 @@
 // inventory, group_vars/host_vars, -e @files, the playbook and its templates, then hands the
 // texts to the pure pipeline (project.ts). Problems come back all at once in a ConfigError.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -300,12 +299,9 @@ async function findCopy(reference: string, playbookFile: string, allowedDirs: st
     return { refused: `source '${reference}' is a link to ${real}, outside the playbook's directory: allow it with --template-dir DIR` };
   }
   try {
-    const file = await fileDigest(real, cacheDir);
-    if (file.size > LOCAL_INLINE_LIMIT) return { file };
-    const bytes = await readFile(real);
-    // Changed between the hash and the read: hashed again from the bytes held.
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return { file: { path: file.path, size: bytes.length, sha256 }, base64: bytes.toString('base64') };
+    // A small file comes with its bytes, hashed from them; a larger one is hashed (or found in the digest cache) only.
+    const { bytes, ...file } = await fileDigest(real, cacheDir, LOCAL_INLINE_LIMIT);
+    return bytes === undefined ? { file } : { file, base64: bytes.toString('base64') };
   } catch (error) {
     return { refused: `cannot copy source '${reference}' (${real}): ${error instanceof DigestError ? error.message : (error as Error).message}; source: takes one regular file` };
   }
