@@ -88,6 +88,9 @@ function failedRun(step: BenchStep, startedAt: number, finishedAt: number, error
   return { ...step, startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), outcome: 'failed', error, units: [], controllerBytes, providerBytes, samples: 0, progress: [] };
 }
 
+/** Runs a script of the bench's own (measure.ts, provider-bytes.ts) with the host's sh. */
+const hostSh = (transport: Transport, script: string) => transport.exec(command(['sh', '-c', script]));
+
 /** The provider URLs a node's clients are given in this strategy, or why none. */
 function providerUrls(target: NodeTarget): string[] | { why: string } {
   const cp = target.spec.checkpointSync;
@@ -104,7 +107,7 @@ async function setUpCounters(transport: Transport, host: string, target: NodeTar
   const endpoints = providerEndpoints(urls);
   if (endpoints.length === 0) return { ready: false, why: 'no provider URL with a host and port' };
   try {
-    const shown = await transport.exec(command(['sh', '-c', counterSetupScript(counterTable(host), endpoints, quote)]));
+    const shown = await hostSh(transport, counterSetupScript(counterTable(host), endpoints, quote));
     return parseCounterSetup(endpoints, shown.stdout);
   } catch (error) {
     return { ready: false, why: `the counters could not be set up: ${errorText(error)}` };
@@ -115,7 +118,7 @@ async function setUpCounters(transport: Transport, host: string, target: NodeTar
 async function readCounters(transport: Transport, host: string, setup: CounterSetup): Promise<ProviderBytes> {
   if (!setup.ready) return { measured: false, why: setup.why };
   try {
-    const shown = await transport.exec(command(['sh', '-c', counterReadScript(counterTable(host), quote)]));
+    const shown = await hostSh(transport, counterReadScript(counterTable(host), quote));
     const counted = parseCounterBytes(shown.stdout);
     if (counted === undefined) return { measured: false, why: `the counters could not be read (nft said: ${(shown.stderr.trim().split('\n')[0] ?? '') || `exit ${shown.exitCode}`})` };
     return { measured: true, ...counted, endpoints: setup.endpoints };
@@ -183,7 +186,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       }
       const finishedAt = s.now();
       const units = wipeOf(desired)?.stopUnits ?? [];
-      const shown = await transport.exec(command(['sh', '-c', accountingScript(units, quote)]));
+      const shown = await hostSh(transport, accountingScript(units, quote));
       const accounting = parseAccounting(units, shown.stdout);
       const provider = await countersRead();
       const figures = runFigures(samples, startedAt, target.spec.monitoring.stall, SECONDS_PER_SLOT);
@@ -212,7 +215,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
       };
     } finally {
       // A failure after the set-up: the table goes (the restore deletes it too).
-      if (counters.ready && providerBytes === undefined) await transport.exec(command(['sh', '-c', counterDeleteScript(counterTable(step.host), quote)])).catch(() => undefined);
+      if (counters.ready && providerBytes === undefined) await hostSh(transport, counterDeleteScript(counterTable(step.host), quote)).catch(() => undefined);
     }
   } catch (error) {
     // A strategy whose overlay does not validate on this host says where (its -e argument, file:line:column), without
@@ -229,7 +232,7 @@ async function restore(s: Pick<StepContext, 'ctx' | 'inputs' | 'transports'>, de
   try {
     const connect = (c: Desired['connection']) => s.transports.get(c);
     // The provider counters' tables, wherever a run left one (Ctrl-C, a failure); nothing where there is none.
-    await Promise.all(declared.map(async (d) => (await connect(d.connection)).exec(command(['sh', '-c', counterDeleteScript(counterTable(d.host), quote)])).catch(() => undefined)));
+    await Promise.all(declared.map(async (d) => hostSh(await connect(d.connection), counterDeleteScript(counterTable(d.host), quote)).catch(() => undefined)));
     const planned = await planAll(declared, connect, s.ctx.line.forks, planOptionsFor({ ...s.inputs, pruneData: false }));
     const results = await applyAll(planned, connect, { ...runIdentity(), action: 'bench-restore', forks: s.ctx.line.forks, lockTimeoutSeconds: s.ctx.line.lockTimeoutSeconds });
     return results.map((r) => {
