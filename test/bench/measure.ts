@@ -1,5 +1,5 @@
 // Measurement helpers for the benchmark (test/bench/run.ts): a timed child process with its CPU and peak
-// memory, the SSH floor, nodeform driven in-process to count execs, statistics.
+// memory, the SSH floor, nodeform driven in-process to count execs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,15 +176,4 @@ function contentMarkers(host: string): Record<string, { plain: string; base64: s
     out[name] = { plain: bytes.toString(), base64: bytes.toString('base64') };
   }
   return out;
-}
-
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-export function mean(xs: number[]): number {
-  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }

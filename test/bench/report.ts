@@ -1,10 +1,10 @@
 // The benchmark's result shape and its Markdown report (pure: takes the results, returns text).
-import { mean, median } from './measure.js';
+import { mean, median } from './stats.js';
 
 export type Tool = 'nodeform' | 'ansible' | 'ansible-tuned';
 type Step = 'first' | 'noop' | 'plan' | 'change';
 
-interface Measured {
+export interface Measured {
   wallMs: number;
   cpuS: number;
   maxRssKb: number;
@@ -45,6 +45,8 @@ export interface Results {
   fileBytes: Record<string, number>;
   scale?: { hosts: number; bootS: number; firstApply: Measured; plan: Measured[]; noop: Measured[]; floorMs: number[] };
   bigFiles?: BigFileCell[];
+  manyFiles?: ManyFilesCell[];
+  history?: HistoryCell;
 }
 
 /** One large file (a `source:` copy) on a few hosts, with its floors measured in the same run. */
@@ -60,6 +62,37 @@ export interface BigFileCell {
   /** nodeform plan with nothing to do: digest cache cold (the file is hashed), and warm. */
   planCold: Measured[];
   planWarm: Measured[];
+}
+
+/** `files` small files per host on a few hosts, each step next to its floor measured in the same run. */
+export interface ManyFilesCell {
+  files: number;
+  hosts: number;
+  /** `tar c` of the same files on the controller piped to `ssh host tar x`, to every host at once (OpenSSH). */
+  tarFloor: Measured[];
+  /** `ssh host` sha256sum of every one of the files there, to every host at once: what a no-op plan reads at least. */
+  hashFloor: Measured[];
+  /** nodeform plan on hosts that have every file as declared (exit 0 with --detailed-exitcode: nothing to do). */
+  noopPlan: Measured[];
+  /** nodeform apply onto hosts without the files or any nodeform state. */
+  firstApply: Measured[];
+  /** nodeform apply of a one-line change to every file. */
+  change: Measured[];
+  /** nodeform reset --to original (removes every file). */
+  reset: Measured[];
+}
+
+/** A plan of `files` files on hosts that once managed `history` files, next to the same plan on clean hosts. */
+export interface HistoryCell {
+  history: number;
+  files: number;
+  hosts: number;
+  /** What the first host kept after the reset: original records and backup blobs under /var/lib/nodeform. */
+  originals: number;
+  blobs: number;
+  afterHistory: Measured[];
+  /** The floor: the same plan once the hosts' files and nodeform state are wiped. */
+  clean: Measured[];
 }
 
 const STEP_NAMES: Record<Step, string> = {
@@ -207,6 +240,8 @@ export function renderMarkdown(r: Results): string {
     out.push('');
   }
 
+  if (r.manyFiles?.length || r.history) out.push(...renderFilesMarkdown(r), '');
+
   if (r.equivalence.length > 0) {
     const same = r.equivalence.every((e) => e.identical);
     out.push('## Same result', '');
@@ -261,5 +296,58 @@ function targets(r: Results): string[] {
     const peak = Math.max(...[...c.planCold, ...c.planWarm, ...c.firstApply].map((v) => v.maxRssKb));
     check(peak < 150 * 1024, `${c.mb} MB file: controller RSS under 150 MB: ${mb(peak)} MiB`);
   }
+  const many = (r.manyFiles ?? []).filter((c) => c.files >= 5000 && c.hosts >= 3);
+  if (many.length === 0) check(undefined, '5,000 files on 3 hosts: no-op plan under 3 s, first apply within 3× of the tar floor, reset within 3× of the apply');
+  for (const c of many) {
+    const at = `${c.files} files on ${c.hosts} hosts`;
+    check(wallOf(c.noopPlan) < 3000, `${at}: no-op plan under 3 s: ${s(wallOf(c.noopPlan))} s`);
+    check(wallOf(c.firstApply) <= 3 * wallOf(c.tarFloor), `${at}: first apply within 3× of tar c | ssh tar x: ${x(wallOf(c.firstApply), wallOf(c.tarFloor))}`);
+    check(wallOf(c.reset) <= 3 * wallOf(c.firstApply), `${at}: reset within 3× of the first apply: ${x(wallOf(c.reset), wallOf(c.firstApply))}`);
+  }
+  const h = r.history;
+  check(h && h.history >= 5000 ? wallOf(h.afterHistory) <= 1.2 * wallOf(h.clean) : undefined,
+    `plan of 10 files after 5,000 were once managed within 1.2× of clean hosts${h ? `: after ${h.history}, ${x(wallOf(h.afterHistory), wallOf(h.clean))}` : ''}`);
   return lines;
+}
+
+const wallOf = (xs: Measured[]): number => median(xs.map((v) => v.wallMs));
+const peakOf = (xs: Measured[]): number => (xs.length ? Math.max(...xs.map((v) => v.maxRssKb)) : NaN);
+
+/** The many-files and history sections (also what test/bench/files.ts prints when run alone). */
+export function renderFilesMarkdown(r: Pick<Results, 'manyFiles' | 'history'>): string[] {
+  const out: string[] = [];
+  if (r.manyFiles?.length) {
+    out.push('## Many files', '');
+    out.push('Small files (about 200 bytes, in 10 directories, each with a `{{ many_rev }}` line) declared per host, medians of the runs.');
+    out.push('Each run: hosts without the files or nodeform state, first apply, no-op plan (`--detailed-exitcode`, exit 0), a one-line');
+    out.push('change to every file (`-e many_rev=N`), `reset --to original`. Floors in the same run, to every host at once (OpenSSH):');
+    out.push('`tar c` of the same files on the controller piped to `ssh host tar x`, and `ssh host` running `sha256sum` of every file');
+    out.push('(what a no-op plan reads at least). MiB: the controller\'s peak RSS (largest process, largest of the runs).', '');
+    out.push('| files | hosts | step | nodeform s | floor | floor s | ÷ floor | controller MiB | note |');
+    out.push('| ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | --- |');
+    for (const c of r.manyFiles) {
+      const tar = wallOf(c.tarFloor);
+      const hash = wallOf(c.hashFloor);
+      const row = (step: string, xs: Measured[], floor: string, floorMs: number, note = '') =>
+        out.push(`| ${c.files} | ${c.hosts} | ${step} | ${s(wallOf(xs))} | ${floor} | ${s(floorMs)} | ${x(wallOf(xs), floorMs)} | ${mb(peakOf(xs))} | ${note} |`);
+      row('no-op plan', c.noopPlan, 'ssh sha256sum', hash);
+      row('first apply', c.firstApply, 'tar c \\| ssh tar x', tar);
+      row('one-line change to every file', c.change, 'tar c \\| ssh tar x', tar);
+      row('reset --to original', c.reset, 'tar c \\| ssh tar x', tar, `${x(wallOf(c.reset), wallOf(c.firstApply))} the first apply`);
+    }
+    out.push('');
+  }
+  const h = r.history;
+  if (h) {
+    out.push('## History', '');
+    out.push(`A plan of ${h.files} of the same files on ${h.hosts} hosts that once managed ${h.history} (applied, changed and reset to original:`);
+    out.push('their original records and backups stay), next to its floor in the same run: the same plan once the hosts\' files and');
+    out.push('nodeform state are wiped. Medians of the runs; MiB: the controller\'s peak RSS.', '');
+    out.push('| files planned | once managed | plan s | clean hosts s | ÷ clean | MiB | clean MiB | left on the first host |');
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    out.push(
+      `| ${h.files} | ${h.history} | ${s(wallOf(h.afterHistory))} | ${s(wallOf(h.clean))} | ${x(wallOf(h.afterHistory), wallOf(h.clean))} | ${mb(peakOf(h.afterHistory))} | ${mb(peakOf(h.clean))} | ${h.originals} original records, ${h.blobs} blobs |`,
+    );
+  }
+  return out;
 }

@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { cpus, hostname, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { sshArgs, startLab, type Lab, type LabHost } from '../lab/lab.js';
 import { startProxy, type Proxy } from '../lab/proxy.js';
-import { countExecs, median, sshFloor, timed, TIME_BIN, type Sample, type Target, type TransportCount } from './measure.js';
+import { filesCells } from './files.js';
+import { countExecs, sshFloor, timed, TIME_BIN, type Sample, type Target, type TransportCount } from './measure.js';
+import { HELP, parseOptions, type Options } from './options.js';
+import { median } from './stats.js';
 import { renderMarkdown, type BigFileCell, type Results, type StepResult, type Tool } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +28,8 @@ const LAB_SLOT = 20;
 const SCALE_SLOT = 21;
 const BIG_SLOT = 22;
 const BIG_HOSTS = 3;
+/** Hosts for the many-files and history cells (their lab's slot: FILES_SLOT in files.ts). */
+const FILES_HOSTS = 3;
 // Everything either tool creates on a host, removed between first-apply runs (through nsenter, not SSH).
 const RESET_SCRIPT = [
   'systemctl disable --now bench.service >/dev/null 2>&1',
@@ -39,81 +43,6 @@ const STATE_PATHS = [
   '/etc/bench', '/var/lib/bench', '/var/log/bench', '/etc/bench/bench.conf', '/etc/bench/peers.conf', '/etc/bench/limits.conf',
   '/etc/bench/env', '/var/lib/bench/node-id', '/etc/bench/data.txt', '/etc/systemd/system/bench.service',
 ];
-
-const HELP = `npm run bench -- [options]     (as root: boots lab hosts; node --import tsx test/bench/run.ts)
-
-  --hosts 1,3,10,30     host counts for the comparison (default 1,3,10,30)
-  --runs 3              repetitions of every step; medians are reported (default 3)
-  --ansible-runs N      repetitions for Ansible (default: --runs)
-  --latency 0,50        added round trip in ms, put in front of every sshd by a delay proxy (default 0,50)
-  --scale 100           nodeform alone on this many hosts: plan time (default 100; 0 skips)
-  --big-files 50,250    file sizes in MB for the large-file cells on 3 hosts (a source: copy), next to their floors:
-                        sha256sum of the file and ssh host cat FILE > /dev/null (default 50,250; 0 skips)
-  --tools nodeform,ansible,ansible-tuned   which tools to run (default all three)
-  --out bench-results   where the JSON and Markdown go
-  --no-build            use dist/ as it is (default: npm run build first)
-
-Ansible comes from Debian: apt-get install ansible-core. /usr/bin/time from: apt-get install time.`;
-
-interface Options {
-  bigFiles: number[];
-  hosts: number[];
-  runs: number;
-  ansibleRuns: number;
-  latency: number[];
-  scale: number;
-  tools: Tool[];
-  out: string;
-  build: boolean;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      hosts: { type: 'string', default: '1,3,10,30' },
-      runs: { type: 'string', default: '3' },
-      'ansible-runs': { type: 'string' },
-      latency: { type: 'string', default: '0,50' },
-      scale: { type: 'string', default: '100' },
-      'big-files': { type: 'string', default: '50,250' },
-      tools: { type: 'string', default: 'nodeform,ansible,ansible-tuned' },
-      out: { type: 'string', default: 'bench-results' },
-      'no-build': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const ints = (s: string, what: string, min: number): number[] =>
-    s.split(',').map((x) => {
-      const n = Number(x.trim());
-      if (!Number.isInteger(n) || n < min) throw new Error(`--${what}: "${x}" is not an integer >= ${min}`);
-      return n;
-    });
-  const tools = values.tools.split(',').map((t) => t.trim());
-  for (const t of tools) if (!['nodeform', 'ansible', 'ansible-tuned'].includes(t)) throw new Error(`--tools: unknown tool "${t}"`);
-  const runs = ints(values.runs, 'runs', 1)[0]!;
-  // --hosts 0: no comparison (the large-file cells alone, say).
-  const hosts = ints(values.hosts, 'hosts', 0).filter((n) => n > 0);
-  if (Math.max(...hosts) > 89) throw new Error('--hosts: at most 89 for the comparison (use --scale for more)');
-  const scale = ints(values.scale, 'scale', 0)[0]!;
-  if (scale > 245) throw new Error('--scale: at most 245');
-  const bigFiles = ints(values['big-files'], 'big-files', 0).filter((n) => n > 0);
-  return {
-    bigFiles,
-    hosts,
-    runs,
-    ansibleRuns: values['ansible-runs'] === undefined ? runs : ints(values['ansible-runs'], 'ansible-runs', 1)[0]!,
-    latency: ints(values.latency, 'latency', 0),
-    scale,
-    tools: tools as Tool[],
-    out: resolve(root, values.out),
-    build: !values['no-build'],
-  };
-}
 
 function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => existsSync(join(d, cmd)));
@@ -488,7 +417,17 @@ function machine(): Results['machine'] {
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  let opts: Options;
+  try {
+    opts = parseOptions(process.argv.slice(2), root);
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message} (npm run bench -- --help)`);
+    process.exit(3);
+  }
+  if (opts.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
   preflight(opts);
   const started = new Date();
   if (opts.build && opts.tools.includes('nodeform')) {
@@ -506,7 +445,7 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     started: started.toISOString(),
     machine: machine(),
-    options: { ...opts, out: undefined },
+    options: { ...opts, out: undefined, help: undefined },
     steps: [],
     floor: [],
     counts: [],
@@ -527,6 +466,12 @@ async function main(): Promise<void> {
     }
     if (opts.scale > 0 && opts.tools.includes('nodeform')) await scaleRun(ctx, opts.scale);
     if (opts.bigFiles.length > 0 && opts.tools.includes('nodeform')) await bigFileCells(ctx);
+    if ((opts.files.length > 0 || opts.history > 0) && opts.tools.includes('nodeform')) {
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', NO_COLOR: '1' };
+      const cells = await filesCells({ sizes: opts.files, history: opts.history, hosts: FILES_HOSTS, runs: opts.runs, work, env, log });
+      if (cells.manyFiles.length > 0) results.manyFiles = cells.manyFiles;
+      if (cells.history) results.history = cells.history;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

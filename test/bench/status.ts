@@ -11,7 +11,8 @@ import { installStandins } from '../lab/standin/install.js';
 import { nodeform, writeInventory, writePlaybook } from '../lab/support.js';
 import { releaseArchive, releaseFiles, releaseGenesis, startReleaseServer } from '../support/ephemery.js';
 import { startProviderServer } from '../support/provider-server.js';
-import { median, timed, type Sample } from './measure.js';
+import { timed, type Sample } from './measure.js';
+import { median } from './stats.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({ options: { hosts: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' } } });
