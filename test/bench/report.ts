@@ -125,14 +125,17 @@ export function renderMarkdown(r: Results): string {
   out.push(`Run: ${r.started} – ${r.finished ?? '?'}  `);
   const load = (l?: number[]) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '?');
   out.push(`Machine load (1 / 5 / 15 min averages): ${load(m.loadAtStart)} at the start, ${load(m.loadAtEnd)} at the end`, '');
-  out.push(
-    'Medians of the runs, wall-clock seconds of the command as a user runs it (`node bin/nodeform.js …`, `ansible-playbook …`, each a child',
-    'process). Ansible "stock" is as shipped (forks 5, no pipelining, ControlPersist 60s, interpreter discovery); "tuned" adds',
-    'pipelining, forks = hosts and interpreter_python. Both with gather_facts: false (no task needs facts). Floor: TCP connect, SSH',
-    'handshake and login, one `true` exec per host, all in parallel, in-process (ssh2). The plan runs on converged hosts with one',
-    'pending change (bench.conf), the change apply then makes it.',
-    '',
-  );
+  // The comparison (--hosts); a run of the other cells alone has none.
+  if (r.steps.length > 0) {
+    out.push(
+      'Medians of the runs, wall-clock seconds of the command as a user runs it (`node bin/nodeform.js …`, `ansible-playbook …`, each a child',
+      'process). Ansible "stock" is as shipped (forks 5, no pipelining, ControlPersist 60s, interpreter discovery); "tuned" adds',
+      'pipelining, forks = hosts and interpreter_python. Both with gather_facts: false (no task needs facts). Floor: TCP connect, SSH',
+      'handshake and login, one `true` exec per host, all in parallel, in-process (ssh2). The plan runs on converged hosts with one',
+      'pending change (bench.conf), the change apply then makes it.',
+      '',
+    );
+  }
   const opts = r.options as { runs?: number; ansibleRuns?: number };
   if (opts.runs !== undefined) {
     out.push(
@@ -146,34 +149,36 @@ export function renderMarkdown(r: Results): string {
 
   const latencies = [...new Set(r.steps.map((e) => e.latencyMs))].sort((a, b) => a - b);
   const hostCounts = [...new Set(r.steps.map((e) => e.hosts))].sort((a, b) => a - b);
-  out.push('## Time', '');
-  out.push('| +RTT | hosts | step | nodeform s | stock s | tuned s | floor s | stock ÷ nodeform | tuned ÷ nodeform | nodeform ÷ floor |');
-  out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const l of latencies) {
-    for (const h of hostCounts) {
-      const floor = r.floor.find((f) => f.hosts === h && f.latencyMs === l)?.medianMs ?? NaN;
-      for (const step of STEP_ORDER) {
-        const [nf, st, tu] = TOOLS.map((t) => wall(find(r, t, step, h, l)));
-        out.push(`| ${l} ms | ${h} | ${STEP_NAMES[step]} | ${s(nf!)} | ${s(st!)} | ${s(tu!)} | ${step === 'plan' ? s(floor) : ''} | ${x(st!, nf!)} | ${x(tu!, nf!)} | ${step === 'plan' ? x(nf!, floor) : ''} |`);
+  if (r.steps.length > 0) {
+    out.push('## Time', '');
+    out.push('| +RTT | hosts | step | nodeform s | stock s | tuned s | floor s | stock ÷ nodeform | tuned ÷ nodeform | nodeform ÷ floor |');
+    out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const l of latencies) {
+      for (const h of hostCounts) {
+        const floor = r.floor.find((f) => f.hosts === h && f.latencyMs === l)?.medianMs ?? NaN;
+        for (const step of STEP_ORDER) {
+          const [nf, st, tu] = TOOLS.map((t) => wall(find(r, t, step, h, l)));
+          out.push(`| ${l} ms | ${h} | ${STEP_NAMES[step]} | ${s(nf!)} | ${s(st!)} | ${s(tu!)} | ${step === 'plan' ? s(floor) : ''} | ${x(st!, nf!)} | ${x(tu!, nf!)} | ${step === 'plan' ? x(nf!, floor) : ''} |`);
+        }
       }
     }
-  }
-  out.push('');
+    out.push('');
 
-  out.push('## Controller CPU and memory', '');
-  out.push('CPU: user+sys seconds of the command and every process it waited for (for Ansible, plus its ControlPersist masters, read before');
-  out.push('they are closed). Peak memory: max RSS of the largest single process (getrusage), MiB; Ansible\'s forks each have their own.', '');
-  out.push('| +RTT | hosts | step | nodeform CPU s | stock CPU s | tuned CPU s | nodeform MiB | stock MiB | tuned MiB |');
-  out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const l of latencies) {
-    for (const h of hostCounts) {
-      for (const step of STEP_ORDER) {
-        const es = TOOLS.map((t) => find(r, t, step, h, l));
-        out.push(`| ${l} ms | ${h} | ${step} | ${es.map((e) => (e ? cpu(e).toFixed(2) : '–')).join(' | ')} | ${es.map((e) => mb(rss(e))).join(' | ')} |`);
+    out.push('## Controller CPU and memory', '');
+    out.push('CPU: user+sys seconds of the command and every process it waited for (for Ansible, plus its ControlPersist masters, read before');
+    out.push('they are closed). Peak memory: max RSS of the largest single process (getrusage), MiB; Ansible\'s forks each have their own.', '');
+    out.push('| +RTT | hosts | step | nodeform CPU s | stock CPU s | tuned CPU s | nodeform MiB | stock MiB | tuned MiB |');
+    out.push('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const l of latencies) {
+      for (const h of hostCounts) {
+        for (const step of STEP_ORDER) {
+          const es = TOOLS.map((t) => find(r, t, step, h, l));
+          out.push(`| ${l} ms | ${h} | ${step} | ${es.map((e) => (e ? cpu(e).toFixed(2) : '–')).join(' | ')} | ${es.map((e) => mb(rss(e))).join(' | ')} |`);
+        }
       }
     }
+    out.push('');
   }
-  out.push('');
 
   const wired = r.steps.filter((e) => e.wire.length > 0);
   if (wired.length > 0) {
@@ -260,7 +265,7 @@ function targets(r: Results): string[] {
   const check = (ok: boolean | undefined, text: string): void => {
     lines.push(`- ${ok === undefined ? '(not measured)' : ok ? 'met' : '**not met**'}: ${text}`);
   };
-  const l0 = Math.min(...r.steps.map((e) => e.latencyMs));
+  const l0 = r.steps.length > 0 ? Math.min(...r.steps.map((e) => e.latencyMs)) : 0;
   for (const h of [3, 10]) {
     for (const step of ['plan', 'noop'] as const) {
       const nf = wall(find(r, 'nodeform', step, h, l0));

@@ -106,4 +106,12 @@ describe('npm run bench report: many files and history', () => {
     expect(none).toContain('- (not measured): 5,000 files on 3 hosts');
     expect(none).toContain('- (not measured): plan of 10 files after 5,000 were once managed');
   });
+
+  it('without the comparison (--hosts 0) shows no empty Time and CPU tables and no +Infinity latency', () => {
+    const alone = renderMarkdown(results({ manyFiles: [{ files: 10, hosts: 3, tarFloor: [m(100)], hashFloor: [m(50)], noopPlan: [m(300)], firstApply: [m(600)], change: [m(700)], reset: [m(500)] }] }));
+    expect(alone).toContain('## Many files');
+    expect(alone).not.toContain('## Time');
+    expect(alone).not.toContain('## Controller CPU and memory');
+    expect(alone).not.toContain('Infinity');
+  });
 });
