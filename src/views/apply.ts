@@ -66,6 +66,7 @@ export class ApplyHuman implements ApplyView {
     for (const r of results) {
       const gen = r.generation !== undefined ? ` (generation ${r.generation}, ${(r.durationMs / 1000).toFixed(1)}s)` : '';
       this.out.stdout(`${r.host}: ${paint(style[r.status], r.status)}${gen}${r.error ? `: ${r.error}` : ''}\n`);
+      for (const note of staleLockNotes(r)) this.out.stdout(`  ${note}\n`);
     }
     const tally = STATUS_ORDER.map((status) => [status, results.filter((r) => r.status === status).length] as const).filter(([, n]) => n > 0);
     this.out.stdout(`Summary: ${tally.map(([s, n]) => `${n} ${s}`).join(', ')}.\n`);
@@ -85,15 +86,32 @@ export class ApplyHuman implements ApplyView {
     this.out.stdout(`${outcome.host}: ${paint(ROLLOUT_STYLE[outcome.state], outcome.state)}: ${outcome.why}\n`);
   }
 
-  rollout(summary: RolloutSummary): void {
+  rollout(summary: RolloutSummary, results: readonly HostResult[] = []): void {
     const paint = painter(this.options.color);
     this.out.stdout('\nRollout:\n');
-    for (const o of summary.hosts) this.out.stdout(`  ${o.host} (batch ${o.batch}): ${paint(ROLLOUT_STYLE[o.state], o.state)}: ${o.why}\n`);
+    for (const o of summary.hosts) {
+      this.out.stdout(`  ${o.host} (batch ${o.batch}): ${paint(ROLLOUT_STYLE[o.state], o.state)}: ${o.why}\n`);
+      for (const r of results) if (r.host === o.host) for (const note of staleLockNotes(r)) this.out.stdout(`    ${note}\n`);
+    }
     const tally = ROLLOUT_ORDER.filter((state) => summary.counts[state] > 0).map((state) => `${summary.counts[state]} ${state}`);
     this.out.stdout(`Summary: ${tally.join(', ')} (${summary.batches} batch(es)).${summary.stopped ? ` Stopped: ${summary.stopped}.` : ''}\n`);
   }
 
   done(): void {}
+}
+
+/**
+ * The host script's STALE lines: it took over the lock of a run that is gone (its process dead, the host rebooted,
+ * or a holder file that cannot be read, as a run killed while its disk was full leaves). Said, not only recorded.
+ */
+export function staleLockNotes(result: HostResult): string[] {
+  return result.events.flatMap((event) => {
+    if (!event.startsWith('STALE ')) return [];
+    const detail = event.slice('STALE '.length);
+    if (detail.startsWith('unreadable holder')) return [`took over the lock: its holder file could not be read (empty or cut short), so its run counts as dead`];
+    const [runId, controller, pid, , since] = detail.split(' ');
+    return [`took over the lock of a dead nodeform run (run ${runId ?? '?'} from ${controller ?? '?'}, pid ${pid ?? '?'}, since ${since ?? '?'}: its process is gone or the host rebooted)`];
+  });
 }
 
 const ROLLOUT_ORDER: readonly RolloutState[] = ['done', 'failed', 'rolled-back', 'not-started'];

@@ -1,6 +1,10 @@
-// Hardening on a real host: a state directory on a full filesystem, and reset of a user nodeform changed.
+// Hardening on a real host: a state directory on a full filesystem, a lock holder file left empty, a link that
+// freezes mid-apply, and reset of a user nodeform changed.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from './lab.js';
+import { startProxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, writeInventory, writePlaybook } from './support.js';
 
 const STATE = '/var/lib/nodeform-full';
@@ -70,6 +74,66 @@ describe.sequential('hardening on a real host', () => {
     expect(await snapshot(lab, h, FILES)).toEqual(v2);
     expect((await nodeform('reset', '-i', inventory, '--to', 'original', '--yes')).code).toBe(0);
     expect(await snapshot(lab, h, FILES)).toEqual({ '/etc/hard/app.conf': 'absent', '/etc/hard/big.bin': 'absent' });
+  });
+
+  it('a lock whose holder file is empty (a run killed while its disk was full) is taken over as dead, and apply says so', async () => {
+    const state = '/var/lib/nodeform-emptylock';
+    const inventory = writeInventory(lab, 'emptylock', { vars: { nodeform_state_dir: state } });
+    const playbook = writePlaybook(lab, 'emptylock', [{ name: 'emptylock', hosts: 'all', files: [{ path: '/etc/hard-lock.conf', content: 'taken = {{v}}\n' }] }]);
+    expect((await nodeform('apply', '-i', inventory, playbook, '--yes', '-e', 'v=1')).code).toBe(0);
+    // What a run killed while writing its holder on a full disk leaves: the lock directory, its holder empty.
+    await hostSh(lab, h, `mkdir -p ${state}/lock && : > ${state}/lock/holder`);
+    const r = await nodeform('apply', '-i', inventory, playbook, '--yes', '-e', 'v=2', '--lock-timeout', '2');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${h.name}: applied \\(generation 2, [\\d.]+s\\)\n  took over the lock: its holder file could not be read \\(empty or cut short\\), so its run counts as dead\n`, 'm'));
+    expect(r.stdout).not.toContain('still alive');
+    expect(await hostSh(lab, h, `cat /etc/hard-lock.conf; test -e ${state}/lock || echo unlocked`)).toBe('taken = 2\nunlocked\n');
+  });
+
+  it('a link that freezes mid-apply: noticed within --dead-link-timeout, reported as an unknown outcome (not unreachable); the host finishes and plan shows it', async () => {
+    const state = '/var/lib/nodeform-frozen';
+    const marker = '/run/hard-frozen.started';
+    // Through a proxy this test can freeze: the host's address is the proxy's, and its host key is the host's own.
+    const link = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' } });
+    try {
+      const knownHosts = join(lab.dir, 'frozen-known_hosts');
+      const key = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${h.address} `))!;
+      writeFileSync(knownHosts, `${key.replace(h.address, `[127.0.0.1]:${link.port}`)}\n`);
+      const through = writeInventory(lab, 'frozen', { vars: { nodeform_state_dir: state, nodeform_known_hosts_file: knownHosts }, hosts: { [h.name]: { ansible_host: '127.0.0.1', ansible_port: link.port } } });
+      const direct = writeInventory(lab, 'frozen-direct', { vars: { nodeform_state_dir: state } });
+      const playbook = writePlaybook(lab, 'frozen', [
+        {
+          name: 'frozen',
+          hosts: 'all',
+          files: [{ path: '/etc/hard-frozen.conf', content: 'frozen = yes\n' }],
+          // Its start takes a while: the link freezes while the apply script waits for it.
+          units: [{ name: 'hard-slow.service', content: `[Unit]\nDescription=slow start\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'touch ${marker}; sleep 6'\n\n[Install]\nWantedBy=multi-user.target\n`, enabled: true, active: true }],
+        },
+      ]);
+      const running = nodeform('apply', '-i', through, playbook, '--yes', '--dead-link-timeout', '2');
+      for (let i = 0; (await lab.sh(h, `test -e ${marker}`)).code !== 0; i++) {
+        if (i > 300) throw new Error('the unit never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      link.freeze();
+      const r = await running;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(`^${h.name}: failed: ${h.name}: outcome unknown: the connection was lost while the command ran \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\); run plan to see what changed`, 'm'),
+      );
+      expect(r.stdout + r.stderr).not.toContain('unreachable');
+      // The host went on: once its apply script is done (its lock gone), plan over a working link finds nothing to do.
+      for (let i = 0; (await lab.sh(h, `test -e ${state}/lock`)).code === 0; i++) {
+        if (i > 300) throw new Error('the apply script never ended on the host');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await hostSh(lab, h, 'cat /etc/hard-frozen.conf; systemctl is-active hard-slow.service')).toBe('frozen = yes\nactive\n');
+      const plan = await nodeform('plan', '-i', direct, playbook, '--detailed-exitcode');
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('No changes');
+    } finally {
+      await link.close();
+    }
   });
 
   it('rolls back an apply whose unit will not start: the files and units as they were, and says so', async () => {

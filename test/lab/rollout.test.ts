@@ -204,6 +204,29 @@ describe.sequential('rollouts on 6 hosts', () => {
     expect((await allGenerations()).map((n, i) => n - before[i]!)).toEqual([1, 1, 1, 1, 1, 1]);
   }, 240_000);
 
+  it('a second Ctrl-C rolls the hosts in flight back without waiting out their gates; none is left half done', async () => {
+    const h1 = lab.hosts[0]!;
+    const before = await hostState(h1);
+    const generation = await generations(h1);
+    // h1's Lighthouse gets a flag it refuses: its gate cannot pass, and would give up only after 300 s.
+    const run = spawnCli(['apply', '-i', inventory([h1]), playbook, ...nextChange(), '--limit', h1.name, '--gate-timeout', '300', '--yes']);
+    // Its apply is over (a new generation, the lock released): it waits at its gate.
+    const atGate = async () => (await generations(h1)) > generation && (await lab.sh(h1, 'test -e /var/lib/nodeform/lock')).code !== 0;
+    await waitFor('h1 at its gate', async () => ((await atGate()) ? true : undefined), 120_000);
+    run.child.kill('SIGINT');
+    await waitFor('the first Ctrl-C answered', async () => (run.output().includes('interrupted: the hosts in flight finish') ? true : undefined), 10_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(1);
+    const output = run.output();
+    expect(output).toContain('interrupted again: each host in flight is rolled back as soon as its apply ends');
+    expect(output).toMatch(new RegExp(`^  ${h1.name} \\(batch 1\\): rolled-back: gate failed: not waited for \\(Ctrl-C twice\\); it was [^\\n]*; rolled back: the host is as it was`, 'm'));
+    // Back as it was: files byte-identical, Lighthouse running its old command line, no lock left.
+    await waitFor('lighthouse active on the rolled-back host', async () => ((await unitState(lab, h1, 'lighthouse.service')).active === 'active' ? true : undefined));
+    expect(await hostState(h1)).toBe(before);
+    expect(await generations(h1)).toBe(generation + 2);
+    expect((await lab.sh(h1, 'test -e /var/lib/nodeform/lock')).code).toBe(1);
+  }, 180_000);
+
   it('the gate is the monitoring verdict: a consensus client still syncing passes --gate progressing, not --gate synced', async () => {
     const h6 = lab.hosts[5]!;
     // h6's stand-ins now report syncing (head moving) for an hour after each start.

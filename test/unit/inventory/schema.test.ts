@@ -33,6 +33,10 @@ const host = (vars: string): string => `all:\n  hosts:\n    lab1:\n${vars.replac
 // [inventory text, expected first lines of the problems]
 const inventoryCases: [string, string, string[]][] = [
   ['a valid host', host('ansible_host: 127.0.0.1\nansible_port: 22'), []],
+  // Each would reach ssh as its address (issue 11 item 13): a command substitution, a second line, an option.
+  ['address with $(...)', host('ansible_host: "$(reboot)"'), [expect.stringMatching(/^inventory\.yaml:4:21: all\.hosts\.lab1\.ansible_host: must be a host name, an ~\/\.ssh\/config alias, or an IPv4 or IPv6 address/)] as never],
+  ['address with a newline', host('ansible_host: "lab1\\nlab2"'), [expect.stringMatching(/^inventory\.yaml:4:21: all\.hosts\.lab1\.ansible_host: must be a host name/)] as never],
+  ['address as an ssh option', host('nodeform_host: -oProxyCommand=id'), [expect.stringMatching(/^inventory\.yaml:4:22: all\.hosts\.lab1\.nodeform_host: must be a host name/)] as never],
   ['port as string', host('ansible_port: "22"'), ['inventory.yaml:4:21: all.hosts.lab1.ansible_port: must be an integer port from 1 to 65535 (got "22")']],
   ['port 0', host('ansible_port: 0'), ['inventory.yaml:4:21: all.hosts.lab1.ansible_port: must be an integer port from 1 to 65535 (got 0)']],
   ['port 1.5', host('nodeform_port: 1.5'), ['inventory.yaml:4:22: all.hosts.lab1.nodeform_port: must be an integer port from 1 to 65535 (got 1.5)']],

@@ -74,6 +74,30 @@ describe('human rendering without colour only', () => {
     );
   });
 
+  it('apply says when it took over the lock of a dead run: a holder that is gone, and one that cannot be read', () => {
+    const { out, writer } = capture();
+    const view = new ApplyHuman(writer, { color: false });
+    view.results(
+      [
+        { host: 'lab1', status: 'applied', generation: 3, durationMs: 1200, events: ['STALE unreadable holder (empty or cut short): taken over as dead', 'UPDATE file /etc/a'] },
+        { host: 'lab2', status: 'applied', generation: 5, durationMs: 800, events: ['STALE run-dead ops@ci 4242 boot-gone 2026-01-01T00:00:00Z'] },
+        { host: 'lab3', status: 'applied', generation: 1, durationMs: 500, events: ['UPDATE file /etc/a'] },
+      ],
+      true,
+    );
+    expect(out.stdout).toBe(
+      [
+        'lab1: applied (generation 3, 1.2s)',
+        '  took over the lock: its holder file could not be read (empty or cut short), so its run counts as dead',
+        'lab2: applied (generation 5, 0.8s)',
+        '  took over the lock of a dead nodeform run (run run-dead from ops@ci, pid 4242, since 2026-01-01T00:00:00Z: its process is gone or the host rebooted)',
+        'lab3: applied (generation 1, 0.5s)',
+        'Summary: 3 applied.',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('apply with nothing to do reports nothing beyond the plan', () => {
     const { out, writer } = capture();
     const view = new ApplyHuman(writer, { color: false });
