@@ -57,6 +57,11 @@ export interface BigFileCell {
   sha256sum: Measured[];
   /** `ssh host cat FILE > /dev/null` to every host at once (OpenSSH). */
   sshCat: Measured[];
+  /**
+   * The same bytes the other way, as the apply sends them: `ssh host 'cat > F && sync F' < FILE` to every host at once
+   * (OpenSSH; written and flushed on the host). Absent from results written before it was measured.
+   */
+  sshUpload?: Measured[];
   /** nodeform apply onto hosts without the file, digest cache cold. */
   firstApply: Measured[];
   /** nodeform plan with nothing to do: digest cache cold (the file is hashed), and warm. */
@@ -231,15 +236,16 @@ export function renderMarkdown(r: Results): string {
     out.push('One file of random bytes declared with `source:` on each host, medians of the runs. Floors in the same run: `sha256sum` of the');
     out.push('file on the controller, and `ssh host cat FILE > /dev/null` to every host at once (OpenSSH, a file of the same size on each');
     out.push('host). First apply: hosts without the file, the digest cache cold. No-op plan: digest cache cold (the file is hashed) and');
-    out.push('warm (cached by path, size and mtime). MiB: the controller\'s peak RSS (largest of the runs).', '');
-    out.push('| MB | hosts | sha256sum s | ssh cat s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | plan MiB | apply MiB |');
-    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('warm (cached by path, size and mtime). ssh upload: the same bytes sent the way the apply sends them, `ssh host \'cat > F &&');
+    out.push('sync F\' < FILE` to every host at once, a second floor for the first apply. MiB: the controller\'s peak RSS (largest of the runs).', '');
+    out.push('| MB | hosts | sha256sum s | ssh cat s | ssh upload s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | ÷ ssh upload | plan MiB | apply MiB |');
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const c of r.bigFiles) {
       const m = (xs: Measured[]) => median(xs.map((v) => v.wallMs));
       const peak = (xs: Measured[]) => Math.max(...xs.map((v) => v.maxRssKb));
       const floorPlan = m(c.sha256sum) + m(c.sshCat);
       out.push(
-        `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(peak(c.firstApply))} |`,
+        `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${c.sshUpload ? s(m(c.sshUpload)) : ''} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${c.sshUpload ? x(m(c.firstApply), m(c.sshUpload)) : ''} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(peak(c.firstApply))} |`,
       );
     }
     out.push('');

@@ -354,17 +354,22 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
   if (!floorFile) throw new Error('cannot write the floor file on the hosts');
   const ssh = (h: LabHost) => ['ssh', ...sshArgs(lab, h)].map((a) => `'${a}'`).join(' ');
   const catAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} cat /root/floor.bin > /dev/null &`).join(' ')} wait`];
-  const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], firstApply: [], planCold: [], planWarm: [] };
+  // The second floor: the same bytes sent the way the apply sends them, written and flushed on each host.
+  const uploadAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} 'cat > /root/upload.bin && sync /root/upload.bin' < '${file}' &`).join(' ')} wait`];
+  const uploads: BigFileCell['sshCat'] = [];
+  const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], sshUpload: uploads, firstApply: [], planCold: [], planWarm: [] };
   for (let r = 0; r < ctx.opts.runs; r++) {
     cell.sha256sum.push(measured(await timed(['sha256sum', file], { env, cwd: root })));
     cell.sshCat.push(measured(await timed(catAll, { env, cwd: root })));
+    uploads.push(measured(await timed(uploadAll, { env, cwd: root })));
+    await resetHosts(lab, lab.hosts, 'rm -f /root/upload.bin');
     await reset();
     rmSync(digests, { recursive: true, force: true });
     cell.firstApply.push(measured(await nodeform('apply')));
     rmSync(digests, { recursive: true, force: true });
     cell.planCold.push(measured(await nodeform('plan')));
     cell.planWarm.push(measured(await nodeform('plan')));
-    log(`large file ${mb} MB, run ${r + 1}: sha256sum ${s(cell.sha256sum.at(-1)!.wallMs)}, ssh cat ${s(cell.sshCat.at(-1)!.wallMs)}, first apply ${s(cell.firstApply.at(-1)!.wallMs)}, no-op plan cold ${s(cell.planCold.at(-1)!.wallMs)} warm ${s(cell.planWarm.at(-1)!.wallMs)}`);
+    log(`large file ${mb} MB, run ${r + 1}: sha256sum ${s(cell.sha256sum.at(-1)!.wallMs)}, ssh cat ${s(cell.sshCat.at(-1)!.wallMs)}, ssh upload ${s(uploads.at(-1)!.wallMs)}, first apply ${s(cell.firstApply.at(-1)!.wallMs)}, no-op plan cold ${s(cell.planCold.at(-1)!.wallMs)} warm ${s(cell.planWarm.at(-1)!.wallMs)}`);
   }
   // The apply left the declared bytes on every host.
   const want = createHash('sha256');
