@@ -121,7 +121,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' KNOWN='|' KNOWN_H=
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -379,9 +379,12 @@ chk() { # path sha [s: a secret]
 }
 chks() { # path size sha: a moved upload (verified as it arrived) read back by its size; its hash is known, not read again
   [ "$(stat -c %s -- "$1" 2>/dev/null)" = "$2" ] || fail "read-back of $1 gave $(stat -c %s -- "$1" 2>/dev/null) bytes, expected $2"
-  # For STATE/applied (applied): the line st would print, without reading the file a second time (sha256sum
-  # escapes a name with a backslash: such a file is hashed there as any other).
-  case $1 in *\\*) ;; *) KNOWN="$KNOWN$1|" KNOWN_H="$KNOWN_H$NL""H$TAB$3$TAB$1" ;; esac
+  known "$1" "$3"
+}
+known() { # path sha: for STATE/applied (applied), a file's sha256 known already, so that it is not read again there
+  # (sha256sum escapes a name with a backslash: such a file is hashed there as any other). A list cut short by a
+  # failed write is not used (NOKNOWN): then every file is hashed.
+  case $1 in *\\*) ;; *) printf '%s\t%s\n' "$1" "$2" >> "$W/known" || NOKNOWN=1 ;; esac
 }
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
@@ -398,18 +401,22 @@ unpack() { base64 -d | gzip -dc > "$1" || fail "cannot write $1 $FULL"; } # stdi
 reg() { # stdin: paths; stdout: those that are regular files now, links followed (test -f), from one stat
   xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }'
 }
-tmpname() { # stdin: lines whose first field is a path; stdout: the temp file beside each, DIR/.nodeform-tmp.RUN/NAME
-  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R substr($1, length(d) + 1) }'
+# awk functions for the lists' paths (awk -v R="$RUN" for tmp): dir(p), the directory of p ("" for a file in /);
+# tmp(p), the temp file p goes through, DIR/.nodeform-tmp.RUN/NAME, in a directory of the run's own beside p
+PATH_AWK='function dir(p) { sub(/\/[^\/]*$/, "", p); return p }
+  function tmp(p,  d) { d = dir(p); return d "/.nodeform-tmp." R substr(p, length(d) + 1) }'
+tmpname() { # stdin: lines whose first field is a path; stdout: the temp file beside each
+  awk -F "$TAB" -v R="$RUN" "$PATH_AWK"'{ print tmp($1) }'
 }
 tmpdirs() { # $1: a list whose first field is a path: the temp directories its files go through, once each, in $W/tmpdirs
-  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R }' "$1" | sort -u > "$W/tmpdirs" || fail "cannot write $W/tmpdirs $FULL"
+  awk -F "$TAB" -v R="$RUN" "$PATH_AWK"'{ print dir($1) "/.nodeform-tmp." R }' "$1" | sort -u > "$W/tmpdirs" || fail "cannot write $W/tmpdirs $FULL"
   TMPDIRS=$(cat "$W/tmpdirs")
 }
-badsum() { # list column sums: the first line of the list (PATH TAB ...) whose sha256 (its field column) is not what
-  # sha256sum said of the file (sums, keyed by the name hashed: the path, or with t its temp file): PATH TAB GOT TAB WANT
-  awk -F "$TAB" -v C="$2" -v T="${'$'}{4:-}" -v R="$RUN" 'FILENAME == ARGV[1] { h[substr($0, 67)] = substr($0, 1, 64); next }
-    { n = $1; if (T == "t") { d = n; sub(/\/[^\/]*$/, "", d); n = d "/.nodeform-tmp." R substr(n, length(d) + 1) }
-      got = (n in h) ? h[n] : ""; if (got != $C) { print $1 "\t" got "\t" $C; exit } }' "$3" "$1"
+sums() { # list column [t]: the list's files (PATH TAB ..., with t their temp files) hashed by one sha256sum; BAD: the
+  # first line whose sha256 (its field column) is not what sha256sum said of the file (PATH TAB GOT TAB WANT), or empty
+  { if [ "${'$'}{3:-}" = t ]; then tmpname < "$1"; else cut -f1 "$1"; fi; } | xargs -d '\n' -r sha256sum -- > "$W/sums" 2>/dev/null
+  BAD=$(awk -F "$TAB" -v C="$2" -v T="${'$'}{3:-}" -v R="$RUN" "$PATH_AWK"'FILENAME == ARGV[1] { h[substr($0, 67)] = substr($0, 1, 64); next }
+    { n = (T == "t") ? tmp($1) : $1; got = (n in h) ? h[n] : ""; if (got != $C) { print $1 "\t" got "\t" $C; exit } }' "$W/sums" "$1")
 }
 pre_many() { # path sha|absent: the preconditions, by one stat for what must be absent, one for what must be a file, one sha256sum
   cat > "$W/pre" || fail "cannot write $W/pre $FULL"
@@ -487,7 +494,7 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
   done < "$W/bk.blobs"
 }
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
-  awk -F "$TAB" '{ d = $1; sub(/\/[^\/]*$/, "", d); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
+  awk -F "$TAB" "$PATH_AWK"'{ d = dir($1); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
 }
 put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
   dirs_of "$1" > "$W/dirs" || fail "cannot write $W/dirs $FULL"
@@ -496,32 +503,30 @@ put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp
   done < "$W/dirs"
   tmpdirs "$1"
   base64 -d | gzip -dc | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
-  tmpname < "$1" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the new files"
-  bad=$(badsum "$1" 5 "$W/tmps.sha" t)
-  [ -z "$bad" ] || fail "content for $(field "$bad" 1) arrived damaged (sha256 $(field "$bad" 2), expected $(field "$bad" 3))"
+  sums "$1" 5 t
+  [ -z "$BAD" ] || fail "content for $(field "$BAD" 1) arrived damaged (sha256 $(field "$BAD" 2), expected $(field "$BAD" 3))"
 }
 own_many() { # owner:group mode, stdin: the files' paths; their temp files get owner, group and mode
   tmpname > "$W/own" || fail "cannot write $W/own $FULL"
   xargs -d '\n' -r chown -- "$1" < "$W/own" && xargs -d '\n' -r chmod -- "$2" < "$W/own" || fail "cannot set owner or mode of the new files"
 }
-mv_many() { # the temp files flushed (syncfs, once per directory), renamed into place (one mv per directory), said
+mv_many() { # list column: the list's temp files (checked by sums against the sha256 in the column) flushed (syncfs,
+  # once per directory), renamed into place (one mv per directory), said, and their sha256 kept for applied (known).
+  # Read back without reading them again: each temp directory held only the list's files, each hashed there, and is
+  # empty now (rmdir), so each one is at its path.
   xargs -d '\n' -r sync -f -- < "$W/tmpdirs" || fail "cannot flush the new files to disk"
   while IFS= read -r d; do
     find "$d" -mindepth 1 -maxdepth 1 -exec mv -f -t "${'$'}{d%/.nodeform-tmp.*}" -- {} + || fail "cannot install the files of ${'$'}{d%/.nodeform-tmp.*}"
   done < "$W/tmpdirs"
-  xargs -d '\n' -r rmdir -- < "$W/tmpdirs"; TMPDIRS=
+  xargs -d '\n' -r rmdir -- < "$W/tmpdirs" || fail "cannot install the files: a temp directory of the run is not empty after they were moved into place"
+  TMPDIRS=
   sed 's|/.nodeform-tmp.[^/]*$||' "$W/tmpdirs" | xargs -d '\n' -r sync -- 2>/dev/null
+  cut -f1,"$2" "$1" >> "$W/known" || NOKNOWN=1
   awk -F "$TAB" '{ print "WROTE\t" $1 }' "$1"
-}
-chk_many() { # path sha: every file written read back with one sha256sum
-  cat > "$W/chk" || fail "cannot write $W/chk $FULL"
-  cut -f1 "$W/chk" | xargs -d '\n' -r sha256sum -- > "$W/chk.out" 2>/dev/null
-  bad=$(badsum "$W/chk" 2 "$W/chk.out")
-  [ -z "$bad" ] || fail "read-back of $(field "$bad" 1) gave sha256 $(field "$bad" 2), expected $(field "$bad" 3)"
 }
 restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
   # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
-  # a record older than backup/ trees), each checked; then own_many, mv_many and chk_many as for put_many
+  # a record older than backup/ trees), each checked; then own_many and mv_many as for put_many
   gb="$S/generations/$(printf '%06d' "$1")"
   cat > "$W/rs"
   awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
@@ -531,12 +536,12 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
   # (the generation's backup/ tree, or blobs/ copied now); the first line that fails stops there.
   dirs_of "$W/rs.list" | while IFS="$TAB" read -r d p; do [ -d "$d" ] || printf '%s\n' "$d"; done > "$W/rs.baddirs"
   { [ ! -d "$gb/backup" ] || find "$gb/backup" -type f; } > "$W/rs.intree"
-  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" '
+  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" "$PATH_AWK"'
     BEGIN { GB = ENVIRON["GB"]; TREE = ENVIRON["TREE"]; BLOB = ENVIRON["BLOB"] }
     FILENAME == ARGV[1] { bad[$0] = 1; next }
     FILENAME == ARGV[2] { tree[substr($0, length(GB) + 1)] = 1; next }
     { if ($2 == "" || $2 == "-" || $2 ~ /[^0-9a-f]/) { print "S\t" $1; exit }
-      d = $1; sub(/\/[^\/]*$/, "", d); if ((d "/") in bad) { print "D\t" $1; exit }
+      if ((dir($1) "/") in bad) { print "D\t" $1; exit }
       if ($1 in tree) print substr($1, 2) > TREE; else print $1 "\t" $2 > BLOB }' "$W/rs.baddirs" "$W/rs.intree" "$W/rs.list" > "$W/rs.bad" ||
     fail "cannot read generation $1's record"
   [ ! -f "$W/rs.blob" ] || while IFS="$TAB" read -r p sha; do
@@ -551,9 +556,8 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
     tar -C "$gb/backup" -c -f - -T "$W/rs.tree" | tar -x -f - -C / --no-same-owner --no-same-permissions --transform "s,[^/]*$,.nodeform-tmp.$RUN/&," ||
       fail "cannot copy the backups of generation $1 into place $FULL"
   fi
-  tmpname < "$W/rs.list" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the restored files"
-  bad=$(badsum "$W/rs.list" 2 "$W/tmps.sha" t)
-  [ -z "$bad" ] || fail "the backup of $(field "$bad" 1) was damaged (sha256 $(field "$bad" 2), recorded $(field "$bad" 3))"
+  sums "$W/rs.list" 2 t
+  [ -z "$BAD" ] || fail "the backup of $(field "$BAD" 1) was damaged (sha256 $(field "$BAD" 2), recorded $(field "$BAD" 3))"
 }
 del_many() { # path: files removed with one rm
   cat > "$W/del"
@@ -573,13 +577,15 @@ prune() {
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
   [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
-  # What is hashed: each managed file there (not one made on the host: never read; not a moved upload: its hash is
-  # known) and unit file.
-  hl=$(NH="$NOHASH$KNOWN" KN="$KNOWN" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !index(ENVIRON["KN"], "|" U "/" $2 "|") { print U "/" $2 }' "$S/managed" | reg)
+  # What is hashed: each managed file there (not one made on the host: never read; not one whose hash is known: a
+  # moved upload, files written or restored together, see known) and unit file.
+  k=/dev/null; [ "$NOKNOWN" != 0 ] || [ ! -f "$W/known" ] || k=$W/known
+  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" 'FILENAME == ARGV[1] { k[$1] = 1; next }
+    $1 == "file" && !($2 in k) && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !((U "/" $2) in k) { print U "/" $2 }' "$k" "$S/managed" | reg)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
-    [ -z "$KNOWN_H" ] || printf '%s\n' "${'$'}{KNOWN_H#"$NL"}"
+    awk -F "$TAB" '!($1 in s) { s[$1] = 1; print "H\t" $2 "\t" $1 }' "$k"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
   # Better no record than a stale one: drift then says there is none.
   rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
@@ -813,7 +819,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
 
   // 5. File and unit file content.
-  const written: { path: string; sha: string; secret: boolean; bulk?: boolean; moved?: number }[] = [];
+  const written: { path: string; sha: string; secret: boolean; moved?: number }[] = [];
   const restored: string[] = [];
   // Each staged upload is moved into place at its last use and copied at the others.
   const lastUse = new Map<string, string>();
@@ -828,8 +834,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
       const [owner = '', mode = ''] = key.split('\t');
       body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
-    body.push('mv_many "$W/put"');
-    for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
+    body.push('mv_many "$W/put" 5');
   }
   for (const [generation, changes] of bulk.restores) {
     body.push(listFile('rs.in', changes.map((c) => c.target).join('\n'), memo), `restore_many ${generation} < "$W/rs.in"`);
@@ -837,7 +842,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
       const [owner = '', mode = ''] = key.split('\t');
       body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
-    body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
+    body.push('mv_many "$W/rs.list" 2');
   }
   if (bulk.deletes.length > 0) body.push(listFile('del.in', bulk.deletes.join('\n'), memo), 'del_many < "$W/del.in"');
   for (const c of [...files, ...units]) {
@@ -910,15 +915,12 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
-  for (const w of written.filter((x) => !x.bulk)) {
+  for (const w of written) {
     // A moved upload: in place only if the rename worked, which its size confirms; the hash was checked as it arrived.
     if (w.moved !== undefined) body.push(`chks ${q(w.path, w.moved, w.sha)}`);
     else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   }
-  const many = written.filter((x) => x.bulk);
-  // What was written together is read back from its list (path and sha256 are its first and fifth fields).
-  if (many.length > 0) body.push('cut -f1,5 "$W/put" > "$W/chk.in" || fail "cannot write $W/chk.in $FULL"', 'chk_many < "$W/chk.in"');
-  if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
+  // What was written or restored together was read back as it was moved into place (mv_many).
   body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.
