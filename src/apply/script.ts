@@ -23,7 +23,7 @@ import { KEY_FILE, KEY_SH } from '../facts/key.js';
 import { SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
 import { gzipSync } from 'node:zlib';
-import { tarArchive } from './tar.js';
+import { tarArchive, tarOwnerName, type TarFile } from './tar.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
@@ -496,13 +496,25 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
   awk -F "$TAB" "$PATH_AWK"'{ d = dir($1); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
 }
-put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
+put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner
+  # group sha); $2: owned (the archive holds each file's owner, group and mode by name, which tar sets) or - (own_many)
   dirs_of "$1" > "$W/dirs" || fail "cannot write $W/dirs $FULL"
   while IFS="$TAB" read -r d p; do
     [ -d "$d" ] || fail "cannot write $p: its directory ${'$'}{d%/} is missing or not a directory"
   done < "$W/dirs"
+  keep="--no-same-owner --no-same-permissions"
+  if [ "$2" = owned ]; then
+    # tar gives an owner or group it cannot find root instead: each must be there (by name) before it runs.
+    cut -f3,4 "$1" | sort -u > "$W/owners" || fail "cannot write $W/owners $FULL"
+    while IFS="$TAB" read -r u g; do
+      getent passwd "$u" >/dev/null || fail "cannot set owner or mode of the new files: there is no user $u"
+      getent group "$g" >/dev/null || fail "cannot set owner or mode of the new files: there is no group $g"
+    done < "$W/owners"
+    keep="--same-owner --same-permissions"
+  fi
   tmpdirs "$1"
-  base64 -d | gzip -dc | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
+  # -m: a file's modification time is when it was written, not the archive's zero.
+  base64 -d | gzip -dc | tar -x -m -f - -C / $keep || fail "cannot write the new files $FULL"
   sums "$1" 5 t
   [ -z "$BAD" ] || fail "content for $(field "$BAD" 1) arrived damaged (sha256 $(field "$BAD" 2), expected $(field "$BAD" 3))"
 }
@@ -828,11 +840,21 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   if (bulk.writes.length > 0) {
     body.push(listFile('put', bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'), memo));
     // The files' bytes: one tar, gzipped; the same for every host that gets the same files (a name holds the run id).
-    const key = `tar\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}`).join('\u0000')}`;
-    body.push(`put_many "$W/put" ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: bytesOf(w.resource), mode: 0o600 })))))}`);
-    for (const [key, paths] of ownerGroups(bulk.writes)) {
-      const [owner = '', mode = ''] = key.split('\t');
-      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
+    // Owner, group and mode travel in it when every name fits (tar sets them as it writes); else one chown and chmod
+    // per owner and mode after it (own_many).
+    const owned = bulk.writes.every((w) => tarOwnerName(w.owner) && tarOwnerName(w.group) && /^[0-7]{3,4}$/.test(w.mode));
+    const key = `tar\u0000${owned}\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}${owned ? `\u0000${w.mode}\u0000${w.owner}\u0000${w.group}` : ''}`).join('\u0000')}`;
+    const entry = (w: BulkWrite): TarFile => ({
+      name: w.tarName,
+      data: bytesOf(w.resource),
+      ...(owned ? { mode: parseInt(w.mode, 8), owner: { user: w.owner, group: w.group } } : { mode: 0o600 }),
+    });
+    body.push(`put_many "$W/put" ${owned ? 'owned' : '-'} ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map(entry))))}`);
+    if (!owned) {
+      for (const [key, paths] of ownerGroups(bulk.writes)) {
+        const [owner = '', mode = ''] = key.split('\t');
+        body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
+      }
     }
     body.push('mv_many "$W/put" 5');
   }

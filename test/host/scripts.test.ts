@@ -459,6 +459,24 @@ describe('probe and apply scripts under /bin/sh', () => {
       for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
       for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
     });
+
+    it('owner, group and mode travel in the archive; an owner the host does not have fails the apply before a file is written, and rollback leaves every file as it was', async () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      const d = desired([...[0, 1, 2].map((i) => dirRes(join(root, `d${i}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} b\n`, { mode: '2750', group: 'daemon' }))], state);
+      const s = script(d);
+      expect(s.script).toContain('put_many "$W/put" owned');
+      expect(s.script).not.toMatch(/^ {2}own_many /m);
+      expect(sh(s.command, s.script).code).toBe(0);
+      expect([statSync(at(4)).gid, statSync(at(4)).mode & 0o7777]).toEqual([1, 0o2750]);
+      const missing = desired([...[0, 1, 2].map((i) => dirRes(join(root, `d${i}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} c\n`, { owner: i === 5 ? 'nodeform-no-such-user' : 'root' }))], state);
+      const facts = probe(missing);
+      const plan = planHost(missing, facts, { removeUndeclared: true });
+      const result = await applyOne({ desired: missing, plan, facts }, openLocal(missing.connection, userInfo().username), { ...opts(), forks: 1 });
+      expect(result.status).toBe('failed');
+      expect(result.error, result.error).toMatch(/there is no user nodeform-no-such-user/);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} b\n`);
+      for (const i of [0, 1, 2]) expect(readdirSync(join(root, `d${i}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    });
   });
 
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
