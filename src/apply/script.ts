@@ -128,6 +128,7 @@ say() { printf '%s\n' "$*"; }
 unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
   [ "$CHANGED" = 0 ] || return 0
   [ -z "$G" ] || [ ! -f "$G/original.keys" ] || while IFS= read -r k; do rm -f "$S/original/$k"; done < "$G/original.keys"
+  [ -z "$G" ] || [ ! -f "$G/blobs.keys" ] || while IFS= read -r b; do rm -f "$S/blobs/$b"; done < "$G/blobs.keys"
   [ -z "$G" ] || rm -rf "$G"
   for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
   for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
@@ -245,11 +246,15 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
   # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
   metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
-  # Many backups and originals (bk_many) are flushed with their filesystem at once (syncfs), then the new originals
-  # are moved in by renames, flushed again.
-  if [ -d "$G/backup" ] || [ -d "$G/original.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
+  # Many backups, first copies and originals (bk_many) are flushed with their filesystem at once (syncfs), then the
+  # first copies are moved into blobs and the new originals (which name them) into original by renames, each flushed.
+  if [ -d "$G/backup" ] || [ -d "$G/original.new" ] || [ -d "$G/blobs.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
   sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
     fail "cannot flush the record of generation $G_ID to disk"
+  if [ -d "$G/blobs.new" ]; then
+    find "$G/blobs.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/blobs" -- {} + && sync "$S/blobs" ||
+      fail "cannot back up the files into $S/blobs $FULL"
+  fi
   if [ -d "$G/original.new" ]; then
     find "$G/original.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/original" -- {} + && sync "$S/original" ||
       fail "cannot record the original state in $S/original $FULL"
@@ -460,7 +465,8 @@ BK_AWK='BEGIN { E = ENVIRON["E"]; K = ENVIRON["K"]; N = ENVIRON["N"]; BK = ENVIR
     return 1
   }'
 bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
-  # cp), its original when it is the first time (in $G/original.new until seal; a file that was there also in blobs)
+  # cp), its original when it is the first time (in $G/original.new until seal); a file that was there, the first
+  # time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush for all)
   cat > "$W/bkin" || fail "cannot write $W/bkin $FULL"
   mkdir -p "$G/original.new" || fail "cannot write $G $FULL"
   ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
@@ -487,11 +493,15 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
       if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
     END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.stat" "$W/bk" | tail -n 1)
   recfail "$r"
-  [ ! -f "$W/bk.blobs" ] || while IFS="$TAB" read -r p sha; do # the bytes from before nodeform outlive the generation
-    [ ! -f "$S/blobs/$sha" ] || continue
-    cp "$p" "$S/blobs/$sha.tmp" && sync "$S/blobs/$sha.tmp" && mv -f "$S/blobs/$sha.tmp" "$S/blobs/$sha" || fail "cannot back up $p into $S/blobs $FULL"
-    NEW_BLOBS="$NEW_BLOBS $sha"
-  done < "$W/bk.blobs"
+  # The bytes from before nodeform outlive the generation: each sha256 not in blobs yet, once, from its file's backup.
+  if [ -s "$W/bk.blobs" ]; then
+    ls "$S/blobs" > "$W/bk.have" || fail "cannot read $S/blobs"
+    mkdir -p "$G/blobs.new" || fail "cannot write $G $FULL"
+    awk -F "$TAB" -v K="$G/blobs.keys" -v D="$G/blobs.new/" -v B="$G/backup" 'FILENAME == ARGV[1] { h[$0] = 1; next }
+      !($2 in h) { h[$2] = 1; print B $1; print D $2; print $2 > K }
+      END { if (close(K) != 0) exit 1 }' "$W/bk.have" "$W/bk.blobs" > "$W/bk.cp" || fail "cannot write $G/blobs.keys $FULL"
+    xargs -d '\n' -r -n 2 cp -- < "$W/bk.cp" || fail "cannot back up the files into $G $FULL"
+  fi
 }
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
   awk -F "$TAB" "$PATH_AWK"'{ d = dir($1); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"

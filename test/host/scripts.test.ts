@@ -388,6 +388,30 @@ describe('probe and apply scripts under /bin/sh', () => {
       for (let i = 1; i < N; i++) expect(existsSync(at(i))).toBe(false);
     });
 
+    it('files that were there before: their first copies kept in blobs by one flush for all, each content once, and reset --to original puts them back after the generations are pruned', () => {
+      for (const d of [0, 1, 2]) mkdirSync(join(root, `d${d}`));
+      const before = (i: number) => `before ${i % 4}\n`;
+      for (let i = 0; i < N; i += 2) writeFileSync(at(i), before(i), { mode: 0o600 });
+      const first = script(many('a'));
+      expect(first.script).not.toMatch(/^ {2}bk_file /m);
+      const r1 = sh(first.command, first.script);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+      // One blob per distinct content from before nodeform (before 0, before 2), none left aside in the generation.
+      expect(readdirSync(join(state, 'blobs')).sort()).toEqual([sha('before 0\n'), sha('before 2\n')].sort());
+      expect(existsSync(join(state, 'generations', '000001', 'blobs.new'))).toBe(true);
+      expect(readdirSync(join(state, 'generations', '000001', 'blobs.new'))).toEqual([]);
+      // keepGenerations is 3: four more applies prune the first generation and its backup tree.
+      for (const rev of ['b', 'c', 'd', 'e']) expect(sh(script(many(rev)).command, script(many(rev)).script).code).toBe(0);
+      expect(readdirSync(join(state, 'generations'))).not.toContain('000001');
+      const original = buildApplyScript(planReset('h1', probe(many('e'), true), 'original'), undefined, opts('reset-original'));
+      const r2 = sh(original.command, original.script);
+      expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+      for (let i = 0; i < N; i++) {
+        if (i % 2) expect(existsSync(at(i))).toBe(false);
+        else expect([readFileSync(at(i), 'utf8'), statSync(at(i)).mode & 0o777]).toEqual([before(i), 0o600]);
+      }
+    });
+
     it('hundreds of files: their lists travel gzipped, and apply, change and both resets still hold byte for byte', () => {
       const n = 700;
       const path = (i: number) => join(root, `d${i % 3}`, `file-with-a-longer-name-${i}.conf`);
