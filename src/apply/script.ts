@@ -6,7 +6,8 @@
 // it will touch, seals the record (every write checked and fsynced, the new managed list and the
 // completion line included) before the first change, writes each file to a temp file in the same
 // directory and renames it into place (owner and mode set and fsynced before), reloads systemd only
-// when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
+// when unit files changed, restarts only what the plan names, reads back every file it wrote (many files together:
+// hashed once as temp files, then found moved into place, see mv_many), completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
 // Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, gzip, findutils (find,
@@ -395,8 +396,9 @@ chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
 }
-# Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar,
-# chown and chmod per owner and mode, mv per directory, awk for the lists), instead of about twenty per file. Lists
+# Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar that
+# also sets owner, group and mode, mv per directory, awk for the lists), instead of about twenty per file; each file
+# hashed once on the host, as its temp file (sums), its hash then known for STATE/applied (known). Lists
 # come on stdin, one line per file, fields TAB-separated (no field is ever empty). sh reads no list line by line:
 # its read builtin takes one byte per system call, which over thousands of lines costs more than the work itself.
 # awk joins the lists; where it writes records it first prints what it is about to write (E PATH: the entry,
