@@ -6,7 +6,8 @@
 // it will touch, seals the record (every write checked and fsynced, the new managed list and the
 // completion line included) before the first change, writes each file to a temp file in the same
 // directory and renames it into place (owner and mode set and fsynced before), reloads systemd only
-// when unit files changed, restarts only what the plan names, reads back every file it wrote, completes
+// when unit files changed, restarts only what the plan names, reads back every file it wrote (many files together:
+// hashed once as temp files, then found moved into place, see mv_many), completes
 // the generation by renames and prunes old ones. Stopped before its first change, it removes what it
 // recorded; failing after, it says PARTIAL with the generation (run.ts then rolls the host back).
 // Many plain files (BULK_THRESHOLD) go together through *_many functions; they need GNU tar, gzip, findutils (find,
@@ -23,7 +24,7 @@ import { KEY_FILE, KEY_SH } from '../facts/key.js';
 import { SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
 import { gzipSync } from 'node:zlib';
-import { tarArchive } from './tar.js';
+import { tarArchive, tarOwnerName, type TarFile } from './tar.js';
 
 /**
  * Files larger than this cross the wire raw in an upload exec of their own before the apply script
@@ -121,13 +122,14 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' KNOWN='|' KNOWN_H=
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
 unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
   [ "$CHANGED" = 0 ] || return 0
   [ -z "$G" ] || [ ! -f "$G/original.keys" ] || while IFS= read -r k; do rm -f "$S/original/$k"; done < "$G/original.keys"
+  [ -z "$G" ] || [ ! -f "$G/blobs.keys" ] || while IFS= read -r b; do rm -f "$S/blobs/$b"; done < "$G/blobs.keys"
   [ -z "$G" ] || rm -rf "$G"
   for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
   for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
@@ -245,11 +247,15 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
   # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
   metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
-  # Many backups and originals (bk_many) are flushed with their filesystem at once (syncfs), then the new originals
-  # are moved in by renames, flushed again.
-  if [ -d "$G/backup" ] || [ -d "$G/original.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
+  # Many backups, first copies and originals (bk_many) are flushed with their filesystem at once (syncfs), then the
+  # first copies are moved into blobs and the new originals (which name them) into original by renames, each flushed.
+  if [ -d "$G/backup" ] || [ -d "$G/original.new" ] || [ -d "$G/blobs.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
   sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
     fail "cannot flush the record of generation $G_ID to disk"
+  if [ -d "$G/blobs.new" ]; then
+    find "$G/blobs.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/blobs" -- {} + && sync "$S/blobs" ||
+      fail "cannot back up the files into $S/blobs $FULL"
+  fi
   if [ -d "$G/original.new" ]; then
     find "$G/original.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/original" -- {} + && sync "$S/original" ||
       fail "cannot record the original state in $S/original $FULL"
@@ -379,16 +385,20 @@ chk() { # path sha [s: a secret]
 }
 chks() { # path size sha: a moved upload (verified as it arrived) read back by its size; its hash is known, not read again
   [ "$(stat -c %s -- "$1" 2>/dev/null)" = "$2" ] || fail "read-back of $1 gave $(stat -c %s -- "$1" 2>/dev/null) bytes, expected $2"
-  # For STATE/applied (applied): the line st would print, without reading the file a second time (sha256sum
-  # escapes a name with a backslash: such a file is hashed there as any other).
-  case $1 in *\\*) ;; *) KNOWN="$KNOWN$1|" KNOWN_H="$KNOWN_H$NL""H$TAB$3$TAB$1" ;; esac
+  known "$1" "$3"
+}
+known() { # path sha: for STATE/applied (applied), a file's sha256 known already, so that it is not read again there
+  # (sha256sum escapes a name with a backslash: such a file is hashed there as any other). A list cut short by a
+  # failed write is not used (NOKNOWN): then every file is hashed.
+  case $1 in *\\*) ;; *) printf '%s\t%s\n' "$1" "$2" >> "$W/known" || NOKNOWN=1 ;; esac
 }
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
 }
-# Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar,
-# chown and chmod per owner and mode, mv per directory, awk for the lists), instead of about twenty per file. Lists
+# Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar that
+# also sets owner, group and mode, mv per directory, awk for the lists), instead of about twenty per file; each file
+# hashed once on the host, as its temp file (sums), its hash then known for STATE/applied (known). Lists
 # come on stdin, one line per file, fields TAB-separated (no field is ever empty). sh reads no list line by line:
 # its read builtin takes one byte per system call, which over thousands of lines costs more than the work itself.
 # awk joins the lists; where it writes records it first prints what it is about to write (E PATH: the entry,
@@ -398,18 +408,22 @@ unpack() { base64 -d | gzip -dc > "$1" || fail "cannot write $1 $FULL"; } # stdi
 reg() { # stdin: paths; stdout: those that are regular files now, links followed (test -f), from one stat
   xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }'
 }
-tmpname() { # stdin: lines whose first field is a path; stdout: the temp file beside each, DIR/.nodeform-tmp.RUN/NAME
-  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R substr($1, length(d) + 1) }'
+# awk functions for the lists' paths (awk -v R="$RUN" for tmp): dir(p), the directory of p ("" for a file in /);
+# tmp(p), the temp file p goes through, DIR/.nodeform-tmp.RUN/NAME, in a directory of the run's own beside p
+PATH_AWK='function dir(p) { sub(/\/[^\/]*$/, "", p); return p }
+  function tmp(p,  d) { d = dir(p); return d "/.nodeform-tmp." R substr(p, length(d) + 1) }'
+tmpname() { # stdin: lines whose first field is a path; stdout: the temp file beside each
+  awk -F "$TAB" -v R="$RUN" "$PATH_AWK"'{ print tmp($1) }'
 }
 tmpdirs() { # $1: a list whose first field is a path: the temp directories its files go through, once each, in $W/tmpdirs
-  awk -F "$TAB" -v R="$RUN" '{ d = $1; sub(/\/[^\/]*$/, "", d); print d "/.nodeform-tmp." R }' "$1" | sort -u > "$W/tmpdirs" || fail "cannot write $W/tmpdirs $FULL"
+  awk -F "$TAB" -v R="$RUN" "$PATH_AWK"'{ print dir($1) "/.nodeform-tmp." R }' "$1" | sort -u > "$W/tmpdirs" || fail "cannot write $W/tmpdirs $FULL"
   TMPDIRS=$(cat "$W/tmpdirs")
 }
-badsum() { # list column sums: the first line of the list (PATH TAB ...) whose sha256 (its field column) is not what
-  # sha256sum said of the file (sums, keyed by the name hashed: the path, or with t its temp file): PATH TAB GOT TAB WANT
-  awk -F "$TAB" -v C="$2" -v T="${'$'}{4:-}" -v R="$RUN" 'FILENAME == ARGV[1] { h[substr($0, 67)] = substr($0, 1, 64); next }
-    { n = $1; if (T == "t") { d = n; sub(/\/[^\/]*$/, "", d); n = d "/.nodeform-tmp." R substr(n, length(d) + 1) }
-      got = (n in h) ? h[n] : ""; if (got != $C) { print $1 "\t" got "\t" $C; exit } }' "$3" "$1"
+sums() { # list column [t]: the list's files (PATH TAB ..., with t their temp files) hashed by one sha256sum; BAD: the
+  # first line whose sha256 (its field column) is not what sha256sum said of the file (PATH TAB GOT TAB WANT), or empty
+  { if [ "${'$'}{3:-}" = t ]; then tmpname < "$1"; else cut -f1 "$1"; fi; } | xargs -d '\n' -r sha256sum -- > "$W/sums" 2>/dev/null
+  BAD=$(awk -F "$TAB" -v C="$2" -v T="${'$'}{3:-}" -v R="$RUN" "$PATH_AWK"'FILENAME == ARGV[1] { h[substr($0, 67)] = substr($0, 1, 64); next }
+    { n = (T == "t") ? tmp($1) : $1; got = (n in h) ? h[n] : ""; if (got != $C) { print $1 "\t" got "\t" $C; exit } }' "$W/sums" "$1")
 }
 pre_many() { # path sha|absent: the preconditions, by one stat for what must be absent, one for what must be a file, one sha256sum
   cat > "$W/pre" || fail "cannot write $W/pre $FULL"
@@ -453,7 +467,8 @@ BK_AWK='BEGIN { E = ENVIRON["E"]; K = ENVIRON["K"]; N = ENVIRON["N"]; BK = ENVIR
     return 1
   }'
 bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
-  # cp), its original when it is the first time (in $G/original.new until seal; a file that was there also in blobs)
+  # cp), its original when it is the first time (in $G/original.new until seal); a file that was there, the first
+  # time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush for all)
   cat > "$W/bkin" || fail "cannot write $W/bkin $FULL"
   mkdir -p "$G/original.new" || fail "cannot write $G $FULL"
   ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
@@ -480,48 +495,62 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
       if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
     END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.stat" "$W/bk" | tail -n 1)
   recfail "$r"
-  [ ! -f "$W/bk.blobs" ] || while IFS="$TAB" read -r p sha; do # the bytes from before nodeform outlive the generation
-    [ ! -f "$S/blobs/$sha" ] || continue
-    cp "$p" "$S/blobs/$sha.tmp" && sync "$S/blobs/$sha.tmp" && mv -f "$S/blobs/$sha.tmp" "$S/blobs/$sha" || fail "cannot back up $p into $S/blobs $FULL"
-    NEW_BLOBS="$NEW_BLOBS $sha"
-  done < "$W/bk.blobs"
+  # The bytes from before nodeform outlive the generation: each sha256 not in blobs yet, once, from its file's backup.
+  if [ -s "$W/bk.blobs" ]; then
+    ls "$S/blobs" > "$W/bk.have" || fail "cannot read $S/blobs"
+    mkdir -p "$G/blobs.new" || fail "cannot write $G $FULL"
+    awk -F "$TAB" -v K="$G/blobs.keys" -v D="$G/blobs.new/" -v B="$G/backup" 'FILENAME == ARGV[1] { h[$0] = 1; next }
+      !($2 in h) { h[$2] = 1; print B $1; print D $2; print $2 > K }
+      END { if (close(K) != 0) exit 1 }' "$W/bk.have" "$W/bk.blobs" > "$W/bk.cp" || fail "cannot write $G/blobs.keys $FULL"
+    xargs -d '\n' -r -n 2 cp -- < "$W/bk.cp" || fail "cannot back up the files into $G $FULL"
+  fi
 }
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
-  awk -F "$TAB" '{ d = $1; sub(/\/[^\/]*$/, "", d); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
+  awk -F "$TAB" "$PATH_AWK"'{ d = dir($1); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
 }
-put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner group sha)
+put_many() { # stdin: base64 of a gzipped tar of every file at DIR/.nodeform-tmp.RUN/NAME; $1: the list (path mode owner
+  # group sha); $2: owned (the archive holds each file's owner, group and mode by name, which tar sets) or - (own_many)
   dirs_of "$1" > "$W/dirs" || fail "cannot write $W/dirs $FULL"
   while IFS="$TAB" read -r d p; do
     [ -d "$d" ] || fail "cannot write $p: its directory ${'$'}{d%/} is missing or not a directory"
   done < "$W/dirs"
+  keep="--no-same-owner --no-same-permissions"
+  if [ "$2" = owned ]; then
+    # tar gives an owner or group it cannot find root instead: each must be there (by name) before it runs.
+    cut -f3,4 "$1" | sort -u > "$W/owners" || fail "cannot write $W/owners $FULL"
+    while IFS="$TAB" read -r u g; do
+      getent passwd "$u" >/dev/null || fail "cannot set owner or mode of the new files: there is no user $u"
+      getent group "$g" >/dev/null || fail "cannot set owner or mode of the new files: there is no group $g"
+    done < "$W/owners"
+    keep="--same-owner --same-permissions"
+  fi
   tmpdirs "$1"
-  base64 -d | gzip -dc | tar -x -f - -C / --no-same-owner --no-same-permissions || fail "cannot write the new files $FULL"
-  tmpname < "$1" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the new files"
-  bad=$(badsum "$1" 5 "$W/tmps.sha" t)
-  [ -z "$bad" ] || fail "content for $(field "$bad" 1) arrived damaged (sha256 $(field "$bad" 2), expected $(field "$bad" 3))"
+  # -m: a file's modification time is when it was written, not the archive's zero.
+  base64 -d | gzip -dc | tar -x -m -f - -C / $keep || fail "cannot write the new files $FULL"
+  sums "$1" 5 t
+  [ -z "$BAD" ] || fail "content for $(field "$BAD" 1) arrived damaged (sha256 $(field "$BAD" 2), expected $(field "$BAD" 3))"
 }
 own_many() { # owner:group mode, stdin: the files' paths; their temp files get owner, group and mode
   tmpname > "$W/own" || fail "cannot write $W/own $FULL"
   xargs -d '\n' -r chown -- "$1" < "$W/own" && xargs -d '\n' -r chmod -- "$2" < "$W/own" || fail "cannot set owner or mode of the new files"
 }
-mv_many() { # the temp files flushed (syncfs, once per directory), renamed into place (one mv per directory), said
+mv_many() { # list column: the list's temp files (checked by sums against the sha256 in the column) flushed (syncfs,
+  # once per directory), renamed into place (one mv per directory), said, and their sha256 kept for applied (known).
+  # Read back without reading them again: each temp directory held only the list's files, each hashed there, and is
+  # empty now (rmdir), so each one is at its path.
   xargs -d '\n' -r sync -f -- < "$W/tmpdirs" || fail "cannot flush the new files to disk"
   while IFS= read -r d; do
     find "$d" -mindepth 1 -maxdepth 1 -exec mv -f -t "${'$'}{d%/.nodeform-tmp.*}" -- {} + || fail "cannot install the files of ${'$'}{d%/.nodeform-tmp.*}"
   done < "$W/tmpdirs"
-  xargs -d '\n' -r rmdir -- < "$W/tmpdirs"; TMPDIRS=
+  xargs -d '\n' -r rmdir -- < "$W/tmpdirs" || fail "cannot install the files: a temp directory of the run is not empty after they were moved into place"
+  TMPDIRS=
   sed 's|/.nodeform-tmp.[^/]*$||' "$W/tmpdirs" | xargs -d '\n' -r sync -- 2>/dev/null
+  cut -f1,"$2" "$1" >> "$W/known" || NOKNOWN=1
   awk -F "$TAB" '{ print "WROTE\t" $1 }' "$1"
-}
-chk_many() { # path sha: every file written read back with one sha256sum
-  cat > "$W/chk" || fail "cannot write $W/chk $FULL"
-  cut -f1 "$W/chk" | xargs -d '\n' -r sha256sum -- > "$W/chk.out" 2>/dev/null
-  bad=$(badsum "$W/chk" 2 "$W/chk.out")
-  [ -z "$bad" ] || fail "read-back of $(field "$bad" 1) gave sha256 $(field "$bad" 2), expected $(field "$bad" 3)"
 }
 restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
   # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
-  # a record older than backup/ trees), each checked; then own_many, mv_many and chk_many as for put_many
+  # a record older than backup/ trees), each checked; then own_many and mv_many as for put_many
   gb="$S/generations/$(printf '%06d' "$1")"
   cat > "$W/rs"
   awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
@@ -531,12 +560,12 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
   # (the generation's backup/ tree, or blobs/ copied now); the first line that fails stops there.
   dirs_of "$W/rs.list" | while IFS="$TAB" read -r d p; do [ -d "$d" ] || printf '%s\n' "$d"; done > "$W/rs.baddirs"
   { [ ! -d "$gb/backup" ] || find "$gb/backup" -type f; } > "$W/rs.intree"
-  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" '
+  GB="$gb/backup" TREE="$W/rs.tree" BLOB="$W/rs.blob" awk -F "$TAB" "$PATH_AWK"'
     BEGIN { GB = ENVIRON["GB"]; TREE = ENVIRON["TREE"]; BLOB = ENVIRON["BLOB"] }
     FILENAME == ARGV[1] { bad[$0] = 1; next }
     FILENAME == ARGV[2] { tree[substr($0, length(GB) + 1)] = 1; next }
     { if ($2 == "" || $2 == "-" || $2 ~ /[^0-9a-f]/) { print "S\t" $1; exit }
-      d = $1; sub(/\/[^\/]*$/, "", d); if ((d "/") in bad) { print "D\t" $1; exit }
+      if ((dir($1) "/") in bad) { print "D\t" $1; exit }
       if ($1 in tree) print substr($1, 2) > TREE; else print $1 "\t" $2 > BLOB }' "$W/rs.baddirs" "$W/rs.intree" "$W/rs.list" > "$W/rs.bad" ||
     fail "cannot read generation $1's record"
   [ ! -f "$W/rs.blob" ] || while IFS="$TAB" read -r p sha; do
@@ -551,9 +580,8 @@ restore_many() { # generation id, stdin: paths of plain files put back from that
     tar -C "$gb/backup" -c -f - -T "$W/rs.tree" | tar -x -f - -C / --no-same-owner --no-same-permissions --transform "s,[^/]*$,.nodeform-tmp.$RUN/&," ||
       fail "cannot copy the backups of generation $1 into place $FULL"
   fi
-  tmpname < "$W/rs.list" | xargs -d '\n' -r sha256sum -- > "$W/tmps.sha" || fail "cannot read back the restored files"
-  bad=$(badsum "$W/rs.list" 2 "$W/tmps.sha" t)
-  [ -z "$bad" ] || fail "the backup of $(field "$bad" 1) was damaged (sha256 $(field "$bad" 2), recorded $(field "$bad" 3))"
+  sums "$W/rs.list" 2 t
+  [ -z "$BAD" ] || fail "the backup of $(field "$BAD" 1) was damaged (sha256 $(field "$BAD" 2), recorded $(field "$BAD" 3))"
 }
 del_many() { # path: files removed with one rm
   cat > "$W/del"
@@ -573,13 +601,15 @@ prune() {
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
   [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
-  # What is hashed: each managed file there (not one made on the host: never read; not a moved upload: its hash is
-  # known) and unit file.
-  hl=$(NH="$NOHASH$KNOWN" KN="$KNOWN" awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !index(ENVIRON["KN"], "|" U "/" $2 "|") { print U "/" $2 }' "$S/managed" | reg)
+  # What is hashed: each managed file there (not one made on the host: never read; not one whose hash is known: a
+  # moved upload, files written or restored together, see known) and unit file.
+  k=/dev/null; [ "$NOKNOWN" != 0 ] || [ ! -f "$W/known" ] || k=$W/known
+  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" 'FILENAME == ARGV[1] { k[$1] = 1; next }
+    $1 == "file" && !($2 in k) && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !((U "/" $2) in k) { print U "/" $2 }' "$k" "$S/managed" | reg)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
-    [ -z "$KNOWN_H" ] || printf '%s\n' "${'$'}{KNOWN_H#"$NL"}"
+    awk -F "$TAB" '!($1 in s) { s[$1] = 1; print "H\t" $2 "\t" $1 }' "$k"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
   # Better no record than a stale one: drift then says there is none.
   rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
@@ -813,7 +843,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of units.filter((u) => u.action === 'delete')) body.push(`ustop ${q(c.target)}`);
 
   // 5. File and unit file content.
-  const written: { path: string; sha: string; secret: boolean; bulk?: boolean; moved?: number }[] = [];
+  const written: { path: string; sha: string; secret: boolean; moved?: number }[] = [];
   const restored: string[] = [];
   // Each staged upload is moved into place at its last use and copied at the others.
   const lastUse = new Map<string, string>();
@@ -822,14 +852,23 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   if (bulk.writes.length > 0) {
     body.push(listFile('put', bulk.writes.map((w) => `${w.path}\t${w.mode}\t${w.owner}\t${w.group}\t${w.sha}`).join('\n'), memo));
     // The files' bytes: one tar, gzipped; the same for every host that gets the same files (a name holds the run id).
-    const key = `tar\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}`).join('\u0000')}`;
-    body.push(`put_many "$W/put" ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map((w) => ({ name: w.tarName, data: bytesOf(w.resource), mode: 0o600 })))))}`);
-    for (const [key, paths] of ownerGroups(bulk.writes)) {
-      const [owner = '', mode = ''] = key.split('\t');
-      body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
+    // Owner, group and mode travel in it when every name fits (tar sets them as it writes); else one chown and chmod
+    // per owner and mode after it (own_many).
+    const owned = bulk.writes.every((w) => tarOwnerName(w.owner) && tarOwnerName(w.group) && /^[0-7]{3,4}$/.test(w.mode));
+    const key = `tar\u0000${owned}\u0000${bulk.writes.map((w) => `${w.tarName}\u0000${w.sha}${owned ? `\u0000${w.mode}\u0000${w.owner}\u0000${w.group}` : ''}`).join('\u0000')}`;
+    const entry = (w: BulkWrite): TarFile => ({
+      name: w.tarName,
+      data: bytesOf(w.resource),
+      ...(owned ? { mode: parseInt(w.mode, 8), owner: { user: w.owner, group: w.group } } : { mode: 0o600 }),
+    });
+    body.push(`put_many "$W/put" ${owned ? 'owned' : '-'} ${heredoc(memo.pack(key, () => tarArchive(bulk.writes.map(entry))))}`);
+    if (!owned) {
+      for (const [key, paths] of ownerGroups(bulk.writes)) {
+        const [owner = '', mode = ''] = key.split('\t');
+        body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
+      }
     }
-    body.push('mv_many "$W/put"');
-    for (const w of bulk.writes) written.push({ path: w.path, sha: w.sha, secret: false, bulk: true });
+    body.push('mv_many "$W/put" 5');
   }
   for (const [generation, changes] of bulk.restores) {
     body.push(listFile('rs.in', changes.map((c) => c.target).join('\n'), memo), `restore_many ${generation} < "$W/rs.in"`);
@@ -837,7 +876,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
       const [owner = '', mode = ''] = key.split('\t');
       body.push(listFile('own.in', paths.join('\n'), memo), `own_many ${q(owner, mode)} < "$W/own.in"`);
     }
-    body.push('mv_many "$W/rs.list"', 'cat "$W/rs.list" >> "$W/restored"');
+    body.push('mv_many "$W/rs.list" 2');
   }
   if (bulk.deletes.length > 0) body.push(listFile('del.in', bulk.deletes.join('\n'), memo), 'del_many < "$W/del.in"');
   for (const c of [...files, ...units]) {
@@ -910,15 +949,12 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   for (const c of plan.changes.filter((g) => g.kind === 'group' && g.action === 'delete')) body.push(`gdel ${q(c.target)}`);
 
   // 8. Read back, record, prune.
-  for (const w of written.filter((x) => !x.bulk)) {
+  for (const w of written) {
     // A moved upload: in place only if the rename worked, which its size confirms; the hash was checked as it arrived.
     if (w.moved !== undefined) body.push(`chks ${q(w.path, w.moved, w.sha)}`);
     else body.push(`chk ${q(w.path, w.sha, ...(w.secret ? ['s'] : []))}`);
   }
-  const many = written.filter((x) => x.bulk);
-  // What was written together is read back from its list (path and sha256 are its first and fifth fields).
-  if (many.length > 0) body.push('cut -f1,5 "$W/put" > "$W/chk.in" || fail "cannot write $W/chk.in $FULL"', 'chk_many < "$W/chk.in"');
-  if (bulk.restores.size > 0) body.push('chk_many < "$W/restored"');
+  // What was written or restored together was read back as it was moved into place (mv_many).
   body.push(...restored);
   for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
   // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.

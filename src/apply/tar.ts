@@ -9,13 +9,21 @@ export interface TarFile {
   data: Buffer;
   /** Permission bits, e.g. 0o600. */
   mode: number;
+  /**
+   * Owner and group by name (at most 31 bytes each), which GNU tar run as root sets as it extracts (numeric ids 0:
+   * a name the host does not know would give root, so the apply script checks them first). Without: root's.
+   */
+  owner?: { user: string; group: string };
 }
+
+/** Whether a user or group name fits a ustar header by name alone (a name all digits would be read as an id). */
+export const tarOwnerName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(name) && name.length <= 31;
 
 function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, '0')}\0`;
 }
 
-function header(name: string, prefix: string, size: number, mode: number, type: string): Buffer {
+function header(name: string, prefix: string, size: number, mode: number, type: string, owner?: TarFile['owner']): Buffer {
   const h = Buffer.alloc(BLOCK, 0);
   h.write(name, 0, 100, 'utf8');
   h.write(octal(mode & 0o7777, 8), 100, 'ascii');
@@ -26,6 +34,10 @@ function header(name: string, prefix: string, size: number, mode: number, type: 
   h.write('        ', 148, 'ascii');
   h.write(type, 156, 'ascii');
   h.write('ustar\u000000', 257, 'ascii');
+  if (owner) {
+    h.write(owner.user, 265, 32, 'ascii');
+    h.write(owner.group, 297, 32, 'ascii');
+  }
   h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of h) sum += byte;
@@ -62,7 +74,7 @@ export function tarArchive(files: readonly TarFile[]): Buffer {
     const split = ustarName(f.name);
     if (!split) parts.push(...paxPath(f.name));
     const { prefix, name } = split ?? { prefix: '', name: f.name.slice(0, 100) };
-    parts.push(header(name, prefix, f.data.length, f.mode, '0'), f.data, padding(f.data.length));
+    parts.push(header(name, prefix, f.data.length, f.mode, '0', f.owner), f.data, padding(f.data.length));
   }
   parts.push(Buffer.alloc(BLOCK * 2, 0));
   return Buffer.concat(parts);

@@ -388,6 +388,30 @@ describe('probe and apply scripts under /bin/sh', () => {
       for (let i = 1; i < N; i++) expect(existsSync(at(i))).toBe(false);
     });
 
+    it('files that were there before: their first copies kept in blobs by one flush for all, each content once, and reset --to original puts them back after the generations are pruned', () => {
+      for (const d of [0, 1, 2]) mkdirSync(join(root, `d${d}`));
+      const before = (i: number) => `before ${i % 4}\n`;
+      for (let i = 0; i < N; i += 2) writeFileSync(at(i), before(i), { mode: 0o600 });
+      const first = script(many('a'));
+      expect(first.script).not.toMatch(/^ {2}bk_file /m);
+      const r1 = sh(first.command, first.script);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+      // One blob per distinct content from before nodeform (before 0, before 2), none left aside in the generation.
+      expect(readdirSync(join(state, 'blobs')).sort()).toEqual([sha('before 0\n'), sha('before 2\n')].sort());
+      expect(existsSync(join(state, 'generations', '000001', 'blobs.new'))).toBe(true);
+      expect(readdirSync(join(state, 'generations', '000001', 'blobs.new'))).toEqual([]);
+      // keepGenerations is 3: four more applies prune the first generation and its backup tree.
+      for (const rev of ['b', 'c', 'd', 'e']) expect(sh(script(many(rev)).command, script(many(rev)).script).code).toBe(0);
+      expect(readdirSync(join(state, 'generations'))).not.toContain('000001');
+      const original = buildApplyScript(planReset('h1', probe(many('e'), true), 'original'), undefined, opts('reset-original'));
+      const r2 = sh(original.command, original.script);
+      expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+      for (let i = 0; i < N; i++) {
+        if (i % 2) expect(existsSync(at(i))).toBe(false);
+        else expect([readFileSync(at(i), 'utf8'), statSync(at(i)).mode & 0o777]).toEqual([before(i), 0o600]);
+      }
+    });
+
     it('hundreds of files: their lists travel gzipped, and apply, change and both resets still hold byte for byte', () => {
       const n = 700;
       const path = (i: number) => join(root, `d${i % 3}`, `file-with-a-longer-name-${i}.conf`);
@@ -458,6 +482,24 @@ describe('probe and apply scripts under /bin/sh', () => {
       expect(result.error, result.error).toMatch(/cannot write .*blocker\/x\.conf: its directory .* is missing or not a directory; .*nothing to roll back/);
       for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} a\n`);
       for (const d of [0, 1, 2]) expect(readdirSync(join(root, `d${d}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
+    });
+
+    it('owner, group and mode travel in the archive; an owner the host does not have fails the apply before a file is written, and rollback leaves every file as it was', async () => {
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      const d = desired([...[0, 1, 2].map((i) => dirRes(join(root, `d${i}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} b\n`, { mode: '2750', group: 'daemon' }))], state);
+      const s = script(d);
+      expect(s.script).toContain('put_many "$W/put" owned');
+      expect(s.script).not.toMatch(/^ {2}own_many /m);
+      expect(sh(s.command, s.script).code).toBe(0);
+      expect([statSync(at(4)).gid, statSync(at(4)).mode & 0o7777]).toEqual([1, 0o2750]);
+      const missing = desired([...[0, 1, 2].map((i) => dirRes(join(root, `d${i}`))), ...Array.from({ length: N }, (_, i) => file(at(i), `f${i} c\n`, { owner: i === 5 ? 'nodeform-no-such-user' : 'root' }))], state);
+      const facts = probe(missing);
+      const plan = planHost(missing, facts, { removeUndeclared: true });
+      const result = await applyOne({ desired: missing, plan, facts }, openLocal(missing.connection, userInfo().username), { ...opts(), forks: 1 });
+      expect(result.status).toBe('failed');
+      expect(result.error, result.error).toMatch(/there is no user nodeform-no-such-user/);
+      for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} b\n`);
+      for (const i of [0, 1, 2]) expect(readdirSync(join(root, `d${i}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
     });
   });
 

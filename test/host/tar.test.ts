@@ -27,3 +27,19 @@ it('GNU tar extracts every file whole, under its own name and mode', () => {
     expect(statSync(join(dir, f.name)).mode & 0o777, f.name).toBe(f.mode);
   }
 });
+
+it('run as root with the apply script\'s flags, GNU tar sets each file\'s owner and group by name and its mode exactly (no umask)', () => {
+  if (process.getuid?.() !== 0) throw new Error('this test runs as root, as CI and the apply script do');
+  const files: TarFile[] = [
+    { name: 'o/daemon.conf', data: Buffer.from('d\n'), mode: 0o640, owner: { user: 'daemon', group: 'daemon' } },
+    { name: 'o/root.conf', data: Buffer.from('r\n'), mode: 0o2755, owner: { user: 'root', group: 'daemon' } },
+  ];
+  const r = spawnSync('sh', ['-c', `umask 077 && tar -x -m -f - -C ${dir} --same-owner --same-permissions`], { input: tarArchive(files) });
+  expect(r.status, r.stderr.toString()).toBe(0);
+  const daemon = statSync(join(dir, 'o/daemon.conf'));
+  expect([daemon.uid, daemon.gid, daemon.mode & 0o7777]).toEqual([1, 1, 0o640]);
+  const root = statSync(join(dir, 'o/root.conf'));
+  expect([root.uid, root.gid, root.mode & 0o7777]).toEqual([0, 1, 0o2755]);
+  // -m: written now, not at the archive's time zero
+  expect(Date.now() - root.mtimeMs).toBeLessThan(3_600_000);
+});
