@@ -83,17 +83,26 @@ export const EXIT_UPLOAD_SHORT = 75;
  * upload, or bytes the controller cannot vouch for); without it the bytes are written once and not read again.
  * Only a complete file of the right sha256 is fsynced and renamed to STATE/staging/SHA. A damaged one is removed.
  * Nothing outside STATE/staging is touched. dd reads exactly the file's bytes, never the line after them.
+ * Each upload writes a file of its own (a resumed one copies the part first, on the host): a cut upload whose
+ * session the host has not closed yet (a frozen link) still holds its part open, and writes the block dd held
+ * when its input ends at last; that must never land in the file a later upload finished (it becomes the target
+ * itself, by renames). Such a late upload then finds its part's name taken, and leaves it alone.
  */
 export function stageCommand(stateDir: string, sha256: string, offset: number, total: number, hostHash: boolean): string {
   const script = [
     'umask 077; d="$1/staging"; h=$2; off=$3; total=$4; p="$d/$h.part"',
     'mkdir -p "$d" || exit 1',
-    '[ "$off" != 0 ] || : > "$p" || exit 1',
-    'have=$(stat -c %s "$p" 2>/dev/null || echo none)',
+    // Always a file of its own (a new inode): an earlier upload cut by a frozen link may still run here, its dd
+    // holding the bytes of a block it has not written yet, which it writes out when its session ends at last.
+    'if [ "$off" = 0 ]; then rm -f "$p" && : > "$p" || exit 1',
+    'elif [ -f "$p" ]; then cp "$p" "$p.new" && mv -f "$p.new" "$p" || { rm -f "$p.new"; echo "cannot copy the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }; fi',
+    'have=$(stat -c %s "$p" 2>/dev/null || echo none); ino=$(stat -c %i "$p" 2>/dev/null)',
     '[ "$have" = "$off" ] || { echo "the host holds $have bytes of the upload of $h, not $off: another upload of it ran at the same time; apply again" >&2; rm -f "$p"; exit 1; }',
     'n=$((total - off)); got=',
     'if [ "$5" = 1 ]; then got=$({ head -c "$off" "$p"; dd bs=1M iflag=fullblock,count_bytes count="$n" status=none | tee -a "$p"; } | sha256sum | cut -c1-64)',
     'else dd bs=1M iflag=fullblock,count_bytes count="$n" status=none >> "$p" || { echo "cannot write the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }; fi',
+    // Another upload took the part's name meanwhile (this one's connection was lost): its file is not this one's to judge.
+    '[ "$(stat -c %i "$p" 2>/dev/null)" = "$ino" ] || { echo "a later upload of $h took the place of this one on the host: apply again" >&2; exit 1; }',
     'IFS= read -r said || said=',
     'size=$(stat -c %s "$p")',
     `[ "$size" -lt "$total" ] && { echo "the upload of $h ended at byte $size of $total: the next apply resumes there" >&2; exit ${EXIT_UPLOAD_SHORT}; }`,

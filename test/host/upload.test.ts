@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
 import { uploadStaged } from '../../src/apply/upload.js';
@@ -120,6 +120,35 @@ describe('staged uploads', () => {
     expect(unvouched.exitCode).toBe(1);
     expect(unvouched.stderr).toMatch(/arrived damaged/);
     expect(readdirSync(join(state, 'staging'))).toEqual([]);
+  });
+
+  // A link that froze mid-upload leaves the cut upload's command running on the host (its sshd never heard the end),
+  // its dd holding the bytes of a block not yet written; when its session finally ends, dd writes them out.
+  it.each([
+    ['resumes after the part it wrote', 1536 * 1024, 1024 * 1024],
+    ['starts over before it wrote a block', 512 * 1024, 0],
+  ])('an upload cut but still running on the host (a frozen session): a later one %s and is never touched by it', async (_, arrived, written) => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('f.bin', 3 * 1024 * 1024);
+    const staged = join(state, 'staging', file.sha256);
+    const transport = openLocal(connection, userInfo().username);
+    const input = new PassThrough();
+    const frozen = transport.exec(stageCommand(state, file.sha256, 0, file.bytes.length, false), { stdin: input });
+    input.write(file.bytes.subarray(0, arrived));
+    for (let i = 0; !existsSync(`${staged}.part`) || statSync(`${staged}.part`).size < written; i++) {
+      if (i > 1000) throw new Error(`the part never reached ${written} bytes`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const later = await uploadStaged(transport, state, new Map([[file.sha256, { local: { path: file.path, size: file.bytes.length, sha256: file.sha256 } }]]));
+    expect(later).toEqual({ sent: file.bytes.length - written, resumed: written });
+    expect(readFileSync(staged).equals(file.bytes)).toBe(true);
+    // The frozen session ends: its command writes what it held, and it must not land in the finished upload.
+    input.end();
+    const ended = await frozen;
+    expect(ended.exitCode).toBe(1);
+    expect(ended.stderr).toContain(`a later upload of ${file.sha256} took the place of this one on the host: apply again`);
+    expect(readFileSync(staged).equals(file.bytes)).toBe(true);
+    expect(readdirSync(join(state, 'staging'))).toEqual([file.sha256]);
   });
 
   it('bytes held in memory go the same way', async () => {

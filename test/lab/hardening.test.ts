@@ -1,10 +1,11 @@
 // Hardening on a real host: a state directory on a full filesystem, a lock holder file left empty, a link that
-// freezes mid-apply, and reset of a user nodeform changed.
+// freezes mid-apply or mid-upload, and reset of a user nodeform changed.
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from './lab.js';
-import { startProxy } from './proxy.js';
+import { startProxy, type Proxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, writeInventory, writePlaybook } from './support.js';
 
 const STATE = '/var/lib/nodeform-full';
@@ -20,6 +21,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
 });
+
+/** An inventory that reaches the host through a proxy: its address is the proxy's, its host key the host's own. */
+function through(name: string, link: Proxy, state: string): string {
+  const knownHosts = join(lab.dir, `${name}-known_hosts`);
+  const key = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${h.address} `))!;
+  writeFileSync(knownHosts, `${key.replace(h.address, `[127.0.0.1]:${link.port}`)}\n`);
+  return writeInventory(lab, name, { vars: { nodeform_state_dir: state, nodeform_known_hosts_file: knownHosts }, hosts: { [h.name]: { ansible_host: '127.0.0.1', ansible_port: link.port } } });
+}
+
+/** Waits (100 ms steps, 30 s at most) until a shell test on the host succeeds. */
+async function until(what: string, test: string): Promise<void> {
+  for (let i = 0; (await lab.sh(h, test)).code !== 0; i++) {
+    if (i > 300) throw new Error(`${what}: still not so after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 describe.sequential('hardening on a real host', () => {
   it('a state directory on a full filesystem: apply fails saying so, changes nothing, and reset restores the right generation', async () => {
@@ -93,13 +112,10 @@ describe.sequential('hardening on a real host', () => {
   it('a link that freezes mid-apply: noticed within --dead-link-timeout, reported as an unknown outcome (not unreachable); the host finishes and plan shows it', async () => {
     const state = '/var/lib/nodeform-frozen';
     const marker = '/run/hard-frozen.started';
-    // Through a proxy this test can freeze: the host's address is the proxy's, and its host key is the host's own.
+    // Through a proxy this test can freeze.
     const link = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' } });
     try {
-      const knownHosts = join(lab.dir, 'frozen-known_hosts');
-      const key = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${h.address} `))!;
-      writeFileSync(knownHosts, `${key.replace(h.address, `[127.0.0.1]:${link.port}`)}\n`);
-      const through = writeInventory(lab, 'frozen', { vars: { nodeform_state_dir: state, nodeform_known_hosts_file: knownHosts }, hosts: { [h.name]: { ansible_host: '127.0.0.1', ansible_port: link.port } } });
+      const proxied = through('frozen', link, state);
       const direct = writeInventory(lab, 'frozen-direct', { vars: { nodeform_state_dir: state } });
       const playbook = writePlaybook(lab, 'frozen', [
         {
@@ -110,11 +126,8 @@ describe.sequential('hardening on a real host', () => {
           units: [{ name: 'hard-slow.service', content: `[Unit]\nDescription=slow start\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'touch ${marker}; sleep 6'\n\n[Install]\nWantedBy=multi-user.target\n`, enabled: true, active: true }],
         },
       ]);
-      const running = nodeform('apply', '-i', through, playbook, '--yes', '--dead-link-timeout', '2');
-      for (let i = 0; (await lab.sh(h, `test -e ${marker}`)).code !== 0; i++) {
-        if (i > 300) throw new Error('the unit never started');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const running = nodeform('apply', '-i', proxied, playbook, '--yes', '--dead-link-timeout', '2');
+      await until('the unit started', `test -e ${marker}`);
       link.freeze();
       const r = await running;
       expect(r.code).toBe(1);
@@ -123,10 +136,7 @@ describe.sequential('hardening on a real host', () => {
       );
       expect(r.stdout + r.stderr).not.toContain('unreachable');
       // The host went on: once its apply script is done (its lock gone), plan over a working link finds nothing to do.
-      for (let i = 0; (await lab.sh(h, `test -e ${state}/lock`)).code === 0; i++) {
-        if (i > 300) throw new Error('the apply script never ended on the host');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until('the apply script ended on the host', `! test -e ${state}/lock`);
       expect(await hostSh(lab, h, 'cat /etc/hard-frozen.conf; systemctl is-active hard-slow.service')).toBe('frozen = yes\nactive\n');
       const plan = await nodeform('plan', '-i', direct, playbook, '--detailed-exitcode');
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
@@ -134,6 +144,71 @@ describe.sequential('hardening on a real host', () => {
     } finally {
       await link.close();
     }
+  });
+
+  it('a link that freezes mid-upload of a large source: file: noticed within --dead-link-timeout, the target never partial; a new apply, while the frozen session still holds the host, resumes the upload', async () => {
+    const state = '/var/lib/nodeform-upfreeze';
+    const target = '/etc/hard-up/big.bin';
+    const size = 16 * 1024 * 1024;
+    const old = Buffer.from('old = yes\n');
+    const bytes = randomBytes(size);
+    const playbook = writePlaybook(lab, 'upfreeze', [{ name: 'upfreeze', hosts: 'all', directories: [{ path: '/etc/hard-up', mode: '0755' }], files: [{ path: target, source: 'upfreeze.bin' }] }]);
+    const direct = writeInventory(lab, 'upfreeze-direct', { vars: { nodeform_state_dir: state } });
+    writeFileSync(join(lab.dir, 'upfreeze.bin'), old);
+    expect((await nodeform('apply', '-i', direct, playbook, '--yes')).code).toBe(0);
+    writeFileSync(join(lab.dir, 'upfreeze.bin'), bytes);
+    const part = `${state}/staging/${sha256(bytes)}.part`;
+    // The stage command of this upload on the host (the bracket keeps this pattern from matching its own shell).
+    const uploading = `pgrep -f '${state} [${sha256(bytes)[0]}]${sha256(bytes).slice(1)} '`;
+
+    // Every size the target path has, sampled every 10 ms on the host until the end.
+    const stop = `/run/upfreeze-watch.stop`;
+    const watching = lab.sh(h, `rm -f ${stop}; while [ ! -e ${stop} ]; do stat -c %s ${target} 2>/dev/null || echo absent; sleep 0.01; done`);
+
+    // The link freezes once 4.5 MiB crossed it (planning takes far less): in the middle of the upload, and in the
+    // middle of one of the host's 1 MiB writes (dd's blocks), whose bytes the host's dd then holds.
+    const freezeAt = 4.5 * 1024 * 1024;
+    const link = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' }, freezeAfterBytes: { direction: 'up', bytes: freezeAt } });
+    const again = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' } });
+    try {
+      const r = await nodeform('apply', '-i', through('upfreeze', link, state), playbook, '--yes', '--dead-link-timeout', '2');
+      expect(link.bytesUp).toBe(freezeAt);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(`^${h.name}: failed: ${h.name}: outcome unknown: the connection was lost while the command ran \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\); run plan to see what changed`, 'm'),
+      );
+      expect(r.stdout + r.stderr).not.toContain('unreachable');
+      // The freeze landed in the upload: part of the file is staged, and the host holds more that crossed the link
+      // but is not written yet; the target is as it was.
+      const staged = Number(await hostSh(lab, h, `stat -c %s ${part}`));
+      expect(staged).toBeGreaterThan(1024 * 1024);
+      expect(staged).toBeLessThan(freezeAt - 256 * 1024);
+      expect(await hostSh(lab, h, `cat ${target}`)).toBe(old.toString());
+      // Nothing told the host's sshd: the cut upload's command still waits there for the rest, its part open.
+      expect((await lab.sh(h, uploading)).code, 'the frozen upload still runs on the host').toBe(0);
+
+      // The link is back (a new connection): apply sends only the missing bytes, and finishes.
+      const second = await nodeform('apply', '-i', through('upfreeze-again', again, state), playbook, '--yes');
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      expect(again.bytesUp).toBeGreaterThan(size - staged);
+      expect(again.bytesUp).toBeLessThan(size - staged + 1024 * 1024);
+      expect(await hostSh(lab, h, `sha256sum < ${target} | cut -c1-64; ls -A ${state}/staging`)).toBe(`${sha256(bytes)}\n`);
+
+      // Once the frozen session ends (its TCP connection closed), its command ends too and spoils nothing.
+      await link.close();
+      await until('the frozen upload ended on the host', `! ${uploading} >/dev/null`);
+      expect(await hostSh(lab, h, `sha256sum < ${target} | cut -c1-64; ls -A /etc/hard-up ${state}/staging`)).toBe(`${sha256(bytes)}\n/etc/hard-up:\nbig.bin\n\n${state}/staging:\n`);
+      const plan = await nodeform('plan', '-i', direct, playbook, '--detailed-exitcode');
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('No changes');
+    } finally {
+      await link.close();
+      await again.close();
+      await lab.sh(h, `touch ${stop}`);
+    }
+    // Whenever the target path was looked at, it held the old file or the whole new one, never part of it.
+    const seen = new Set((await watching).stdout.split('\n').filter(Boolean));
+    expect([...seen].sort()).toEqual([String(old.length), String(size)].sort());
   });
 
   it('rolls back an apply whose unit will not start: the files and units as they were, and says so', async () => {

@@ -15,6 +15,8 @@ export interface ProxyOptions {
   bytesPerSecond?: number;
   /** Destroy both sockets of a connection once this many bytes passed in that direction (each connection). */
   cutAfterBytes?: { direction: 'up' | 'down'; bytes: number };
+  /** freeze() once this many bytes passed in that direction, over all connections: the last of them pass, no more. */
+  freezeAfterBytes?: { direction: 'up' | 'down'; bytes: number };
 }
 
 export interface Proxy {
@@ -121,12 +123,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       timer ??= setTimeout(pump, Math.max(0, at - Date.now()));
     };
 
+    const freezeAt = opts.freezeAfterBytes?.direction === dir ? opts.freezeAfterBytes.bytes : Infinity;
     from.on('data', (data: Buffer) => {
       if (passed >= cut || frozen) return;
-      const chunk = data.subarray(0, cut - passed);
+      const chunk = data.subarray(0, Math.min(cut - passed, freezeAt - totals[dir]));
       passed += chunk.length;
       totals[dir] += chunk.length;
       push(chunk, passed >= cut);
+      if (totals[dir] >= freezeAt) frozen = true;
     });
     from.once('end', () => {
       if (!frozen) push(null);
