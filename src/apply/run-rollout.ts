@@ -128,7 +128,8 @@ async function rollOne(
 
 /** Samples the host until its gate passes, --gate-timeout runs out, or a second Ctrl-C says not to wait. */
 async function runGate(p: Planned, transport: Transport, options: RolloutOptions, io: RolloutIO): Promise<GateVerdict> {
-  const units = p.desired.resources.flatMap((r) => (r.kind === 'unit' && r.active && !r.held ? [r.name] : []));
+  // A state-only unit is another tool's (the host may lack it): not nodeform's to gate on.
+  const units = p.desired.resources.flatMap((r) => (r.kind === 'unit' && r.active && !r.held && !r.stateOnly ? [r.name] : []));
   const samples: GateSample[] = [];
   const deadline = io.now() + options.gateTimeoutSeconds * 1000;
   let verdict: GateVerdict = { passed: false, why: 'not sampled yet' };

@@ -55,9 +55,11 @@ export interface FileDeclaration extends DeclarationBase {
 export interface UnitDeclaration extends DeclarationBase {
   kind: 'unit';
   name: string;
-  source: ContentSource;
-  enabled: boolean;
-  active: boolean;
+  /** Absent: a state-only unit (its file is not nodeform's), which gives enabled, active or both. */
+  source?: ContentSource;
+  /** Always set for a unit with content; absent in a state-only unit: left as it is. */
+  enabled?: boolean;
+  active?: boolean;
   restartOn: { path: string; at: PathSegment[] }[];
 }
 
@@ -158,7 +160,10 @@ export function parsePlaybook(input: SourceFile): PlaybookResult {
       return undefined;
     }
     if (given.length === 0) {
-      const needs = what === 'file' ? 'content (inline), template (a handlebars file) or source (a local file copied as is)' : 'content (inline) or template (a file)';
+      const needs =
+        what === 'file'
+          ? 'content (inline), template (a handlebars file) or source (a local file copied as is)'
+          : "content (inline) or template (a file); or, to manage only the state of a unit whose file is not nodeform's, enabled and/or active alone";
       problems.push({ ...source.problem(at, `a ${what} needs ${needs}`), field: source.field([...at, 'content']) });
       return undefined;
     }
@@ -245,6 +250,23 @@ export function parsePlaybook(input: SourceFile): PlaybookResult {
       });
     });
     each(raw.units, [...playPath, 'units'], rejected, (item, at) => {
+      // Neither content nor template, but enabled or active: only the state of a unit whose file is not nodeform's.
+      const stateOnly = item.content === undefined && item.template === undefined && (typeof item.enabled === 'boolean' || typeof item.active === 'boolean');
+      if (stateOnly) {
+        if (item.restart_on !== undefined) {
+          problems.push(source.problem([...at, 'restart_on'], 'a unit without content or template manages only its state (enabled, active): restart_on needs the unit file to be nodeform\'s; give content or template, or remove restart_on', { key: true }));
+          return;
+        }
+        declare({
+          kind: 'unit',
+          ...base(item, at),
+          name: String(item.name),
+          ...(typeof item.enabled === 'boolean' ? { enabled: item.enabled } : {}),
+          ...(typeof item.active === 'boolean' ? { active: item.active } : {}),
+          restartOn: [],
+        });
+        return;
+      }
       const content = contentSource(item, at, 'unit');
       const restartOn: { path: string; at: PathSegment[] }[] = [];
       let pathsOk = true;
@@ -298,7 +320,7 @@ export function templateReferences(playbook: Playbook): string[] {
   const references = new Set<string>();
   for (const play of playbook.plays) {
     for (const declaration of play.declarations) {
-      if ((declaration.kind === 'file' || declaration.kind === 'unit') && 'template' in declaration.source) {
+      if ((declaration.kind === 'file' || declaration.kind === 'unit') && declaration.source && 'template' in declaration.source) {
         references.add(declaration.source.template);
       }
     }

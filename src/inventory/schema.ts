@@ -357,7 +357,9 @@ export const playbookSchema: JsonSchema = {
     },
     unit: {
       type: 'object',
-      errorMessage: 'must be a mapping with name and content or template',
+      errorMessage: "must be a mapping with name and content or template (or only enabled/active, for a unit whose file is not nodeform's)",
+      description:
+        "A systemd unit: its file (content or template) and state. Without content and template, only the state (enabled, active: those given) of a unit whose file is not nodeform's, as Ansible's systemd module: its file is never written or removed, and a host without the unit has nothing to do.",
       required: ['name'],
       additionalProperties: false,
       properties: {
@@ -368,8 +370,8 @@ export const playbookSchema: JsonSchema = {
           description: 'Unit name; the file lands at /etc/systemd/system/<name>.',
         },
         ...contentOrTemplate,
-        enabled: { type: 'boolean', errorMessage: 'must be true or false', description: 'Enabled at boot. Default: true.' },
-        active: { type: 'boolean', errorMessage: 'must be true or false', description: 'Running now. Default: true.' },
+        enabled: { type: 'boolean', errorMessage: 'must be true or false', description: 'Enabled at boot. Default: true (a unit without content or template: left as it is).' },
+        active: { type: 'boolean', errorMessage: 'must be true or false', description: 'Running now. Default: true (a unit without content or template: left as it is).' },
         restart_on: {
           type: 'array',
           items: { type: 'string' },

@@ -122,10 +122,20 @@ export interface UnitResource extends ResourceBase {
   /** e.g. `geth.service`; the file lands at UNIT_DIR/<name>. */
   name: string;
   path: string;
+  /** Empty for a state-only unit. */
   content: string;
+  /** Empty for a state-only unit. */
   sha256: string;
-  enabled: boolean;
-  active: boolean;
+  /**
+   * Only the unit's state is managed (a unit whose file is not nodeform's, like the old scripts'
+   * checkpoint-monitor.service): its file is never written, removed or listed in nodeform's record; enabled and
+   * active are managed when given (absent: left as they are); a unit missing from the host is nothing to do.
+   */
+  stateOnly?: true;
+  /** Always set unless stateOnly. */
+  enabled?: boolean;
+  /** Always set unless stateOnly. */
+  active?: boolean;
   /** Paths of files whose change restarts this unit (its declared inputs). */
   restartOn: string[];
 }

@@ -41,6 +41,27 @@ export function unit(name: string, content: string, options: { enabled: boolean;
   };
 }
 
+/**
+ * A unit whose file is not nodeform's (another tool installed it): only its enablement and activity, those given, are
+ * managed; its file is never written or removed, and a host without the unit has nothing to do.
+ */
+export function stateOnlyUnit(name: string, state: { enabled?: boolean | undefined; active?: boolean | undefined }, tags: string[], origin?: string): UnitResource {
+  return {
+    kind: 'unit',
+    id: `unit:${name}`,
+    tags,
+    ...(origin !== undefined ? { origin } : {}),
+    name,
+    path: `${UNIT_DIR}/${name}`,
+    content: '',
+    sha256: '',
+    stateOnly: true,
+    ...(state.enabled !== undefined ? { enabled: state.enabled } : {}),
+    ...(state.active !== undefined ? { active: state.active } : {}),
+    restartOn: [],
+  };
+}
+
 export function render(template: string, context: Record<string, unknown>, what: string): string {
   const out = renderString(template, context);
   if (!out.ok) throw new Error(`built-in template for ${what}: ${out.failure.message}`);

@@ -1,12 +1,13 @@
 // The on-host sync monitor as node resources: the script (templates/scripts/nodeform-monitor.sh.hbs), its
 // settings (sourced by sh; root only, since webhook URLs are secrets), a systemd service and a timer that runs it
 // every monitoring.interval_seconds, and node_exporter's textfile collector directory it writes nodeform.prom
-// into. It replaces the old scripts' checkpoint-monitor.service (docs/node.md). Pure.
+// into. It replaces the old scripts' checkpoint-monitor.service (docs/node.md): that one is stopped and disabled
+// where the host has it (its file left as it is; reset starts it again). Pure.
 
 import type { AlertKind, NodeSpec } from '../clients/types.js';
 import type { Resource } from '../model/types.js';
 import { quote } from '../shell/quote.js';
-import { directory, render, textFile, unit } from './builders.js';
+import { directory, render, stateOnlyUnit, textFile, unit } from './builders.js';
 import { FALLBACK_CONFIG_DIR, FALLBACK_SCRIPT_DIR } from './checkpoint-fallback.js';
 import { unitName } from './resources.js';
 import { execStart } from './systemd.js';
@@ -33,6 +34,11 @@ export const MONITOR_CONFIG = `${FALLBACK_CONFIG_DIR}/monitor.conf`;
 export const MONITOR_STATE_DIR = '/var/lib/nodeform/monitor';
 export const MONITOR_SERVICE = 'nodeform-monitor.service';
 export const MONITOR_TIMER = 'nodeform-monitor.timer';
+/**
+ * The old node scripts' monitor (a long-running service running their checkpoint_sync_monitor.sh; they installed no timer), which
+ * scraped metric names no client exports: stopped and disabled where the on-host monitor runs.
+ */
+export const OLD_MONITOR_SERVICE = 'checkpoint-monitor.service';
 /** The file the monitor writes in the textfile collector directory. */
 export const MONITOR_TEXTFILE_NAME = 'nodeform.prom';
 /** Each request of a run (the node's own APIs, and each webhook) gives up after this long. */
@@ -111,5 +117,7 @@ export function monitorResources(spec: NodeSpec, host: string, templates: Monito
     // Static and oneshot: never enabled, inactive between runs; the timer starts it.
     unit(MONITOR_SERVICE, render(templates.service, context, MONITOR_SERVICE), { enabled: false, active: false, restartOn: [], tags }),
     unit(MONITOR_TIMER, render(templates.timer, context, MONITOR_TIMER), { enabled: true, active: true, restartOn: [], tags }),
+    // Replaced: stopped and disabled where the host has it; its file is not nodeform's and stays.
+    stateOnlyUnit(OLD_MONITOR_SERVICE, { enabled: false, active: false }, tags),
   ];
 }

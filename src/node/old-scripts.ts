@@ -72,7 +72,7 @@ export const IMPORT_MAPPINGS: Record<string, ImportMapping> = {
     key: 'metrics',
     convert: flag,
     note:
-      "the clients serve Prometheus metrics on their metrics ports; nodeform installs no Prometheus or Grafana: keep running those as you do now. The old scripts' checkpoint-monitor.service is replaced by nodeform's on-host monitor, nodeform-monitor.timer (monitoring.monitor, on by default: it records each node's sync history, tells monitoring.alerts of stalls and writes node_exporter's textfile); after the first apply, run systemctl disable --now checkpoint-monitor.service on each host",
+      "the clients serve Prometheus metrics on their metrics ports; nodeform installs no Prometheus or Grafana: keep running those as you do now. The old scripts' checkpoint-monitor.service is replaced by nodeform's on-host monitor, nodeform-monitor.timer (monitoring.monitor, on by default: it records each node's sync history, tells monitoring.alerts of stalls and writes node_exporter's textfile); the first apply stops and disables checkpoint-monitor.service where a host has it (its file stays; nodeform reset starts it again)",
 
   },
 };

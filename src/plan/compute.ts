@@ -14,6 +14,7 @@ import type {
   ManagedEntry,
   PathFact,
   Resource,
+  UnitFact,
   UnitResource,
   UserResource,
   WipeResource,
@@ -62,7 +63,8 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
     else if (r.kind === 'wipe') continue; // its trigger is a declared file, probed with the files
     else if (r.kind === 'binary') (request.binaries ??= []).push(r.path);
     else if (r.kind === 'unit') {
-      request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
+      // A state-only unit: systemd's answer says whether it exists, wherever its file is (the probe stats UNIT_DIR's anyway).
+      if (!r.stateOnly) request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
       request.units.push(r.name);
     } else request.users.push(r.name);
   }
@@ -274,19 +276,52 @@ function planUser(r: UserResource, facts: Facts): Change | undefined {
 /** Units without an [Install] section can be neither enabled nor disabled. */
 const enablementFixed = (state: string | undefined) => state === 'static' || state === 'indirect' || state === 'generated';
 
+/** systemd knows the unit (its file anywhere systemd looks, or it runs): not-found and inactive is no unit. */
+const unitExists = (fact: UnitFact | undefined): fact is UnitFact => fact !== undefined && (fact.enabled !== 'not-found' || isActive(fact.active));
+
+/**
+ * A state-only unit (its file is not nodeform's): only the enablement and activity it declares, and nothing when the
+ * host has no such unit. Its file is never written; the apply backs up its state (bk_unit), so a reset puts it back.
+ */
+function planUnitState(r: UnitResource, facts: Facts): Change | undefined {
+  const unitFact = facts.units[r.name];
+  if (!unitExists(unitFact)) return undefined;
+  const enabledNow = isEnabled(unitFact.enabled);
+  const activeNow = isActive(unitFact.active);
+  const attributes: AttributeChange[] = [];
+  if (r.enabled !== undefined && !enablementFixed(unitFact.enabled) && enabledNow !== r.enabled) attributes.push(attr('enabled', String(enabledNow), String(r.enabled)));
+  if (r.active !== undefined && activeNow !== r.active) attributes.push(attr('active', String(activeNow), String(r.active)));
+  if (attributes.length === 0) return undefined;
+  const fileFact = facts.paths[r.path];
+  const verbs = [...(r.active !== undefined && activeNow !== r.active ? [r.active ? 'start' : 'stop'] : []), ...(attributes.some((a) => a.name === 'enabled') ? [r.enabled ? 'enable' : 'disable'] : [])];
+  return {
+    kind: 'unit',
+    action: 'update',
+    target: r.name,
+    reason: `${verbs.join(', ')}; its unit file is not nodeform's and stays as it is`,
+    attributes,
+    secret: false,
+    precondition: fileFact?.exists ? { exists: true, sha256: fileFact.sha256 } : { exists: false },
+    unit: { enabled: r.enabled ?? enabledNow, active: r.active ?? activeNow },
+  };
+}
+
 function planUnit(r: UnitResource, facts: Facts, diffs?: Map<string, string | undefined>): Change | undefined {
+  if (r.stateOnly) return planUnitState(r, facts);
+  const enabled = r.enabled ?? true;
+  const active = r.active ?? true;
   const fileFact = facts.paths[r.path];
   const unitFact = facts.units[r.name];
   const exists = fileFact?.exists === true;
   const attributes = fileAttributes(fileFact, r, false);
   const enabledNow = isEnabled(unitFact?.enabled);
-  if (!enablementFixed(unitFact?.enabled) && enabledNow !== r.enabled) {
-    attributes.push(attr('enabled', exists ? String(enabledNow) : null, String(r.enabled)));
+  if (!enablementFixed(unitFact?.enabled) && enabledNow !== enabled) {
+    attributes.push(attr('enabled', exists ? String(enabledNow) : null, String(enabled)));
   }
   const activeNow = isActive(unitFact?.active);
   // A static oneshot caught while its timer runs it is not drift: it goes back to inactive by itself.
-  const runningOneshot = !r.active && !r.enabled && unitFact?.active === 'activating';
-  if (activeNow !== r.active && !runningOneshot) attributes.push(attr('active', exists ? String(activeNow) : null, String(r.active)));
+  const runningOneshot = !active && !enabled && unitFact?.active === 'activating';
+  if (activeNow !== active && !runningOneshot) attributes.push(attr('active', exists ? String(activeNow) : null, String(active)));
   if (attributes.length === 0) return undefined;
   const change: Change = {
     kind: 'unit',
@@ -297,7 +332,7 @@ function planUnit(r: UnitResource, facts: Facts, diffs?: Map<string, string | un
     precondition: exists ? { exists, sha256: fileFact.sha256 } : { exists: false },
     after: { sha256: r.sha256, mode: '0644', owner: 'root', group: 'root' },
     content: { from: 'desired' },
-    unit: { enabled: r.enabled, active: r.active },
+    unit: { enabled, active },
   };
   if (attributes.some((a) => a.name === 'content')) {
     const diff = contentDiff(fileFact, r, diffs);
@@ -491,8 +526,9 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
   changes.push(...planRestarts(of('unit'), changes, facts));
 
   warnings.push(...binaryWarnings(of('binary'), facts));
+  // A state-only unit is not nodeform's to remove: never in its record (its state before is, in the generation).
   const managed = desired.resources
-    .filter((r): r is Exclude<Resource, WipeResource | BinaryResource> => r.kind !== 'wipe' && r.kind !== 'binary')
+    .filter((r): r is Exclude<Resource, WipeResource | BinaryResource> => r.kind !== 'wipe' && r.kind !== 'binary' && !(r.kind === 'unit' && r.stateOnly))
     .map(resourceTarget);
   const declared = new Set(managed.map(entryKey));
   let managedAfter: ManagedEntry[];

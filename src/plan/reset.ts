@@ -54,7 +54,11 @@ function restoreUnit(entry: BackupEntry, context: Context): Change[] {
   const path = `${UNIT_DIR}/${entry.target}`;
   const unitFact = facts.units[entry.target];
   const fileChange = restoreFile(entry, path, 'unit', context);
-  if (!entry.existed) {
+  // No file in UNIT_DIR then or now, but systemd knew the unit (its file elsewhere: a state-only unit, like the old
+  // scripts' checkpoint-monitor.service installed by a package): its state is put back, no file is touched.
+  const elsewhere = !entry.existed && !fileChange && entry.enabled !== undefined && entry.enabled !== 'not-found';
+  if (elsewhere && unitFact?.enabled === 'not-found' && !isActive(unitFact.active)) return []; // gone from the host since
+  if (!entry.existed && !elsewhere) {
     const running = isActive(unitFact?.active) || isEnabled(unitFact?.enabled);
     if (!fileChange && !running) return [];
     const fact = facts.paths[path];
@@ -79,7 +83,7 @@ function restoreUnit(entry: BackupEntry, context: Context): Change[] {
     reason,
     attributes: [],
     secret: false,
-    precondition: { exists: true, sha256: facts.paths[path]?.sha256 },
+    precondition: elsewhere ? { exists: false } : { exists: true, sha256: facts.paths[path]?.sha256 },
   };
   if (isEnabled(unitFact?.enabled) !== wantEnabled) change.attributes.push(attr('enabled', String(isEnabled(unitFact?.enabled)), String(wantEnabled)));
   const activeNow = isActive(unitFact?.active);

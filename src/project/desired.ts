@@ -9,6 +9,7 @@ import { HostProblems, HostWarnings } from '../inventory/host-problems.js';
 import { assignVars, hostConnection, hostSettings, hostVariableOrigins, hostVariables, type Inventory, type VarOrigin } from '../inventory/inventory.js';
 import type { NodeInputs } from '../node/inputs.js';
 import type { NodeHost } from '../node/needs.js';
+import { stateOnlyUnit } from '../node/builders.js';
 import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../node/play.js';
 import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from '../inventory/patterns.js';
 import type { ContentSource, Declaration, Play, Playbook } from '../inventory/playbook.js';
@@ -480,6 +481,7 @@ function toResource(
       return file;
     }
     case 'unit': {
+      if (!declaration.source) return stateOnlyUnit(declaration.name, { enabled: declaration.enabled, active: declaration.active }, common.tags, common.origin);
       if ('copy' in declaration.source) return undefined; // the playbook's parse gives units no source:
       const content = render(declaration.source, declaration.at, context, templates, host, hostProblems);
       if (content === undefined) return undefined;

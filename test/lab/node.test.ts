@@ -114,6 +114,41 @@ describe.sequential('Ethereum nodes on real hosts', () => {
     expect(unit).toContain('Restart=on-failure');
   });
 
+  it("retires the old scripts' checkpoint-monitor.service where the monitor runs: stopped and disabled, its file untouched; reset starts it again", async () => {
+    const [old, without] = [lab.hosts[0]!, lab.hosts[1]!];
+    const limit = `${old.name},${without.name}`;
+    // As the old scripts left it: their own unit file, enabled and running.
+    const unitFile = '[Unit]\nDescription=old checkpoint sync monitor\n[Service]\nExecStart=/bin/sh -c "while :; do sleep 5; done"\n[Install]\nWantedBy=multi-user.target\n';
+    await hostSh(lab, old, `printf '%b' '${unitFile}' > /etc/systemd/system/checkpoint-monitor.service && systemctl daemon-reload && systemctl enable --now checkpoint-monitor.service 2>&1`);
+    const fileBefore = await hostSh(lab, old, 'sha256sum /etc/systemd/system/checkpoint-monitor.service; stat -c "%a %U %Y" /etc/systemd/system/checkpoint-monitor.service');
+    expect(await unitState(lab, old, 'checkpoint-monitor.service')).toMatchObject({ enabled: 'enabled', active: 'active' });
+
+    const plan = await nodeform('plan', '-i', inventory, playbook, '--limit', limit, '--detailed-exitcode');
+    expect(plan.code, plan.stdout + plan.stderr).toBe(2);
+    expect(plan.stdout).toContain(`~ unit checkpoint-monitor.service  (enabled: true -> false, active: true -> false; stop, disable; its unit file is not nodeform's and stays as it is)`);
+    expect(plan.stdout).toContain(`${without.name}\n  no changes`);
+    expect(plan.stdout).toContain('Plan: 0 to create, 1 to update, 0 to remove, 0 to restart, on 1 of 2 host');
+
+    const apply = await nodeform('apply', '-i', inventory, playbook, '--limit', limit, '--yes');
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(await unitState(lab, old, 'checkpoint-monitor.service')).toMatchObject({ enabled: 'disabled', active: 'inactive' });
+    expect(await hostSh(lab, old, 'sha256sum /etc/systemd/system/checkpoint-monitor.service; stat -c "%a %U %Y" /etc/systemd/system/checkpoint-monitor.service')).toBe(fileBefore);
+    // Not nodeform's: not in its record of what it manages.
+    expect(await hostSh(lab, old, 'cat /var/lib/nodeform/managed')).not.toContain('checkpoint-monitor');
+    const again = await nodeform('plan', '-i', inventory, playbook, '--limit', limit, '--detailed-exitcode');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+
+    const reset = await nodeform('reset', '-i', inventory, '--limit', old.name, '--to', 'previous', '--yes');
+    expect(reset.code, reset.stdout + reset.stderr).toBe(0);
+    expect(await unitState(lab, old, 'checkpoint-monitor.service')).toMatchObject({ enabled: 'enabled', active: 'active' });
+    expect(await hostSh(lab, old, 'sha256sum /etc/systemd/system/checkpoint-monitor.service; stat -c "%a %U %Y" /etc/systemd/system/checkpoint-monitor.service')).toBe(fileBefore);
+
+    // Gone again (the later tests plan this host): then the declaration has nothing to do.
+    await hostSh(lab, old, 'systemctl disable --now checkpoint-monitor.service 2>&1; rm /etc/systemd/system/checkpoint-monitor.service; systemctl daemon-reload');
+    const gone = await nodeform('plan', '-i', inventory, playbook, '--limit', old.name, '--detailed-exitcode');
+    expect(gone.code, gone.stdout + gone.stderr).toBe(0);
+  });
+
   it('--tags cache applies only the cache settings, --tags network only the network tuning', async () => {
     const h = lab.hosts[0]!;
     const both = ['-e', '{"cache": {"execution_cache_mb": 1024}, "network_tuning": {"peers_el": 25}}', '--limit', h.name];

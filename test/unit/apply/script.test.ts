@@ -8,6 +8,7 @@ import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Change, HostPlan } from '../../../src/model/plan.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost } from '../../../src/plan/compute.js';
+import { stateOnlyUnit } from '../../../src/node/builders.js';
 import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
 
 const options: ScriptOptions = { stateDir: '/var/lib/nodeform', runId: 'r1', controller: 'me@ctl', lockTimeoutSeconds: 30, keepGenerations: 5, action: 'apply' };
@@ -307,5 +308,29 @@ describe('many files on many hosts', () => {
     expect(memo.packed).toBeLessThan(2 * packedForOne);
     // Without a shared memo each host packs its own, the same script.
     expect(buildApplyScript(plan(many('a')), desired(many('a')), options).script).toBe(first);
+  });
+});
+
+describe('a state-only unit (its file is not nodeform\'s)', () => {
+  const old = stateOnlyUnit('checkpoint-monitor.service', { enabled: false, active: false }, []);
+  const text = '[Service]\nExecStart=/opt/old/monitor.sh\n';
+  const facts = withFacts((f) => {
+    f.paths[old.path] = present(old.path, text);
+    f.units[old.name] = { name: old.name, enabled: 'enabled', active: 'active' };
+  });
+
+  it('is checked, backed up with its state, disabled and stopped, then checked inactive: its file neither written nor removed, no daemon-reload', () => {
+    const { script } = build([old], facts);
+    expect(parses(script)).toBe(true);
+    const commands = body(script);
+    expect(commands.filter((c) => /^(pre_\w+|bk_\w+|sctl|chk_active|put|stage|del|restore|attrs|ustop)\b/.test(c)).map(words)).toEqual([
+      ['pre_file', old.path, sha(text)],
+      ['bk_unit', old.name],
+      ['sctl', 'disable', '--', old.name],
+      ['sctl', 'stop', '--', old.name],
+      ['chk_active', old.name, 'inactive'],
+    ]);
+    // Not in nodeform's record of what it manages: a later plan without it never removes the file.
+    expect(script).toContain(`unlist "$W/managed.in" <<'NODEFORM_EOF'\n\nNODEFORM_EOF`);
   });
 });

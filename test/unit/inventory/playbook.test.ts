@@ -38,6 +38,17 @@ describe('playbook parsing', () => {
     ]);
   });
 
+  it('a unit with only enabled and/or active manages only its state: no content source, the others left as they are', () => {
+    const { playbook, problems } = parse(play('  units:\n    - { name: old.service, enabled: false, active: false }\n    - { name: other.service, active: false }\n'));
+    expect(problems).toEqual([]);
+    const [both, one] = playbook.plays[0]!.declarations;
+    expect(both).toMatchObject({ kind: 'unit', name: 'old.service', enabled: false, active: false, restartOn: [] });
+    expect(both).not.toHaveProperty('source');
+    expect(one).toMatchObject({ kind: 'unit', name: 'other.service', active: false });
+    expect(one).not.toHaveProperty('enabled');
+    expect(templateReferences(playbook)).toEqual([]);
+  });
+
   it('lists template references once each', () => {
     const { playbook } = parse(play('  files:\n    - { path: /a, template: t.hbs }\n    - { path: /b, template: t.hbs }\n  units:\n    - { name: u.service, template: u.hbs }\n'));
     expect(templateReferences(playbook)).toEqual(['t.hbs', 'u.hbs']);
@@ -56,6 +67,8 @@ describe('playbook parsing', () => {
     ['enabled not boolean', play('  units:\n    - name: a.service\n      content: x\n      enabled: yes\n'), ['playbook.yaml:5:16: [0].units[0].enabled: must be true or false (got "yes")']],
     ['unit name with a slash', play('  units:\n    - name: ../a.service\n      content: x\n'), ['playbook.yaml:3:13: [0].units[0].name: must be a systemd unit name ending in .service, .timer, .socket, .path or .target (got "../a.service")']],
     ['timer, socket, path, target units are fine', play('  units:\n    - { name: a.timer, content: x }\n    - { name: a.socket, content: x }\n    - { name: a.path, content: x }\n    - { name: a.target, content: x }\n    - { name: a@x.service, content: x }\n'), []],
+    ['a unit with neither content, template, enabled nor active', play('  units:\n    - name: a.service\n'), ["playbook.yaml:3:7: [0].units[0].content: a unit needs content (inline) or template (a file); or, to manage only the state of a unit whose file is not nodeform's, enabled and/or active alone"]],
+    ['a state-only unit with restart_on', play('  units:\n    - { name: a.service, enabled: false, restart_on: [/etc/a] }\n'), ["playbook.yaml:3:42: [0].units[0].restart_on: a unit without content or template manages only its state (enabled, active): restart_on needs the unit file to be nodeform's; give content or template, or remove restart_on"]],
     ['restart_on with a relative path', play('  units:\n    - name: a.service\n      content: x\n      restart_on: [etc/a]\n'), ['playbook.yaml:5:20: [0].units[0].restart_on[0]: must be an absolute path: start it with / (got "etc/a")']],
     ['user home relative', play('  users:\n    - name: a\n      home: home/a\n'), ['playbook.yaml:4:13: [0].users[0].home: must be an absolute path: start it with / (got "home/a")']],
     ['user groups with a bad name', play('  users:\n    - name: a\n      groups: [ok, "b c"]\n'), [expect.stringContaining('playbook.yaml:4:20: [0].users[0].groups[1]: must be a POSIX user or group name')]],

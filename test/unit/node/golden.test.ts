@@ -65,6 +65,10 @@ function describeResource(resource: Resource): string[] {
     case 'wipe':
       return [`== wipe ${resource.name} (when ${resource.trigger ?? 'reset --wipe-data'} asks: stop ${resource.stopUnits.join(', ')}; remove ${resource.paths.join(', ')}; ${tags})`];
     case 'unit':
+      if (resource.stateOnly) {
+        const state = [resource.enabled === undefined ? '' : resource.enabled ? 'enabled' : 'not enabled', resource.active === undefined ? '' : resource.active ? 'active' : 'inactive'];
+        return [`== unit ${resource.name} (state only, where the host has it: ${state.filter(Boolean).join(', ')}; ${tags})`];
+      }
       return [
         `== unit ${resource.name} (${resource.enabled ? 'enabled' : 'not enabled'}, ${resource.active ? 'active' : 'inactive'}; restart on: ${resource.restartOn.join(', ') || 'nothing'}; ${tags})`,
         ...resource.content.replace(/\n$/, '').split('\n').map((line) => `   | ${line}`),

@@ -125,7 +125,7 @@ describe('import of an inventory of the old scripts', async () => {
   it('monitoring_enabled says that nodeform-monitor.timer replaces the old checkpoint-monitor.service, and what to do with that', () => {
     const line = changes.find((l) => l.includes('monitoring_enabled -> monitoring.metrics'));
     expect(line).toMatch(/checkpoint-monitor\.service is replaced by nodeform's on-host monitor, nodeform-monitor\.timer \(monitoring\.monitor, on by default/);
-    expect(line).toMatch(/run systemctl disable --now checkpoint-monitor\.service on each host\)$/);
+    expect(line).toMatch(/the first apply stops and disables checkpoint-monitor\.service where a host has it \(its file stays; nodeform reset starts it again\)\)$/);
   });
 
   it.each(MAPPED)('%s is mapped to %s, with its value', (name, setting, values) => {

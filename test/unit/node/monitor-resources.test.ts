@@ -15,7 +15,7 @@ const file = (resources: Resource[], path: string) => resources.find((r): r is F
 const unitNamed = (resources: Resource[], name: string) => resources.find((r): r is UnitResource => r.kind === 'unit' && r.name === name);
 
 describe('the on-host monitor of a node', () => {
-  it('is installed by default: script, root-only settings, a static service, an enabled timer, the textfile directory', () => {
+  it('is installed by default: script, root-only settings, a static service, an enabled timer, the textfile directory; the old checkpoint-monitor.service stopped and disabled', () => {
     const resources = resourcesOf('');
     const monitoring = resources.filter((r) => r.tags.includes('monitoring')).map((r) => r.id);
     expect(monitoring.sort()).toEqual([
@@ -24,6 +24,7 @@ describe('the on-host monitor of a node', () => {
       'dir:/var/lib/node_exporter/textfile_collector',
       `file:${MONITOR_CONFIG}`,
       `file:${MONITOR_SCRIPT}`,
+      'unit:checkpoint-monitor.service',
       'unit:nodeform-monitor.service',
       'unit:nodeform-monitor.timer',
     ]);
@@ -33,6 +34,11 @@ describe('the on-host monitor of a node', () => {
     expect(unitNamed(resources, 'nodeform-monitor.service')).toMatchObject({ enabled: false, active: false });
     expect(unitNamed(resources, 'nodeform-monitor.timer')).toMatchObject({ enabled: true, active: true });
     expect(unitNamed(resources, 'nodeform-monitor.timer')!.content).toContain('OnUnitActiveSec=60s\n');
+    // The old scripts' monitor: its state only (its file is theirs), stopped and disabled.
+    expect(unitNamed(resources, 'checkpoint-monitor.service')).toEqual({
+      kind: 'unit', id: 'unit:checkpoint-monitor.service', tags: expect.arrayContaining(['monitoring']) as string[], origin: expect.any(String) as string, name: 'checkpoint-monitor.service',
+      path: '/etc/systemd/system/checkpoint-monitor.service', content: '', sha256: '', stateOnly: true, enabled: false, active: false, restartOn: [],
+    });
   });
 
   it('monitor: false installs none of it', () => {

@@ -23,9 +23,9 @@ describe('a node play', () => {
   });
 
   it.each([
-    [['node'], 25],
+    [['node'], 26],
     [['checkpoint'], 1],
-    [['monitoring'], 7],
+    [['monitoring'], 8],
     [['cache'], 4],
     [['network'], 4],
     [['other'], 0],

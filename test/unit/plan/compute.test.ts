@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost, probeRequestFor } from '../../../src/plan/compute.js';
+import { stateOnlyUnit } from '../../../src/node/builders.js';
 import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
 
 const summary = (resources: Resource[], facts: Facts, removeUndeclared = true) =>
@@ -304,5 +305,69 @@ describe('diffs shared by the hosts of a run', () => {
     expect(over('old\n')).toContain('-old');
     expect(over('older\n')).toContain('-older');
     expect(diffs.size).toBe(2);
+  });
+});
+
+describe('a state-only unit (its file is not nodeform\'s)', () => {
+  const old = stateOnlyUnit('checkpoint-monitor.service', { enabled: false, active: false }, ['monitoring']);
+  const onHost = (enabled: string, active: string, file = true) =>
+    withFacts((f) => {
+      if (file) f.paths[old.path] = present(old.path, '[Service]\nExecStart=/opt/old/monitor.sh\n');
+      f.units[old.name] = { name: old.name, enabled, active };
+    });
+
+  it('asks systemd for its state and nothing of a file the plan never reads', () => {
+    const req = probeRequestFor(desired([old]));
+    expect(req.units).toEqual(['checkpoint-monitor.service']);
+    expect(req.paths).toEqual([]);
+  });
+
+  it('enabled and running: stopped and disabled, its file left alone (no content, no after), never in the record', () => {
+    const facts = onHost('enabled', 'active');
+    const plan = planHost(desired([old]), facts, { removeUndeclared: true });
+    expect(plan.changes).toEqual([
+      {
+        kind: 'unit',
+        action: 'update',
+        target: 'checkpoint-monitor.service',
+        reason: "stop, disable; its unit file is not nodeform's and stays as it is",
+        attributes: [
+          { name: 'enabled', before: 'true', after: 'false' },
+          { name: 'active', before: 'true', after: 'false' },
+        ],
+        secret: false,
+        precondition: { exists: true, sha256: facts.paths[old.path]!.sha256 },
+        unit: { enabled: false, active: false },
+      },
+    ]);
+    expect(plan.managedAfter).toEqual([]);
+  });
+
+  it('a unit whose file is elsewhere (a package\'s): its state alone, the file in /etc/systemd/system expected absent', () => {
+    const [change] = planHost(desired([old]), onHost('enabled', 'active', false), { removeUndeclared: true }).changes;
+    expect(change).toMatchObject({ action: 'update', precondition: { exists: false }, unit: { enabled: false, active: false } });
+  });
+
+  it('missing from the host, or already as declared: nothing to do, nothing said', () => {
+    expect(summary([old], emptyFacts())).toEqual([]);
+    expect(summary([old], withFacts((f) => (f.units[old.name] = { name: old.name, enabled: 'not-found', active: 'inactive' })))).toEqual([]);
+    expect(summary([old], onHost('disabled', 'inactive'))).toEqual([]);
+    expect(planHost(desired([old]), onHost('disabled', 'failed'), { removeUndeclared: true }).changes).toEqual([]);
+  });
+
+  it('manages only what it gives: active alone leaves enablement as it is', () => {
+    const stopOnly = stateOnlyUnit('x.service', { active: false }, []);
+    const facts = withFacts((f) => (f.units['x.service'] = { name: 'x.service', enabled: 'enabled', active: 'active' }));
+    const [change] = planHost(desired([stopOnly]), facts, { removeUndeclared: true }).changes;
+    expect(change!.attributes).toEqual([{ name: 'active', before: 'true', after: 'false' }]);
+    expect(change!.unit).toEqual({ enabled: true, active: false });
+    expect(change!.reason).toMatch(/^stop;/);
+  });
+
+  it('a unit nodeform manages elsewhere is not removed because a state-only declaration names another', () => {
+    const facts = onHost('enabled', 'active');
+    facts.record.managed = [{ kind: 'unit', target: 'gone.service' }];
+    facts.paths[`${UNIT_DIR}/gone.service`] = present(`${UNIT_DIR}/gone.service`, 'x');
+    expect(summary([old], facts)).toEqual(["update unit checkpoint-monitor.service (stop, disable; its unit file is not nodeform's and stays as it is)", 'delete unit gone.service (no longer declared)']);
   });
 });

@@ -191,3 +191,40 @@ describe('planReset', () => {
     expect(planReset('h1', f, 'previous').changes[0]).toMatchObject({ action: 'delete', onlyIfEmpty: true, reason: 'restore state before generation 2; removed only if empty' });
   });
 });
+
+describe('planReset of a state-only unit (its state recorded by the apply that stopped it)', () => {
+  const name = 'checkpoint-monitor.service';
+  const path = `${UNITS}/${name}`;
+  const text = '[Service]\nExecStart=/opt/old/monitor.sh\n';
+  const stoppedNow = (file: boolean) => (f: Facts) => {
+    if (file) f.paths[path] = present(path, text);
+    f.units[name] = { name, enabled: 'disabled', active: 'inactive' };
+  };
+
+  it.each(['previous', 'original'] as const)('to %s: its file in /etc/systemd/system as it was, so only enabled and active come back', (to) => {
+    const entry: BackupEntry = { kind: 'unit', target: name, existed: true, sha256: sha(text), mode: '0644', owner: 'root', group: 'root', enabled: 'enabled', active: 'active' };
+    const plan = planReset('h1', facts({ last: [entry], original: [entry], mutate: stoppedNow(true) }), to);
+    expect(summary(plan.changes)).toEqual([`update unit ${name} [enabled:false->true active:false->true]`]);
+    expect(plan.changes[0]!.unit).toEqual({ enabled: true, active: true });
+  });
+
+  it('its file elsewhere (none in /etc/systemd/system then or now): started and enabled again, no file deleted', () => {
+    const entry: BackupEntry = { kind: 'unit', target: name, existed: false, enabled: 'enabled', active: 'active' };
+    const [c, ...rest] = planReset('h1', facts({ last: [entry], mutate: stoppedNow(false) }), 'previous').changes;
+    expect(rest).toEqual([]);
+    expect(c).toMatchObject({ action: 'update', precondition: { exists: false }, unit: { enabled: true, active: true } });
+    expect(c!.after).toBeUndefined();
+  });
+
+  it('one that is gone from the host since: nothing to start', () => {
+    const entry: BackupEntry = { kind: 'unit', target: name, existed: false, enabled: 'enabled', active: 'active' };
+    const gone = (f: Facts) => (f.units[name] = { name, enabled: 'not-found', active: 'inactive' });
+    expect(planReset('h1', facts({ last: [entry], mutate: gone }), 'previous').changes).toEqual([]);
+  });
+
+  it('a unit nodeform created (not-found before) is still removed', () => {
+    const entry: BackupEntry = { kind: 'unit', target: 'new.service', existed: false, enabled: 'not-found', active: 'inactive' };
+    const running = (f: Facts) => (f.units['new.service'] = { name: 'new.service', enabled: 'enabled', active: 'active' });
+    expect(summary(planReset('h1', facts({ last: [entry], mutate: running }), 'previous').changes)).toEqual(['delete unit new.service [active:true->null enabled:true->null]']);
+  });
+});

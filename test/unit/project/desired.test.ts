@@ -45,6 +45,18 @@ describe('buildDesired', () => {
     expect(unit).toMatchObject({ id: 'unit:a.service', path: '/etc/systemd/system/a.service', sha256: sha('[Unit]\n'), restartOn: ['/etc/a'] });
   });
 
+  it('a unit without content or template is state only: no content, only the state it gives; declared twice differently is an error', () => {
+    const playbook = '- hosts: lab1\n  units:\n    - { name: old.service, enabled: false, active: false }\n    - { name: other.service, active: false }\n';
+    const [desired] = build({ inventory: INVENTORY, playbook }).desired;
+    const units = desired!.resources.filter((r): r is UnitResource => r.kind === 'unit');
+    expect(units.map(({ origin: _origin, ...u }) => u)).toEqual([
+      { kind: 'unit', id: 'unit:old.service', tags: [], name: 'old.service', path: '/etc/systemd/system/old.service', content: '', sha256: '', stateOnly: true, enabled: false, active: false, restartOn: [] },
+      { kind: 'unit', id: 'unit:other.service', tags: [], name: 'other.service', path: '/etc/systemd/system/other.service', content: '', sha256: '', stateOnly: true, active: false, restartOn: [] },
+    ].sort((a, b) => a.name.localeCompare(b.name)));
+    const twice = build({ inventory: INVENTORY, playbook: '- hosts: lab1\n  units: [{ name: old.service, enabled: false }]\n- hosts: lab1\n  units: [{ name: old.service, content: x }]\n' });
+    expect(heads(twice.problems)).toEqual([expect.stringContaining('unit old.service is declared twice for host lab1 with different')]);
+  });
+
   it('orders resources users, directories, files, units, each by name or path (parents first)', () => {
     const playbook = `- hosts: lab1
   units: [{ name: b.service, content: x }, { name: a.service, content: x }]
