@@ -56,6 +56,11 @@ export const FALLBACK_CONFIG = `${FALLBACK_CONFIG_DIR}/checkpoint-fallback.conf`
 /** Backups of the environment file (`<file name>.<UTC stamp>`) and switches.log; made by systemd (StateDirectory=). */
 export const FALLBACK_STATE_DIR = '/var/lib/nodeform/checkpoint-fallback';
 export const FALLBACK_SERVICE = 'nodeform-checkpoint-fallback.service';
+/**
+ * The old node scripts' fallback (a long-running service that sed-edited the client's checkpoint URL), replaced by
+ * FALLBACK_SERVICE: stopped and disabled on every node host that has it.
+ */
+export const OLD_FALLBACK_SERVICE = 'checkpoint-fallback.service';
 export const FALLBACK_TIMER = 'nodeform-checkpoint-fallback.timer';
 export const DEFAULT_FALLBACK_INTERVAL_SECONDS = 60;
 /** The first words of the note the script writes into the environment file when it switched. */

@@ -19,7 +19,8 @@ import { chooseCheckpoint } from './checkpoint-choice.js';
 import { checkpointFallback, fleetCacheResources } from './checkpoint-resources.js';
 import { resolveNode, type Issue, type NodeReport } from './host-spec.js';
 import { installKey, type NodeInputs } from './inputs.js';
-import { localFile } from './builders.js';
+import { localFile, stateOnlyUnit } from './builders.js';
+import { OLD_FALLBACK_SERVICE } from './checkpoint-fallback.js';
 import { monitorResources } from './monitor-resources.js';
 import { initUnitName, envFilePath, nodeResources, unitName, type NodeResources } from './resources.js';
 import { OLD_NODE_VARIABLES, type ArgOrigin } from './spec.js';
@@ -216,6 +217,9 @@ export function nodePlayResources(
   });
   const fallback = checkpointFallback(spec, built, templates, held, [...new Set([...play.tags, 'node', 'checkpoint'])]);
   resources.push(...fallback);
+  // The old scripts' own fallback rewrote the client's checkpoint flags in place: beside nodeform it would undo
+  // what nodeform declares. Stopped and disabled where a host has it; its file is not nodeform's and stays.
+  resources.push(stateOnlyUnit(OLD_FALLBACK_SERVICE, { enabled: false, active: false }, [...new Set([...play.tags, 'node', 'checkpoint'])]));
   const cacheFiles = spec.checkpointSync.source === 'fleet-cache' && spec.checkpointSync.enabled ? fleetCacheResources(spec, fleetFiles, [...new Set([...play.tags, 'node', 'checkpoint'])]) : [];
   resources.push(...cacheFiles);
   if (templates.monitor) resources.push(...monitorResources(spec, host, templates.monitor, [...new Set([...play.tags, 'node', 'monitoring'])]));

@@ -13,19 +13,19 @@ const inventory = (name: string) => `${root}playbooks/examples/${name}/inventory
 
 // [example, host -> its units, in order]
 const examples: [string, Record<string, string[]>][] = [
-  ['ephemery-node', { 'ephemery-1.example': ['checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'] }],
+  ['ephemery-node', { 'ephemery-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'] }],
   [
     'mixed-fleet',
     {
-      'lh-geth-1.example': ['checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
-      'lh-geth-2.example': ['checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
-      'prysm-nm-1.example': ['checkpoint-monitor.service', 'nethermind.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'prysm.service'],
-      'teku-besu-1.example': ['besu.service', 'checkpoint-monitor.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'teku.service'],
-      'nimbus-erigon-1.example': ['checkpoint-monitor.service', 'erigon-init.service', 'erigon.service', 'nimbus-init.service', 'nimbus.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
-      'lodestar-geth-1.example': ['checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lodestar.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
+      'lh-geth-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
+      'lh-geth-2.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lighthouse.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
+      'prysm-nm-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'nethermind.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'prysm.service'],
+      'teku-besu-1.example': ['besu.service', 'checkpoint-fallback.service', 'checkpoint-monitor.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'teku.service'],
+      'nimbus-erigon-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'erigon-init.service', 'erigon.service', 'nimbus-init.service', 'nimbus.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
+      'lodestar-geth-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'geth-init.service', 'geth.service', 'lodestar.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'],
     },
   ],
-  ['mainnet', { 'mainnet-1.example': ['checkpoint-monitor.service', 'lighthouse.service', 'nethermind.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'], 'mainnet-2.example': ['besu.service', 'checkpoint-monitor.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'teku.service'] }],
+  ['mainnet', { 'mainnet-1.example': ['checkpoint-fallback.service', 'checkpoint-monitor.service', 'lighthouse.service', 'nethermind.service', 'nodeform-monitor.service', 'nodeform-monitor.timer'], 'mainnet-2.example': ['besu.service', 'checkpoint-fallback.service', 'checkpoint-monitor.service', 'nodeform-monitor.service', 'nodeform-monitor.timer', 'teku.service'] }],
 ];
 
 describe('worked examples', () => {

@@ -23,8 +23,8 @@ describe('a node play', () => {
   });
 
   it.each([
-    [['node'], 26],
-    [['checkpoint'], 1],
+    [['node'], 27],
+    [['checkpoint'], 2],
     [['monitoring'], 8],
     [['cache'], 4],
     [['network'], 4],
