@@ -241,8 +241,8 @@ export function renderMarkdown(r: Results): string {
     out.push('| MB | hosts | sha256sum s | ssh cat s | ssh upload s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | ÷ ssh upload | plan MiB | apply MiB |');
     out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const c of r.bigFiles) {
-      const m = (xs: Measured[]) => median(xs.map((v) => v.wallMs));
-      const peak = (xs: Measured[]) => Math.max(...xs.map((v) => v.maxRssKb));
+      const m = wallOf;
+      const peak = peakOf;
       const floorPlan = m(c.sha256sum) + m(c.sshCat);
       out.push(
         `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${c.sshUpload ? s(m(c.sshUpload)) : ''} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${c.sshUpload ? x(m(c.firstApply), m(c.sshUpload)) : ''} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(peak(c.firstApply))} |`,
@@ -300,7 +300,7 @@ function targets(r: Results): string[] {
     check(r.scale.hosts >= 100 ? plan < 3000 : undefined, `${r.scale.hosts}-host plan under 3 s: ${s(plan)} s`);
   } else check(undefined, '100-host plan under 3 s');
   for (const c of r.bigFiles ?? []) {
-    const m = (xs: Measured[]) => median(xs.map((v) => v.wallMs));
+    const m = wallOf;
     const floorPlan = m(c.sha256sum) + m(c.sshCat);
     check(m(c.planCold) <= 1.5 * floorPlan, `${c.mb} MB file on ${c.hosts} hosts: no-op plan (digest cache cold) within 1.5× of sha256sum + ssh cat: ${x(m(c.planCold), floorPlan)}`);
     check(m(c.firstApply) <= 1.5 * m(c.sshCat), `${c.mb} MB file on ${c.hosts} hosts: first apply within 1.5× of ssh cat: ${x(m(c.firstApply), m(c.sshCat))}`);
