@@ -48,9 +48,12 @@ export interface NodePlayContext {
  */
 export const NODE_TAG_SETS: readonly (readonly string[])[] = [[], ['cache'], ['network'], ['cache', 'network'], ['checkpoint'], ['monitoring'], ['checkpoint', 'monitoring']];
 
+/** The tags of a node play's resource: the play's, `node`, and the resource's own areas (NODE_TAG_SETS), once each. */
+const nodeTags = (play: Play, ...extra: readonly string[]): string[] => [...new Set([...play.tags, 'node', ...extra])];
+
 /** Whether --tags/--skip-tags select anything of a node play: when not, the node is neither fetched for nor built. */
 export function nodePlaySelected(play: Play, filter: TagFilter): boolean {
-  return NODE_TAG_SETS.some((extra) => isSelectedByTags([...new Set([...play.tags, 'node', ...extra])], filter));
+  return NODE_TAG_SETS.some((extra) => isSelectedByTags(nodeTags(play, ...extra), filter));
 }
 
 function valueAt(vars: Record<string, unknown>, path: readonly PathSegment[]): unknown {
@@ -117,7 +120,7 @@ export function nodePlayResources(
   if (!templates) throw new Error('the node unit templates were not loaded (templates/systemd/ethereum-*.service.hbs)');
   let built: NodeResources;
   try {
-    built = nodeResources(spec, selected, templates, networkFiles, [...new Set([...play.tags, 'node'])]);
+    built = nodeResources(spec, selected, templates, networkFiles, nodeTags(play));
   } catch (error) {
     if (!(error instanceof NodeformError)) throw error;
     problem({ path: [] }, error.message);
@@ -183,7 +186,7 @@ export function nodePlayResources(
       problem({ path: [kind, 'install'] }, `cannot install ${spec[kind].client}: ${binary?.error ?? 'it was not downloaded'}`);
       return [];
     }
-    resources.push(localFile(spec[kind].binary, binary, '0755', [...new Set([...play.tags, 'node'])]));
+    resources.push(localFile(spec[kind].binary, binary, '0755', nodeTags(play)));
     // A new binary is a new release of the client: its service restarts onto it.
     const service = resources.find((r): r is UnitResource => r.kind === 'unit' && r.name === unitName(spec[kind].client));
     if (service) service.restartOn = [...service.restartOn, spec[kind].binary].sort();
@@ -193,7 +196,7 @@ export function nodePlayResources(
     resources.push({
       kind: 'binary',
       id: `binary:${spec[kind].binary}`,
-      tags: [...new Set([...play.tags, 'node'])],
+      tags: nodeTags(play),
       path: spec[kind].binary,
       name: spec[kind].client,
       minVersion: profile.minVersion,
@@ -207,7 +210,7 @@ export function nodePlayResources(
   resources.push({
     kind: 'wipe',
     id: 'wipe:chain-data',
-    tags: [...new Set([...play.tags, 'node'])],
+    tags: nodeTags(play),
     name: 'chain-data',
     ...(iterationFile ? { trigger: iterationFile.path } : {}),
     triggerLabel: 'ephemery iteration',
@@ -215,14 +218,14 @@ export function nodePlayResources(
     paths: [...chainData('consensus'), ...chainData('execution')],
     summary: `stop clients, wipe chain data keeping node identity, install new config, re-init ${built.execution.initArgv ? 'execution client' : 'clients'}, start`,
   });
-  const fallback = checkpointFallback(spec, built, templates, held, [...new Set([...play.tags, 'node', 'checkpoint'])]);
+  const fallback = checkpointFallback(spec, built, templates, held, nodeTags(play, 'checkpoint'));
   resources.push(...fallback);
   // The old scripts' own fallback rewrote the client's checkpoint flags in place: beside nodeform it would undo
   // what nodeform declares. Stopped and disabled where a host has it; its file is not nodeform's and stays.
-  resources.push(stateOnlyUnit(OLD_FALLBACK_SERVICE, { enabled: false, active: false }, [...new Set([...play.tags, 'node', 'checkpoint'])]));
-  const cacheFiles = spec.checkpointSync.source === 'fleet-cache' && spec.checkpointSync.enabled ? fleetCacheResources(spec, fleetFiles, [...new Set([...play.tags, 'node', 'checkpoint'])]) : [];
+  resources.push(stateOnlyUnit(OLD_FALLBACK_SERVICE, { enabled: false, active: false }, nodeTags(play, 'checkpoint')));
+  const cacheFiles = spec.checkpointSync.source === 'fleet-cache' && spec.checkpointSync.enabled ? fleetCacheResources(spec, fleetFiles, nodeTags(play, 'checkpoint')) : [];
   resources.push(...cacheFiles);
-  if (templates.monitor) resources.push(...monitorResources(spec, host, templates.monitor, [...new Set([...play.tags, 'node', 'monitoring'])]));
+  if (templates.monitor) resources.push(...monitorResources(spec, host, templates.monitor, nodeTags(play, 'monitoring')));
 
   if (held !== undefined) {
     // What the provider choice feeds: the checkpoint file and the consensus client's units (started without
