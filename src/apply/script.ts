@@ -131,19 +131,18 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_ORIG= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_PACK= PACKS= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
 unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
   [ "$CHANGED" = 0 ] || return 0
-  [ -z "$G" ] || [ ! -f "$G/original.keys" ] || while IFS= read -r k; do rm -f "$S/original/$k"; done < "$G/original.keys"
   [ -z "$G" ] || [ ! -f "$G/blobs.keys" ] || while IFS= read -r b; do rm -f "$S/blobs/$b"; done < "$G/blobs.keys"
   [ -z "$G" ] || rm -rf "$G"
-  for k in $NEW_ORIG; do rm -f "$S/original/$k"; done
+  [ -z "$NEW_PACK" ] || rm -f "$NEW_PACK"
   for b in $NEW_BLOBS; do rm -f "$S/blobs/$b"; done
   rm -f "$S/managed.new" "$S"/original/*.tmp "$S"/blobs/*.tmp 2>/dev/null
-  G= NEW_ORIG= NEW_BLOBS=
+  G= NEW_PACK= NEW_BLOBS=
 }
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
@@ -233,18 +232,27 @@ begin() {
   G=$S/generations/$(printf '%06d' "$G_ID")
   if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi ||
     fail "cannot copy what nodeform manages into $G $FULL"
-  : > "$G/entries" || fail "cannot write $G/entries $FULL"
+  : > "$G/entries" && : > "$G/original.pack" || fail "cannot write $G/entries $FULL"
+  PACKS=$(find "$S/original" -maxdepth 1 -type f -name '*.pack') || fail "cannot read $S/original"
   STARTED=$(now)
   { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
+# A target's original (its state before nodeform first changed it) is in $S/original: a file of its own named by
+# the sha256 of its kind and target (records before packs), or a line of a pack, $S/original/GEN.RUN.pack: the
+# originals a generation recorded, kept in $G/original.pack until seal, then moved there by one rename. A run cut
+# off before seal (even by a crash) leaves no original. The first record of a target is its original.
+packed() { # kind target: the line of the target's original in a pack (the host's, or this run's), or nothing
+  o=$IFS; IFS=$NL; set -f
+  K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' $PACKS "$G/original.pack"
+  IFS=$o; set +f
+}
 rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups | file: secret]
-  line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
+  kind=$1 line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
   printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
-  k=$(printf '%s\n' "$line" | cut -f1,2 | sha256sum | cut -c1-64)
+  k=$(printf '%s\t%s\n' "$kind" "$1" | sha256sum | cut -c1-64)
   [ ! -f "$S/original/$k" ] || return 0
-  { printf '%s\n' "$line" > "$S/original/$k.tmp" && sync "$S/original/$k.tmp" && mv -f "$S/original/$k.tmp" "$S/original/$k"; } ||
-    fail "cannot record the original state of $1 in $S/original $FULL"
-  NEW_ORIG="$NEW_ORIG $k"
+  [ -z "$(packed "$kind" "$1")" ] || return 0
+  printf '%s\n' "$line" >> "$G/original.pack" || fail "cannot record the original state of $1 in $G $FULL"
 }
 blob() { # path [sha: its hash as pre_file just checked it, not read again]
   B=${'$'}{2:-}; [ -n "$B" ] || B=$(sha "$1")
@@ -256,18 +264,23 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   cat > "$S/managed.new" || fail "cannot write $S/managed.new $FULL"
   # The completion line with a stand-in finish time of the same length, rewritten in place at the end.
   metaline 0000-00-00T00:00:00Z 1 > "$G/meta.done" || fail "cannot write $G/meta.done $FULL"
-  # Many backups, first copies and originals (bk_many) are flushed with their filesystem at once (syncfs), then the
-  # first copies are moved into blobs and the new originals (which name them) into original by renames, each flushed.
-  if [ -d "$G/backup" ] || [ -d "$G/original.new" ] || [ -d "$G/blobs.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
-  sync "$G/entries" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
+  # Many backups and first copies (bk_many) are flushed with their filesystem at once (syncfs), then the first
+  # copies are moved into blobs and the new originals (which name them) into original by renames, each flushed.
+  if [ -d "$G/backup" ] || [ -d "$G/blobs.new" ]; then sync -f "$G" || fail "cannot flush the record of generation $G_ID to disk"; fi
+  sync "$G/entries" "$G/original.pack" "$G/managed.before" "$G/meta" "$G/meta.done" "$S/managed.new" "$G" "$S/generations" "$S/original" "$S/blobs" "$S" ||
     fail "cannot flush the record of generation $G_ID to disk"
   if [ -d "$G/blobs.new" ]; then
     find "$G/blobs.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/blobs" -- {} + && sync "$S/blobs" ||
       fail "cannot back up the files into $S/blobs $FULL"
   fi
-  if [ -d "$G/original.new" ]; then
-    find "$G/original.new" -mindepth 1 -maxdepth 1 -type f -exec mv -f -t "$S/original" -- {} + && sync "$S/original" ||
-      fail "cannot record the original state in $S/original $FULL"
+  if [ -s "$G/original.pack" ]; then
+    # Named by the generation and the run: a name no other run takes (the generations may have been removed by hand).
+    case $RUN in '' | *[!A-Za-z0-9]*) p=run ;; *) p=$RUN ;; esac
+    p="$S/original/$(printf '%06d' "$G_ID").$p.pack"
+    [ ! -e "$p" ] || fail "cannot record the original state in $S/original: $p exists already"
+    NEW_PACK=$p
+    mv -f "$G/original.pack" "$p" && sync "$S/original" || fail "cannot record the original state in $S/original $FULL"
+    PACKS="$PACKS$NL$p"
   fi
   CHANGED=1
   say "GEN$TAB$G_ID"
@@ -340,7 +353,7 @@ bsha() { # kind target ref: B, the sha256 of the target's backup as the host's o
   # (ref original:KEY, KEY the name of its file in $S/original) or its entry in a generation (ref: the generation's id)
   l=
   case $3 in
-    original:*) [ ! -f "$S/original/${'$'}{3#original:}" ] || IFS= read -r l < "$S/original/${'$'}{3#original:}" ;;
+    original:*) if [ -f "$S/original/${'$'}{3#original:}" ]; then IFS= read -r l < "$S/original/${'$'}{3#original:}"; else l=$(packed "$1" "$2"); fi ;;
     *) l=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' "$S/generations/$(printf '%06d' "$3")/entries" 2>/dev/null) ;;
   esac
   B=${'$'}{l#*"$TAB"*"$TAB"*"$TAB"}; B=${'$'}{B%%"$TAB"*}
@@ -466,29 +479,36 @@ recfail() { # the last line an awk that writes records printed: ok, or what it w
     *) fail "cannot record the files in $G $FULL" ;;
   esac
 }
-# awk: an entry line L for path P in $G/entries and, the first time P is recorded, its original in $G/original.new
-BK_AWK='BEGIN { E = ENVIRON["E"]; K = ENVIRON["K"]; N = ENVIRON["N"]; BK = ENVIRON["BK"]; BL = ENVIRON["BL"] }
+# awk: an entry line L for path P in $G/entries and, the first time P is recorded, its original in $G/original.pack.
+# Its original exists already when a file of $S/original is named by its key K (listed first: orig) or a pack holds
+# it (the packs next: packed, by kind and target).
+BK_AWK='BEGIN { E = ENVIRON["E"]; P = ENVIRON["P"]; BK = ENVIRON["BK"]; BL = ENVIRON["BL"] }
   function record(p, k, l) {
     print "E\t" p; print l >> E; if (fflush(E) != 0) { failed = 1; exit }
-    if (k in orig) return 0
-    orig[k] = 1; f = N "/" k; print "O\t" p; print l > f; if (close(f) != 0) { failed = 1; exit }
-    print k >> K; if (fflush(K) != 0) { failed = 1; exit }
+    if ((k in orig) || ((substr(l, 1, index(l, "\t")) p) in packed)) return 0
+    orig[k] = 1; print "O\t" p; print l >> P; if (fflush(P) != 0) { failed = 1; exit }
     return 1
   }'
+knownorig() { # $W/bk.orig: the names of the files in $S/original; $W/bk.packed: the packs' lines
+  ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
+  o=$IFS; IFS=$NL; set -f
+  cat -- $PACKS < /dev/null > "$W/bk.packed" || fail "cannot read the originals in $S/original"
+  IFS=$o; set +f
+}
 bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
-  # cp), its original when it is the first time (in $G/original.new until seal); a file that was there, the first
+  # cp), its original when it is the first time (in $G/original.pack until seal); a file that was there, the first
   # time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush for all)
   cat > "$W/bkin" || fail "cannot write $W/bkin $FULL"
-  mkdir -p "$G/original.new" || fail "cannot write $G $FULL"
-  ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
+  knownorig
   cut -f1 "$W/bkin" | reg > "$W/bk.reg"
   # Files not there now: recorded as absent. Those there: listed, for one stat and one cp.
-  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BK="$W/bk" awk -F "$TAB" "$BK_AWK"'
+  r=$(E="$G/entries" P="$G/original.pack" BK="$W/bk" awk -F "$TAB" "$BK_AWK"'
     FILENAME == ARGV[1] { orig[$0] = 1; next }
-    FILENAME == ARGV[2] { reg[$0] = 1; next }
+    FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
+    FILENAME == ARGV[3] { reg[$0] = 1; next }
     $1 in reg { print > BK; next }
     { record($1, $3, "file\t" $1 "\t0\t-\t-\t-\t-\t-\t-\t-") }
-    END { if (failed) exit 1; print "W\t"; close(BK); print "ok" }' "$W/bk.orig" "$W/bk.reg" "$W/bkin" | tail -n 1)
+    END { if (failed) exit 1; print "W\t"; close(BK); print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bk.reg" "$W/bkin" | tail -n 1)
   recfail "$r"
   [ -f "$W/bk" ] || : > "$W/bk" || fail "cannot write $W/bk $FULL"
   cut -f1 "$W/bk" > "$W/bk.paths"
@@ -497,12 +517,13 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
     mkdir -p "$G/backup" && xargs -d '\n' -r cp --parents -t "$G/backup" -- < "$W/bk.paths" || fail "cannot back up the files into $G $FULL"
   fi
   # Files that were there: their state recorded; their bytes kept in blobs when it is their first record.
-  r=$(E="$G/entries" K="$G/original.keys" N="$G/original.new" BL="$W/bk.blobs" awk -F "$TAB" "$BK_AWK"'
+  r=$(E="$G/entries" P="$G/original.pack" BL="$W/bk.blobs" awk -F "$TAB" "$BK_AWK"'
     FILENAME == ARGV[1] { orig[$0] = 1; next }
-    FILENAME == ARGV[2] { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
+    FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
+    FILENAME == ARGV[3] { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
     { if (!($1 in st)) { print "S\t" $1; failed = 1; exit }
       if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
-    END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.stat" "$W/bk" | tail -n 1)
+    END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bk.stat" "$W/bk" | tail -n 1)
   recfail "$r"
   # The bytes from before nodeform outlive the generation: each sha256 not in blobs yet, once, from its file's backup.
   if [ -s "$W/bk.blobs" ]; then

@@ -204,7 +204,8 @@ hs() { # one stat and one sha256sum for every path noted, joined with the noted 
   done < "$T/slow"
   if [ -s "$T/cat" ]; then ${printRecordStart('bytes')}; xargs -d '\n' -r cat -- < "$T/cat" | base64 -w0; printf '\n'; fi
 }
-gone() { # the originals a removal needs: each named by the sha256 of its kind and target (apply/script.ts rec)
+gone() { # the originals a removal needs: each in a file named by the sha256 of its kind and target, or a line of a
+  # pack (STATE/original/*.pack, by kind and target), see apply/script.ts rec
   [ -s "$T/gone" ] || return 0
   mkdir "$T/k" && i=0
   while IFS= read -r l; do i=$((i + 1)); printf '%s\n' "$l" > "$T/k/$i"; done < "$T/gone"
@@ -212,6 +213,9 @@ gone() { # the originals a removal needs: each named by the sha256 of its kind a
     [ -f "$S/original/$o" ] || continue
     IFS= read -r l < "$S/original/$o"; ${printLine('original', '"$l"')}
   done
+  [ ! -d "$S/original" ] || find "$S/original" -maxdepth 1 -type f -name '*.pack' -exec awk -F "$TAB" -v OT="${RECORDS.original.tag}" '
+    FILENAME == ARGV[1] { want[$1 "\t" $2] = 1; next }
+    { k = $1 "\t" $2 } k in want { delete want[k]; print OT "\t" $0 }' "$T/gone" {} +
 }
 `;
 
