@@ -535,6 +535,36 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
     xargs -d '\n' -r -n 2 cp -- < "$W/bk.cp" || fail "cannot back up the files into $G $FULL"
   fi
 }
+bk_dirs() { # path key: as bk_dir for many directories at once: one stat says which are directories now (links
+  # followed, as test -d), one more their mode, owner and group (as bk_dir's), one awk records them
+  cat > "$W/bdin" || fail "cannot write $W/bdin $FULL"
+  knownorig
+  cut -f1 "$W/bdin" | xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^4...$/ { print substr($0, length($1) + 2) }' > "$W/bd.dirs"
+  xargs -d '\n' -r stat -c "%a$TAB%U$TAB%G$TAB%n" -- < "$W/bd.dirs" > "$W/bd.stat" || fail "cannot read the directories to back up"
+  r=$(E="$G/entries" P="$G/original.pack" awk -F "$TAB" "$BK_AWK"'
+    FILENAME == ARGV[1] { orig[$0] = 1; next }
+    FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
+    FILENAME == ARGV[3] { st[substr($0, length($1 $2 $3) + 4)] = $1 "\t" $2 "\t" $3; next }
+    $1 in st { record($1, $2, "directory\t" $1 "\t1\t-\t" st[$1] "\t-\t-"); next }
+    { record($1, $2, "directory\t" $1 "\t0\t-\t-\t-\t-\t-\t-") }
+    END { if (failed) exit 1; print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bd.stat" "$W/bdin" | tail -n 1)
+  recfail "$r"
+}
+mkd_many() { # path mode owner group, parents first: made as mkd makes each, by one mkdir -p for all, then one chown
+  # and one chmod per owner and mode; when any of them fails, one by one by mkd, which names the directory that fails
+  cat > "$W/mkd" || fail "cannot write $W/mkd $FULL"
+  # $W/mkd.N: the paths of the Nth owner and mode; $W/mkd.by: N TAB owner:group TAB mode
+  ok=0
+  if cut -f1 "$W/mkd" | xargs -d '\n' -r mkdir -p -- 2>/dev/null &&
+    D="$W/mkd." awk -F "$TAB" '{ k = $3 ":" $4 "\t" $2; if (!(k in n)) { n[k] = ++c; print c "\t" k }; print $1 > (ENVIRON["D"] n[k]) }' "$W/mkd" > "$W/mkd.by"; then
+    ok=1
+    while IFS="$TAB" read -r n og m; do
+      xargs -d '\n' -r chown -- "$og" < "$W/mkd.$n" 2>/dev/null && xargs -d '\n' -r chmod -- "$m" < "$W/mkd.$n" 2>/dev/null || { ok=0; break; }
+    done < "$W/mkd.by"
+  fi
+  if [ "$ok" = 1 ]; then awk -F "$TAB" '{ print "DIR\t" $1 }' "$W/mkd"
+  else while IFS="$TAB" read -r p m o g; do mkd "$p" "$m" "$o" "$g"; done < "$W/mkd"; fi
+}
 dirs_of() { # list: each directory of the list's paths once, with the first path in it: DIR/ TAB PATH
   awk -F "$TAB" "$PATH_AWK"'{ d = dir($1); if (!(d in s)) { s[d] = 1; print d "/\t" $1 } }' "$1"
 }
@@ -830,8 +860,13 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     body.push(listFile('bk.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'), memo));
     body.push('bk_many < "$W/bk.in"');
   }
+  // Many directories: backed up together (bk_dirs), and those to create made together (mkd_many).
+  const dirChanges = plan.changes.filter((c) => c.kind === 'directory');
+  const bulkDirs = dirChanges.length >= BULK_THRESHOLD;
+  if (bulkDirs) body.push(listFile('bd.in', dirChanges.map((c) => `${c.target}\t${originalKey('directory', c.target)}`).join('\n'), memo), 'bk_dirs < "$W/bd.in"');
   for (const c of plan.changes) {
     if (c.action === 'restart' || c.kind === 'wipe') continue;
+    if (bulkDirs && c.kind === 'directory') continue;
     if (bulk.changes.has(c)) {
       if (c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
       continue;
@@ -864,8 +899,12 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     const rest = [u.group ?? c.target, u.groups.join(','), u.shell, u.home ?? ''];
     body.push(c.action === 'create' ? `uadd ${q(c.target, u.system ? 1 : 0, ...rest)}` : `umod ${q(c.target, ...rest)}`);
   }
+  const creates = dirs.filter((d) => d.action === 'create');
+  const mkdMany = creates.length >= BULK_THRESHOLD;
+  if (mkdMany) body.push(listFile('mkd.in', creates.map((c) => [c.target, c.after!.mode, c.after!.owner, c.after!.group].join('\t')).join('\n'), memo), 'mkd_many < "$W/mkd.in"');
   for (const c of dirs.filter((d) => d.action !== 'delete')) {
     const a = c.after!;
+    if (c.action === 'create' && mkdMany) continue;
     body.push(c.action === 'create' ? `mkd ${q(c.target, a.mode, a.owner, a.group)}` : `attrs ${q(c.target, a.mode, a.owner, a.group)}`);
   }
 
