@@ -19,7 +19,7 @@ import type { Change, HostPlan } from '../model/plan.js';
 import type { Desired, FileResource, LocalFile, ManagedEntry, UnitResource } from '../model/types.js';
 import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
-import { STATE_SH } from '../facts/applied.js';
+import { NAMES_SH, STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
 import { SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -200,6 +200,7 @@ pre_file() {
   h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
 }
 ${KEY_SH}
+${NAMES_SH}
 ${STATE_SH}
 pre_secret() { # path digest|absent: a secret's precondition by its digest under the host's key; no hash is ever said
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
@@ -512,7 +513,7 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
   recfail "$r"
   [ -f "$W/bk" ] || : > "$W/bk" || fail "cannot write $W/bk $FULL"
   cut -f1 "$W/bk" > "$W/bk.paths"
-  xargs -d '\n' -r stat -c '%a	%U	%G	%n' -- < "$W/bk.paths" > "$W/bk.stat" || fail "cannot read the files to back up"
+  xargs -d '\n' -r stat -c "S$TAB%a$TAB%u$TAB%g$TAB%n" -- < "$W/bk.paths" > "$W/bk.ids" && names < "$W/bk.ids" > "$W/bk.stat" || fail "cannot read the files to back up"
   if [ -s "$W/bk.paths" ]; then
     mkdir -p "$G/backup" && xargs -d '\n' -r cp --parents -t "$G/backup" -- < "$W/bk.paths" || fail "cannot back up the files into $G $FULL"
   fi
@@ -520,7 +521,7 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
   r=$(E="$G/entries" P="$G/original.pack" BL="$W/bk.blobs" awk -F "$TAB" "$BK_AWK"'
     FILENAME == ARGV[1] { orig[$0] = 1; next }
     FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
-    FILENAME == ARGV[3] { st[substr($0, length($1 "\t" $2 "\t" $3) + 2)] = $1 "\t" $2 "\t" $3; next }
+    FILENAME == ARGV[3] { st[substr($0, length($1 $2 $3 $4) + 5)] = $2 "\t" $3 "\t" $4; next }
     { if (!($1 in st)) { print "S\t" $1; failed = 1; exit }
       if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
     END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bk.stat" "$W/bk" | tail -n 1)

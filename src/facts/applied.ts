@@ -14,15 +14,20 @@
 import type { DriftItem, ManagedEntry } from '../model/types.js';
 import { UNIT_DIR } from '../model/types.js';
 
-/** sh: st HASHLIST prints the state of everything $S/managed names (needs S and TAB; HASHLIST newline-separated). */
-export const STATE_SH = String.raw`NL='
-'
-names() { # S MODE UID GID PATH lines as stat's %U and %G print them: each id's name looked up once (getent: the same
-  # lookup stat makes for every file, which over thousands of files costs more than the stat), UNKNOWN when it has none
+/**
+ * sh: names turns the lines `TAG MODE UID GID REST` that stat -c prints with %u and %g into the lines it prints with
+ * %U and %G (owner and group names, UNKNOWN for an id without one): each id looked up once, by getent, the lookup
+ * stat makes for every file, which over thousands of files costs more than the stat itself.
+ */
+export const NAMES_SH = String.raw`names() { # stdin: TAG MODE UID GID REST; stdout: the same with the names of owner and group
   awk -F "$TAB" 'function nm(db, id,  c, l, n) { c = "getent " db " " id; n = "UNKNOWN"; if ((c | getline l) > 0) n = substr(l, 1, index(l, ":") - 1); close(c); return n }
     { if (!($3 in u)) u[$3] = nm("passwd", $3); if (!($4 in g)) g[$4] = nm("group", $4)
-      print "S\t" $2 "\t" u[$3] "\t" g[$4] "\t" substr($0, length($1 $2 $3 $4) + 5) }'
-}
+      print $1 "\t" $2 "\t" u[$3] "\t" g[$4] "\t" substr($0, length($1 $2 $3 $4) + 5) }'
+}`;
+
+/** sh: st HASHLIST prints the state of everything $S/managed names (needs S, TAB and NAMES_SH; HASHLIST newline-separated). */
+export const STATE_SH = String.raw`NL='
+'
 st() { # the lists by awk and the records by one stat and one sha256sum: sh's read, a byte per system call, reads no list
   awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" || $1 == "directory" { print $2 } $1 == "unit" { print U "/" $2 }' "$S/managed" |
     xargs -d '\n' -r stat -c "S$TAB%a$TAB%u$TAB%g$TAB%n" -- 2>/dev/null | names

@@ -3,7 +3,7 @@
 
 import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
-import { STATE_SH } from './applied.js';
+import { NAMES_SH, STATE_SH } from './applied.js';
 import { KEY_SH } from './key.js';
 import { MISSING, NONE, PRESENT, RECORDS, SECRET_FLAG, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
@@ -47,6 +47,11 @@ export const DIFF_CONTENT_LIMIT = 64 * 1024;
 // its digest under a key only the host has, sha256(KEY || sha256 hex), made from the hashes the probe has anyway.
 const [sizeField, pathField] = RECORDS.stat.fields.slice(-2);
 if (sizeField !== 'size' || pathField !== 'path') throw new Error('the probe reads a file size as the stat field before its path');
+
+// The stat of hs() prints owner and group ids, named by NAMES_SH's names (one lookup per id, not per file).
+const [, ownerField, groupField] = RECORDS.stat.fields;
+if (ownerField !== 'owner' || groupField !== 'group') throw new Error('the probe names the owner and group of a stat line as its third and fourth fields');
+const STAT_IDS = STAT_FORMAT.replace('%U', '%u').replace('%G', '%g');
 
 const U = UNIT_DIR;
 const F = SECRET_FLAG;
@@ -97,6 +102,7 @@ KEY=
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 ${KEY_SH}
+${NAMES_SH}
 kd() { # path live-sha want-sha: a secret's digests under the host's key (key.ts); - without a key or a sha
   b=- a=-
   [ "$2" = - ] || { keyed "$2"; b=$D; }
@@ -175,7 +181,7 @@ q() { # every unit's state from ONE systemctl call (a process costs the host ~12
 }
 hs() { # one stat and one sha256sum for every path noted, joined with the noted list by path in one awk (a path gone
   # since has no line); a secret's digests and a name with a backslash after, in sh; then the bytes of small files that differ
-  xargs -d '\n' -r stat -c "${STAT_FORMAT}" -- < "$T/stat" > "$T/stat.out" 2>/dev/null
+  xargs -d '\n' -r stat -c "${STAT_IDS}" -- < "$T/stat" 2>/dev/null | names > "$T/stat.out"
   xargs -d '\n' -r sha256sum -- < "$T/hash" > "$T/hash.out" 2>/dev/null
   cat "$T/stat.out"
   : > "$T/cat"
