@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NAMES_SH } from '../../src/facts/applied.js';
 import { buildApplyScript, BULK_THRESHOLD, EXIT_DRIFT, EXIT_LOCKED, STAGE_THRESHOLD } from '../../src/apply/script.js';
 import { applyOne } from '../../src/apply/run.js';
 import { openLocal } from '../../src/transport/local.js';
@@ -501,6 +502,103 @@ describe('probe and apply scripts under /bin/sh', () => {
       for (let i = 0; i < N; i++) expect(readFileSync(at(i), 'utf8')).toBe(`f${i} b\n`);
       for (const i of [0, 1, 2]) expect(readdirSync(join(root, `d${i}`)).filter((n) => n.startsWith('.nodeform-tmp'))).toEqual([]);
     });
+    it('new originals go to one pack per generation, moved into place at seal: a run killed before seal leaves none, so a file made by hand since is put back by reset --to original', () => {
+      const s = script(many('a'));
+      // Killed (no trap runs) after its backups and originals are written, before seal.
+      const killed = s.script.replace(/^ {2}seal < "\$W\/managed\.in"$/m, () => '  kill -KILL $$');
+      expect(killed).not.toBe(s.script);
+      expect(sh(s.command, killed).code).not.toBe(0);
+      expect(existsSync(at(0))).toBe(false);
+      expect(readdirSync(join(state, 'original'))).toEqual([]);
+      // Made by hand after the cut-off run: from now on that is what was there before nodeform.
+      mkdirSync(join(root, 'd0'), { recursive: true });
+      writeFileSync(at(0), 'made by hand\n', { mode: 0o600 });
+      const r = sh(script(many('a')).command, script(many('a')).script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^STALE\t/m);
+      // One pack, nothing else; each target once in it.
+      const packs = readdirSync(join(state, 'original'));
+      expect(packs).toEqual([expect.stringMatching(/^000002\.r1\.pack$/)]);
+      const lines = readFileSync(join(state, 'original', packs[0]!), 'utf8').trim().split('\n');
+      expect(lines.filter((l) => l.startsWith(`file\t${at(0)}\t`))).toEqual([`file\t${at(0)}\t1\t${sha('made by hand\n')}\t600\troot\troot\t-\t-\t-`]);
+      expect(lines.filter((l) => l.startsWith('file\t'))).toHaveLength(N);
+      // Not recorded again by the next run: the first record is the original.
+      expect(sh(script(many('b')).command, script(many('b')).script).code).toBe(0);
+      expect(readdirSync(join(state, 'original'))).toEqual(packs);
+      // No longer declared: the plan finds its original in the pack (the probe's gone) and puts it back.
+      const without = desired(many('b').resources.filter((r) => r.kind !== 'file' || r.path !== at(0)), state);
+      const plan = planHost(without, probe(without), { removeUndeclared: true });
+      expect(plan.changes.map((c) => [c.action, c.target])).toEqual([['update', at(0)]]);
+      expect(sh(buildApplyScript(plan, without, opts()).command, buildApplyScript(plan, without, opts()).script).code).toBe(0);
+      expect(readFileSync(at(0), 'utf8')).toBe('made by hand\n');
+      const reset = sh(buildApplyScript(planReset('h1', probe(many('b'), true), 'original'), undefined, opts('reset-original')).command, buildApplyScript(planReset('h1', probe(many('b'), true), 'original'), undefined, opts('reset-original')).script);
+      expect(reset.code, reset.stdout + reset.stderr).toBe(0);
+      expect([readFileSync(at(0), 'utf8'), statSync(at(0)).mode & 0o777]).toEqual(['made by hand\n', 0o600]);
+      for (let i = 1; i < N; i++) expect(existsSync(at(i))).toBe(false);
+    });
+
+    it('originals a host recorded one per file (before packs) still count: not recorded again, and read back by reset --to original', () => {
+      mkdirSync(join(root, 'd1'));
+      writeFileSync(at(1), 'old record\n');
+      // As an older nodeform left it: STATE/original/sha256(kind TAB target LF) holding the entry line.
+      mkdirSync(join(state, 'original'), { recursive: true });
+      writeFileSync(join(state, 'original', sha(`file\t${at(1)}\n`)), `file\t${at(1)}\t0\t-\t-\t-\t-\t-\t-\t-\n`);
+      expect(sh(script(many('a')).command, script(many('a')).script).code).toBe(0);
+      const pack = readdirSync(join(state, 'original')).find((n) => n.endsWith('.pack'))!;
+      expect(readFileSync(join(state, 'original', pack), 'utf8')).not.toContain(`\t${at(1)}\t`);
+      const reset = buildApplyScript(planReset('h1', probe(many('a'), true), 'original'), undefined, opts('reset-original'));
+      expect(sh(reset.command, reset.script).code).toBe(0);
+      // Its original said absent: removed like every other file nodeform made.
+      for (let i = 0; i < N; i++) expect(existsSync(at(i))).toBe(false);
+    });
+
+    it('many directories are backed up and made together (bk_dirs, mkd_many) and removed by reset --to original; a directory that cannot be made is named', () => {
+      const dirs = Array.from({ length: BULK_THRESHOLD + 2 }, (_, i) => join(root, 'tree', `sub${i}`));
+      mkdirSync(dirs[3]!, { recursive: true, mode: 0o700 });
+      const d = (extra: string[] = []) =>
+        desired([dirRes(join(root, 'tree')), ...dirs.map((p, i) => ({ ...dirRes(p), mode: i % 2 ? '0750' : '0755', group: i % 3 ? 'root' : 'daemon' })), ...extra.map(dirRes)], state);
+      const s = buildApplyScript(planHost(d(), probe(d()), { removeUndeclared: true }), d(), opts());
+      expect(s.script).toContain('bk_dirs <');
+      expect(s.script).toContain('mkd_many <');
+      expect(s.script).not.toMatch(/^ {2}(mkd|bk_dir) /m);
+      const r = sh(s.command, s.script);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // The one there before (and its parent, made with it) only get their mode.
+      expect(r.stdout.match(/^DIR\t/gm)).toHaveLength(dirs.length - 1);
+      for (const [i, p] of dirs.entries()) expect([statSync(p).mode & 0o777, statSync(p).gid]).toEqual([i % 2 ? 0o750 : 0o755, i % 3 ? 0 : 1]);
+      expect(planHost(d(), probe(d()), { removeUndeclared: true }).changes).toEqual([]);
+
+      // A directory below a file cannot be made: the error names it; the ones before it were made.
+      writeFileSync(join(root, 'blocker'), 'a file\n');
+      const more = Array.from({ length: BULK_THRESHOLD }, (_, i) => join(root, `more${i}`));
+      const bad = d([...more.slice(0, 4), join(root, 'blocker', 'sub'), ...more.slice(4)]);
+      const b = sh(buildApplyScript(planHost(bad, probe(bad), { removeUndeclared: true }), bad, opts()).command, buildApplyScript(planHost(bad, probe(bad), { removeUndeclared: true }), bad, opts()).script);
+      expect(b.code).toBe(1);
+      expect(b.stdout).toContain(`ERROR\tcannot create directory ${join(root, 'blocker', 'sub')}; the host was changed in part`);
+      expect(b.stdout).not.toContain(`DIR\t${join(root, 'blocker', 'sub')}`);
+      rmSync(join(root, 'blocker'));
+      for (const p of more) rmSync(p, { recursive: true, force: true });
+
+      const original = buildApplyScript(planReset('h1', probe(d(), true), 'original'), undefined, opts('reset-original'));
+      expect(original.script).toContain('bk_dirs <');
+      const o = sh(original.command, original.script);
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+      // The one there before stays, as it was; those nodeform made are gone.
+      expect(statSync(dirs[3]!).mode & 0o777).toBe(0o700);
+      for (const [i, p] of dirs.entries()) if (i !== 3) expect(existsSync(p)).toBe(false);
+    });
+  });
+
+  it('names prints the lines stat prints with %U and %G, an id without a name as UNKNOWN, from one lookup per id', () => {
+    const paths = ['a', 'b c', 'd'].map((n) => join(root, n));
+    for (const p of paths) writeFileSync(p, 'x\n');
+    spawnSync('chown', ['54321:54322', paths[1]!]);
+    spawnSync('chown', ['daemon:daemon', paths[2]!]);
+    const list = `${[...paths, join(root, 'missing')].join('\n')}\n`;
+    const named = sh(`TAB=$(printf '\\t')\n${NAMES_SH}\nxargs -d '\\n' stat -c "S$TAB%a$TAB%u$TAB%g$TAB%s$TAB%n" -- 2>/dev/null | names`, list);
+    const stat = sh(`TAB=$(printf '\\t'); xargs -d '\\n' stat -c "S$TAB%a$TAB%U$TAB%G$TAB%s$TAB%n" -- 2>/dev/null`, list);
+    expect(named.stdout).toBe(stat.stdout);
+    expect(named.stdout.split('\n')[1]).toBe(`S\t644\tUNKNOWN\tUNKNOWN\t2\t${paths[1]}`);
   });
 
   it('rolls back an apply that fails after its first change: every file as it was, and says so', async () => {
