@@ -149,7 +149,7 @@ export async function filesCells(opts: FilesOptions): Promise<FilesResults> {
       await nodeform('history: apply', ['apply', '-i', inv, big, '--yes'], dir);
       await nodeform('history: change', ['apply', '-i', inv, big, '--yes', '-e', 'many_rev=2'], dir);
       await nodeform('history: reset', ['reset', '-i', inv, '--to', 'original', '--yes'], dir);
-      const [originals = NaN, blobs = NaN] = (await lab.sh(lab.hosts[0]!, 'ls /var/lib/nodeform/original 2>/dev/null | wc -l; ls /var/lib/nodeform/blobs 2>/dev/null | wc -l')).stdout.trim().split('\n').map(Number);
+      const [originals = NaN, blobs = NaN] = (await lab.sh(lab.hosts[0]!, "find /var/lib/nodeform/original -type f ! -name '*.tmp' -exec cat -- {} + 2>/dev/null | wc -l; ls /var/lib/nodeform/blobs 2>/dev/null | wc -l")).stdout.trim().split('\n').map(Number);
       const cell: HistoryCell = { history: opts.history, files: HISTORY_PLAN, hosts: lab.hosts.length, originals, blobs, afterHistory: [], clean: [] };
       const runs = Math.max(3, opts.runs);
       for (let r = 0; r < runs; r++) cell.afterHistory.push(await nodeform('plan after history', ['plan', '-i', inv, small], dir));
