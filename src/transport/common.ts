@@ -64,13 +64,16 @@ class InputClosed extends Error {}
  * (StdinWriter), their bytes counted as they go. A stream's or writer's error ends the input (the command sees a
  * short input and says so) and is reported through onError. Returns what releases the input once the command ended.
  */
-export function feedStdin(stdin: Input, sink: Writable, stats: TransportStats, onError: (error: Error) => void): () => void {
+export function feedStdin(stdin: Input, sink: Writable, stats: TransportStats, onError: (error: Error) => void, beforeWrite: () => void = () => {}): () => void {
   if (stdin === undefined || Buffer.isBuffer(stdin)) {
+    beforeWrite();
     sink.end(stdin);
     return () => {};
   }
-  if (typeof stdin === 'function') return feedWriter(stdin, sink, stats, onError);
+  if (typeof stdin === 'function') return feedWriter(stdin, sink, stats, onError, beforeWrite);
+  // Registered before pipe's own listener: it runs before each chunk is written.
   stdin.on('data', (chunk: Buffer) => {
+    beforeWrite();
     stats.bytesSent += chunk.length;
   });
   stdin.once('error', (error) => {
@@ -81,7 +84,7 @@ export function feedStdin(stdin: Input, sink: Writable, stats: TransportStats, o
   return () => releaseStdin(stdin);
 }
 
-function feedWriter(writer: StdinWriter, sink: Writable, stats: TransportStats, onError: (error: Error) => void): () => void {
+function feedWriter(writer: StdinWriter, sink: Writable, stats: TransportStats, onError: (error: Error) => void, beforeWrite: () => void): () => void {
   let ended = false;
   const pending = new Set<(error: Error) => void>();
   const closed = () => new InputClosed('the command ended before it took all its input');
@@ -90,6 +93,7 @@ function feedWriter(writer: StdinWriter, sink: Writable, stats: TransportStats, 
       if (ended) return reject(closed());
       pending.add(reject);
       stats.bytesSent += chunk.length;
+      beforeWrite();
       // ssh2 calls back once the chunk is in packets (or never, when the channel closed: release() rejects it then).
       sink.write(chunk, (error) => {
         pending.delete(reject);

@@ -8,7 +8,7 @@ import type { HostConnection } from '../../model/types.js';
 import { command } from '../../shell/quote.js';
 import { becomeCommand, checkBecome, ExecRecord, feedStdin, newStats, releaseStdin, signalExitCode, toBuffer, truncateCommand } from '../common.js';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from '../types.js';
-import { endClient } from './client.js';
+import { batchPacketWrites, endClient } from './client.js';
 
 /** sshd's default MaxSessions: more concurrent channels on one connection are refused, so execs queue. */
 const MAX_SESSIONS = 10;
@@ -23,6 +23,8 @@ export class SshTransport implements Transport {
   private lostCause?: Error;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Corks the socket for this turn of the event loop: the packets of one chunk of stdin go in one write. */
+  private readonly batch: () => void;
 
   constructor(
     private readonly conn: HostConnection,
@@ -32,6 +34,7 @@ export class SshTransport implements Transport {
     deadLinkTimeoutMs: number,
   ) {
     this.host = conn.name;
+    this.batch = batchPacketWrites(client);
     client.on('error', (err: Error & { level?: string }) => {
       // After the handshake ssh2's only timeout is its keepalive: the host stopped answering.
       this.lost ??= err.level === 'client-timeout' ? `no answer from the host within ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
@@ -168,9 +171,15 @@ export class SshTransport implements Transport {
           finish();
         });
         stream.on('error', (e: Error) => fail(`the session failed: ${e.message}`, e));
-        release = feedStdin(stdin, stream, this.stats, (error) => {
-          stdinError ??= error;
-        });
+        release = feedStdin(
+          stdin,
+          stream,
+          this.stats,
+          (error) => {
+            stdinError ??= error;
+          },
+          this.batch,
+        );
       };
       // sshd frees a session slot a moment after its channel closed, so a burst of execs can be refused
       // a session even below MaxSessions; such refusals are retried for a while.
