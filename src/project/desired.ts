@@ -190,9 +190,10 @@ function playTargets(
   for (const play of playbook.plays) {
     const hosts = new Set<string>();
     for (const pattern of play.patterns) {
-      const quoted = /^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0;
       const match = matchTerms(inventory, parsePattern(pattern.text));
-      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted }), problems, warnings);
+      // How the pattern was written is read only for a message: a playbook from the loader's cache is not parsed.
+      const quoted = (): number => (/^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0);
+      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted() }), problems, warnings);
       match.hosts.forEach((host) => hosts.add(host));
     }
     if (play.patterns.length > 0 && hosts.size === 0) {

@@ -23,6 +23,7 @@ import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
 import { copyReferences, templateReferences } from '../inventory/playbook.js';
+import { parsePlaybookCached, type PlaybookCache } from './playbook-cache.js';
 import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectSources } from './project.js';
 import { declaredNode, SILENT } from '../node/host-spec.js';
 import type { NodeSpec } from '../clients/types.js';
@@ -72,6 +73,8 @@ export interface LoadOptions {
   inventoryTexts?: Record<string, string>;
   /** The playbook given as text rather than a path (import's check uses a node play over all hosts). */
   playbookSource?: SourceFile;
+  /** Where a playbook's parse is kept for the next run of the same code (the CLI's bundle gives it); none: parsed each time. */
+  playbookCache?: PlaybookCache;
 }
 
 export interface LoadedProject {
@@ -202,7 +205,12 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   }
   const playbook: SourceFile = { file: playbookPath, text: playbookText, ...(options.vault?.length ? { vault: options.vault } : {}) };
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd, options.vault);
-  const parsed = parseSources({ ...inventorySources, playbook, extraVarFiles }, { baseDir, homeDir, extraVars: options.extraVars ?? [] }, parsedInventory);
+  const parsed = parseSources(
+    { ...inventorySources, playbook, extraVarFiles },
+    { baseDir, homeDir, extraVars: options.extraVars ?? [] },
+    parsedInventory,
+    parsePlaybookCached(playbook, options.playbookCache),
+  );
   const parsedPlaybook = parsed.playbook.playbook;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
     options.onHosts(

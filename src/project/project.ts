@@ -56,15 +56,19 @@ export interface ParsedSources {
   extra: ExtraVarsResult;
 }
 
-/** `inventory`, when given, is parseInventory of the same sources (load.ts parses it first to find the playbook). */
+/**
+ * `inventory`, when given, is parseInventory of the same sources (load.ts parses it first to find the playbook);
+ * `playbook`, parsePlaybook of the same playbook (load.ts may have it from its cache).
+ */
 export function parseSources(
   sources: ProjectSources,
   options: Pick<ProjectOptions, 'baseDir' | 'homeDir' | 'extraVars'>,
   inventory: InventoryResult = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+  playbook: PlaybookResult = parsePlaybook(sources.playbook),
 ): ParsedSources {
   return {
     inventory,
-    playbook: parsePlaybook(sources.playbook),
+    playbook,
     extra: parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {}),
   };
 }
