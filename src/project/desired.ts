@@ -57,7 +57,23 @@ interface Entry {
 
 const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4, binary: 5 };
 
-export function buildDesired(input: BuildInput): BuildResult {
+/** Runs a step-wise build to its end, without a pause between steps. */
+export function finish<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Declarations built between two pauses of buildDesiredSteps. */
+const STEP_DECLARATIONS = 500;
+
+/**
+ * buildDesired: each selected host's Desired, built in steps. It pauses (yields) after each host and every few
+ * hundred declarations, so a caller that may wait can let I/O run between them (the SSH handshakes a plan starts
+ * before the build); `finish` runs it straight through.
+ */
+export function* buildDesiredSteps(input: BuildInput): Generator<void, BuildResult, void> {
   const { inventory, playbook } = input;
   const source = playbook.source;
   const extraVars = input.extraVars ?? {};
@@ -108,11 +124,16 @@ export function buildDesired(input: BuildInput): BuildResult {
         groups: magic.groups,
         hostvars: magic.hostvars,
       });
+      let sincePause = 0;
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
         const resource = toResource(declaration, context, templates, copies, host, hostProblems, hashes);
         const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
         if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
+        if (++sincePause === STEP_DECLARATIONS) {
+          sincePause = 0;
+          yield;
+        }
       }
     }
     const merged = mergeDeclarations(resources, host, source, hostProblems);
@@ -131,6 +152,7 @@ export function buildDesired(input: BuildInput): BuildResult {
         .filter((resource) => isSelectedByTags(resource.tags, tagFilter))
         .sort(compareResources),
     });
+    yield;
   }
   problems.push(...hostProblems.list());
   warnings.push(...nodes.notApplicable.list());

@@ -24,7 +24,7 @@ import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
 import { copyReferences, templateReferences } from '../inventory/playbook.js';
 import { parsePlaybookCached, type PlaybookCache } from './playbook-cache.js';
-import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectSources } from './project.js';
+import { buildInventory, buildProjectSteps, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectResult, type ProjectSources } from './project.js';
 import { declaredNode, SILENT } from '../node/host-spec.js';
 import type { NodeSpec } from '../clients/types.js';
 import { problemInText, type SourceFile } from '../inventory/source.js';
@@ -212,7 +212,9 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
     parsePlaybookCached(playbook, options.playbookCache),
   );
   const parsedPlaybook = parsed.playbook.playbook;
+  let connecting = false;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
+    connecting = true;
     options.onHosts(
       targetConnections(parsedInventory.inventory, parsedPlaybook, {
         extraVars: parsed.extra.vars,
@@ -258,7 +260,18 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   }
   // Phase 4, pure and once: the desired state.
   const sources: ProjectSources = { ...inventorySources, playbook, templates, copies, extraVarFiles, ...(node ? { node } : {}) };
-  const result = buildProject(sources, projectOptions, parsed);
+  // The hosts' SSH handshakes (started above) go on while the hosts are built: each needs a few round trips, so
+  // the build pauses now and then to let I/O run; with nothing in flight it runs straight through.
+  const steps = buildProjectSteps(sources, projectOptions, parsed);
+  let result: ProjectResult;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      result = step.value;
+      break;
+    }
+    if (connecting) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const nodeSpecs: Record<string, NodeSpec> = {};
   for (const { host, vars } of projectNodeHosts(parsed, projectOptions)) {
     const spec = nodeSpecs[host] === undefined ? declaredNode(vars, host, node ?? {}, SILENT)?.spec : undefined;

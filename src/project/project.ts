@@ -6,7 +6,7 @@ import type { CopySource, Desired } from '../model/types.js';
 import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { checkpointFileNeeds, nodeNeeds, type NodeHost, type NodeNeeds } from '../node/needs.js';
-import { buildDesired, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
+import { buildDesiredSteps, finish, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
 import { parseExtraVars, type ExtraVarsResult } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from '../inventory/inventory.js';
 import { parsePlaybook, type PlaybookResult } from '../inventory/playbook.js';
@@ -75,13 +75,18 @@ export function parseSources(
 
 /** `parsed`, when given, must be parseSources of the same sources and options (parsing is the costly part). */
 export function buildProject(sources: ProjectSources, options: ProjectOptions, parsed: ParsedSources = parseSources(sources, options)): ProjectResult {
+  return finish(buildProjectSteps(sources, options, parsed));
+}
+
+/** buildProject in steps (buildDesiredSteps): the loader lets the hosts' SSH handshakes go on between them. */
+export function* buildProjectSteps(sources: ProjectSources, options: ProjectOptions, parsed: ParsedSources): Generator<void, ProjectResult, void> {
   const { inventory: parsedInventory, playbook: parsedPlaybook, extra } = parsed;
   // Without all hosts and variables, host patterns and templates would fail in ways that only
   // echo the syntax error: report that first.
   const built =
     parsedInventory.fatal || extra.fatal
       ? { desired: [], problems: [], warnings: [] }
-      : buildDesired({
+      : yield* buildDesiredSteps({
           inventory: parsedInventory.inventory,
           playbook: parsedPlaybook.playbook,
           extraVars: extra.vars,
