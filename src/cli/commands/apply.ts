@@ -1,7 +1,9 @@
 // nodeform apply: plan (or read a saved plan), show it, ask, apply per host under the host lock.
 
 import { readFile } from 'node:fs/promises';
-import { applyAll, type Planned } from '../../apply/run.js';
+import { applyAll, type ApplyOptions, type Planned } from '../../apply/run.js';
+import type { HostResult } from '../../model/results.js';
+import type { ApplyView } from '../../views/apply.js';
 import { NodeformError } from '../../errors.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
@@ -18,8 +20,38 @@ import { applyRollout } from './rollout.js';
 export async function applyPlanned(ctx: CommandContext, planned: readonly Planned[], kind: Plan['kind'], action: string, transports: TransportPool): Promise<Outcome> {
   const view = ctx.views.apply();
   const plan = planOf(planned, kind);
-  view.plan(plan);
   const unreachable = planned.some((p) => p.plan.error);
+  const options: ApplyOptions = {
+    ...runIdentity(),
+    action,
+    forks: ctx.line.forks,
+    lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
+    ...ctx.events?.apply(),
+  };
+  // Hosts without changes are not contacted: they come back unchanged.
+  const applying = planned.filter((p) => !p.plan.error && p.plan.changes.length > 0).map((p) => p.plan.host);
+  // With nothing to ask (--yes), no event stream and every host started at once, the hosts start first and the plan
+  // (thousands of lines for thousands of files) is formatted and written while they work: the same text, in the
+  // same place, before the results. A host that ends before it got under way (unreachable) counts as started.
+  if (ctx.line.yes && !ctx.events && applying.length > 0 && applying.length <= ctx.line.forks) {
+    const waiting = new Set(applying);
+    let allUnderWay = (): void => {};
+    const underWay = new Promise<void>((resolve) => (allUnderWay = resolve));
+    const started = (host: string): void => {
+      if (waiting.delete(host) && waiting.size === 0) allUnderWay();
+    };
+    const running = applyAll(planned, (c) => transports.get(c), { ...options, onUnderWay: started, onHostDone: (r) => started(r.host) });
+    await Promise.race([underWay, running]);
+    let results: HostResult[];
+    try {
+      view.plan(plan);
+    } finally {
+      // Whatever became of the plan's text, the hosts' applies are waited for: none is left running.
+      results = await running;
+    }
+    return reportResults(view, plan, results, unreachable);
+  }
+  view.plan(plan);
   if (hasChanges(plan)) {
     const hosts = planned.filter((p) => p.plan.changes.length > 0).length;
     if (!(await confirm(ctx, `\nApply these changes to ${hosts} host(s)?`))) {
@@ -28,14 +60,10 @@ export async function applyPlanned(ctx: CommandContext, planned: readonly Planne
       return 'failure';
     }
   }
-  // Hosts without changes are not contacted: they come back unchanged.
-  const results = await applyAll(planned, (c) => transports.get(c), {
-    ...runIdentity(),
-    action,
-    forks: ctx.line.forks,
-    lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
-    ...ctx.events?.apply(),
-  });
+  return reportResults(view, plan, await applyAll(planned, (c) => transports.get(c), options), unreachable);
+}
+
+function reportResults(view: ApplyView, plan: Plan, results: readonly HostResult[], unreachable: boolean): Outcome {
   view.results(results, hasChanges(plan) || unreachable);
   const holding = plan.hosts.filter((h) => h.held?.length).map((h) => h.host);
   view.held(holding);
