@@ -14,7 +14,7 @@ import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../no
 import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from '../inventory/patterns.js';
 import type { ContentSource, Declaration, Play, Playbook } from '../inventory/playbook.js';
 import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
-import { isSelectedByTags } from '../inventory/tags.js';
+import { tagSelector } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
 import { LOCAL_INLINE_LIMIT, UNIT_DIR } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -99,6 +99,7 @@ export function* buildDesiredSteps(input: BuildInput): Generator<void, BuildResu
     networkNotes: new Map(),
   };
   const tagFilter = { tags: input.tags, skipTags: input.skipTags };
+  const chosenByTags = tagSelector(tagFilter);
   const desired: Desired[] = [];
   for (const host of selected) {
     const vars = hostVariables(inventory, host, extraVars);
@@ -149,7 +150,7 @@ export function* buildDesiredSteps(input: BuildInput): Generator<void, BuildResu
       ...(notes.length > 0 ? { notes } : {}),
       resources: merged
         .map((entry) => entry.resource)
-        .filter((resource) => isSelectedByTags(resource.tags, tagFilter))
+        .filter((resource) => chosenByTags(resource.tags))
         .sort(compareResources),
     });
     yield;
