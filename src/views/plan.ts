@@ -94,14 +94,26 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines
 }
 
 export function formatPlan(plan: Plan, options: FormatOptions): string {
+  return [...planPieces(plan, options)].join('');
+}
+
+/**
+ * formatPlan's text in pieces, a host's block at a time: a view writes each as it is made, so a plan of thousands
+ * of files per host is never held whole (with its bytes for the terminal) while the hosts' scripts are.
+ */
+export function* planPieces(plan: Plan, options: FormatOptions): Generator<string, void, void> {
   const diffLines: DiffLines = new Map();
   const diffBlocks: DiffBlocks = new Map();
-  const blocks = plan.hosts.map((h) => formatHostPlan(h, options, diffLines, diffBlocks));
+  let first = true;
+  for (const host of plan.hosts) {
+    yield `${first ? '' : '\n\n'}${formatHostPlan(host, options, diffLines, diffBlocks)}`;
+    first = false;
+  }
   const failed = plan.hosts.filter((h) => h.error).length;
   const summary = countsLine(plan);
   const holding = plan.hosts.filter((h) => h.held?.length).length;
   const tail = `${failed ? ` ${failed} host(s) could not be planned.` : ''}${holding ? ` ${holding} host(s) hold items back (see held).` : ''}`;
-  return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
+  yield `\n\n${summary}${tail}\n`;
 }
 
 export interface PlanView {
@@ -117,7 +129,7 @@ export class PlanHuman implements PlanView {
   ) {}
 
   plan(plan: Plan): void {
-    this.out.stdout(formatPlan(plan, this.options));
+    for (const piece of planPieces(plan, this.options)) this.out.stdout(piece);
   }
 
   saved(file: string): void {
