@@ -240,6 +240,31 @@ async function applyPlanned(p: Planned, connect: Connector, options: ApplyOption
   }
 }
 
+/**
+ * applyAll host by host as each is planned (apply --yes with every host at once): start(p) applies p now;
+ * results(planned) waits for each, in the plan's order, and applies any host not started yet.
+ */
+export class ApplyAsPlanned {
+  private readonly running = new Map<string, Promise<HostResult>>();
+  private readonly options: ApplyOptions;
+
+  constructor(
+    private readonly connect: Connector,
+    options: ApplyOptions,
+  ) {
+    this.options = { ...options, memo: options.memo ?? new ScriptMemo() };
+  }
+
+  start(p: Planned): void {
+    if (!this.running.has(p.plan.host)) this.running.set(p.plan.host, applyHost(p, this.connect, this.options));
+  }
+
+  results(planned: readonly Planned[]): Promise<HostResult[]> {
+    for (const p of planned) this.start(p);
+    return Promise.all(planned.map((p) => this.running.get(p.plan.host)!));
+  }
+}
+
 export async function applyAll(planned: readonly Planned[], connect: Connector, options: ApplyOptions): Promise<HostResult[]> {
   const shared = { ...options, memo: options.memo ?? new ScriptMemo() };
   return eachLimited(planned, options.forks, (p) => applyHost(p, connect, shared));

@@ -2,7 +2,7 @@
 // host's script is written by the transport once its session is open, and that moment is told; the bytes the
 // host gets are the script's, as without it.
 import { describe, expect, it } from 'vitest';
-import { applyAll, type ApplyOptions, type Planned } from '../../../src/apply/run.js';
+import { applyAll, ApplyAsPlanned, type ApplyOptions, type Planned } from '../../../src/apply/run.js';
 import { buildApplyScript } from '../../../src/apply/script.js';
 import type { Desired } from '../../../src/model/types.js';
 import { planHost } from '../../../src/plan/compute.js';
@@ -78,5 +78,19 @@ describe('applyAll', () => {
     await applyAll(planned, async (c) => recording(c.name, plain, []), base);
     expect(plain.map((s) => s.written)).toEqual([false, false, false]);
     expect(plain.map((s) => s.input)).toEqual(sessions.map((s) => s.input));
+  });
+
+  it('applies a host as soon as it is started (as it is planned), each once, and gives the results in the plan\'s order', async () => {
+    const sessions: Session[] = [];
+    const applier = new ApplyAsPlanned(async (c) => recording(c.name, sessions, []), base);
+    applier.start(planned[1]!);
+    applier.start(planned[1]!);
+    // Its session opens without waiting for the other hosts' plans.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sessions.map((s) => s.command.includes('sh -s'))).toEqual([true]);
+    const results = await applier.results(planned);
+    expect(results.map((r) => `${r.host} ${r.status}`)).toEqual(['a applied', 'b applied', 'c applied', 'idle unchanged']);
+    expect(sessions).toHaveLength(3);
+    expect(sessions[0]!.input).toBe(buildApplyScript(planned[1]!.plan, planned[1]!.desired, { stateDir: '/var/lib/nodeform', runId: 'r1', controller: 'me@ctl', lockTimeoutSeconds: 30, keepGenerations: 5, action: 'apply' }).script);
   });
 });
