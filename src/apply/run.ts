@@ -98,6 +98,11 @@ export interface ApplyOptions {
   onHostDone?: (result: HostResult) => void;
   /** What the hosts' scripts share (the same many files are packed once per run); applyAll makes one. */
   memo?: ScriptMemo;
+  /**
+   * Called once a host's apply is under way: its script has begun to go to it (the session is open), or its large
+   * files are being uploaded before it. Apply --yes shows the plan then, while the hosts work.
+   */
+  onUnderWay?: (host: string) => void;
 }
 
 function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; drift: string[]; errors: string[] } {
@@ -165,7 +170,9 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   const scriptOptions = scriptOptionsFor(planned, options);
   // Large files go first, raw and streamed, each from where an earlier cut upload stopped: the apply script then
   // only moves them into place.
-  const upload = await uploadStaged(transport, scriptOptions.stateDir, stagedContent(planned.plan, planned.desired));
+  const staged = stagedContent(planned.plan, planned.desired);
+  if (staged.size > 0) options.onUnderWay?.(host);
+  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged);
   if (upload.failure) {
     const { message: error, command, exitCode, stderr } = upload.failure;
     const failure: ErrorDetails = { code: 'APPLY', message: error, host, command, exitCode, stderr };
@@ -173,8 +180,15 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   }
   const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions, options.memo);
   let buffered = '';
+  const underWay = staged.size > 0 ? undefined : options.onUnderWay;
   const result = await transport.exec(command, {
-    stdin: script,
+    // Written by the transport once the session is open: the moment the host starts on it.
+    stdin: underWay
+      ? async (write) => {
+          underWay(host);
+          await write(Buffer.from(script, 'utf8'));
+        }
+      : script,
     onStdout: (chunk) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -223,6 +237,31 @@ async function applyPlanned(p: Planned, connect: Connector, options: ApplyOption
   } catch (error) {
     const status: HostStatus = error instanceof NodeformError && error.code === 'TRANSPORT' ? 'unreachable' : 'failed';
     return { host: p.plan.host, status, events: [], error: errorText(error), failure: errorDetails(error, p.plan.host), durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * applyAll host by host as each is planned (apply --yes with every host at once): start(p) applies p now;
+ * results(planned) waits for each, in the plan's order, and applies any host not started yet.
+ */
+export class ApplyAsPlanned {
+  private readonly running = new Map<string, Promise<HostResult>>();
+  private readonly options: ApplyOptions;
+
+  constructor(
+    private readonly connect: Connector,
+    options: ApplyOptions,
+  ) {
+    this.options = { ...options, memo: options.memo ?? new ScriptMemo() };
+  }
+
+  start(p: Planned): void {
+    if (!this.running.has(p.plan.host)) this.running.set(p.plan.host, applyHost(p, this.connect, this.options));
+  }
+
+  results(planned: readonly Planned[]): Promise<HostResult[]> {
+    for (const p of planned) this.start(p);
+    return Promise.all(planned.map((p) => this.running.get(p.plan.host)!));
   }
 }
 

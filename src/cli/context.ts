@@ -22,6 +22,7 @@ import type { Outcome } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { Inputs } from '../plan/saved-plan.js';
 import type { VaultPassword } from '../inventory/vault.js';
+import type { PlaybookCache } from '../project/playbook-cache.js';
 
 export interface CommandContext {
   io: CliIO;
@@ -101,8 +102,9 @@ export async function loadHosts(ctx: CommandContext): Promise<Desired[]> {
 /** What the loader may know of the process: given here, so it reads no environment of its own. */
 export async function loaderEnvironment(
   ctx: CommandContext,
-): Promise<{ cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[]; vault: VaultPassword[]; now: number }> {
+): Promise<{ cwd: string; env: CliIO['env']; homeDir: string; cacheDir: string; templateDirs: string[]; vault: VaultPassword[]; now: number; playbookCache?: PlaybookCache }> {
   return {
+    ...(ctx.io.playbookCache ? { playbookCache: ctx.io.playbookCache } : {}),
     now: ctx.io.now?.() ?? Date.now(),
     cwd: ctx.io.cwd,
     env: ctx.io.env,

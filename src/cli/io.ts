@@ -1,5 +1,7 @@
 // What the CLI may touch of its process: passed in, so tests run it in-process.
 
+import type { PlaybookCache } from '../project/playbook-cache.js';
+
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -17,4 +19,6 @@ export interface CliIO {
    * hosts in flight, status --watch ends, bench stops measuring and restores the hosts.
    */
   onInterrupt?: (handler: () => void) => () => void;
+  /** Where the loader keeps a playbook's parse for the next run of the same code; absent: parsed each time. */
+  playbookCache?: PlaybookCache;
 }

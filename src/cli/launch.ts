@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { defaultCacheDir } from '../fetch/cache.js';
+import type { MainOptions } from './main.js';
 
 export interface Compiled {
   exports: unknown;
@@ -18,6 +19,8 @@ export interface Compiled {
   cache: 'used' | 'rejected' | 'none';
   /** Writes the cache when there was none or V8 refused it; call once the work is done (it holds what ran). */
   saveCache(): void;
+  /** The identity of the file run (its size, mtime and inode, the Node version and platform). */
+  key: string;
 }
 
 /**
@@ -51,6 +54,7 @@ export function loadCompiled(file: string, cacheDir: string | undefined, label: 
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
   return {
     exports: module.exports,
+    key,
     cache,
     saveCache() {
       if (cacheFile === undefined || cache === 'used') return;
@@ -86,7 +90,9 @@ export async function startCli(argv: readonly string[]): Promise<void> {
     main();
     return;
   }
-  const compiled = loadCompiled(bundle, join(defaultCacheDir(process.env, homedir()), 'code'), cacheLabel(argv));
+  const cacheDir = defaultCacheDir(process.env, homedir());
+  const compiled = loadCompiled(bundle, join(cacheDir, 'code'), cacheLabel(argv));
   process.once('exit', () => compiled.saveCache());
-  (compiled.exports as { main(): void }).main();
+  // A playbook's parse is kept for the next run of this same bundle (src/project/playbook-cache.ts).
+  (compiled.exports as { main(options?: MainOptions): void }).main({ playbookCache: { dir: join(cacheDir, 'parse'), codeKey: compiled.key } });
 }

@@ -21,6 +21,7 @@ import { EventSink } from './events.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { HELP, VERSION } from './help.js';
 import type { CliIO } from './io.js';
+import type { PlaybookCache } from '../project/playbook-cache.js';
 
 const COMMANDS: Record<CommandName, Command> = { import: importCommand, providers, validate, plan, apply, reset, history, status, drift, report, bench };
 
@@ -66,8 +67,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export function main(): void {
+export interface MainOptions {
+  /** Given by the bundle's launcher (launch.ts): where the playbook's parse is kept, under the bundle's identity. */
+  playbookCache?: PlaybookCache;
+}
+
+export function main(options: MainOptions = {}): void {
   const io: CliIO = {
+    ...(options.playbookCache ? { playbookCache: options.playbookCache } : {}),
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),

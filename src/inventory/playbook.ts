@@ -117,6 +117,14 @@ export function normalizeMode(mode: string): Mode {
   return mode.length === 3 ? `0${mode}` : mode;
 }
 
+/**
+ * The playbook of plays an earlier parsePlaybook of the same text found without a problem (the loader's cache):
+ * its source is parsed again only if a message needs a place in it.
+ */
+export function playbookOfPlays(input: SourceFile, plays: Play[]): PlaybookResult {
+  return { playbook: { file: input.file, source: YamlSource.deferred(input), plays }, problems: [] };
+}
+
 export function parsePlaybook(input: SourceFile): PlaybookResult {
   const parsed = YamlSource.parse(input);
   const source = parsed.source;

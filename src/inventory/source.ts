@@ -129,17 +129,55 @@ const YAML_MESSAGES: Record<string, string> = {
   MULTIPLE_DOCS: 'the file holds more than one YAML document (a second ---); keep one',
 };
 
+/** The one way a YAML text is parsed: with line positions, merge keys, `!vault` values, duplicates left to us. */
+function parseYaml(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    // Duplicates are found below, so the message can name both places.
+    uniqueKeys: false,
+    merge: true,
+    customTags: [VAULT_TAG],
+  });
+  return { doc, lineCounter };
+}
+
 export class YamlSource implements SourceFile, Locator {
+  private parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+
   private constructor(
     readonly file: string,
     readonly text: string,
-    readonly doc: Document.Parsed,
-    private readonly lineCounter: LineCounter,
+    parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined,
     /** Prepended to field paths, e.g. `group_vars.beacon` for group_vars/beacon.yaml. */
     readonly fieldPrefix: string,
     /** The text was decrypted from an Ansible Vault file: no line of it is ever shown. */
     private readonly secretText = false,
-  ) {}
+  ) {
+    this.parsed = parsed;
+  }
+
+  /**
+   * The source of a text whose data was taken from an earlier parse of the same text (the loader's playbook
+   * cache): parsed again, the same way, only when a position or a node is first asked for (a message needs it).
+   */
+  static deferred(input: SourceFile, fieldPrefix = ''): YamlSource {
+    return new YamlSource(input.file, input.text, undefined, fieldPrefix);
+  }
+
+  /** Whether the text has been parsed (a deferred source is parsed on its first use). */
+  get isParsed(): boolean {
+    return this.parsed !== undefined;
+  }
+
+  get doc(): Document.Parsed {
+    return (this.parsed ??= parseYaml(this.text)).doc;
+  }
+
+  private get lineCounter(): LineCounter {
+    return (this.parsed ??= parseYaml(this.text)).lineCounter;
+  }
 
   static parse(input: SourceFile, fieldPrefix = ''): ParsedYaml {
     // A whole file encrypted with ansible-vault (group_vars holding secrets) is read as the text it opens to.
@@ -148,22 +186,15 @@ export class YamlSource implements SourceFile, Locator {
     if (whole) {
       const opened = decryptVault(text, input.vault ?? []);
       if (!opened.ok) {
-        const source = new YamlSource(input.file, '', parseDocument(''), new LineCounter(), fieldPrefix, true);
+        const source = new YamlSource(input.file, '', { doc: parseDocument(''), lineCounter: new LineCounter() }, fieldPrefix, true);
         const problem: ConfigProblem = { code: VAULT_PROBLEM_CODE, position: { file: input.file, line: 1, column: 1 }, field: '', message: `the file is encrypted with Ansible Vault and was not opened: ${opened.reason}` };
         return { source, value: undefined, problems: [problem], fatal: true };
       }
       text = opened.text;
     }
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, {
-      lineCounter,
-      prettyErrors: false,
-      // Duplicates are found below, so the message can name both places.
-      uniqueKeys: false,
-      merge: true,
-      customTags: [VAULT_TAG],
-    });
-    const source = new YamlSource(input.file, text, doc, lineCounter, fieldPrefix, whole);
+    const parsed = parseYaml(text);
+    const doc = parsed.doc;
+    const source = new YamlSource(input.file, text, parsed, fieldPrefix, whole);
     const problems: ConfigProblem[] = [];
     const seenLines = new Set<number>();
     for (const error of doc.errors) {

@@ -16,24 +16,38 @@ export function splitTags(values: readonly string[] | undefined): string[] {
 }
 
 export function isSelectedByTags(resourceTags: readonly string[], filter: TagFilter): boolean {
-  const tags = new Set(resourceTags.length > 0 ? resourceTags : ['untagged']);
-  const tagged = resourceTags.length > 0;
+  return tagSelector(filter)(resourceTags);
+}
+
+/** isSelectedByTags with the filter read once: for the thousands of resources of one build. */
+export function tagSelector(filter: TagFilter): (resourceTags: readonly string[]) => boolean {
   const only = splitTags(filter.tags);
   const skip = splitTags(filter.skipTags);
   const onlyTags = only.length > 0 ? only : ['all'];
-  const intersects = (list: readonly string[]): boolean => list.some((tag) => tags.has(tag));
+  const onlyAll = onlyTags.includes('all');
+  const onlyTagged = onlyTags.includes('tagged');
+  const skipAll = skip.includes('all');
+  const skipAlways = skip.includes('always');
+  const skipTagged = skip.includes('tagged');
+  return (resourceTags) => {
+    const tagged = resourceTags.length > 0;
+    // A resource's tags are a handful: a list is searched, no set is made.
+    const tags = tagged ? resourceTags : UNTAGGED;
+    const intersects = (list: readonly string[]): boolean => list.some((tag) => tags.includes(tag));
+    let run: boolean;
+    if (tags.includes('always')) run = true;
+    else if (onlyAll && !tags.includes('never')) run = true;
+    else if (intersects(onlyTags)) run = true;
+    else run = onlyTagged && tagged && !tags.includes('never');
 
-  let run: boolean;
-  if (tags.has('always')) run = true;
-  else if (onlyTags.includes('all') && !tags.has('never')) run = true;
-  else if (intersects(onlyTags)) run = true;
-  else run = onlyTags.includes('tagged') && tagged && !tags.has('never');
-
-  if (run && skip.length > 0) {
-    if (skip.includes('all')) {
-      if (!tags.has('always') || skip.includes('always')) run = false;
-    } else if (intersects(skip)) run = false;
-    else if (skip.includes('tagged') && tagged) run = false;
-  }
-  return run;
+    if (run && skip.length > 0) {
+      if (skipAll) {
+        if (!tags.includes('always') || skipAlways) run = false;
+      } else if (intersects(skip)) run = false;
+      else if (skipTagged && tagged) run = false;
+    }
+    return run;
+  };
 }
+
+const UNTAGGED: readonly string[] = ['untagged'];

@@ -14,7 +14,7 @@ import { nodePlayResources, nodePlaySelected, type NodePlayContext } from '../no
 import { groupMembers, matchTerms, parsePattern, type PatternMatch, type PatternTerm } from '../inventory/patterns.js';
 import type { ContentSource, Declaration, Play, Playbook } from '../inventory/playbook.js';
 import { problemInText, type PathSegment, type SourceFile } from '../inventory/source.js';
-import { isSelectedByTags } from '../inventory/tags.js';
+import { tagSelector } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
 import { LOCAL_INLINE_LIMIT, UNIT_DIR } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -57,7 +57,23 @@ interface Entry {
 
 const KIND_ORDER: Record<Resource['kind'], number> = { user: 0, directory: 1, file: 2, unit: 3, wipe: 4, binary: 5 };
 
-export function buildDesired(input: BuildInput): BuildResult {
+/** Runs a step-wise build to its end, without a pause between steps. */
+export function finish<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Declarations built between two pauses of buildDesiredSteps. */
+const STEP_DECLARATIONS = 500;
+
+/**
+ * buildDesired: each selected host's Desired, built in steps. It pauses (yields) after each host and every few
+ * hundred declarations, so a caller that may wait can let I/O run between them (the SSH handshakes a plan starts
+ * before the build); `finish` runs it straight through.
+ */
+export function* buildDesiredSteps(input: BuildInput): Generator<void, BuildResult, void> {
   const { inventory, playbook } = input;
   const source = playbook.source;
   const extraVars = input.extraVars ?? {};
@@ -83,6 +99,7 @@ export function buildDesired(input: BuildInput): BuildResult {
     networkNotes: new Map(),
   };
   const tagFilter = { tags: input.tags, skipTags: input.skipTags };
+  const chosenByTags = tagSelector(tagFilter);
   const desired: Desired[] = [];
   for (const host of selected) {
     const vars = hostVariables(inventory, host, extraVars);
@@ -108,11 +125,16 @@ export function buildDesired(input: BuildInput): BuildResult {
         groups: magic.groups,
         hostvars: magic.hostvars,
       });
+      let sincePause = 0;
       for (const declaration of play.declarations) {
         if (declaration.kind === 'file') declaredFiles.add(declaration.path);
         const resource = toResource(declaration, context, templates, copies, host, hostProblems, hashes);
         const keyField = declaration.kind === 'user' || declaration.kind === 'unit' ? 'name' : 'path';
         if (resource) resources.push({ resource, declaration, at: [...declaration.at, keyField] });
+        if (++sincePause === STEP_DECLARATIONS) {
+          sincePause = 0;
+          yield;
+        }
       }
     }
     const merged = mergeDeclarations(resources, host, source, hostProblems);
@@ -128,9 +150,10 @@ export function buildDesired(input: BuildInput): BuildResult {
       ...(notes.length > 0 ? { notes } : {}),
       resources: merged
         .map((entry) => entry.resource)
-        .filter((resource) => isSelectedByTags(resource.tags, tagFilter))
+        .filter((resource) => chosenByTags(resource.tags))
         .sort(compareResources),
     });
+    yield;
   }
   problems.push(...hostProblems.list());
   warnings.push(...nodes.notApplicable.list());
@@ -190,9 +213,10 @@ function playTargets(
   for (const play of playbook.plays) {
     const hosts = new Set<string>();
     for (const pattern of play.patterns) {
-      const quoted = /^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0;
       const match = matchTerms(inventory, parsePattern(pattern.text));
-      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted }), problems, warnings);
+      // How the pattern was written is read only for a message: a playbook from the loader's cache is not parsed.
+      const quoted = (): number => (/^["']/.test(source.sourceText(pattern.at) ?? '') ? 1 : 0);
+      reportPattern(match, (term, message) => source.problem(pattern.at, message, { column: term.bodyOffset + quoted() }), problems, warnings);
       match.hosts.forEach((host) => hosts.add(host));
     }
     if (play.patterns.length > 0 && hosts.size === 0) {

@@ -23,7 +23,8 @@ import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
 import { copyReferences, templateReferences } from '../inventory/playbook.js';
-import { buildInventory, buildProject, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectSources } from './project.js';
+import { parsePlaybookCached, type PlaybookCache } from './playbook-cache.js';
+import { buildInventory, buildProjectSteps, parseSources, projectCheckpointFileNeeds, projectNeeds, projectNodeHosts, type ProjectOptions, type ProjectResult, type ProjectSources } from './project.js';
 import { declaredNode, SILENT } from '../node/host-spec.js';
 import type { NodeSpec } from '../clients/types.js';
 import { problemInText, type SourceFile } from '../inventory/source.js';
@@ -72,6 +73,8 @@ export interface LoadOptions {
   inventoryTexts?: Record<string, string>;
   /** The playbook given as text rather than a path (import's check uses a node play over all hosts). */
   playbookSource?: SourceFile;
+  /** Where a playbook's parse is kept for the next run of the same code (the CLI's bundle gives it); none: parsed each time. */
+  playbookCache?: PlaybookCache;
 }
 
 export interface LoadedProject {
@@ -202,9 +205,16 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   }
   const playbook: SourceFile = { file: playbookPath, text: playbookText, ...(options.vault?.length ? { vault: options.vault } : {}) };
   const extraVarFiles = await readExtraVarFiles(options.extraVars ?? [], options.cwd, options.vault);
-  const parsed = parseSources({ ...inventorySources, playbook, extraVarFiles }, { baseDir, homeDir, extraVars: options.extraVars ?? [] }, parsedInventory);
+  const parsed = parseSources(
+    { ...inventorySources, playbook, extraVarFiles },
+    { baseDir, homeDir, extraVars: options.extraVars ?? [] },
+    parsedInventory,
+    parsePlaybookCached(playbook, options.playbookCache),
+  );
   const parsedPlaybook = parsed.playbook.playbook;
+  let connecting = false;
   if (options.onHosts && parsed.inventory.problems.length + parsed.playbook.problems.length + parsed.extra.problems.length === 0) {
+    connecting = true;
     options.onHosts(
       targetConnections(parsedInventory.inventory, parsedPlaybook, {
         extraVars: parsed.extra.vars,
@@ -250,7 +260,18 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   }
   // Phase 4, pure and once: the desired state.
   const sources: ProjectSources = { ...inventorySources, playbook, templates, copies, extraVarFiles, ...(node ? { node } : {}) };
-  const result = buildProject(sources, projectOptions, parsed);
+  // The hosts' SSH handshakes (started above) go on while the hosts are built: each needs a few round trips, so
+  // the build pauses now and then to let I/O run; with nothing in flight it runs straight through.
+  const steps = buildProjectSteps(sources, projectOptions, parsed);
+  let result: ProjectResult;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      result = step.value;
+      break;
+    }
+    if (connecting) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const nodeSpecs: Record<string, NodeSpec> = {};
   for (const { host, vars } of projectNodeHosts(parsed, projectOptions)) {
     const spec = nodeSpecs[host] === undefined ? declaredNode(vars, host, node ?? {}, SILENT)?.spec : undefined;

@@ -6,7 +6,7 @@ import type { CopySource, Desired } from '../model/types.js';
 import type { CheckpointFilesRequest } from '../node/checkpoint.js';
 import type { NodeInputs } from '../node/inputs.js';
 import { checkpointFileNeeds, nodeNeeds, type NodeHost, type NodeNeeds } from '../node/needs.js';
-import { buildDesired, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
+import { buildDesiredSteps, finish, selectInventoryHosts, selectedNodeHosts, type InventoryHostEntry } from './desired.js';
 import { parseExtraVars, type ExtraVarsResult } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory, type InventoryResult, type VarsFile } from '../inventory/inventory.js';
 import { parsePlaybook, type PlaybookResult } from '../inventory/playbook.js';
@@ -56,28 +56,37 @@ export interface ParsedSources {
   extra: ExtraVarsResult;
 }
 
-/** `inventory`, when given, is parseInventory of the same sources (load.ts parses it first to find the playbook). */
+/**
+ * `inventory`, when given, is parseInventory of the same sources (load.ts parses it first to find the playbook);
+ * `playbook`, parsePlaybook of the same playbook (load.ts may have it from its cache).
+ */
 export function parseSources(
   sources: ProjectSources,
   options: Pick<ProjectOptions, 'baseDir' | 'homeDir' | 'extraVars'>,
   inventory: InventoryResult = parseInventory(sources, { baseDir: options.baseDir, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+  playbook: PlaybookResult = parsePlaybook(sources.playbook),
 ): ParsedSources {
   return {
     inventory,
-    playbook: parsePlaybook(sources.playbook),
+    playbook,
     extra: parseExtraVars(options.extraVars ?? [], sources.extraVarFiles ?? {}),
   };
 }
 
 /** `parsed`, when given, must be parseSources of the same sources and options (parsing is the costly part). */
 export function buildProject(sources: ProjectSources, options: ProjectOptions, parsed: ParsedSources = parseSources(sources, options)): ProjectResult {
+  return finish(buildProjectSteps(sources, options, parsed));
+}
+
+/** buildProject in steps (buildDesiredSteps): the loader lets the hosts' SSH handshakes go on between them. */
+export function* buildProjectSteps(sources: ProjectSources, options: ProjectOptions, parsed: ParsedSources): Generator<void, ProjectResult, void> {
   const { inventory: parsedInventory, playbook: parsedPlaybook, extra } = parsed;
   // Without all hosts and variables, host patterns and templates would fail in ways that only
   // echo the syntax error: report that first.
   const built =
     parsedInventory.fatal || extra.fatal
       ? { desired: [], problems: [], warnings: [] }
-      : buildDesired({
+      : yield* buildDesiredSteps({
           inventory: parsedInventory.inventory,
           playbook: parsedPlaybook.playbook,
           extraVars: extra.vars,

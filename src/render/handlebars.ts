@@ -39,7 +39,7 @@ export type RenderOutcome = { ok: true; text: string } | { ok: false; failure: T
 export function compileTemplate(text: string): CompileOutcome {
   // handlebars compiles lazily, on the first call: a plain template that only ever renders plain values never does.
   const plain = scanPlain(text);
-  if (plain) return { ok: true, template: { text, render: plainRender(plain, environment.compile(text, TEMPLATE_OPTIONS)) } };
+  if (plain) return { ok: true, template: { text, render: plainRender(plain, lazyCompile(text)) } };
   let program: hbs.AST.Program;
   try {
     program = environment.parse(text);
@@ -102,25 +102,49 @@ function plainPieces(program: hbs.AST.Program): Piece[] | undefined {
   return pieces;
 }
 
+/** handlebars' function for a text, made on its first call (most plain templates never need it). */
+function lazyCompile(text: string): Handlebars.TemplateDelegate {
+  let compiled: Handlebars.TemplateDelegate | undefined;
+  return (context: unknown, options?: Handlebars.RuntimeOptions) => (compiled ??= environment.compile(text, TEMPLATE_OPTIONS))(context, options);
+}
+
 /**
  * Text with only `{{ name }}` references (no helpers, blocks, paths, whitespace control) is rendered by joining
  * its pieces: handlebars compiles every template to a function first, which cost a 5,000-file playbook most of
  * its plan. A reference to anything but a string, number, boolean or null of the context's own (a list, an
  * object, a helper, a missing variable) goes to handlebars itself, for its result or its error.
+ *
+ * The text of the last render is kept with the values it read: a template rendered for the next host with the
+ * same values (the usual case: most files read only group-wide variables) is that same text, not built again,
+ * and hosts share one string (their hashes, plans and scripts look it up by content).
  */
 function plainRender(pieces: readonly Piece[], full: Handlebars.TemplateDelegate): Handlebars.TemplateDelegate {
+  let lastValues: (string | number | boolean | null)[] | undefined;
+  let lastText = '';
   const render = (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+    const values: (string | number | boolean | null)[] = [];
+    let same = lastValues !== undefined;
+    for (const piece of pieces) {
+      if (typeof piece === 'string') continue;
+      const value: unknown = context !== null && typeof context === 'object' && Object.prototype.hasOwnProperty.call(context, piece.name) ? (context as Record<string, unknown>)[piece.name] : missing;
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return full(context, options);
+      // Strict equality: NaN never matches (rendered again), and 0 and -0 both print as 0.
+      if (same && lastValues![values.length] !== value) same = false;
+      values.push(value);
+    }
+    if (same) return lastText;
     let out = '';
+    let index = 0;
     for (const piece of pieces) {
       if (typeof piece === 'string') {
         out += piece;
         continue;
       }
-      const value: unknown = context !== null && typeof context === 'object' && Object.prototype.hasOwnProperty.call(context, piece.name) ? (context as Record<string, unknown>)[piece.name] : missing;
-      if (value === null) continue;
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return full(context, options);
-      out += String(value);
+      const value = values[index++];
+      if (value !== null) out += String(value);
     }
+    lastValues = values;
+    lastText = out;
     return out;
   };
   return render;

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../errors.js';
 import type { Change, Plan } from '../model/plan.js';
 import { errorJson, type ErrorJson } from './diagnostics.js';
 import { painter } from './paint.js';
-import { formatPlan } from './plan.js';
+import { planPieces } from './plan.js';
 import { FORMAT_VERSION, jsonText, type ViewOptions, type Writer } from './writer.js';
 
 export interface ApplyView {
@@ -52,7 +52,7 @@ export class ApplyHuman implements ApplyView {
   ) {}
 
   plan(plan: Plan): void {
-    this.out.stdout(formatPlan(plan, this.options));
+    for (const piece of planPieces(plan, this.options)) this.out.stdout(piece);
   }
 
   declined(): void {

@@ -1,7 +1,7 @@
 // `nodeform plan`: the plan in the style of Terraform (+ create, ~ update, - delete, restarts, per host), or as
 // JSON in the shape of schemas/plan.schema.json. Also the plan apply and reset show before they ask. Pure.
 
-import type { AttributeChange, Change, HostPlan, Plan } from '../model/plan.js';
+import type { Change, HostPlan, Plan } from '../model/plan.js';
 import { countsLine } from '../model/plan.js';
 import { painter, type Paint, type Style } from './paint.js';
 import { COMMENT_BREAK, markdownComments, type MarkdownOptions } from './markdown.js';
@@ -17,45 +17,69 @@ const SYMBOL: Record<Change['action'], { mark: string; style: Style }> = {
 };
 
 function describeAttributes(change: Change): string {
-  const parts = change.attributes.map((a: AttributeChange) => {
-    if (change.action === 'create' || a.before === null) return `${a.name}=${a.after ?? '∅'}`;
-    if (a.after === null) return `${a.name}=${a.before}`;
-    return `${a.name}: ${a.before} -> ${a.after}`;
-  });
-  return parts.join(', ');
+  let text = '';
+  for (const a of change.attributes) {
+    if (text) text += ', ';
+    if (change.action === 'create' || a.before === null) text += `${a.name}=${a.after ?? '∅'}`;
+    else if (a.after === null) text += `${a.name}=${a.before}`;
+    else text += `${a.name}: ${a.before} -> ${a.after}`;
+  }
+  return text;
 }
 
 /** A diff's lines as shown, made once per plan for the hosts that share the diff (most do, file by file). */
 type DiffLines = Map<string, string[]>;
 
-export function formatChange(change: Change, paint: Paint, diffLines: DiffLines = new Map()): string[] {
-  const { mark, style } = SYMBOL[change.action];
-  const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
-  if (change.kind === 'wipe') return [`  ${paint('red', `! ${change.reason ?? `wipe ${change.target}`}`)}`];
-  const details = [describeAttributes(change), change.reason ?? ''].filter(Boolean).join('; ');
-  const lines = [`  ${paint(style, `${mark} ${label}`)}${details ? `  (${details})` : ''}`];
-  if (change.secret && change.attributes.some((a) => a.name === 'content')) lines.push(paint('dim', '      (content hidden: secret)'));
-  if (change.diff) {
-    let shown = diffLines.get(change.diff);
-    if (!shown) {
-      shown = [];
-      for (const line of change.diff.replace(/\n$/, '').split('\n')) {
-        const s: Style | undefined = line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
-        shown.push(`      ${s ? paint(s, line) : line}`);
-      }
-      diffLines.set(change.diff, shown);
+/** A diff's lines as shown, joined: what a host's block holds of it, made once per plan too. */
+type DiffBlocks = Map<string, string>;
+
+function diffShown(diff: string, paint: Paint, diffLines: DiffLines): string[] {
+  let shown = diffLines.get(diff);
+  if (!shown) {
+    shown = [];
+    for (const line of diff.replace(/\n$/, '').split('\n')) {
+      const s: Style | undefined = line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
+      shown.push(`      ${s ? paint(s, line) : line}`);
     }
-    for (const line of shown) lines.push(line);
+    diffLines.set(diff, shown);
   }
-  return lines;
+  return shown;
 }
 
-export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines: DiffLines = new Map()): string {
+/** The lines of a change before its diff: what and how, and the note that a secret's content is hidden. */
+function changeHead(change: Change, paint: Paint): string[] {
+  const { mark, style } = SYMBOL[change.action];
+  if (change.kind === 'wipe') return [`  ${paint('red', `! ${change.reason ?? `wipe ${change.target}`}`)}`];
+  const label = change.action === 'restart' ? `restart ${change.kind} ${change.target}` : `${change.kind} ${change.target}`;
+  const attributes = describeAttributes(change);
+  const details = attributes && change.reason ? `${attributes}; ${change.reason}` : attributes || (change.reason ?? '');
+  const head = [`  ${paint(style, `${mark} ${label}`)}${details ? `  (${details})` : ''}`];
+  if (change.secret && change.attributes.some((a) => a.name === 'content')) head.push(paint('dim', '      (content hidden: secret)'));
+  return head;
+}
+
+export function formatChange(change: Change, paint: Paint, diffLines: DiffLines = new Map()): string[] {
+  const head = changeHead(change, paint);
+  if (change.kind === 'wipe' || !change.diff) return head;
+  return [...head, ...diffShown(change.diff, paint, diffLines)];
+}
+
+export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines: DiffLines = new Map(), diffBlocks: DiffBlocks = new Map()): string {
   const paint = painter(options.color);
   const lines = [paint('bold', host.resetTo ? `${host.host} (reset to ${host.resetTo})` : host.host)];
   if (host.error) lines.push(`  ${paint('red', `error: ${host.error}`)}`);
   else if (host.changes.length === 0) lines.push('  no changes');
-  for (const change of host.changes) for (const line of formatChange(change, paint, diffLines)) lines.push(line);
+  // formatChange's lines, a diff's as one block: the same text once joined, in far fewer pieces.
+  for (const change of host.changes) {
+    for (const line of changeHead(change, paint)) lines.push(line);
+    if (change.kind === 'wipe' || !change.diff) continue;
+    let block = diffBlocks.get(change.diff);
+    if (block === undefined) {
+      block = diffShown(change.diff, paint, diffLines).join('\n');
+      diffBlocks.set(change.diff, block);
+    }
+    lines.push(block);
+  }
   for (const note of host.notes ?? []) lines.push(`  ${paint('dim', note)}`);
   const held = host.held ?? [];
   if (held.length > 0) {
@@ -70,13 +94,26 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines
 }
 
 export function formatPlan(plan: Plan, options: FormatOptions): string {
+  return [...planPieces(plan, options)].join('');
+}
+
+/**
+ * formatPlan's text in pieces, a host's block at a time: a view writes each as it is made, so a plan of thousands
+ * of files per host is never held whole (with its bytes for the terminal) while the hosts' scripts are.
+ */
+export function* planPieces(plan: Plan, options: FormatOptions): Generator<string, void, void> {
   const diffLines: DiffLines = new Map();
-  const blocks = plan.hosts.map((h) => formatHostPlan(h, options, diffLines));
+  const diffBlocks: DiffBlocks = new Map();
+  let first = true;
+  for (const host of plan.hosts) {
+    yield `${first ? '' : '\n\n'}${formatHostPlan(host, options, diffLines, diffBlocks)}`;
+    first = false;
+  }
   const failed = plan.hosts.filter((h) => h.error).length;
   const summary = countsLine(plan);
   const holding = plan.hosts.filter((h) => h.held?.length).length;
   const tail = `${failed ? ` ${failed} host(s) could not be planned.` : ''}${holding ? ` ${holding} host(s) hold items back (see held).` : ''}`;
-  return `${blocks.join('\n\n')}\n\n${summary}${tail}\n`;
+  yield `\n\n${summary}${tail}\n`;
 }
 
 export interface PlanView {
@@ -92,7 +129,7 @@ export class PlanHuman implements PlanView {
   ) {}
 
   plan(plan: Plan): void {
-    this.out.stdout(formatPlan(plan, this.options));
+    for (const piece of planPieces(plan, this.options)) this.out.stdout(piece);
   }
 
   saved(file: string): void {

@@ -45,6 +45,18 @@ describe('bin/nodeform.js from the build', () => {
     expect(nodeform('plan', '-i', 'inventory.yaml', 'playbook.yaml', '-e', 'greeting=hi', '--detailed-exitcode').code).toBe(0);
   });
 
+  it('keeps the playbook\'s parse for the next run, whose messages place problems as a fresh parse does', () => {
+    const parses = (): string[] => (existsSync(join(dir, '.cache/nodeform/parse')) ? readdirSync(join(dir, '.cache/nodeform/parse')) : []);
+    // Without -e greeting, the template fails: a problem placed in the playbook's text after the parse.
+    const first = nodeform('plan', '-i', 'inventory.yaml', 'playbook.yaml');
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toContain("variable 'greeting' is not defined");
+    expect(first.stderr).toMatch(/playbook\.yaml:7:\d+/);
+    expect(parses()).toEqual([expect.stringMatching(/^playbook-[0-9a-f]{16}\.v8$/)]);
+    expect(nodeform('plan', '-i', 'inventory.yaml', 'playbook.yaml')).toEqual(first);
+    expect(parses()).toHaveLength(1);
+  });
+
   it('reports a configuration error and exits non-zero', () => {
     const bad = nodeform('validate', '-i', 'inventory.yaml', 'playbook.yaml', '-e', 'greeting=hi', '-l', 'nohost');
     expect(bad.code).not.toBe(0);

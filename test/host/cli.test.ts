@@ -127,6 +127,21 @@ describe('nodeform CLI on the local machine', () => {
     expect((await cli(['plan', '-i', inventory, playbook])).stdout).not.toContain(esc);
   });
 
+  it('apply --yes writes the plan, as plan shows it, before the results, whether the host starts before it is written or after', async () => {
+    const shown = (await cli(['plan', '-i', inventory, playbook])).stdout;
+    // Two forks: the host starts, then the plan is written while it works. With --events the plan comes first.
+    const applied = await cli(['apply', '-i', inventory, playbook, '--yes', '-f', '2']);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout.startsWith(shown)).toBe(true);
+    expect(applied.stdout.slice(shown.length)).toMatch(/^here: applied \(generation 1, [0-9.]+s\)\nSummary: 1 applied\.\n$/);
+    expect((await cli(['reset', '-i', inventory, '--to', 'original', '--yes'])).code).toBe(0);
+    const events = join(dir, 'events.ndjson');
+    const withEvents = await cli(['apply', '-i', inventory, playbook, '--yes', '--events', 'ndjson', '--events-file', events]);
+    expect(withEvents.code).toBe(0);
+    expect(withEvents.stdout.startsWith(shown)).toBe(true);
+    expect(withEvents.stdout.slice(shown.length)).toMatch(/^here: applied \(generation 3, [0-9.]+s\)\nSummary: 1 applied\.\n$/);
+  });
+
   it('applies, converges, shows history, and resets', async () => {
     expect((await cli(['apply', '-i', inventory, playbook, '--yes'])).code).toBe(0);
     expect((await cli(['plan', '-i', inventory, playbook, '--detailed-exitcode'])).code).toBe(0);

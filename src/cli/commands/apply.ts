@@ -1,7 +1,10 @@
 // nodeform apply: plan (or read a saved plan), show it, ask, apply per host under the host lock.
 
 import { readFile } from 'node:fs/promises';
-import { applyAll, type Planned } from '../../apply/run.js';
+import { applyAll, ApplyAsPlanned, type ApplyOptions, type Planned, type ProbeObserver } from '../../apply/run.js';
+import type { Desired } from '../../model/types.js';
+import type { HostResult } from '../../model/results.js';
+import type { ApplyView } from '../../views/apply.js';
 import { NodeformError } from '../../errors.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
@@ -11,15 +14,108 @@ import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
 import { applyRollout } from './rollout.js';
 
+/** Which hosts' applies are under way (their script going to them, or ended before): apply --yes writes the plan then. */
+class UnderWay {
+  private readonly seen = new Set<string>();
+  private wanted: readonly string[] = [];
+  private resolve: (() => void) | undefined;
+
+  readonly mark = (host: string): void => {
+    this.seen.add(host);
+    this.check();
+  };
+
+  all(hosts: readonly string[]): Promise<void> {
+    this.wanted = hosts;
+    return new Promise<void>((resolve) => {
+      this.resolve = resolve;
+      this.check();
+    });
+  }
+
+  private check(): void {
+    if (this.resolve && this.wanted.every((host) => this.seen.has(host))) {
+      this.resolve();
+      this.resolve = undefined;
+    }
+  }
+}
+
+/**
+ * apply --yes without --events: nothing is asked and no event stream orders the output, so each host's apply starts
+ * as soon as that host is planned (when every selected host can run at once: forks), and the plan (thousands of
+ * lines for thousands of files) is formatted and written while the hosts work: the same text, in the same place,
+ * before the results.
+ */
+class EarlyApply {
+  readonly underWay = new UnderWay();
+  readonly applier: ApplyAsPlanned;
+  /** Whether hosts start as they are planned (set once the selection is known to fit the forks). */
+  private asPlanned = false;
+
+  constructor(
+    readonly options: ApplyOptions,
+    transports: TransportPool,
+  ) {
+    this.applier = new ApplyAsPlanned((c) => transports.get(c), { ...options, onUnderWay: this.underWay.mark, onHostDone: (r) => this.underWay.mark(r.host) });
+  }
+
+  static for(ctx: CommandContext, action: string, transports: TransportPool): EarlyApply | undefined {
+    return ctx.line.yes && !ctx.events ? new EarlyApply(applyOptions(ctx, action), transports) : undefined;
+  }
+
+  /** planSelected's observer: a host with changes is applied as soon as it is planned. */
+  readonly observeFor = (desired: readonly Desired[]): ProbeObserver | undefined => {
+    if (desired.length > this.options.forks) return undefined;
+    this.asPlanned = true;
+    return {
+      started: () => {},
+      done: (p) => {
+        if (!p.plan.error && p.plan.changes.length > 0) this.applier.start(p);
+      },
+    };
+  };
+
+  /** Hosts may start before the plan is written: all of them at once (those already started, or now). */
+  fits(applying: readonly string[]): boolean {
+    return this.asPlanned || applying.length <= this.options.forks;
+  }
+}
+
+function applyOptions(ctx: CommandContext, action: string): ApplyOptions {
+  return {
+    ...runIdentity(),
+    action,
+    forks: ctx.line.forks,
+    lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
+    ...ctx.events?.apply(),
+  };
+}
+
 /**
  * Shows the plan, asks when there is anything to change, applies it and reports each host. Hosts that held items
  * back (no checkpoint quorum) are not converged: a pipeline must see that, though everything else was applied.
  */
-export async function applyPlanned(ctx: CommandContext, planned: readonly Planned[], kind: Plan['kind'], action: string, transports: TransportPool): Promise<Outcome> {
+export async function applyPlanned(ctx: CommandContext, planned: readonly Planned[], kind: Plan['kind'], action: string, transports: TransportPool, early = EarlyApply.for(ctx, action, transports)): Promise<Outcome> {
   const view = ctx.views.apply();
   const plan = planOf(planned, kind);
-  view.plan(plan);
   const unreachable = planned.some((p) => p.plan.error);
+  // Hosts without changes are not contacted: they come back unchanged.
+  const applying = planned.filter((p) => !p.plan.error && p.plan.changes.length > 0).map((p) => p.plan.host);
+  if (early && applying.length > 0 && early.fits(applying)) {
+    // A host that ends before it got under way (unreachable) counts as started.
+    const running = early.applier.results(planned);
+    await Promise.race([early.underWay.all(applying), running]);
+    let results: HostResult[];
+    try {
+      view.plan(plan);
+    } finally {
+      // Whatever became of the plan's text, the hosts' applies are waited for: none is left running.
+      results = await running;
+    }
+    return reportResults(view, plan, results, unreachable);
+  }
+  view.plan(plan);
   if (hasChanges(plan)) {
     const hosts = planned.filter((p) => p.plan.changes.length > 0).length;
     if (!(await confirm(ctx, `\nApply these changes to ${hosts} host(s)?`))) {
@@ -28,14 +124,10 @@ export async function applyPlanned(ctx: CommandContext, planned: readonly Planne
       return 'failure';
     }
   }
-  // Hosts without changes are not contacted: they come back unchanged.
-  const results = await applyAll(planned, (c) => transports.get(c), {
-    ...runIdentity(),
-    action,
-    forks: ctx.line.forks,
-    lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
-    ...ctx.events?.apply(),
-  });
+  return reportResults(view, plan, await applyAll(planned, (c) => transports.get(c), early?.options ?? applyOptions(ctx, action)), unreachable);
+}
+
+function reportResults(view: ApplyView, plan: Plan, results: readonly HostResult[], unreachable: boolean): Outcome {
   view.results(results, hasChanges(plan) || unreachable);
   const holding = plan.hosts.filter((h) => h.held?.length).map((h) => h.host);
   view.held(holding);
@@ -47,7 +139,10 @@ export const apply: Command = async (ctx) => {
   if (ctx.line.savedPlan !== undefined) return applySaved(ctx, ctx.line.savedPlan);
   if (ctx.line.rollout) return applyRollout(ctx, ctx.line.rollout);
   const inputs = inputsOf(ctx.line);
-  return withPool(ctx, async (transports) => applyPlanned(ctx, await planSelected(ctx, inputs, transports), 'apply', 'apply', transports));
+  return withPool(ctx, async (transports) => {
+    const early = EarlyApply.for(ctx, 'apply', transports);
+    return applyPlanned(ctx, await planSelected(ctx, inputs, transports, undefined, early?.observeFor), 'apply', 'apply', transports, early);
+  });
 };
 
 /** A saved plan is applied as it was shown: its preconditions are checked on each host under the lock. */

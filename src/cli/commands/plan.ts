@@ -1,7 +1,8 @@
 // nodeform plan: what apply would change on each selected host, one probe exec per host.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { planAll, type Planned } from '../../apply/run.js';
+import { planAll, type Planned, type ProbeObserver } from '../../apply/run.js';
+import type { Desired } from '../../model/types.js';
 import type { NodeSpec } from '../../clients/types.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
@@ -10,14 +11,22 @@ import { inputsOf, inShard, loadDesired, planOf, withPool, type Command, type Co
 import { readPlanDocument, savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
-export async function planSelected(ctx: CommandContext, inputs: Inputs, transports: TransportPool, onNodeSpecs?: (specs: Record<string, NodeSpec>) => void): Promise<Planned[]> {
+export async function planSelected(
+  ctx: CommandContext,
+  inputs: Inputs,
+  transports: TransportPool,
+  onNodeSpecs?: (specs: Record<string, NodeSpec>) => void,
+  /** Without --events: told each host's plan as it is made, if it returns an observer for these hosts (apply --yes). */
+  observeFor?: (desired: readonly Desired[]) => ProbeObserver | undefined,
+): Promise<Planned[]> {
   // The SSH handshakes (round trips, and the hosts' own work) run while templates are read and rendered: as many
   // hosts as the forks will take first.
   const width = ctx.line.forks;
   const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)), onNodeSpecs);
   // The pull-request comment has a drift section: the same probe also compares each host with its record.
   const checkApplied = ctx.line.format === 'markdown';
-  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, ctx.events?.probe('plan'));
+  const observe = ctx.events?.probe('plan') ?? observeFor?.(desired);
+  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe);
 }
 
 export const plan: Command = async (ctx) => {
