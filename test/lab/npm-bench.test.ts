@@ -53,7 +53,7 @@ describe('npm run bench --files --history', () => {
       expect(floor).toHaveLength(1);
       expect(floor[0]!.wallMs).toBeGreaterThan(0);
     }
-    for (const step of [cell.noopPlan, cell.firstApply, cell.change, cell.reset]) nodeformRun(step, 1);
+    for (const step of [cell.noopPlan, cell.firstApply, cell.firstApplyCached!, cell.change, cell.reset]) nodeformRun(step, 1);
 
     const history = results.history!;
     expect(history).toMatchObject({ history: 20, files: 10, hosts: 3 });
@@ -64,7 +64,8 @@ describe('npm run bench --files --history', () => {
     const md = readFileSync(join(out, json[0]!.replace(/\.json$/, '.md')), 'utf8');
     expect(r.stdout).toContain(md.trim());
     expect(md).toMatch(/^\| 10 \| 3 \| no-op plan \| [0-9.]+ \| ssh sha256sum \| [0-9.]+ \| [0-9.]+× \| \d+ \|/m);
-    expect(md).toMatch(/^\| 10 \| 3 \| first apply \| [0-9.]+ \| tar c \\\| ssh tar x \| [0-9.]+ \| [0-9.]+× \| \d+ \|/m);
+    expect(md).toMatch(/^\| 10 \| 3 \| first apply \| [0-9.]+ \| tar c \\\| ssh tar x \| [0-9.]+ \| [0-9.]+× \| \d+ \| playbook parse cache cold \|$/m);
+    expect(md).toMatch(/^\| 10 \| 3 \| first apply \| [0-9.]+ \| tar c \\\| ssh tar x \| [0-9.]+ \| [0-9.]+× \| \d+ \| playbook parse cached \(as after a plan\) \|$/m);
     expect(md).toMatch(/^\| 10 \| 20 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× \| \d+ \| \d+ \| \d+ original records, \d+ blobs \|$/m);
   }, 180_000);
 });

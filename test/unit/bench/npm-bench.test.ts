@@ -71,6 +71,7 @@ describe('npm run bench report: many files and history', () => {
           hashFloor: [m(400), m(400), m(400)],
           noopPlan: [m(1100), m(1200, 180 * 1024), m(1300)],
           firstApply: [m(2400), m(2500), m(9000)],
+          firstApplyCached: [m(1500), m(1600), m(1700)],
           change: [m(3000), m(3100), m(3200)],
           reset: [m(8000), m(8000), m(8000)],
         },
@@ -83,7 +84,11 @@ describe('npm run bench report: many files and history', () => {
     expect(md).toContain('## Many files');
     expect(md).toContain('| 100 | 3 | first apply | 0.60 | tar c \\| ssh tar x | 0.10 | 6.0× | 100 |');
     expect(md).toContain('| 5000 | 3 | no-op plan | 1.20 | ssh sha256sum | 0.40 | 3.0× | 180 |');
-    expect(md).toContain('| 5000 | 3 | first apply | 2.50 | tar c \\| ssh tar x | 0.70 | 3.6× | 100 |');
+    expect(md).toContain('| 5000 | 3 | first apply | 2.50 | tar c \\| ssh tar x | 0.70 | 3.6× | 100 | playbook parse cache cold |');
+    // The target is held to the cold one; the cached one is shown beside it.
+    expect(md).toContain('| 5000 | 3 | first apply | 1.60 | tar c \\| ssh tar x | 0.70 | 2.3× | 100 | playbook parse cached (as after a plan) |');
+    // Results from before the cached run was measured: one first-apply row, no note.
+    expect(md).toContain('| 100 | 3 | first apply | 0.60 | tar c \\| ssh tar x | 0.10 | 6.0× | 100 |  |');
     expect(md).toContain('| 5000 | 3 | one-line change to every file | 3.10 | tar c \\| ssh tar x | 0.70 | 4.4× | 100 |');
     expect(md).toContain('| 5000 | 3 | reset --to original | 8.00 | tar c \\| ssh tar x | 0.70 | 11.4× | 100 | 3.2× the first apply |');
     expect(md).toContain('## History');
