@@ -222,3 +222,35 @@ describe('how much of the host record the probe reads', () => {
     expect(Object.keys(facts.paths).sort()).toEqual(['/D/a.conf', '/D/gone.conf', '/D/old.conf']);
   });
 });
+
+describe('owner and group names in the probe: stat names them for a short list, ids named once each for a long one', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nodeform-probe-names-'));
+    for (let i = 0; i < 700; i++) writeFileSync(join(dir, `f${i}`), `${i}\n`);
+    // Root runs the host tests in CI: one file of a named user (nobody), one of an id with no name (stat: UNKNOWN).
+    spawnSync('chown', ['65534:65534', join(dir, 'f0')]);
+    spawnSync('chown', ['4242:4243', join(dir, 'f1')]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const probeOf = (count: number): Facts => {
+    const request: ProbeRequest = { stateDir: join(dir, 'state'), paths: Array.from({ length: count }, (_, i) => ({ path: join(dir, `f${i}`), wantContent: false })), units: [], users: [] };
+    const probe = buildProbe(request);
+    const r = spawnSync('/bin/sh', ['-c', probe.command], { input: probe.script, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return parseFacts('h1', r.stdout);
+  };
+
+  it('gives the same owner and group either way, as stat %U %G names them', () => {
+    const short = probeOf(5);
+    const long = probeOf(700);
+    for (let i = 0; i < 5; i++) {
+      const path = join(dir, `f${i}`);
+      const named = spawnSync('stat', ['-c', '%U %G', path], { encoding: 'utf8' }).stdout.trim().split(' ');
+      expect(long.paths[path]).toEqual(short.paths[path]);
+      expect([short.paths[path]!.owner, short.paths[path]!.group]).toEqual(named);
+    }
+    expect(Object.keys(long.paths)).toHaveLength(700);
+  });
+});
