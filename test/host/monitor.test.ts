@@ -67,7 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const server of servers) server.closeAllConnections?.();
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  alertmanager?.stop();
+  await alertmanager?.stop();
 });
 
 const script = (() => {

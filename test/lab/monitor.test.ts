@@ -68,7 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   hooks?.closeAllConnections();
   await new Promise((resolve) => (hooks ? hooks.close(resolve) : resolve(undefined)));
-  alertmanager?.stop();
+  await alertmanager?.stop();
   await lab?.stop();
 });
 

@@ -99,7 +99,7 @@ beforeAll(async () => {
   if (applied.code !== 0) throw new Error(`apply failed: ${applied.stdout}${applied.stderr}`);
 });
 afterAll(async () => {
-  alertmanager?.stop();
+  await alertmanager?.stop();
   await hooks?.close();
   await provider?.close();
   await release?.close();

@@ -12,7 +12,8 @@ export interface Alertmanager {
   process: ChildProcess;
   /** Names (alertname labels) of the alerts it holds as active for a host (API v2). */
   activeAlerts(host: string): Promise<string[]>;
-  stop(): void;
+  /** Stops it and, once it has exited (it writes its state on the way out), removes its directory. */
+  stop(): Promise<void>;
 }
 
 export async function startAlertmanager(address = '127.0.0.1'): Promise<Alertmanager> {
@@ -30,8 +31,14 @@ export async function startAlertmanager(address = '127.0.0.1'): Promise<Alertman
     { stdio: 'ignore' },
   );
   const url = `http://${address}:${port}`;
-  const stop = () => {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
     child.kill();
+    // Alertmanager writes its silences and notification log into data/ as it shuts down: removing the directory
+    // before it has exited races with those writes (ENOTEMPTY).
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
     rmSync(dir, { recursive: true, force: true });
   };
   const activeAlerts = async (host: string): Promise<string[]> => {
@@ -44,6 +51,6 @@ export async function startAlertmanager(address = '127.0.0.1'): Promise<Alertman
     if (ready) return { url, process: child, activeAlerts, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
-  stop();
+  await stop();
   throw new Error('prometheus-alertmanager did not become ready');
 }
