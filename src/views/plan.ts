@@ -58,10 +58,20 @@ function changeHead(change: Change, paint: Paint): string[] {
   return head;
 }
 
-export function formatChange(change: Change, paint: Paint, diffLines: DiffLines = new Map()): string[] {
+/**
+ * A change's lines as shown. With `diffBlocks`, its diff comes as one element, the lines joined (once per plan for
+ * the hosts that share the diff): the same text in far fewer pieces, for a host's block.
+ */
+export function formatChange(change: Change, paint: Paint, diffLines: DiffLines = new Map(), diffBlocks?: DiffBlocks): string[] {
   const head = changeHead(change, paint);
   if (change.kind === 'wipe' || !change.diff) return head;
-  return [...head, ...diffShown(change.diff, paint, diffLines)];
+  if (!diffBlocks) return [...head, ...diffShown(change.diff, paint, diffLines)];
+  let block = diffBlocks.get(change.diff);
+  if (block === undefined) {
+    block = diffShown(change.diff, paint, diffLines).join('\n');
+    diffBlocks.set(change.diff, block);
+  }
+  return [...head, block];
 }
 
 export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines: DiffLines = new Map(), diffBlocks: DiffBlocks = new Map()): string {
@@ -69,17 +79,7 @@ export function formatHostPlan(host: HostPlan, options: FormatOptions, diffLines
   const lines = [paint('bold', host.resetTo ? `${host.host} (reset to ${host.resetTo})` : host.host)];
   if (host.error) lines.push(`  ${paint('red', `error: ${host.error}`)}`);
   else if (host.changes.length === 0) lines.push('  no changes');
-  // formatChange's lines, a diff's as one block: the same text once joined, in far fewer pieces.
-  for (const change of host.changes) {
-    for (const line of changeHead(change, paint)) lines.push(line);
-    if (change.kind === 'wipe' || !change.diff) continue;
-    let block = diffBlocks.get(change.diff);
-    if (block === undefined) {
-      block = diffShown(change.diff, paint, diffLines).join('\n');
-      diffBlocks.set(change.diff, block);
-    }
-    lines.push(block);
-  }
+  for (const change of host.changes) for (const line of formatChange(change, paint, diffLines, diffBlocks)) lines.push(line);
   for (const note of host.notes ?? []) lines.push(`  ${paint('dim', note)}`);
   const held = host.held ?? [];
   if (held.length > 0) {
