@@ -105,7 +105,13 @@ export async function fetchRelease(options: FetchOptions): Promise<Release> {
     await rm(staging, { recursive: true, force: true }); // another run cached it meanwhile
     return release;
   }
-  await rm(dir, { recursive: true, force: true });
+  // What is at dir now is damaged or partial: moved aside by one rename, then removed. Never emptied in place:
+  // another run may rename its good copy there meanwhile, and a removal walking it would fail (ENOTEMPTY) or take it.
+  const aside = `${staging}.old`;
+  await rename(dir, aside).then(
+    () => rm(aside, { recursive: true, force: true }),
+    () => {}, // nothing there (or another run moved it first)
+  );
   try {
     await rename(staging, dir);
   } catch {
