@@ -112,6 +112,17 @@ describe('npm run bench report: many files and history', () => {
     expect(none).toContain('- (not measured): plan of 10 files after 5,000 were once managed');
   });
 
+  it('shows the large file\'s first apply with the digest cached beside the cold one, the target held to the cold one', () => {
+    const big = (extra: object) => ({ mb: 250, hosts: 3, sha256sum: [m(700)], sshCat: [m(1000)], sshUpload: [m(1300)], firstApply: [m(1700)], planCold: [m(1500)], planWarm: [m(1300)], ...extra });
+    const md = renderMarkdown(results({ bigFiles: [big({ firstApplyCached: [m(1400, 120 * 1024)] })] }));
+    expect(md).toContain('| 250 | 3 | 0.70 | 1.00 | 1.30 | 1.50 | 0.9× | 1.30 | 0.8× | 1.70 | 1.7× | 1.3× | 1.40 | 1.4× | 100 | 120 |');
+    expect(md).toContain('- **not met**: 250 MB file on 3 hosts: first apply within 1.5× of ssh cat: 1.7×');
+    // Its RSS counts too.
+    expect(md).toContain('- met: 250 MB file: controller RSS under 150 MB: 120 MiB');
+    // Results from before it was measured: the two cells empty.
+    expect(renderMarkdown(results({ bigFiles: [big({})] }))).toContain('| 1.70 | 1.7× | 1.3× |  |  | 100 | 100 |');
+  });
+
   it('without the comparison (--hosts 0) shows no empty Time and CPU tables and no +Infinity latency', () => {
     const alone = renderMarkdown(results({ manyFiles: [{ files: 10, hosts: 3, tarFloor: [m(100)], hashFloor: [m(50)], noopPlan: [m(300)], firstApply: [m(600)], change: [m(700)], reset: [m(500)] }] }));
     expect(alone).toContain('## Many files');
