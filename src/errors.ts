@@ -65,10 +65,12 @@ export class TransportError extends NodeformError {
   readonly command?: string;
   readonly exitCode?: number;
   readonly stderr?: string;
+  /** OUTCOME_UNKNOWN: why the connection was lost (the keepalive went unanswered, the host closed it, ...). */
+  readonly lost?: string;
   constructor(
     host: string,
     message: string,
-    details: { command?: string; exitCode?: number; stderr?: string; code?: ErrorCode; cause?: unknown } = {},
+    details: { command?: string; exitCode?: number; stderr?: string; code?: ErrorCode; cause?: unknown; lost?: string } = {},
   ) {
     const tail = [
       details.command !== undefined ? `command: ${details.command}` : '',
@@ -83,6 +85,7 @@ export class TransportError extends NodeformError {
     this.command = details.command;
     this.exitCode = details.exitCode;
     this.stderr = details.stderr;
+    if (details.lost !== undefined) this.lost = details.lost;
     this.name = 'TransportError';
   }
 }

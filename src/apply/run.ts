@@ -174,8 +174,8 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   if (staged.size > 0) options.onUnderWay?.(host);
   const upload = await uploadStaged(transport, scriptOptions.stateDir, staged);
   if (upload.failure) {
-    const { message: error, command, exitCode, stderr } = upload.failure;
-    const failure: ErrorDetails = { code: 'APPLY', message: error, host, command, exitCode, stderr };
+    const { message: error, command, exitCode, stderr, code } = upload.failure;
+    const failure: ErrorDetails = { code: code ?? 'APPLY', message: error, host, command, ...(exitCode !== undefined ? { exitCode } : {}), ...(stderr ? { stderr } : {}) };
     return { host, status: 'failed', events: [], error, failure, durationMs: Date.now() - started };
   }
   const { command, script } = buildApplyScript(planned.plan, planned.desired, scriptOptions, options.memo);

@@ -14,7 +14,8 @@ import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { unchangedSince } from '../files/digest.js';
 import type { LocalFile } from '../model/types.js';
-import type { StdinWriter, Transport } from '../transport/types.js';
+import { TransportError } from '../errors.js';
+import type { ExecResult, StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
 
 /** Bytes read from a local file per chunk: the controller holds two such buffers per upload in flight. */
@@ -23,8 +24,10 @@ const READ_CHUNK = 1024 * 1024;
 export interface UploadFailure {
   message: string;
   command: string;
-  exitCode: number;
+  /** The command's exit code; none when the connection was lost while it ran (code TRANSPORT). */
+  exitCode?: number;
   stderr: string;
+  code?: 'TRANSPORT';
 }
 
 export interface UploadReport {
@@ -34,10 +37,25 @@ export interface UploadReport {
   failure?: UploadFailure;
 }
 
+/**
+ * An upload's commands write nothing outside STATE/staging: when the connection is lost while one runs, what
+ * became of the host is known (its files are as they were), unlike a command whose outcome is unknown.
+ */
+async function stagingExec(transport: Transport, command: string, stdin: Readable | StdinWriter | undefined, lostWhile: string, stateDir: string): Promise<ExecResult | { lost: UploadFailure }> {
+  try {
+    return await transport.exec(command, stdin ? { stdin } : {});
+  } catch (error) {
+    if (!(error instanceof TransportError) || error.code !== 'OUTCOME_UNKNOWN') throw error;
+    const message = `the connection was lost ${lostWhile} (${error.lost ?? 'no reason given'}): nothing on the host was changed but ${stateDir}/staging, where what arrived waits; apply again to resume`;
+    return { lost: { message, command, stderr: '', code: 'TRANSPORT' } };
+  }
+}
+
 /** What the host holds of each staged sha256: complete, or the size of a cut upload (0: nothing). */
 async function held(transport: Transport, stateDir: string, shas: string[]): Promise<Map<string, { complete: boolean; size: number }> | UploadFailure> {
   const query = stagedQueryCommand(stateDir, shas);
-  const result = await transport.exec(query);
+  const result = await stagingExec(transport, query, undefined, 'while asking what the host holds of the uploads', stateDir);
+  if ('lost' in result) return result.lost;
   if (result.exitCode !== 0) {
     return { message: `cannot read what ${stateDir}/staging holds: ${result.stderr.trim() || `exit ${result.exitCode}`}`, command: query, exitCode: result.exitCode, stderr: result.stderr };
   }
@@ -106,7 +124,8 @@ export async function uploadStaged(transport: Transport, stateDir: string, stage
     // A part longer than the file is not a prefix of it: start over (the command truncates at offset 0).
     const offset = !there.complete && there.size <= total ? there.size : 0;
     const stage = stageCommand(stateDir, sha256, offset, total, hostHashes(bytes, offset));
-    const upload = await transport.exec(stage, { stdin: from(bytes, sha256, offset) });
+    const upload = await stagingExec(transport, stage, from(bytes, sha256, offset), `during the upload of a ${total}-byte file (sha256 ${sha256})`, stateDir);
+    if ('lost' in upload) return { ...report, failure: upload.lost };
     if (upload.exitCode !== 0) {
       const why = upload.stderr.trim() || `exit ${upload.exitCode}`;
       return { ...report, failure: { message: `upload of a ${total}-byte file (sha256 ${sha256}) failed: ${why}`, command: stage, exitCode: upload.exitCode, stderr: upload.stderr } };

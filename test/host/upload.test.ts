@@ -11,7 +11,9 @@ import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
 import { uploadStaged } from '../../src/apply/upload.js';
 import { fileDigest } from '../../src/files/digest.js';
 import type { HostConnection } from '../../src/model/types.js';
+import { TransportError } from '../../src/errors.js';
 import { openLocal } from '../../src/transport/local.js';
+import type { Transport } from '../../src/transport/types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nodeform-upload-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -158,5 +160,35 @@ describe('staged uploads', () => {
     const report = await uploadStaged(transport, state, new Map([[sha(bytes), { bytes }]]));
     expect(report).toEqual({ sent: bytes.length, resumed: 0 });
     expect(readFileSync(join(state, 'staging', sha(bytes))).equals(bytes)).toBe(true);
+  });
+
+  it('a connection lost while an upload runs is reported as what it is: the host\'s files as they were (not an unknown outcome), code TRANSPORT', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const bytes = Buffer.from('y'.repeat(600_000));
+    const local = openLocal(connection, userInfo().username);
+    // The host's end goes away while the upload's command runs (the lab's hardening test does it with a frozen link).
+    const losing = (after: 'query' | 'upload'): Transport => ({
+      ...local,
+      stats: local.stats,
+      exec: async (line, options) => {
+        const upload = line.includes('dd bs=1M');
+        if ((after === 'query') !== upload) {
+          throw new TransportError('here', 'outcome unknown: the connection was lost while the command ran (the host closed the connection); run plan to see what changed', { code: 'OUTCOME_UNKNOWN', lost: 'the host closed the connection' });
+        }
+        return local.exec(line, options);
+      },
+    });
+    const during = await uploadStaged(losing('upload'), state, new Map([[sha(bytes), { bytes }]]));
+    expect(during.failure).toMatchObject({
+      code: 'TRANSPORT',
+      message: `the connection was lost during the upload of a ${bytes.length}-byte file (sha256 ${sha(bytes)}) (the host closed the connection): nothing on the host was changed but ${state}/staging, where what arrived waits; apply again to resume`,
+    });
+    expect(during.failure?.exitCode).toBeUndefined();
+    const asking = await uploadStaged(losing('query'), state, new Map([[sha(bytes), { bytes }]]));
+    expect(asking.failure?.code).toBe('TRANSPORT');
+    expect(asking.failure?.message).toMatch(/^the connection was lost while asking what the host holds of the uploads \(the host closed the connection\): nothing on the host was changed/);
+    // Any other transport error is the caller's (a connection that never opened is unreachable).
+    const refused: Transport = { ...local, stats: local.stats, exec: async () => Promise.reject(new TransportError('here', 'cannot connect: refused')) };
+    await expect(uploadStaged(refused, state, new Map([[sha(bytes), { bytes }]]))).rejects.toThrow('cannot connect: refused');
   });
 });

@@ -174,9 +174,15 @@ describe.sequential('hardening on a real host', () => {
       const r = await nodeform('apply', '-i', through('upfreeze', link, state), playbook, '--yes', '--dead-link-timeout', '2');
       expect(link.bytesUp).toBe(freezeAt);
       expect(r.code, r.stdout + r.stderr).toBe(1);
+      // Not "outcome unknown": the upload writes nothing but the staging area, so the host's files are known to be as they were.
       expect(r.stdout).toMatch(
-        new RegExp(`^${h.name}: failed: ${h.name}: outcome unknown: the connection was lost while the command ran \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\); run plan to see what changed`, 'm'),
+        new RegExp(
+          `^${h.name}: failed: the connection was lost during the upload of a ${size}-byte file \\(sha256 ${sha256(bytes)}\\) \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\): ` +
+            `nothing on the host was changed but ${state}/staging, where what arrived waits; apply again to resume$`,
+          'm',
+        ),
       );
+      expect(r.stdout + r.stderr).not.toContain('outcome unknown');
       expect(r.stdout + r.stderr).not.toContain('unreachable');
       // The freeze landed in the upload: part of the file is staged, and the host holds more that crossed the link
       // but is not written yet; the target is as it was.

@@ -117,11 +117,11 @@ export class SshTransport implements Transport {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let stdinError: Error | undefined;
-      const fail = (message: string, cause?: unknown, code?: ErrorCode): void => {
+      const fail = (message: string, cause?: unknown, code?: ErrorCode, lost?: string): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new TransportError(this.host, message, { command: shown, cause, ...(code ? { code } : {}) }));
+        reject(new TransportError(this.host, message, { command: shown, cause, ...(code ? { code } : {}), ...(lost !== undefined ? { lost } : {}) }));
       };
       // The host may have run the command, in part or in full: saying "unreachable" would claim nothing happened.
       const outcomeUnknown = (): void =>
@@ -129,6 +129,7 @@ export class SshTransport implements Transport {
           `outcome unknown: the connection was lost while the command ran (${this.lost}); run plan to see what changed`,
           this.lostCause,
           'OUTCOME_UNKNOWN',
+          this.lost,
         );
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
