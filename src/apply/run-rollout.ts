@@ -112,22 +112,22 @@ async function rollOne(
   }
   const next = afterApply(host, batch, step);
   if (next.kind === 'outcome') return next.outcome;
-  let transport: Transport;
   try {
-    transport = await io.connect(p.desired.connection);
+    await io.connect(p.desired.connection);
   } catch (error) {
     return { host, batch, state: 'failed', why: `unreachable for its gate: ${errorText(error)}` };
   }
-  const gate = await runGate(p, transport, options, io);
+  const gate = await runGate(p, options, io);
   const decided = afterGate(host, batch, step, gate, options.rollback);
   if (decided.kind === 'outcome') return decided.outcome;
-  const undo = await rollBack(host, transport, scriptOptionsFor(p, { ...io.apply, action: 'rollback' }));
+  // The connection is asked for again: one lost while the gate waited is opened anew (TransportPool).
+  const undo = await rollBack(host, io.connect(p.desired.connection), scriptOptionsFor(p, { ...io.apply, action: 'rollback' }));
   result.events.push(...undo.events);
   return afterRollback(host, batch, decided.why, undo, step.generation);
 }
 
 /** Samples the host until its gate passes, --gate-timeout runs out, or a second Ctrl-C says not to wait. */
-async function runGate(p: Planned, transport: Transport, options: RolloutOptions, io: RolloutIO): Promise<GateVerdict> {
+async function runGate(p: Planned, options: RolloutOptions, io: RolloutIO): Promise<GateVerdict> {
   // A state-only unit is another tool's (the host may lack it): not nodeform's to gate on.
   const units = p.desired.resources.flatMap((r) => (r.kind === 'unit' && r.active && !r.held && !r.stateOnly ? [r.name] : []));
   const samples: GateSample[] = [];
@@ -135,7 +135,8 @@ async function runGate(p: Planned, transport: Transport, options: RolloutOptions
   let verdict: GateVerdict = { passed: false, why: 'not sampled yet' };
   for (;;) {
     try {
-      samples.push(await sample(p, transport, units, io));
+      // Each sample asks for the connection: one lost meanwhile is opened anew, and the gate goes on.
+      samples.push(await sample(p, await io.connect(p.desired.connection), units, io));
       verdict = judgeGate(samples, units, options.gate, io.secondsPerSlot ?? 12);
     } catch (error) {
       verdict = { passed: false, why: `could not sample the host: ${errorText(error)}` };

@@ -131,8 +131,9 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
  * After an apply failed part way (the host script says PARTIAL: it changed something, then failed), puts the
  * host back as it was: the reset of the failed generation, planned from the host's record, in two more execs.
  */
-export async function rollBack(host: string, transport: Transport, scriptOptions: ScriptOptions): Promise<{ ok: boolean; text: string; events: string[] }> {
+export async function rollBack(host: string, connection: Transport | Promise<Transport>, scriptOptions: ScriptOptions): Promise<{ ok: boolean; text: string; events: string[] }> {
   try {
+    const transport = await connection;
     const facts = await gatherFacts(transport, { stateDir: scriptOptions.stateDir, paths: [], units: [], users: [], record: 'all' });
     const plan = planReset(host, facts, 'previous');
     if (plan.changes.length === 0) return { ok: true, text: 'nothing to roll back', events: [] };

@@ -55,5 +55,7 @@ export interface Transport {
    */
   openChannel(port: number, address?: string): Promise<Duplex>;
   readonly stats: TransportStats;
+  /** Why the connection is gone, once it is (closed by the host, keepalives unanswered); undefined while it works. */
+  readonly lost?: string | undefined;
   close(): Promise<void>;
 }

@@ -227,6 +227,25 @@ describe.sequential('rollouts on 6 hosts', () => {
     expect((await lab.sh(h1, 'test -e /var/lib/nodeform/lock')).code).toBe(1);
   }, 180_000);
 
+  it('a connection lost while a host\'s gate waits is opened anew: the gate goes on and passes, nothing is rolled back', async () => {
+    const h5 = lab.hosts[4]!;
+    const before = await generations(h5);
+    const running = nodeform('apply', '-i', inventory(), playbook, ...nextChange(), '--limit', h5.name, ...GATE, '--yes', '--json');
+    // Once the host's apply is done (its generation sealed, its lock released), its gate waits for its units to stay
+    // up (seconds): every SSH session on it is cut then.
+    const applied = async () => (await generations(h5)) > before && (await lab.sh(h5, 'test -e /var/lib/nodeform/lock')).code !== 0;
+    await waitFor('the apply on the host to end', async () => ((await applied()) ? true : undefined), 30_000);
+    const cut = await lab.sh(h5, 'pkill -KILL -f "^sshd(-session)?: root@notty"');
+    expect(cut.code, 'an SSH session was cut').toBe(0);
+    const r = await running;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const [host] = JSON.parse(r.stdout).rollout.hosts as RolloutHost[];
+    expect(host).toMatchObject({ state: 'done', why: expect.stringMatching(/gate passed: 3 unit\(s\) active/) });
+    // Applied once, not rolled back.
+    expect(await generations(h5)).toBe(before + 1);
+    expect(await peersOn(h5)).toBe(`--maxpeers ${peers}`);
+  }, 120_000);
+
   it('the gate is the monitoring verdict: a consensus client still syncing passes --gate progressing, not --gate synced', async () => {
     const h6 = lab.hosts[5]!;
     // h6's stand-ins now report syncing (head moving) for an hour after each start.

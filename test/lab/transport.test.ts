@@ -534,6 +534,27 @@ describe('connect failures', () => {
     }
   });
 
+  it('a pool opens a host\'s connection anew once it was lost, so a long run goes on; the command in flight when it dropped stays an unknown outcome', async () => {
+    const pool = new TransportPool(await options());
+    try {
+      const first = await pool.get(conn(h1));
+      expect(await pool.get(conn(h1)), 'the same connection while it works').toBe(first);
+      expect(first.lost).toBeUndefined();
+      // Kill this connection's sshd session process from inside.
+      const err = await refusal(first.exec('kill -9 $PPID; sleep 5'));
+      expect(err.code).toBe('OUTCOME_UNKNOWN');
+      expect(first.lost).toBe('the host closed the connection');
+      const second = await pool.get(conn(h1));
+      expect(second).not.toBe(first);
+      expect((await second.exec('echo alive')).stdout).toBe('alive\n');
+      expect(await pool.get(conn(h1))).toBe(second);
+      // The lost one says so; nothing is run on it again.
+      expect((await refusal(first.exec('true'))).message).toContain('connection lost: the host closed the connection');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
   it('a stopped host fails clearly while the others in the same parallel run succeed', async () => {
     await lab.stopHost(h3.name);
     const pool = new TransportPool(await options());

@@ -19,7 +19,7 @@ export class SshTransport implements Transport {
   readonly host: string;
   readonly stats: TransportStats = newStats();
   /** Why the connection is gone, once it is, and the error that said so. */
-  private lost?: string;
+  private lostBecause?: string;
   private lostCause?: Error;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -37,12 +37,16 @@ export class SshTransport implements Transport {
     this.batch = batchPacketWrites(client);
     client.on('error', (err: Error & { level?: string }) => {
       // After the handshake ssh2's only timeout is its keepalive: the host stopped answering.
-      this.lost ??= err.level === 'client-timeout' ? `no answer from the host within ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
+      this.lostBecause ??= err.level === 'client-timeout' ? `no answer from the host within ${deadLinkTimeoutMs} ms (${err.message})` : err.message;
       this.lostCause ??= err;
     });
     client.on('close', () => {
-      this.lost ??= 'the host closed the connection';
+      this.lostBecause ??= 'the host closed the connection';
     });
+  }
+
+  get lost(): string | undefined {
+    return this.lostBecause;
   }
 
   async exec(commandLine: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -89,7 +93,7 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.lost ??= 'the transport was closed';
+    this.lostBecause ??= 'the transport was closed';
     await endClient(this.client);
     await this.onClose();
   }
