@@ -8,6 +8,8 @@ export interface Measured {
   wallMs: number;
   cpuS: number;
   maxRssKb: number;
+  /** CPU seconds the lab hosts used meanwhile (their cgroups), where measured. */
+  hostsCpuS?: number;
 }
 
 export interface StepResult {
@@ -247,15 +249,25 @@ export function renderMarkdown(r: Results): string {
     out.push('sync F\' < FILE` to every host at once, a second floor for the first apply. MiB: the controller\'s peak RSS (largest of the runs).', '');
     out.push('| MB | hosts | sha256sum s | ssh cat s | ssh upload s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | ÷ ssh upload | first apply, digest cached s | ÷ ssh cat | plan MiB | apply MiB |');
     out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const cpuRows: string[] = [];
     for (const c of r.bigFiles) {
       const m = wallOf;
       const peak = peakOf;
       const floorPlan = m(c.sha256sum) + m(c.sshCat);
+      cpuRows.push(...bigFileCpuRows(c, r.machine.cores));
       out.push(
         `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${c.sshUpload ? s(m(c.sshUpload)) : ''} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${c.sshUpload ? x(m(c.firstApply), m(c.sshUpload)) : ''} | ${c.firstApplyCached ? s(m(c.firstApplyCached)) : ''} | ${c.firstApplyCached ? x(m(c.firstApplyCached), m(c.sshCat)) : ''} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(Math.max(peak(c.firstApply), c.firstApplyCached ? peak(c.firstApplyCached) : 0))} |`,
       );
     }
     out.push('');
+    if (cpuRows.length) {
+      out.push('Where the CPU goes, medians of the runs: the controller\'s (the command and every process it waited for) and the');
+      out.push('lab hosts\' (their cgroups, over the same time), against the wall time; the hosts and the controller share this');
+      out.push(`machine's ${r.machine.cores} cores, so a step cannot take less wall time than its total CPU ÷ ${r.machine.cores}.`, '');
+      out.push('| MB | step | wall s | controller CPU s | hosts CPU s | total CPU ÷ cores s |');
+      out.push('| ---: | --- | ---: | ---: | ---: | ---: |');
+      out.push(...cpuRows, '');
+    }
   }
 
   if (r.manyFiles?.length || r.history) out.push(...renderFilesMarkdown(r), '');
@@ -329,6 +341,23 @@ function targets(r: Results): string[] {
 }
 
 const wallOf = (xs: Measured[]): number => median(xs.map((v) => v.wallMs));
+
+/** The large-file cell's steps whose hosts' CPU was measured: wall, controller and hosts CPU, medians. */
+function bigFileCpuRows(c: BigFileCell, cores: number): string[] {
+  const steps: [string, Measured[] | undefined][] = [
+    ['ssh cat (floor)', c.sshCat],
+    ['ssh upload', c.sshUpload],
+    ['first apply, digest cache cold', c.firstApply],
+    ['first apply, digest cached', c.firstApplyCached],
+    ['no-op plan, digest cache cold', c.planCold],
+  ];
+  return steps.flatMap(([step, xs]) => {
+    if (!xs?.length || xs.some((v) => v.hostsCpuS === undefined)) return [];
+    const controller = median(xs.map((v) => v.cpuS));
+    const hosts = median(xs.map((v) => v.hostsCpuS!));
+    return [`| ${c.mb} | ${step} | ${(wallOf(xs) / 1000).toFixed(2)} | ${controller.toFixed(2)} | ${hosts.toFixed(2)} | ${((controller + hosts) / cores).toFixed(2)} |`];
+  });
+}
 const peakOf = (xs: Measured[]): number => (xs.length ? Math.max(...xs.map((v) => v.maxRssKb)) : NaN);
 
 /** The many-files and history sections (also what test/bench/files.ts prints when run alone). */

@@ -10,13 +10,13 @@ import { cpus, hostname, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { sshArgs, startLab, type Lab, type LabHost } from '../lab/lab.js';
+import { hostCpuSeconds, sshArgs, startLab, type Lab, type LabHost } from '../lab/lab.js';
 import { startProxy, type Proxy } from '../lab/proxy.js';
 import { filesCells } from './files.js';
 import { countExecs, sshFloor, timed, TIME_BIN, type Sample, type Target, type TransportCount } from './measure.js';
 import { HELP, parseOptions, type Options } from './options.js';
 import { median } from './stats.js';
-import { renderMarkdown, type BigFileCell, type Results, type StepResult, type Tool } from './report.js';
+import { renderMarkdown, type BigFileCell, type Measured, type Results, type StepResult, type Tool } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -344,7 +344,7 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
   const digests = join(ctx.home, '.cache', 'nodeform', 'digests');
   const nodeform = async (command: 'apply' | 'plan'): Promise<Sample> => {
     const argv = ['node', 'bin/nodeform.js', command, '-i', inv, playbook, ...(command === 'apply' ? ['--yes'] : []), '-f', '20'];
-    const sample = await timed(argv, { env, cwd: root });
+    const sample = await timedOnLab(lab, argv, { env, cwd: root });
     if (sample.code !== 0) throw new Error(`nodeform ${command} of a ${mb} MB file exited ${sample.code}:\n${sample.stdout.slice(-2000)}\n${sample.stderr.slice(-2000)}`);
     return sample;
   };
@@ -361,8 +361,8 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
   const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], sshUpload: uploads, firstApply: [], firstApplyCached: firstCached, planCold: [], planWarm: [] };
   for (let r = 0; r < ctx.opts.runs; r++) {
     cell.sha256sum.push(measured(await timed(['sha256sum', file], { env, cwd: root })));
-    cell.sshCat.push(measured(await timed(catAll, { env, cwd: root })));
-    uploads.push(measured(await timed(uploadAll, { env, cwd: root })));
+    cell.sshCat.push(measured(await timedOnLab(lab, catAll, { env, cwd: root })));
+    uploads.push(measured(await timedOnLab(lab, uploadAll, { env, cwd: root })));
     await resetHosts(lab, lab.hosts, 'rm -f /root/upload.bin');
     await reset();
     rmSync(digests, { recursive: true, force: true });
@@ -390,7 +390,31 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
-const measured = (sample: Sample) => ({ wallMs: sample.wallMs, cpuS: sample.cpuS, maxRssKb: sample.maxRssKb });
+const measured = (sample: Sample & { hostsCpuS?: number }): Measured => ({
+  wallMs: sample.wallMs,
+  cpuS: sample.cpuS,
+  maxRssKb: sample.maxRssKb,
+  ...(sample.hostsCpuS !== undefined ? { hostsCpuS: sample.hostsCpuS } : {}),
+});
+
+/** The lab hosts' CPU seconds so far, summed; undefined where a host's cgroup cannot be read. */
+function labCpuSeconds(lab: Lab): number | undefined {
+  let sum = 0;
+  for (const h of lab.hosts) {
+    const used = hostCpuSeconds(h);
+    if (used === undefined) return undefined;
+    sum += used;
+  }
+  return sum;
+}
+
+/** A command timed as `timed` does, with the CPU the lab hosts used meanwhile. */
+async function timedOnLab(lab: Lab, argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Sample & { hostsCpuS?: number }> {
+  const before = labCpuSeconds(lab);
+  const sample = await timed(argv, opts);
+  const after = labCpuSeconds(lab);
+  return before !== undefined && after !== undefined ? { ...sample, hostsCpuS: after - before } : sample;
+}
 
 async function bigFileCells(ctx: Ctx): Promise<void> {
   log(`large files: booting ${BIG_HOSTS} hosts`);

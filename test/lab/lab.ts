@@ -439,6 +439,23 @@ function hostCgroups(machine: string): string[] {
   return dirs;
 }
 
+/**
+ * CPU seconds the host's processes used since it booted (user + system, from its cgroup v2 cpu.stat), or undefined
+ * where this machine has no cgroup v2 hierarchy for it. The benchmark reads it around a command to see what the
+ * hosts spent on it.
+ */
+export function hostCpuSeconds(host: Pick<LabHost, 'machine'>): number | undefined {
+  // The cgroup v2 one: hostCgroups' others are v1's name=systemd and memory hierarchies.
+  const unified = hostCgroups(host.machine).find((dir) => !/^\/sys\/fs\/cgroup\/(systemd|memory)\//.test(dir));
+  if (unified === undefined) return undefined;
+  try {
+    const usage = /^usage_usec (\d+)$/m.exec(readFileSync(join(unified, 'cpu.stat'), 'utf8'));
+    return usage ? Number(usage[1]) / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // A cgroup is removed bottom-up with rmdir once no process is left in it; one still in use stays.
 function removeCgroups(machine: string): void {
   const removeTree = (dir: string): void => {
