@@ -12,7 +12,7 @@ import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../pl
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
 import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, ScriptMemo, stagedContent, type ScriptOptions } from './script.js';
-import { uploadStaged } from './upload.js';
+import { uploadStaged, type UploadProgress } from './upload.js';
 
 export type Connector = (connection: HostConnection) => Promise<Transport>;
 
@@ -96,6 +96,8 @@ export interface ApplyOptions {
   /** Called as a host's apply starts (only hosts with changes) and with each host's result (--events). */
   onHostStart?: (host: string) => void;
   onHostDone?: (result: HostResult) => void;
+  /** A long upload's progress lines (the CLI writes them to stderr). */
+  uploadProgress?: UploadProgress;
   /** What the hosts' scripts share (the same many files are packed once per run); applyAll makes one. */
   memo?: ScriptMemo;
   /**
@@ -173,7 +175,7 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   // only moves them into place.
   const staged = stagedContent(planned.plan, planned.desired);
   if (staged.size > 0) options.onUnderWay?.(host);
-  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged);
+  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged, options.uploadProgress);
   if (upload.failure) {
     const { message: error, command, exitCode, stderr, code } = upload.failure;
     const failure: ErrorDetails = { code: code ?? 'APPLY', message: error, host, command, ...(exitCode !== undefined ? { exitCode } : {}), ...(stderr ? { stderr } : {}) };

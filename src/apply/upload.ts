@@ -105,11 +105,35 @@ function from(staged: StagedBytes, sha256: string, offset: number): Readable | S
   return fileFrom(staged.local, sha256, offset);
 }
 
+/** How a long upload says how far it got: a line every `everyMs` while it runs (the first after as long). */
+export interface UploadProgress {
+  everyMs: number;
+  line(text: string): void;
+}
+
+const MIB = 1024 * 1024;
+const mib = (bytes: number): string => (bytes / MIB).toFixed(1);
+
+/** Starts the progress lines of one upload (from the bytes the transport has taken since); the returned function stops them. */
+function reportProgress(transport: Transport, what: string, offset: number, total: number, progress: UploadProgress | undefined): () => void {
+  if (!progress) return () => {};
+  const sentBefore = transport.stats.bytesSent;
+  const began = Date.now();
+  const timer = setInterval(() => {
+    const sent = Math.max(0, Math.min(total - offset, transport.stats.bytesSent - sentBefore));
+    const rate = sent / Math.max(0.001, (Date.now() - began) / 1000);
+    const resumed = offset > 0 ? `, resumed at ${mib(offset)} MiB` : '';
+    progress.line(`${transport.host}: uploading ${what}: ${mib(offset + sent)} of ${mib(total)} MiB (${Math.floor(((offset + sent) / total) * 100)}%)${resumed}, ${mib(rate)} MiB/s`);
+  }, progress.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Whether the host must hash what arrives: a resumed upload, or a file the controller cannot vouch for. */
 const hostHashes = (staged: StagedBytes, offset: number): boolean => offset > 0 || ('local' in staged && staged.local.identity === undefined);
 
 /** Sends every staged upload the host does not have whole yet, each from where the host's copy stops. */
-export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>): Promise<UploadReport> {
+export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>, progress?: UploadProgress): Promise<UploadReport> {
   const report: UploadReport = { sent: 0, resumed: 0 };
   if (staged.size === 0) return report;
   const have = await held(transport, stateDir, [...staged.keys()]);
@@ -124,7 +148,9 @@ export async function uploadStaged(transport: Transport, stateDir: string, stage
     // A part longer than the file is not a prefix of it: start over (the command truncates at offset 0).
     const offset = !there.complete && there.size <= total ? there.size : 0;
     const stage = stageCommand(stateDir, sha256, offset, total, hostHashes(bytes, offset));
-    const upload = await stagingExec(transport, stage, from(bytes, sha256, offset), `during the upload of a ${total}-byte file (sha256 ${sha256})`, stateDir);
+    const what = 'local' in bytes ? bytes.local.path : `a ${total}-byte file (sha256 ${sha256.slice(0, 12)})`;
+    const stopProgress = reportProgress(transport, what, offset, total, progress);
+    const upload = await stagingExec(transport, stage, from(bytes, sha256, offset), `during the upload of a ${total}-byte file (sha256 ${sha256})`, stateDir).finally(stopProgress);
     if ('lost' in upload) return { ...report, failure: upload.lost };
     if (upload.exitCode !== 0) {
       const why = upload.stderr.trim() || `exit ${upload.exitCode}`;

@@ -1,6 +1,7 @@
 // What every command gets, and the steps several commands share: loading the project or the inventory's hosts,
 // the run's SSH connections, the confirmation.
 
+import type { UploadProgress } from '../apply/upload.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -208,6 +209,14 @@ export async function confirm(ctx: CommandContext, question: string): Promise<bo
   }
   const answer = await ctx.io.prompt(`${question} Only "yes" is accepted: `);
   return answer.trim() === 'yes';
+}
+
+/** A large file's upload says how far it got this often (on stderr), once it has taken as long. */
+const UPLOAD_PROGRESS_MS = 10_000;
+
+/** Where an apply's long uploads say how far they got: the diagnostics' progress lines. */
+export function uploadProgressOf(ctx: CommandContext): UploadProgress {
+  return { everyMs: UPLOAD_PROGRESS_MS, line: (text) => ctx.views.diagnostics.progress(text) };
 }
 
 /** Who is applying: recorded in the host lock and each generation. */

@@ -1,6 +1,7 @@
 // What every command may say besides its result: warnings while loading, and the error that ended it. Pure.
 
 import { ConfigError, NodeformError, errorDetails, formatProblem, problemCode, type ConfigProblem, type ErrorDetails } from '../errors.js';
+import { terminalSafe } from './paint.js';
 import { FORMAT_VERSION, type Writer } from './writer.js';
 
 export type Severity = 'error' | 'warning';
@@ -83,7 +84,8 @@ export class DiagnosticsHuman implements DiagnosticsView {
   }
 
   progress(line: string): void {
-    this.out.stderr(`${line}\n`);
+    // A line may name a controller path or a URL: nothing in it may drive the terminal.
+    this.out.stderr(`${terminalSafe(line)}\n`);
   }
 
   error(error: unknown): void {

@@ -191,4 +191,26 @@ describe('staged uploads', () => {
     const refused: Transport = { ...local, stats: local.stats, exec: async () => Promise.reject(new TransportError('here', 'cannot connect: refused')) };
     await expect(uploadStaged(refused, state, new Map([[sha(bytes), { bytes }]]))).rejects.toThrow('cannot connect: refused');
   });
+
+  it('a long upload says how far it got, every so often while it runs, and stops saying so when it ends', async () => {
+    const state = mkdtempSync(join(root, 'state-'));
+    const file = controllerFile('progress.bin', 24 * 1024 * 1024);
+    const transport = openLocal(connection, userInfo().username);
+    const lines: string[] = [];
+    const local = { path: file.path, size: file.bytes.length, sha256: file.sha256 };
+    const report = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]), { everyMs: 1, line: (text) => lines.push(text) });
+    expect(report).toEqual({ sent: file.bytes.length, resumed: 0 });
+    expect(lines.length).toBeGreaterThan(0);
+    const shape = new RegExp(`^here: uploading ${file.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\d+\\.\\d) of 24\\.0 MiB \\((\\d+)%\\), \\d+\\.\\d MiB/s$`);
+    const percents = lines.map((line) => {
+      const m = shape.exec(line);
+      expect(m, line).not.toBeNull();
+      return Number(m![2]);
+    });
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(Math.max(...percents)).toBeLessThanOrEqual(100);
+    const after = lines.length;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(lines.length, 'no line once the upload ended').toBe(after);
+  });
 });

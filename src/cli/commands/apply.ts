@@ -8,7 +8,7 @@ import type { ApplyView } from '../../views/apply.js';
 import { NodeformError } from '../../errors.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
-import { confirm, inputsOf, inShard, loadDesired, planOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
+import { confirm, inputsOf, inShard, loadDesired, planOf, runIdentity, uploadProgressOf, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
@@ -88,6 +88,7 @@ function applyOptions(ctx: CommandContext, action: string): ApplyOptions {
     action,
     forks: ctx.line.forks,
     lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
+    uploadProgress: uploadProgressOf(ctx),
     ...ctx.events?.apply(),
   };
 }

@@ -14,7 +14,7 @@ import { rolloutBatches, type HostOutcome } from '../../rollout/runner.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
 import { sha256Hex } from '../../util/sha256.js';
 import { usageError, type CommandLine } from '../arguments.js';
-import { confirm, controllerStateDir, inputsOf, planOf, runIdentity, withPool, type CommandContext } from '../context.js';
+import { confirm, controllerStateDir, inputsOf, planOf, runIdentity, uploadProgressOf, withPool, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { planSelected } from './plan.js';
 import { ScriptMemo } from '../../apply/script.js';
@@ -139,7 +139,7 @@ async function run(ctx: CommandContext, transports: TransportPool, planned: Plan
   try {
     const result = await runRollout(planned, record.batches, record.options, { outcomes: record.outcomes, ...(record.applied ? { applied: record.applied } : {}) }, {
       connect: (c) => transports.get(c),
-      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds, memo: new ScriptMemo(), ...ctx.events?.apply() },
+      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds, uploadProgress: uploadProgressOf(ctx), memo: new ScriptMemo(), ...ctx.events?.apply() },
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       interrupts: () => interrupts,

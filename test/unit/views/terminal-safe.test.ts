@@ -88,4 +88,12 @@ describe('progress lines', () => {
       expect(out.stderr).toBe(format === 'human' ? `${line}\n` : `${JSON.stringify({ format_version: 1, progress: line })}\n`);
     }
   });
+
+  it('drive nothing on the terminal: a controller path with control characters in an upload\'s line is shown escaped', () => {
+    const out = { stdout: '', stderr: '' };
+    const line = 'web-1: uploading /srv/\x1b[2Jbig\x07.bin: 1.0 of 2.0 MiB (50%), 9.0 MiB/s';
+    chooseViews('human', { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t) }, { color: false }).diagnostics.progress(line);
+    expect([...out.stderr.slice(0, -1)].filter((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toEqual([]);
+    expect(out.stderr).toContain('web-1: uploading /srv/');
+  });
 });
