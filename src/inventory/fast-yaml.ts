@@ -36,8 +36,9 @@ const INDICATOR = new Set([...'-?:,[]{}#&*!|>\'"%@`']);
 
 /** The text's data and node offsets, or undefined when it is not of the kind this reader takes. */
 export function fastYaml(text: string): FastYaml | undefined {
-  // Tabs, carriage returns, a byte-order mark, a missing last newline: the library's.
-  if (text.length === 0 || !text.endsWith('\n') || /[\t\r\uFEFF]/.test(text)) return undefined;
+  // Tabs, carriage returns and other control characters, line separators, a byte-order mark, a missing last
+  // newline: the library's.
+  if (text.length === 0 || !text.endsWith('\n') || /[^\n\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\uffff]/.test(text)) return undefined;
   try {
     return new Reader(text).document();
   } catch (error) {

@@ -76,6 +76,7 @@ describe('fastYaml', () => {
     dotted.key-name: a:b#c
     url: http://x/y?z=1,2
     ip: 127.0.0.21
+    text: café 😀 ✓
     rel: ../../x.yaml
     hidden: .hidden
     dur: 2m
@@ -165,6 +166,10 @@ describe('fastYaml', () => {
     ['an indentation indicator', 'a: |2\n   x\n'],
     ['a tab', 'a:\tb\n'],
     ['CRLF', 'a: b\r\n'],
+    ['a control character', 'a: b\u0001c\n'],
+    ['a next-line character', 'a: b\u0085c\n'],
+    ['a line separator', 'a: b\u2028c\n'],
+    ['a byte-order mark', '\ufeffa: b\n'],
     ['no last newline', 'a: b'],
     ['a second document', 'a: 1\n---\nb: 2\n'],
     ['a directive', '%YAML 1.1\n---\na: 1\n'],
