@@ -272,7 +272,8 @@ export class YamlSource implements SourceFile, Locator {
 
   /** Offset of the value at path, or of its key; falls back to the deepest node found. */
   offsetOf(path: readonly PathSegment[], key: boolean): number {
-    if (this.fast) {
+    // The fast reader's places until the library has parsed the text (then the library's nodes, as before).
+    if (this.fast && !this.parsed) {
       const offset = fastOffset(this.fast.root, path, key);
       if (offset !== undefined) return offset;
     }
