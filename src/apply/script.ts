@@ -481,25 +481,32 @@ recfail() { # the last line an awk that writes records printed: ok, or what it w
   esac
 }
 # awk: an entry line L for path P in $G/entries and, the first time P is recorded, its original in $G/original.pack.
-# Its original exists already when a file of $S/original is named by its key K (listed first: orig) or a pack holds
-# it (the packs next: packed, by kind and target).
+# Its original exists already when a file of $S/original is named by its key K (listed first: orig; K empty: not
+# given) or a pack or such a file holds it (next: packed, by kind and target).
 BK_AWK='BEGIN { E = ENVIRON["E"]; P = ENVIRON["P"]; BK = ENVIRON["BK"]; BL = ENVIRON["BL"] }
-  function record(p, k, l) {
+  function record(p, k, l,  kt) {
     print "E\t" p; print l >> E; if (fflush(E) != 0) { failed = 1; exit }
-    if ((k in orig) || ((substr(l, 1, index(l, "\t")) p) in packed)) return 0
-    orig[k] = 1; print "O\t" p; print l >> P; if (fflush(P) != 0) { failed = 1; exit }
+    kt = substr(l, 1, index(l, "\t")) p
+    if ((k != "" && (k in orig)) || (kt in packed)) return 0
+    if (k != "") orig[k] = 1
+    packed[kt] = 1; print "O\t" p; print l >> P; if (fflush(P) != 0) { failed = 1; exit }
     return 1
   }'
-knownorig() { # $W/bk.orig: the names of the files in $S/original; $W/bk.packed: the packs' lines
+knownorig() { # $W/bk.orig: the names of the files in $S/original; $W/bk.packed: the packs' lines, and those of the
+  # originals recorded one file each (before packs: named by their key, each holding its entry line)
   ls "$S/original" > "$W/bk.orig" || fail "cannot read $S/original"
   o=$IFS; IFS=$NL; set -f
   cat -- $PACKS < /dev/null > "$W/bk.packed" || fail "cannot read the originals in $S/original"
   IFS=$o; set +f
+  if grep -q -v -e '[.]pack$' -e '[.]tmp$' "$W/bk.orig"; then
+    find "$S/original" -maxdepth 1 -type f ! -name '*.pack' ! -name '*.tmp' -exec cat -- {} + >> "$W/bk.packed" || fail "cannot read the originals in $S/original"
+  fi
 }
-bk_many() { # path sha|- key: each file's state in the generation's entries, a copy of its bytes in $G/backup (one
-  # cp), its original when it is the first time (in $G/original.pack until seal); a file that was there, the first
-  # time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush for all)
-  cat > "$W/bkin" || fail "cannot write $W/bkin $FULL"
+bk_many() { # path sha|-|absent (pre_many's list): each file's state in the generation's entries, a copy of its bytes in
+  # $G/backup (one cp), its original when it is the first time (in $G/original.pack until seal); a file that was there,
+  # the first time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush
+  # for all). Its originals are found by kind and target (knownorig), so the list names no key.
+  awk -F "$TAB" -v OFS="$TAB" '$2 == "absent" { $2 = "-" } { print }' > "$W/bkin" || fail "cannot write $W/bkin $FULL"
   knownorig
   cut -f1 "$W/bkin" | reg > "$W/bk.reg"
   # Files not there now: recorded as absent. Those there: listed, for one stat and one cp.
@@ -508,7 +515,7 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
     FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
     FILENAME == ARGV[3] { reg[$0] = 1; next }
     $1 in reg { print > BK; next }
-    { record($1, $3, "file\t" $1 "\t0\t-\t-\t-\t-\t-\t-\t-") }
+    { record($1, "", "file\t" $1 "\t0\t-\t-\t-\t-\t-\t-\t-") }
     END { if (failed) exit 1; print "W\t"; close(BK); print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bk.reg" "$W/bkin" | tail -n 1)
   recfail "$r"
   [ -f "$W/bk" ] || : > "$W/bk" || fail "cannot write $W/bk $FULL"
@@ -523,7 +530,7 @@ bk_many() { # path sha|- key: each file's state in the generation's entries, a c
     FILENAME == ARGV[2] { packed[$1 "\t" $2] = 1; next }
     FILENAME == ARGV[3] { st[substr($0, length($1 $2 $3 $4) + 5)] = $2 "\t" $3 "\t" $4; next }
     { if (!($1 in st)) { print "S\t" $1; failed = 1; exit }
-      if (record($1, $3, "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
+      if (record($1, "", "file\t" $1 "\t1\t" $2 "\t" st[$1] "\t-\t-\t-")) print $1 "\t" $2 > BL }
     END { if (failed) exit 1; print "W\t"; close(BL); print "ok" }' "$W/bk.orig" "$W/bk.packed" "$W/bk.stat" "$W/bk" | tail -n 1)
   recfail "$r"
   # The bytes from before nodeform outlive the generation: each sha256 not in blobs yet, once, from its file's backup.
@@ -857,10 +864,8 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
 
   // 2. Backups of everything about to change, and stale temp files of a cut-off run removed.
   const tempDirs = new Set<string>();
-  if (bulk.changes.size > 0) {
-    body.push(listFile('bk.in', [...bulk.changes].map((c) => `${c.target}\t${c.precondition.exists ? (c.precondition.sha256 ?? '-') : '-'}\t${originalKey('file', c.target)}`).join('\n'), memo));
-    body.push('bk_many < "$W/bk.in"');
-  }
+  // The files' backups from the preconditions' list (their sha256 as pre_many just checked it).
+  if (bulk.changes.size > 0) body.push('bk_many < "$W/pre.in"');
   // Many directories: backed up together (bk_dirs), and those to create made together (mkd_many).
   const dirChanges = plan.changes.filter((c) => c.kind === 'directory');
   const bulkDirs = dirChanges.length >= BULK_THRESHOLD;

@@ -13,7 +13,7 @@ import type {
   UserFact,
 } from '../model/types.js';
 
-import { ENTRY_FIELDS, ENTRY_FILE_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, SECRET_FLAG, readRecord, recordOf, type RecordFields } from './records.js';
+import { ENTRY_FIELDS, ENTRY_FILE_FIELDS, GENERATION_FIELDS, LOCK_FIELDS, MANAGED_FIELDS, MISSING, NONE, PRESENT, RECORDS, SECRET_FLAG, readRecord, recordOf, type RecordFields, type RecordName } from './records.js';
 
 const KINDS = new Set(['file', 'directory', 'user', 'unit']);
 
@@ -27,7 +27,36 @@ function padMode(mode: string): string {
 
 type Fields<T extends readonly string[]> = { [F in T[number]]: string | undefined };
 function named<T extends readonly string[]>(names: T, values: readonly string[]): Fields<T> {
-  return Object.fromEntries(names.map((name, index) => [name, values[index]])) as Fields<T>;
+  const out: Record<string, string | undefined> = {};
+  for (let index = 0; index < names.length; index++) out[names[index]!] = values[index];
+  return out as Fields<T>;
+}
+
+/** Where a field of a record is among its fields (records.ts names them). */
+function fieldAt(name: RecordName, field: string): number {
+  const index = (RECORDS[name].fields as readonly string[]).indexOf(field);
+  if (index < 0) throw new Error(`record ${name} has no field ${field}`);
+  return index;
+}
+// The records there is one of per noted path (thousands), read by position: no object per line. Each one's last
+// field holds the rest of the line, as readRecord gives it (a path may hold a tab).
+const P_PATH = fieldAt('path', 'path');
+const P_TYPE = fieldAt('path', 'type');
+const S_MODE = fieldAt('stat', 'mode');
+const S_OWNER = fieldAt('stat', 'owner');
+const S_GROUP = fieldAt('stat', 'group');
+const S_SIZE = fieldAt('stat', 'size');
+const S_PATH = fieldAt('stat', 'path');
+const H_SHA = fieldAt('hash', 'sha256');
+const H_PATH = fieldAt('hash', 'path');
+const Z_SIZE = fieldAt('sized', 'size');
+const Z_PATH = fieldAt('sized', 'path');
+
+/** A line's fields after its tag, the last joined with the rest as readRecord joins it. */
+function fieldsOf(name: RecordName, values: string[]): string[] {
+  const count = RECORDS[name].fields.length;
+  if (values.length > count && count > 0) values.splice(count - 1, values.length, values.slice(count - 1).join('\t'));
+  return values;
 }
 
 /** A line of the managed list (records.ts MANAGED_FIELDS). */
@@ -141,26 +170,31 @@ export function parseFacts(host: string, output: string): Facts {
 
   for (const line of output.split('\n')) {
     if (line === '') continue;
-    const [tag = '', ...fields] = line.split('\t');
-    const name = recordOf(tag);
+    const fields = line.split('\t');
+    const name = recordOf(fields.shift()!);
     switch (name) {
       case 'path': {
         // `P path missing`, or `P path type` (stat and hash follow in S and H records). The first record of a
         // path is the one asked with wantContent.
-        const { path, type } = readRecord(name, fields);
+        const f = fieldsOf(name, fields);
+        const path = f[P_PATH];
+        const type = f[P_TYPE];
         if (!path || facts.paths[path] || typed.has(path)) break;
         if (type === MISSING || type === undefined) facts.paths[path] = { path, exists: false };
         else typed.set(path, type as PathFact['type']);
         break;
       }
       case 'stat': {
-        const { mode, owner, group, size, path } = readRecord(name, fields);
-        if (path !== undefined && mode !== undefined && !stats.has(path)) stats.set(path, { mode, owner: owner ?? '', group: group ?? '', size: Number(size ?? 0) });
+        const f = fieldsOf(name, fields);
+        const path = f[S_PATH];
+        const mode = f[S_MODE];
+        if (path !== undefined && mode !== undefined && !stats.has(path)) stats.set(path, { mode, owner: f[S_OWNER] ?? '', group: f[S_GROUP] ?? '', size: Number(f[S_SIZE] ?? 0) });
         break;
       }
       case 'hash': {
-        const { sha256, path } = readRecord(name, fields);
-        if (path !== undefined && !hashes.has(path)) hashes.set(path, sha256 ?? NONE);
+        const f = fieldsOf(name, fields);
+        const path = f[H_PATH];
+        if (path !== undefined && !hashes.has(path)) hashes.set(path, f[H_SHA] ?? NONE);
         break;
       }
       case 'keyed': {
@@ -169,8 +203,9 @@ export function parseFacts(host: string, output: string): Facts {
         break;
       }
       case 'sized': {
-        const { size, path } = readRecord(name, fields);
-        if (path) sized.push({ path, size: Number(size) });
+        const f = fieldsOf(name, fields);
+        const path = f[Z_PATH];
+        if (path) sized.push({ path, size: Number(f[Z_SIZE]) });
         break;
       }
       case 'bytes':

@@ -17,6 +17,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { decryptVault, isVaultText, type VaultPassword } from './vault.js';
+import { fastLinePos, fastOffset, fastYaml, type FastYaml } from './fast-yaml.js';
 import { GENERIC_PROBLEM_CODE, type ConfigProblem, type ProblemCode, type SourcePosition } from '../errors.js';
 
 /** A file's name (as shown in messages) and its text; the pure core never reads files itself. */
@@ -154,6 +155,8 @@ export class YamlSource implements SourceFile, Locator {
     readonly fieldPrefix: string,
     /** The text was decrypted from an Ansible Vault file: no line of it is ever shown. */
     private readonly secretText = false,
+    /** The text's data read by fastYaml: the offsets of its nodes, for `where`, without the library's parse. */
+    private readonly fast?: FastYaml,
   ) {
     this.parsed = parsed;
   }
@@ -166,9 +169,9 @@ export class YamlSource implements SourceFile, Locator {
     return new YamlSource(input.file, input.text, undefined, fieldPrefix);
   }
 
-  /** Whether the text has been parsed (a deferred source is parsed on its first use). */
+  /** Whether the text has been parsed, by fastYaml or the library (a deferred source is parsed on its first use). */
   get isParsed(): boolean {
-    return this.parsed !== undefined;
+    return this.parsed !== undefined || this.fast !== undefined;
   }
 
   get doc(): Document.Parsed {
@@ -191,6 +194,11 @@ export class YamlSource implements SourceFile, Locator {
         return { source, value: undefined, problems: [problem], fatal: true };
       }
       text = opened.text;
+    } else {
+      // Most files are of the plain kind fastYaml reads (it checks what the library would report: nothing to say);
+      // the library parses such a text only when a message needs a place in it.
+      const fast = fastYaml(text);
+      if (fast) return { source: new YamlSource(input.file, text, undefined, fieldPrefix, false, fast), value: fast.value, problems: [], fatal: false };
     }
     const parsed = parseYaml(text);
     const doc = parsed.doc;
@@ -230,7 +238,7 @@ export class YamlSource implements SourceFile, Locator {
   }
 
   position(offset: number): SourcePosition {
-    const { line, col } = this.lineCounter.linePos(offset);
+    const { line, col } = this.fast && !this.parsed ? fastLinePos(this.fast.lineStarts, offset) : this.lineCounter.linePos(offset);
     return { file: this.file, line, column: col };
   }
 
@@ -264,6 +272,11 @@ export class YamlSource implements SourceFile, Locator {
 
   /** Offset of the value at path, or of its key; falls back to the deepest node found. */
   offsetOf(path: readonly PathSegment[], key: boolean): number {
+    // The fast reader's places until the library has parsed the text (then the library's nodes, as before).
+    if (this.fast && !this.parsed) {
+      const offset = fastOffset(this.fast.root, path, key);
+      if (offset !== undefined) return offset;
+    }
     const found = this.walk(path);
     if (found.complete) {
       if (key && found.keyOffset !== undefined) return found.keyOffset;

@@ -192,8 +192,10 @@ const hostLines = (fact: PathFact | undefined): string[] | undefined =>
 /** The host's copy differs from the declared one only in lines the resource calls volatile. */
 function onlyVolatileDiffers(fact: PathFact | undefined, r: FileResource): boolean {
   const volatile = r.volatileLines;
+  // The host's bytes decoded only for a resource that has volatile lines (most have none).
+  if (!volatile?.length || r.encoding !== 'utf8') return false;
   const before = hostLines(fact);
-  if (!volatile?.length || before === undefined || r.encoding !== 'utf8') return false;
+  if (before === undefined) return false;
   // Each volatile line stands for its prefix: the value may differ, the line must be there.
   const stable = (lines: string[]) => lines.map((line) => volatile.find((prefix) => line.startsWith(prefix)) ?? line).join('\n');
   return stable(before) === stable(r.content.split('\n'));
@@ -201,6 +203,7 @@ function onlyVolatileDiffers(fact: PathFact | undefined, r: FileResource): boole
 
 /** A note someone else left in the host's copy (the on-host checkpoint fallback), to explain the drift. */
 function hostNote(fact: PathFact | undefined, r: FileResource): string | undefined {
+  if (!r.hostNotes?.length) return undefined;
   const line = hostLines(fact)?.find((l) => r.hostNotes?.some((prefix) => l.startsWith(prefix)));
   return line === undefined ? undefined : `changed on the host: ${line.replace(/^#\s*/, '')}`;
 }

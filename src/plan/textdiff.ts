@@ -12,51 +12,60 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-function linesToChars(a: string[], b: string[]): { a: string; b: string } {
+/** Each distinct line as one character (code points from 1, in order of first use), so a line diff is a character diff. */
+function linesToChars(a: string[], b: string[]): { a: string; b: string; codes: number } {
   const index = new Map<string, number>();
-  const encode = (lines: string[]) =>
-    lines
-      .map((line) => {
-        let code = index.get(line);
-        if (code === undefined) {
-          code = index.size + 1;
-          index.set(line, code);
-        }
-        return String.fromCodePoint(code);
-      })
-      .join('');
-  return { a: encode(a), b: encode(b) };
+  const encode = (lines: string[]): string => {
+    let out = '';
+    for (const line of lines) {
+      let code = index.get(line);
+      if (code === undefined) {
+        code = index.size + 1;
+        index.set(line, code);
+      }
+      out += String.fromCodePoint(code);
+    }
+    return out;
+  };
+  return { a: encode(a), b: encode(b), codes: index.size };
 }
 
-interface LineOp {
-  op: Op;
-  line: string;
+/** Ops per line, in order: 0 kept, -1 removed (a line of before), 1 added (a line of after). */
+interface LineOps {
+  ops: Op[];
+  lines: string[];
 }
 
-function lineOps(before: string, after: string): LineOp[] {
+function lineOps(before: string, after: string): LineOps {
   const a = splitLines(before);
   const b = splitLines(after);
   const chars = linesToChars(a, b);
-  const ops: LineOp[] = [];
+  // Below the surrogates every code is one UTF-16 unit: a piece's length is its count of lines.
+  const single = chars.codes < 0xd800;
+  const ops: Op[] = [];
+  const lines: string[] = [];
   let ia = 0;
   let ib = 0;
   for (const [op, text] of fastDiff(chars.a, chars.b)) {
-    const count = [...text].length;
+    const count = single ? text.length : [...text].length;
     for (let i = 0; i < count; i += 1) {
       if (op === fastDiff.EQUAL) {
-        ops.push({ op: 0, line: a[ia] ?? '' });
+        ops.push(0);
+        lines.push(a[ia] ?? '');
         ia += 1;
         ib += 1;
       } else if (op === fastDiff.DELETE) {
-        ops.push({ op: -1, line: a[ia] ?? '' });
+        ops.push(-1);
+        lines.push(a[ia] ?? '');
         ia += 1;
       } else {
-        ops.push({ op: 1, line: b[ib] ?? '' });
+        ops.push(1);
+        lines.push(b[ib] ?? '');
         ib += 1;
       }
     }
   }
-  return ops;
+  return { ops, lines };
 }
 
 /**
@@ -70,37 +79,45 @@ export function unifiedDiff(before: string, after: string, context = 3): string 
     if (lines.length === 0) return '';
     return `@@ -0,0 +1,${lines.length} @@\n+${lines.join('\n+')}\n`;
   }
-  const ops = lineOps(before, after);
-  const changed = ops.map((o, i) => (o.op !== 0 ? i : -1)).filter((i) => i >= 0);
-  if (changed.length === 0) {
-    if (before === after) return '';
-    return '\\ only the final newline differs\n';
-  }
+  const { ops, lines } = lineOps(before, after);
   // Group changed lines into hunks whose context windows touch.
   const hunks: [number, number][] = [];
-  for (const i of changed) {
+  for (let i = 0; i < ops.length; i += 1) {
+    if (ops[i] === 0) continue;
     const start = Math.max(0, i - context);
     const end = Math.min(ops.length - 1, i + context);
     const last = hunks[hunks.length - 1];
     if (last && start <= last[1] + 1) last[1] = end;
     else hunks.push([start, end]);
   }
-  const out: string[] = [];
-  for (const [start, end] of hunks) {
-    let oldStart = 1;
-    let newStart = 1;
-    for (let i = 0; i < start; i += 1) {
-      const op = ops[i]!.op;
-      if (op !== 1) oldStart += 1;
-      if (op !== -1) newStart += 1;
-    }
-    const slice = ops.slice(start, end + 1);
-    const oldCount = slice.filter((o) => o.op !== 1).length;
-    const newCount = slice.filter((o) => o.op !== -1).length;
-    out.push(`@@ -${oldCount ? oldStart : oldStart - 1},${oldCount} +${newCount ? newStart : newStart - 1},${newCount} @@`);
-    for (const o of slice) out.push(`${o.op === 0 ? ' ' : o.op === 1 ? '+' : '-'}${o.line}`);
+  if (hunks.length === 0) {
+    if (before === after) return '';
+    return '\\ only the final newline differs\n';
   }
-  return `${out.join('\n')}\n`;
+  let out = '';
+  // Lines of before and of after ahead of the current op.
+  let oldAt = 0;
+  let newAt = 0;
+  let i = 0;
+  for (const [start, end] of hunks) {
+    for (; i < start; i += 1) {
+      if (ops[i] !== 1) oldAt += 1;
+      if (ops[i] !== -1) newAt += 1;
+    }
+    let oldCount = 0;
+    let newCount = 0;
+    let body = '';
+    for (let j = start; j <= end; j += 1) {
+      const op = ops[j]!;
+      if (op !== 1) oldCount += 1;
+      if (op !== -1) newCount += 1;
+      body += `\n${op === 0 ? ' ' : op === 1 ? '+' : '-'}${lines[j]!}`;
+    }
+    const oldStart = oldAt + 1;
+    const newStart = newAt + 1;
+    out += `${out ? '\n' : ''}@@ -${oldCount ? oldStart : oldStart - 1},${oldCount} +${newCount ? newStart : newStart - 1},${newCount} @@${body}`;
+  }
+  return `${out}\n`;
 }
 
 /** True when the bytes look like text worth diffing. */

@@ -423,7 +423,10 @@ describe('probe and apply scripts under /bin/sh', () => {
         return r;
       };
       const first = script(d('a'));
-      expect(first.script).toMatch(/^ {2}unpack "\$W\/bk\.in" /m);
+      expect(first.script).toMatch(/^ {2}unpack "\$W\/pre\.in" /m);
+      // The backups take the preconditions' list: no second list of the same paths and hashes.
+      expect(first.script).toMatch(/^ {2}bk_many < "\$W\/pre\.in"$/m);
+      expect(first.script).not.toContain('bk.in');
       expect(run(first).stdout.match(/^WROTE\t/gm)).toHaveLength(n);
       run(script(d('b')));
       for (const i of [0, 350, n - 1]) expect(readFileSync(path(i), 'utf8')).toBe(`f${i} b\n`);
