@@ -71,7 +71,8 @@ Options:
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config
       --dead-link-timeout S  a connection that answers nothing for S seconds is lost (default 15); a command
                           in flight then ends "outcome unknown: run plan to see what changed" (an upload
-                          into the state directory's staging says the host's files are as they were)
+                          into the state directory's staging says the host's files are as they were); the
+                          host's next step opens a new connection
       --template-dir DIR  template: and source: may also read from DIR (repeatable); otherwise only the playbook's
                           directory and nodeform's own templates/
       --vault-password-file FILE  Ansible Vault password for !vault values and encrypted vars files (its first
