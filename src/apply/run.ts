@@ -12,7 +12,7 @@ import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../pl
 import { planReset, type ResetTarget } from '../plan/reset.js';
 import { eachLimited } from '../util/parallel.js';
 import { buildApplyScript, EXIT_DRIFT, EXIT_LOCKED, ScriptMemo, stagedContent, type ScriptOptions } from './script.js';
-import { uploadStaged, type UploadProgress } from './upload.js';
+import { uploadStaged, type UploadProgress, type UploadReport } from './upload.js';
 
 export type Connector = (connection: HostConnection) => Promise<Transport>;
 
@@ -34,6 +34,12 @@ export interface ProbeObserver {
   done(planned: Planned): void;
 }
 
+/**
+ * A host's desired state made whole once its facts are in, before its plan: apply --yes settles the digests of
+ * large local files hashed meanwhile (and may start their uploads first, where the facts show they must go).
+ */
+export type SettleDesired = (desired: Desired, facts: Facts, transport: Transport) => Promise<Desired>;
+
 async function probeEach(
   desired: readonly Desired[],
   connect: Connector,
@@ -41,6 +47,7 @@ async function probeEach(
   request: (d: Desired) => ProbeRequest,
   plan: (d: Desired, facts: Facts) => HostPlan,
   observe?: ProbeObserver,
+  settle?: SettleDesired,
 ): Promise<Planned[]> {
   return eachLimited(desired, forks, async (d) => {
     observe?.started(d.host);
@@ -48,7 +55,8 @@ async function probeEach(
     try {
       const transport = await connect(d.connection);
       const facts = await gatherFacts(transport, request(d));
-      planned = { desired: d, facts, plan: plan(d, facts) };
+      const whole = settle ? await settle(d, facts, transport) : d;
+      planned = { desired: whole, facts, plan: plan(whole, facts) };
     } catch (error) {
       planned = { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) }, failure: errorDetails(error, d.host) };
     }
@@ -57,11 +65,11 @@ async function probeEach(
   });
 }
 
-export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver): Promise<Planned[]> {
+export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver, settle?: SettleDesired): Promise<Planned[]> {
   const request = (d: Desired): ProbeRequest => (options.checkApplied ? { ...probeRequestFor(d), applied: true } : probeRequestFor(d));
   // Hosts that get the same file over the same content share its diff.
   const shared: PlanOptions = { ...options, diffs: options.diffs ?? new Map() };
-  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, shared), observe);
+  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, shared), observe, settle);
 }
 
 /** nodeform drift: each host against its own record of what the last generation left (plan.drift), one probe exec. */
@@ -98,6 +106,8 @@ export interface ApplyOptions {
   onHostDone?: (result: HostResult) => void;
   /** A long upload's progress lines (the CLI writes them to stderr). */
   uploadProgress?: UploadProgress;
+  /** A host's uploads started before its plan (apply --yes: uploadEarly), by controller path. */
+  earlyUploads?: (host: string) => ReadonlyMap<string, Promise<UploadReport>> | undefined;
   /** What the hosts' scripts share (the same many files are packed once per run); applyAll makes one. */
   memo?: ScriptMemo;
   /**
@@ -175,7 +185,8 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
   // only moves them into place.
   const staged = stagedContent(planned.plan, planned.desired);
   if (staged.size > 0) options.onUnderWay?.(host);
-  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged, options.uploadProgress);
+  const early = options.earlyUploads?.(host);
+  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged, { ...(options.uploadProgress ? { progress: options.uploadProgress } : {}), ...(early ? { early } : {}) });
   if (upload.failure) {
     const { message: error, command, exitCode, stderr, code } = upload.failure;
     const failure: ErrorDetails = { code: code ?? 'APPLY', message: error, host, command, ...(exitCode !== undefined ? { exitCode } : {}), ...(stderr ? { stderr } : {}) };

@@ -63,12 +63,14 @@ export function stagedContent(plan: HostPlan, desired: Desired | undefined): Map
  * One exec that says, for each sha256, what STATE/staging holds of it: `SHA have SIZE` (complete and verified) or
  * `SHA part SIZE` (the bytes of an upload that was cut, 0 when none): an upload resumes from there.
  */
-export function stagedQueryCommand(stateDir: string, shas: string[]): string {
+export function stagedQueryCommand(stateDir: string, shas: string[], aliases: ReadonlyMap<string, string> = new Map()): string {
+  // SHA/ALIAS: a cut upload of the same file may wait under the placeholder name it had when its digest was not known.
   const script =
-    'd="$1/staging"; shift; for h; do ' +
+    'd="$1/staging"; shift; for e; do h=${e%%/*}; a=; case $e in */*) a=${e#*/} ;; esac; ' +
     'if [ -f "$d/$h" ]; then echo "$h have $(stat -c %s "$d/$h")"; ' +
-    'elif [ -f "$d/$h.part" ]; then echo "$h part $(stat -c %s "$d/$h.part")"; else echo "$h part 0"; fi; done';
-  return `sh -c ${quote(script)} sh ${command([stateDir, ...shas])}`;
+    'elif [ -f "$d/$h.part" ]; then echo "$h part $(stat -c %s "$d/$h.part")"; ' +
+    'elif [ -n "$a" ] && [ -f "$d/$a.part" ]; then echo "$h part $(stat -c %s "$d/$a.part")"; else echo "$h part 0"; fi; done';
+  return `sh -c ${quote(script)} sh ${command([stateDir, ...shas.map((sha) => (aliases.has(sha) ? `${sha}/${aliases.get(sha)}` : sha))])}`;
 }
 
 /** Exit code of an upload that ended short (its input was cut): what arrived is kept for the next one to resume. */
@@ -88,13 +90,15 @@ export const EXIT_UPLOAD_SHORT = 75;
  * when its input ends at last; that must never land in the file a later upload finished (it becomes the target
  * itself, by renames). Such a late upload then finds its part's name taken, and leaves it alone.
  */
-export function stageCommand(stateDir: string, sha256: string, offset: number, total: number, hostHash: boolean): string {
+export function stageCommand(stateDir: string, sha256: string, offset: number, total: number, hostHash: boolean, alias = ''): string {
   const script = [
-    'umask 077; d="$1/staging"; h=$2; off=$3; total=$4; p="$d/$h.part"',
+    'umask 077; d="$1/staging"; h=$2; off=$3; total=$4; a=${6:-}; p="$d/$h.part"',
     'mkdir -p "$d" || exit 1',
+    // A cut upload of this file under the placeholder name it had when its digest was not known: resumed from there.
+    'if [ -n "$a" ] && [ "$off" != 0 ] && [ ! -f "$p" ] && [ -f "$d/$a.part" ]; then mv -f "$d/$a.part" "$p" || exit 1; fi',
     // Always a file of its own (a new inode): an earlier upload cut by a frozen link may still run here, its dd
     // holding the bytes of a block it has not written yet, which it writes out when its session ends at last.
-    'if [ "$off" = 0 ]; then rm -f "$p" && : > "$p" || exit 1',
+    'if [ "$off" = 0 ]; then rm -f "$p" && { [ -z "$a" ] || rm -f "$d/$a.part"; } && : > "$p" || exit 1',
     'elif [ -f "$p" ]; then cp "$p" "$p.new" && mv -f "$p.new" "$p" || { rm -f "$p.new"; echo "cannot copy the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }; fi',
     'have=$(stat -c %s "$p" 2>/dev/null || echo none); ino=$(stat -c %i "$p" 2>/dev/null)',
     '[ "$have" = "$off" ] || { echo "the host holds $have bytes of the upload of $h, not $off: another upload of it ran at the same time; apply again" >&2; rm -f "$p"; exit 1; }',
@@ -107,10 +111,12 @@ export function stageCommand(stateDir: string, sha256: string, offset: number, t
     'size=$(stat -c %s "$p")',
     `[ "$size" -lt "$total" ] && { echo "the upload of $h ended at byte $size of $total: the next apply resumes there" >&2; exit ${EXIT_UPLOAD_SHORT}; }`,
     '[ "$said" != changed ] || { rm -f "$p"; echo "the file of sha256 $h changed on the controller while it was sent: apply again" >&2; exit 1; }',
-    '[ "$size" = "$total" ] && { [ "$got" = "$h" ] || { [ -z "$got" ] && [ "$said" = "$h" ]; }; } || { rm -f "$p"; echo "upload of $h arrived damaged ($size bytes, sha256 ${got:-unchecked}): did the file change on the controller since it was hashed? apply again" >&2; exit 1; }',
-    'sync "$p" && mv -f "$p" "$d/$h" || { echo "cannot keep the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }',
+    // A placeholder name's upload is named by the sha256 the controller says after the bytes (it hashed them meanwhile).
+    'w=$h; case $h in pending-*) w=; case $said in *[!0-9a-f]*) ;; *) [ ${#said} -ne 64 ] || w=$said ;; esac ;; esac',
+    '[ -n "$w" ] && [ "$size" = "$total" ] && { [ "$got" = "$w" ] || { [ -z "$got" ] && [ "$said" = "$w" ]; }; } || { rm -f "$p"; echo "upload of $h arrived damaged ($size bytes, sha256 ${got:-unchecked}): did the file change on the controller since it was hashed? apply again" >&2; exit 1; }',
+    'sync "$p" && mv -f "$p" "$d/$w" || { echo "cannot keep the upload of $h in $d (is its filesystem full?)" >&2; exit 1; }',
   ].join('\n');
-  return `sh -c ${quote(script)} sh ${command([stateDir, sha256, String(offset), String(total), hostHash ? '1' : '0'])}`;
+  return `sh -c ${quote(script)} sh ${command([stateDir, sha256, String(offset), String(total), hostHash ? '1' : '0', ...(alias ? [alias] : [])])}`;
 }
 
 export interface ScriptOptions {

@@ -12,7 +12,7 @@
 
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { unchangedSince } from '../files/digest.js';
+import { pendingName, unchangedSince } from '../files/digest.js';
 import type { LocalFile } from '../model/types.js';
 import { TransportError } from '../errors.js';
 import type { ExecResult, StdinWriter, Transport } from '../transport/types.js';
@@ -52,8 +52,8 @@ async function stagingExec(transport: Transport, command: string, stdin: Readabl
 }
 
 /** What the host holds of each staged sha256: complete, or the size of a cut upload (0: nothing). */
-async function held(transport: Transport, stateDir: string, shas: string[]): Promise<Map<string, { complete: boolean; size: number }> | UploadFailure> {
-  const query = stagedQueryCommand(stateDir, shas);
+async function held(transport: Transport, stateDir: string, shas: string[], aliases: ReadonlyMap<string, string>): Promise<Map<string, { complete: boolean; size: number }> | UploadFailure> {
+  const query = stagedQueryCommand(stateDir, shas, aliases);
   const result = await stagingExec(transport, query, undefined, 'while asking what the host holds of the uploads', stateDir);
   if ('lost' in result) return result.lost;
   if (result.exitCode !== 0) {
@@ -71,7 +71,7 @@ async function held(transport: Transport, stateDir: string, shas: string[]): Pro
  * The bytes of a controller file from `offset`, then the line that vouches for them (or not: see stageCommand).
  * Two buffers, reused: one is read into while the other is sent (no new buffer per chunk, nothing to collect).
  */
-function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter {
+function fileFrom(local: LocalFile, sha256: string, offset: number, later?: Promise<LocalFile>): StdinWriter {
   return async (write) => {
     const handle = await open(local.path, 'r');
     try {
@@ -91,7 +91,7 @@ function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter
         at += bytesRead;
       }
       await sending;
-      const vouch = local.identity === undefined ? '-' : before && (await unchanged()) ? sha256 : 'changed';
+      const vouch = local.identity === undefined ? '-' : before && (await unchanged()) ? await digestOf(local, sha256, later) : 'changed';
       await write(Buffer.from(`${vouch}\n`));
     } finally {
       await handle.close();
@@ -99,10 +99,22 @@ function fileFrom(local: LocalFile, sha256: string, offset: number): StdinWriter
   };
 }
 
-function from(staged: StagedBytes, sha256: string, offset: number): Readable | StdinWriter {
+/**
+ * The sha256 the controller vouches for: the file's, or for a pending one (hashed while it was sent) the digest
+ * made meanwhile, if it is of the same file unchanged ('changed' otherwise: the host then keeps nothing).
+ */
+async function digestOf(local: LocalFile, sha256: string, later: Promise<LocalFile> | undefined): Promise<string> {
+  if (!local.pending) return sha256;
+  const real = later ? await later.catch(() => undefined) : undefined;
+  const was = local.identity;
+  const is = real?.identity;
+  return real && was && is && real.size === local.size && is.ino === was.ino && is.mtimeMs === was.mtimeMs && is.ctimeMs === was.ctimeMs ? real.sha256 : 'changed';
+}
+
+function from(staged: StagedBytes, sha256: string, offset: number, later?: Promise<LocalFile>): Readable | StdinWriter {
   // Bytes held were hashed as they are: the controller vouches for them.
   if ('bytes' in staged) return Readable.from([staged.bytes.subarray(offset), Buffer.from(`${sha256}\n`)]);
-  return fileFrom(staged.local, sha256, offset);
+  return fileFrom(staged.local, sha256, offset, later);
 }
 
 /** How a long upload says how far it got: a line every `everyMs` while it runs (the first after as long). */
@@ -132,13 +144,51 @@ function reportProgress(transport: Transport, what: string, offset: number, tota
 /** Whether the host must hash what arrives: a resumed upload, or a file the controller cannot vouch for. */
 const hostHashes = (staged: StagedBytes, offset: number): boolean => offset > 0 || ('local' in staged && staged.local.identity === undefined);
 
+/** What an upload may be handed besides its bytes. */
+export interface UploadContext {
+  progress?: UploadProgress;
+  /** The digests being made of pending local files, by their placeholder names (files/digest.ts fileDigestOrLater). */
+  later?: ReadonlyMap<string, Promise<LocalFile>>;
+  /** Uploads of local files started before the plan (apply --yes, while the file was hashed), by controller path. */
+  early?: ReadonlyMap<string, Promise<UploadReport>>;
+}
+
+/**
+ * Starts the upload of a pending local file (its digest still being made) into STATE/staging, before the host's
+ * plan: apply --yes does it where the probe shows the file must change (absent, or of another size). The host names
+ * it by the sha256 the controller says after the bytes; the apply then finds it there (UploadContext.early).
+ */
+export function uploadEarly(transport: Transport, stateDir: string, local: LocalFile, later: Promise<LocalFile>, progress?: UploadProgress): Promise<UploadReport> {
+  return uploadStaged(transport, stateDir, new Map([[local.sha256, { local }]]), { ...(progress ? { progress } : {}), later: new Map([[local.sha256, later]]) });
+}
+
 /** Sends every staged upload the host does not have whole yet, each from where the host's copy stops. */
-export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>, progress?: UploadProgress): Promise<UploadReport> {
+export async function uploadStaged(transport: Transport, stateDir: string, staged: Map<string, StagedBytes>, context: UploadContext = {}): Promise<UploadReport> {
+  const { progress, later, early } = context;
   const report: UploadReport = { sent: 0, resumed: 0 };
-  if (staged.size === 0) return report;
-  const have = await held(transport, stateDir, [...staged.keys()]);
-  if (!(have instanceof Map)) return { ...report, failure: have };
+  // Those started before the plan: their outcome is this upload's.
+  const rest = new Map<string, StagedBytes>();
   for (const [sha256, bytes] of staged) {
+    const started = 'local' in bytes ? early?.get(bytes.local.path) : undefined;
+    if (!started) {
+      rest.set(sha256, bytes);
+      continue;
+    }
+    const done = await started;
+    if (done.failure) return { ...report, failure: done.failure };
+    report.sent += done.sent;
+    report.resumed += done.resumed;
+  }
+  if (rest.size === 0) return report;
+  // A local file's cut upload from a run that did not know its digest yet waits under its placeholder name.
+  const aliases = new Map<string, string>();
+  for (const [sha256, bytes] of rest) {
+    const alias = 'local' in bytes && !bytes.local.pending ? pendingName(bytes.local) : undefined;
+    if (alias) aliases.set(sha256, alias);
+  }
+  const have = await held(transport, stateDir, [...rest.keys()], aliases);
+  if (!(have instanceof Map)) return { ...report, failure: have };
+  for (const [sha256, bytes] of rest) {
     const total = stagedSize(bytes);
     const there = have.get(sha256) ?? { complete: false, size: 0 };
     if (there.complete && there.size === total) {
@@ -147,14 +197,16 @@ export async function uploadStaged(transport: Transport, stateDir: string, stage
     }
     // A part longer than the file is not a prefix of it: start over (the command truncates at offset 0).
     const offset = !there.complete && there.size <= total ? there.size : 0;
-    const stage = stageCommand(stateDir, sha256, offset, total, hostHashes(bytes, offset));
+    const stage = stageCommand(stateDir, sha256, offset, total, hostHashes(bytes, offset), aliases.get(sha256));
     const what = 'local' in bytes ? bytes.local.path : `a ${total}-byte file (sha256 ${sha256.slice(0, 12)})`;
+    // A pending file's name is a placeholder: it is named by its path until its sha256 is known.
+    const named = 'local' in bytes && bytes.local.pending ? `a ${total}-byte file (${bytes.local.path}, hashed as it is sent)` : `a ${total}-byte file (sha256 ${sha256})`;
     const stopProgress = reportProgress(transport, what, offset, total, progress);
-    const upload = await stagingExec(transport, stage, from(bytes, sha256, offset), `during the upload of a ${total}-byte file (sha256 ${sha256})`, stateDir).finally(stopProgress);
+    const upload = await stagingExec(transport, stage, from(bytes, sha256, offset, later?.get(sha256)), `during the upload of ${named}`, stateDir).finally(stopProgress);
     if ('lost' in upload) return { ...report, failure: upload.lost };
     if (upload.exitCode !== 0) {
       const why = upload.stderr.trim() || `exit ${upload.exitCode}`;
-      return { ...report, failure: { message: `upload of a ${total}-byte file (sha256 ${sha256}) failed: ${why}`, command: stage, exitCode: upload.exitCode, stderr: upload.stderr } };
+      return { ...report, failure: { message: `upload of ${named} failed: ${why}`, command: stage, exitCode: upload.exitCode, stderr: upload.stderr } };
     }
     report.sent += total - offset;
     report.resumed += offset;

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { NodeformError } from '../errors.js';
-import { loadInventory, loadProject } from '../project/load.js';
+import { loadInventory, loadProject, type LoadOptions } from '../project/load.js';
 import type { Plan } from '../model/plan.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import type { NodeSpec } from '../clients/types.js';
@@ -73,10 +73,12 @@ export async function loadDesired(
   inputs: Inputs,
   onHosts?: (connections: HostConnection[]) => void,
   onNodeSpecs?: (specs: Record<string, NodeSpec>) => void,
+  deferDigests?: LoadOptions['deferDigests'],
 ): Promise<Desired[]> {
   const project = await loadProject({
     ...inputs,
     ...(await loaderEnvironment(ctx)),
+    ...(deferDigests ? { deferDigests } : {}),
     // Downloads (releases, binaries, checkpoint states) say what they fetch; the cache makes later runs quiet.
     progress: (line) => ctx.views.diagnostics.progress(line),
     ...(onHosts ? { onHosts: (connections: HostConnection[]) => onHosts(inShard(ctx, connections, (c) => c.name)) } : {}),

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { mkdir, open, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalFile } from '../model/types.js';
 import { sha256Hex } from '../util/sha256.js';
@@ -110,6 +110,37 @@ export async function fileDigest(path: string, cacheDir: string | undefined, byt
     }
   }
   throw new DigestError('it changed while it was read (twice): copy it when it is complete');
+}
+
+/**
+ * The placeholder sha256 of a file whose digest is not known yet: a key of its real path, size and identity (the
+ * same file unchanged gets the same one in every run, so a cut upload staged under it is found again), never 64 hex.
+ */
+export function pendingName(file: Pick<LocalFile, 'path' | 'size' | 'identity'>): string | undefined {
+  if (file.identity === undefined) return undefined;
+  const { mtimeMs, ctimeMs, ino } = file.identity;
+  return `pending-${createHash('sha256').update(JSON.stringify([file.path, file.size, mtimeMs, ctimeMs, ino])).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * fileDigest, or for a file of at least `deferFrom` bytes whose digest is not cached, at once a LocalFile with a
+ * placeholder sha256 (pending) and, in `later`, the real one as fileDigest gives it (hashed meanwhile).
+ */
+export async function fileDigestOrLater(
+  path: string,
+  cacheDir: string | undefined,
+  bytesUpTo: number,
+  deferFrom: number,
+): Promise<{ file: LocalFile & { bytes?: Buffer }; later?: Promise<LocalFile> }> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile() || info.size < deferFrom || info.size <= bytesUpTo) return { file: await fileDigest(path, cacheDir, bytesUpTo) };
+  const real = await realpath(path).catch(() => path);
+  if (cacheDir !== undefined) {
+    const cached = await readFile(entryFile(cacheDir, real), 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
+    if (cached && same(cached, real, info)) return { file: await fileDigest(path, cacheDir, bytesUpTo) };
+  }
+  const placeholder = { path: real, size: info.size, identity: identityOf(info) };
+  return { file: { ...placeholder, sha256: pendingName(placeholder)!, pending: true }, later: fileDigest(path, cacheDir, bytesUpTo) };
 }
 
 /** Written whole or not at all; a cache that cannot be written only costs the next run a read. */

@@ -60,6 +60,12 @@ export interface LocalFile {
    * host then need not hash them again. Without it the host hashes what arrives.
    */
   identity?: { mtimeMs: number; ctimeMs: number; ino: number };
+  /**
+   * Its sha256 is not known yet (apply --yes hashes a large file while the hosts are probed and its upload starts):
+   * `sha256` is then a placeholder, `pending-` and a key of its path, size and identity, that matches no file's
+   * hash; the plan is made only once the real one is in (project/desired.ts withDigests).
+   */
+  pending?: true;
 }
 
 /** A `source:` copy up to this size is held as bytes (its plan can show a text diff); a larger one is a LocalFile. */

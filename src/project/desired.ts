@@ -1,8 +1,8 @@
 // Inventory × playbook -> Desired[]: one entry per selected host with its connection, settings,
 // variables and resources (templates rendered, sha256 computed), in a stable order. Pure.
 
-import type { ConfigProblem } from '../errors.js';
-import type { CopySource, Desired, DirectoryResource, HostConnection, HostSettings, FileResource, Resource, UnitResource, UserResource } from '../model/types.js';
+import { NodeformError, type ConfigProblem } from '../errors.js';
+import type { CopySource, Desired, DirectoryResource, HostConnection, HostSettings, FileResource, LocalFile, Resource, UnitResource, UserResource } from '../model/types.js';
 import { compileTemplate, renderTemplate, type CompileOutcome, type TemplateFailure } from '../render/handlebars.js';
 import { copyNotFoundMessage, templateNotFoundMessage } from '../render/templates.js';
 import { HostProblems, HostWarnings } from '../inventory/host-problems.js';
@@ -607,4 +607,25 @@ function checkRestartOn(
       );
     }
   }
+}
+
+/**
+ * A host's desired state with the real sha256 of each pending local file (apply --yes hashed it while the hosts
+ * were probed; files/digest.ts fileDigestOrLater). Refused when the digest is of other bytes than the file declared:
+ * it changed between its stat and its hash.
+ */
+export function withDigests(desired: Desired, digests: ReadonlyMap<string, LocalFile>): Desired {
+  if (!desired.resources.some((r) => r.kind === 'file' && r.local?.pending)) return desired;
+  const resources = desired.resources.map((r): Resource => {
+    if (r.kind !== 'file' || !r.local?.pending) return r;
+    const real = digests.get(r.sha256);
+    if (real === undefined) throw new NodeformError('INTERNAL', `${r.path}: the digest of ${r.local.path} was never made`);
+    const was = r.local.identity;
+    const is = real.identity;
+    if (real.size !== r.local.size || was === undefined || is === undefined || was.ino !== is.ino || was.mtimeMs !== is.mtimeMs || was.ctimeMs !== is.ctimeMs) {
+      throw new NodeformError('CONFIG', `${r.path}: its source ${r.local.path} changed while it was hashed: apply again once it is complete`);
+    }
+    return { ...r, sha256: real.sha256, local: real };
+  });
+  return { ...desired, resources };
 }

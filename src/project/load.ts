@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, NodeformError, type ConfigProblem } from '../errors.js';
 import { readText, readVarsDirectory, type Unreadable } from '../files/read.js';
 import type { VaultPassword } from '../inventory/vault.js';
-import { LOCAL_INLINE_LIMIT, type CopySource, type Desired, type HostConnection } from '../model/types.js';
+import { LOCAL_INLINE_LIMIT, type CopySource, type Desired, type HostConnection, type LocalFile } from '../model/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
 import { fetchCheckpointFiles, fetchNodeNeeds } from '../fetch/node-inputs.js';
 import { FALLBACK_TEMPLATE_FILES } from '../node/checkpoint-fallback.js';
@@ -18,7 +18,7 @@ import type { NodeInputs } from '../node/inputs.js';
 import { NETWORK_SOURCE_FILES } from '../node/defaults.js';
 import type { NodeTemplates } from '../node/resources.js';
 import { copyCandidates, copyNotFoundMessage, isInside, templateCandidates } from '../render/templates.js';
-import { DigestError, fileDigest } from '../files/digest.js';
+import { DigestError, fileDigest, fileDigestOrLater } from '../files/digest.js';
 import { targetConnections, type InventoryHostEntry } from './desired.js';
 import { extraVarFileReferences } from '../inventory/extra-vars.js';
 import { parseInventory, type Inventory } from '../inventory/inventory.js';
@@ -66,6 +66,12 @@ export interface LoadOptions {
    * problems, so a broken configuration contacts no host.
    */
   onHosts?: (connections: HostConnection[]) => void;
+  /**
+   * apply --yes: a `source:` file of at least `from` bytes whose digest is not cached is not hashed before the build;
+   * its LocalFile is pending (a placeholder sha256) and `later` gets the real one under the placeholder, hashed
+   * meanwhile. The caller settles each host's desired state with them before its plan (withDigests).
+   */
+  deferDigests?: { from: number; later: Map<string, Promise<LocalFile>> };
   /**
    * The inventory's files (inventory, group_vars, host_vars) read as these texts instead of what is on disk,
    * by path: import checks the files it rewrote before writing them.
@@ -233,7 +239,7 @@ async function readAndBuild(options: LoadOptions & { offline?: boolean }): Promi
   // `source:` files: found (confined like templates), hashed once (cached by path, size and mtime), never read whole.
   const copies: Record<string, CopySource> = {};
   for (const reference of copyReferences(parsedPlaybook)) {
-    copies[reference] = await findCopy(reference, resolve(playbookPath), (options.templateDirs ?? []).map((dir) => resolve(dir)), cacheDirOrUndefined(options));
+    copies[reference] = await findCopy(reference, resolve(playbookPath), (options.templateDirs ?? []).map((dir) => resolve(dir)), cacheDirOrUndefined(options), options.deferDigests);
   }
 
   const projectOptions: ProjectOptions = {
@@ -309,7 +315,7 @@ function cacheDirOrUndefined(options: Pick<LoadOptions, 'cacheDir' | 'env' | 'ho
  * A `source:` file: inside the playbook's directory (or a --template-dir) once its links are followed, a regular
  * file, hashed; its bytes only when small (LOCAL_INLINE_LIMIT), so a plan can show a diff of them.
  */
-async function findCopy(reference: string, playbookFile: string, allowedDirs: string[], cacheDir: string | undefined): Promise<CopySource> {
+async function findCopy(reference: string, playbookFile: string, allowedDirs: string[], cacheDir: string | undefined, defer?: LoadOptions['deferDigests']): Promise<CopySource> {
   const lookup = copyCandidates(reference, playbookFile, allowedDirs);
   if ('refused' in lookup) return lookup;
   const candidate = lookup.candidates[0]!;
@@ -321,6 +327,15 @@ async function findCopy(reference: string, playbookFile: string, allowedDirs: st
   }
   try {
     // A small file comes with its bytes, hashed from them; a larger one is hashed (or found in the digest cache) only.
+    if (defer) {
+      const { file: found, later } = await fileDigestOrLater(real, cacheDir, LOCAL_INLINE_LIMIT, defer.from);
+      if (later) {
+        later.catch(() => {}); // seen by whoever settles with it
+        defer.later.set(found.sha256, later);
+      }
+      const { bytes, ...file } = found;
+      return bytes === undefined ? { file } : { file, base64: bytes.toString('base64') };
+    }
     const { bytes, ...file } = await fileDigest(real, cacheDir, LOCAL_INLINE_LIMIT);
     return bytes === undefined ? { file } : { file, base64: bytes.toString('base64') };
   } catch (error) {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
-import { uploadStaged } from '../../src/apply/upload.js';
-import { fileDigest } from '../../src/files/digest.js';
+import { uploadEarly, uploadStaged } from '../../src/apply/upload.js';
+import { fileDigest, fileDigestOrLater, pendingName } from '../../src/files/digest.js';
 import type { HostConnection } from '../../src/model/types.js';
 import { TransportError } from '../../src/errors.js';
 import { openLocal } from '../../src/transport/local.js';
@@ -94,8 +94,9 @@ describe('staged uploads', () => {
     transport.exec = (line, options) => (commands.push(line), exec(line, options));
     expect(await uploadStaged(transport, state, new Map([[file.sha256, { local }]]))).toEqual({ sent: file.bytes.length, resumed: 0 });
     expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
-    // The upload's last argument: 0, the host does not hash (a resumed upload or a file without identity: 1, above).
-    expect(commands.at(-1)!.endsWith(` ${file.bytes.length} 0`)).toBe(true);
+    // The upload's hash argument: 0, the host does not hash (a resumed upload or a file without identity: 1, above);
+    // then the placeholder name a cut upload of this file would have had before its digest was known.
+    expect(commands.at(-1)!).toMatch(new RegExp(` ${file.bytes.length} 0 pending-[0-9a-f]{40}$`));
   });
 
   it('a file changed since it was hashed is refused by the host: the part is removed, nothing is named as the upload', async () => {
@@ -198,7 +199,7 @@ describe('staged uploads', () => {
     const transport = openLocal(connection, userInfo().username);
     const lines: string[] = [];
     const local = { path: file.path, size: file.bytes.length, sha256: file.sha256 };
-    const report = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]), { everyMs: 1, line: (text) => lines.push(text) });
+    const report = await uploadStaged(transport, state, new Map([[file.sha256, { local }]]), { progress: { everyMs: 1, line: (text) => lines.push(text) } });
     expect(report).toEqual({ sent: file.bytes.length, resumed: 0 });
     expect(lines.length).toBeGreaterThan(0);
     const shape = new RegExp(`^here: uploading ${file.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\d+\\.\\d) of 24\\.0 MiB \\((\\d+)%\\), \\d+\\.\\d MiB/s$`);
@@ -212,5 +213,59 @@ describe('staged uploads', () => {
     const after = lines.length;
     await new Promise((r) => setTimeout(r, 30));
     expect(lines.length, 'no line once the upload ended').toBe(after);
+  });
+
+  describe('a local file uploaded while it is hashed (apply --yes)', () => {
+    it('goes under its placeholder name and is named by the sha256 the controller says after the bytes', async () => {
+      const state = mkdtempSync(join(root, 'state-'));
+      const file = controllerFile('early.bin', 3 * 1024 * 1024 + 1);
+      const { file: local, later } = await fileDigestOrLater(file.path, undefined, 0, 1024);
+      expect(local).toMatchObject({ pending: true, sha256: pendingName(local), size: file.bytes.length });
+      expect(local.sha256).toMatch(/^pending-[0-9a-f]{40}$/);
+      const transport = openLocal(connection, userInfo().username);
+      expect(await uploadEarly(transport, state, local, later!)).toEqual({ sent: file.bytes.length, resumed: 0 });
+      expect(readdirSync(join(state, 'staging'))).toEqual([file.sha256]);
+      expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
+    });
+
+    it('cut, it is resumed by the next apply that knows the digest: only the rest is sent, no part is left behind', async () => {
+      const state = mkdtempSync(join(root, 'state-'));
+      const file = controllerFile('early-cut.bin', 2 * 1024 * 1024);
+      const { file: local } = await fileDigestOrLater(file.path, undefined, 0, 1024);
+      const transport = openLocal(connection, userInfo().username);
+      const cutAt = 900_001;
+      const cut = await transport.exec(stageCommand(state, local.sha256, 0, file.bytes.length, false), { stdin: Readable.from([file.bytes.subarray(0, cutAt)]) });
+      expect(cut.exitCode, cut.stderr).toBe(EXIT_UPLOAD_SHORT);
+      expect(readdirSync(join(state, 'staging'))).toEqual([`${local.sha256}.part`]);
+      // The next run: the digest is known (cached), the part found under the placeholder name.
+      const known = await fileDigest(file.path, undefined);
+      expect(await uploadStaged(transport, state, new Map([[file.sha256, { local: known }]]))).toEqual({ sent: file.bytes.length - cutAt, resumed: cutAt });
+      expect(readdirSync(join(state, 'staging'))).toEqual([file.sha256]);
+      expect(readFileSync(join(state, 'staging', file.sha256)).equals(file.bytes)).toBe(true);
+    });
+
+    it('an upload from the start removes a cut part of the same file under its placeholder name', async () => {
+      const state = mkdtempSync(join(root, 'state-'));
+      const file = controllerFile('early-again.bin', 1024 * 1024 + 7);
+      const { file: local } = await fileDigestOrLater(file.path, undefined, 0, 1024);
+      const known = await fileDigest(file.path, undefined);
+      const transport = openLocal(connection, userInfo().username);
+      // A part under the placeholder name longer than the file: not a prefix of it, so the upload starts over.
+      const staging = join(state, 'staging');
+      await transport.exec(`mkdir -p '${staging}' && head -c ${file.bytes.length + 10} /dev/zero > '${staging}/${local.sha256}.part'`);
+      expect(await uploadStaged(transport, state, new Map([[file.sha256, { local: known }]]))).toEqual({ sent: file.bytes.length, resumed: 0 });
+      expect(readdirSync(staging)).toEqual([file.sha256]);
+    });
+
+    it('a digest of the file in another state than the bytes sent: the host keeps nothing', async () => {
+      const state = mkdtempSync(join(root, 'state-'));
+      const file = controllerFile('early-changed.bin', 1024 * 1024);
+      const { file: local } = await fileDigestOrLater(file.path, undefined, 0, 1024);
+      const transport = openLocal(connection, userInfo().username);
+      const other = Promise.resolve({ ...local, sha256: file.sha256, pending: undefined, identity: { ...local.identity!, ino: local.identity!.ino + 1 } });
+      const report = await uploadEarly(transport, state, local, other);
+      expect(report.failure?.message).toContain('changed on the controller while it was sent');
+      expect(readdirSync(join(state, 'staging'))).toEqual([]);
+    });
   });
 });

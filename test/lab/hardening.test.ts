@@ -1,9 +1,10 @@
 // Hardening on a real host: a state directory on a full filesystem, a lock holder file left empty, a link that
 // freezes mid-apply or mid-upload, and reset of a user nodeform changed.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityOf, pendingName } from '../../src/files/digest.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy, type Proxy } from './proxy.js';
 import { hostSh, nodeform, snapshot, writeInventory, writePlaybook } from './support.js';
@@ -156,10 +157,14 @@ describe.sequential('hardening on a real host', () => {
     const direct = writeInventory(lab, 'upfreeze-direct', { vars: { nodeform_state_dir: state } });
     writeFileSync(join(lab.dir, 'upfreeze.bin'), old);
     expect((await nodeform('apply', '-i', direct, playbook, '--yes')).code).toBe(0);
-    writeFileSync(join(lab.dir, 'upfreeze.bin'), bytes);
-    const part = `${state}/staging/${sha256(bytes)}.part`;
+    const source = join(lab.dir, 'upfreeze.bin');
+    writeFileSync(source, bytes);
+    // apply --yes sends a large file whose digest is not cached while it hashes it: staged under a placeholder name
+    // (of its path, size and identity) until the sha256 the controller says after the bytes names it.
+    const placeholder = pendingName({ path: realpathSync(source), size, identity: identityOf(statSync(source)) })!;
+    const part = `${state}/staging/${placeholder}.part`;
     // The stage command of this upload on the host (the bracket keeps this pattern from matching its own shell).
-    const uploading = `pgrep -f '${state} [${sha256(bytes)[0]}]${sha256(bytes).slice(1)} '`;
+    const uploading = `pgrep -f '${state} [${placeholder[0]}]${placeholder.slice(1)} '`;
 
     // Every size the target path has, sampled every 10 ms on the host until the end.
     const stop = `/run/upfreeze-watch.stop`;
@@ -177,7 +182,7 @@ describe.sequential('hardening on a real host', () => {
       // Not "outcome unknown": the upload writes nothing but the staging area, so the host's files are known to be as they were.
       expect(r.stdout).toMatch(
         new RegExp(
-          `^${h.name}: failed: the connection was lost during the upload of a ${size}-byte file \\(sha256 ${sha256(bytes)}\\) \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\): ` +
+          `^${h.name}: failed: the connection was lost during the upload of a ${size}-byte file \\(${realpathSync(source).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, hashed as it is sent\\) \\(no answer from the host within 2000 ms \\(Keepalive timeout\\)\\): ` +
             `nothing on the host was changed but ${state}/staging, where what arrived waits; apply again to resume$`,
           'm',
         ),

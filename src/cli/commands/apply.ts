@@ -1,8 +1,10 @@
 // nodeform apply: plan (or read a saved plan), show it, ask, apply per host under the host lock.
 
 import { readFile } from 'node:fs/promises';
-import { applyAll, ApplyAsPlanned, type ApplyOptions, type Planned, type ProbeObserver } from '../../apply/run.js';
-import type { Desired } from '../../model/types.js';
+import { applyAll, ApplyAsPlanned, errorText, type ApplyOptions, type Planned, type ProbeObserver, type SettleDesired } from '../../apply/run.js';
+import { uploadEarly, type UploadReport } from '../../apply/upload.js';
+import { withDigests } from '../../project/desired.js';
+import type { Desired, LocalFile } from '../../model/types.js';
 import type { HostResult } from '../../model/results.js';
 import type { ApplyView } from '../../views/apply.js';
 import { NodeformError } from '../../errors.js';
@@ -13,6 +15,9 @@ import type { Outcome } from '../exit-codes.js';
 import { readSavedPlan, savedPlanMismatches } from '../../plan/saved-plan.js';
 import { planSelected } from './plan.js';
 import { applyRollout } from './rollout.js';
+
+/** apply --yes hashes a `source:` file this large (digest not cached) while the hosts are probed and its upload starts. */
+const DEFER_DIGESTS_FROM = 16 * 1024 * 1024;
 
 /** Which hosts' applies are under way (their script going to them, or ended before): apply --yes writes the plan then. */
 class UnderWay {
@@ -52,13 +57,47 @@ class EarlyApply {
   readonly applier: ApplyAsPlanned;
   /** Whether hosts start as they are planned (set once the selection is known to fit the forks). */
   private asPlanned = false;
+  /** Large local files' digests, made while the hosts are probed (the loader defers them; settle waits for them). */
+  readonly digests = { from: DEFER_DIGESTS_FROM, later: new Map<string, Promise<LocalFile>>() };
+  /** Each host's uploads started before its plan, by controller path. */
+  private readonly early = new Map<string, Map<string, Promise<UploadReport>>>();
 
   constructor(
     readonly options: ApplyOptions,
     transports: TransportPool,
   ) {
-    this.applier = new ApplyAsPlanned((c) => transports.get(c), { ...options, onUnderWay: this.underWay.mark, onHostDone: (r) => this.underWay.mark(r.host) });
+    const withEarly: ApplyOptions = { ...options, earlyUploads: (host) => this.early.get(host) };
+    this.options = withEarly;
+    this.applier = new ApplyAsPlanned((c) => transports.get(c), { ...withEarly, onUnderWay: this.underWay.mark, onHostDone: (r) => this.underWay.mark(r.host) });
   }
+
+  /**
+   * Before a host's plan: the digests of its pending local files. Where the facts show such a file must go (absent,
+   * or of another size) and the hosts start as planned, its upload starts at once, while it is hashed; one of the
+   * same size waits for its digest (it may be the same bytes).
+   */
+  readonly settle: SettleDesired = async (desired, facts, transport) => {
+    const pending = desired.resources.flatMap((r) => (r.kind === 'file' && r.local?.pending ? [{ path: r.path, local: r.local }] : []));
+    if (pending.length === 0) return desired;
+    const later = (local: LocalFile): Promise<LocalFile> => {
+      const digest = this.digests.later.get(local.sha256);
+      if (!digest) throw new NodeformError('INTERNAL', `no digest is being made of ${local.path}`);
+      return digest;
+    };
+    for (const { path, local } of this.asPlanned ? pending : []) {
+      const fact = facts.paths[path];
+      if (fact?.exists && fact.type === 'file' && fact.size === local.size) continue;
+      const uploads = this.early.get(desired.host) ?? new Map<string, Promise<UploadReport>>();
+      this.early.set(desired.host, uploads);
+      if (uploads.has(local.path)) continue;
+      const started = uploadEarly(transport, desired.settings.stateDir, local, later(local), this.options.uploadProgress).catch(
+        (error: unknown): UploadReport => ({ sent: 0, resumed: 0, failure: { message: errorText(error), command: '', stderr: '' } }),
+      );
+      uploads.set(local.path, started);
+    }
+    const digests = await Promise.all(pending.map(async ({ local }) => [local.sha256, await later(local)] as const));
+    return withDigests(desired, new Map(digests));
+  };
 
   static for(ctx: CommandContext, action: string, transports: TransportPool): EarlyApply | undefined {
     return ctx.line.yes && !ctx.events ? new EarlyApply(applyOptions(ctx, action), transports) : undefined;
@@ -142,7 +181,8 @@ export const apply: Command = async (ctx) => {
   const inputs = inputsOf(ctx.line);
   return withPool(ctx, async (transports) => {
     const early = EarlyApply.for(ctx, 'apply', transports);
-    return applyPlanned(ctx, await planSelected(ctx, inputs, transports, undefined, early?.observeFor), 'apply', 'apply', transports, early);
+    const deferred = early ? { digests: early.digests, settle: early.settle } : undefined;
+    return applyPlanned(ctx, await planSelected(ctx, inputs, transports, undefined, early?.observeFor, deferred), 'apply', 'apply', transports, early);
   });
 };
 

@@ -1,7 +1,8 @@
 // nodeform plan: what apply would change on each selected host, one probe exec per host.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { planAll, type Planned, type ProbeObserver } from '../../apply/run.js';
+import { planAll, type Planned, type ProbeObserver, type SettleDesired } from '../../apply/run.js';
+import type { LoadOptions } from '../../project/load.js';
 import type { Desired } from '../../model/types.js';
 import type { NodeSpec } from '../../clients/types.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
@@ -18,15 +19,17 @@ export async function planSelected(
   onNodeSpecs?: (specs: Record<string, NodeSpec>) => void,
   /** Without --events: told each host's plan as it is made, if it returns an observer for these hosts (apply --yes). */
   observeFor?: (desired: readonly Desired[]) => ProbeObserver | undefined,
+  /** apply --yes: large local files hashed while the hosts are probed, each host's state settled before its plan. */
+  deferred?: { digests: NonNullable<LoadOptions['deferDigests']>; settle: SettleDesired },
 ): Promise<Planned[]> {
   // The SSH handshakes (round trips, and the hosts' own work) run while templates are read and rendered: as many
   // hosts as the forks will take first.
   const width = ctx.line.forks;
-  const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)), onNodeSpecs);
+  const desired = await loadDesired(ctx, inputs, (connections) => connections.slice(0, width).forEach((c) => void transports.get(c)), onNodeSpecs, deferred?.digests);
   // The pull-request comment has a drift section: the same probe also compares each host with its record.
   const checkApplied = ctx.line.format === 'markdown';
   const observe = ctx.events?.probe('plan') ?? observeFor?.(desired);
-  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe);
+  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe, deferred?.settle);
 }
 
 export const plan: Command = async (ctx) => {
