@@ -330,8 +330,12 @@ async function findCopy(reference: string, playbookFile: string, allowedDirs: st
     if (defer) {
       const { file: found, later } = await fileDigestOrLater(real, cacheDir, LOCAL_INLINE_LIMIT, defer.from);
       if (later) {
-        later.catch(() => {}); // seen by whoever settles with it
-        defer.later.set(found.sha256, later);
+        // Said as a refused copy is (here it fails the hosts that declare it, when their state is settled).
+        const named = later.catch((error: unknown) => {
+          throw new DigestError(`cannot copy source '${reference}' (${real}): ${(error as Error).message}; source: takes one regular file`);
+        });
+        named.catch(() => {}); // seen by whoever settles with it
+        defer.later.set(found.sha256, named);
       }
       const { bytes, ...file } = found;
       return bytes === undefined ? { file } : { file, base64: bytes.toString('base64') };

@@ -2,10 +2,11 @@
 // upload resumes where it stopped (only the missing bytes cross), and no partial file is ever visible at the
 // target path; a changed large file is backed up and reset restores it.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityOf, pendingName } from '../../src/files/digest.js';
 import { slotAddress, startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy } from './proxy.js';
 import { nodeform, writeInventory, writePlaybook } from './support.js';
@@ -70,7 +71,12 @@ describe('large files from a local source', () => {
     await cut.close();
     expect(first.code, first.stdout + first.stderr).toBe(1);
     expect((await lab.sh(host, `test -e ${TARGET}`)).code).toBe(1);
-    const part = Number((await lab.sh(host, `stat -c %s ${STATE}/staging/${sha(bytes)}.part`)).stdout);
+    // The first apply hashed the file as it sent it: the cut upload waits under its placeholder name (files/digest.ts
+    // pendingName); the second, which knows its digest, resumes it from there.
+    const source = realpathSync(join(lab.dir, 'cut.bin'));
+    const placeholder = pendingName({ path: source, size: SIZE, identity: identityOf(statSync(source)) })!;
+    expect((await lab.sh(host, `ls -A ${STATE}/staging`)).stdout).toBe(`${placeholder}.part\n`);
+    const part = Number((await lab.sh(host, `stat -c %s ${STATE}/staging/${placeholder}.part`)).stdout);
     expect(part).toBeGreaterThan(1024 * 1024);
     expect(part).toBeLessThan(SIZE);
 
