@@ -107,7 +107,7 @@ export interface ApplyOptions {
   /** A long upload's progress lines (the CLI writes them to stderr). */
   uploadProgress?: UploadProgress;
   /** A host's uploads started before its plan (apply --yes: uploadEarly), by controller path. */
-  earlyUploads?: (host: string) => ReadonlyMap<string, Promise<UploadReport>> | undefined;
+  earlyUploads?: (host: string) => EarlyUploads | undefined;
   /** What the hosts' scripts share (the same many files are packed once per run); applyAll makes one. */
   memo?: ScriptMemo;
   /**
@@ -177,16 +177,23 @@ function lockedMessage(holder: string[]): string {
   return `locked by another nodeform run (run ${runId ?? '?'} from ${controller ?? '?'}, pid ${pid ?? '?'}) since ${since ?? '?'}; it is still alive: wait for it, or raise --lock-timeout`;
 }
 
+/** A host's uploads started before its plan, by controller path, and when the first of them started. */
+export interface EarlyUploads {
+  startedAt: number;
+  uploads: ReadonlyMap<string, Promise<UploadReport>>;
+}
+
 export async function applyOne(planned: Planned, transport: Transport, options: ApplyOptions): Promise<HostResult> {
-  const started = Date.now();
   const host = planned.plan.host;
+  const early = options.earlyUploads?.(host);
+  // The host's apply began with its first upload, when that started before its plan.
+  const started = early?.startedAt ?? Date.now();
   const scriptOptions = scriptOptionsFor(planned, options);
   // Large files go first, raw and streamed, each from where an earlier cut upload stopped: the apply script then
   // only moves them into place.
   const staged = stagedContent(planned.plan, planned.desired);
   if (staged.size > 0) options.onUnderWay?.(host);
-  const early = options.earlyUploads?.(host);
-  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged, { ...(options.uploadProgress ? { progress: options.uploadProgress } : {}), ...(early ? { early } : {}) });
+  const upload = await uploadStaged(transport, scriptOptions.stateDir, staged, { ...(options.uploadProgress ? { progress: options.uploadProgress } : {}), ...(early ? { early: early.uploads } : {}) });
   if (upload.failure) {
     const { message: error, command, exitCode, stderr, code } = upload.failure;
     const failure: ErrorDetails = { code: code ?? 'APPLY', message: error, host, command, ...(exitCode !== undefined ? { exitCode } : {}), ...(stderr ? { stderr } : {}) };

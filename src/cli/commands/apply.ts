@@ -60,7 +60,7 @@ class EarlyApply {
   /** Large local files' digests, made while the hosts are probed (the loader defers them; settle waits for them). */
   readonly digests = { from: DEFER_DIGESTS_FROM, later: new Map<string, Promise<LocalFile>>() };
   /** Each host's uploads started before its plan, by controller path. */
-  private readonly early = new Map<string, Map<string, Promise<UploadReport>>>();
+  private readonly early = new Map<string, { startedAt: number; uploads: Map<string, Promise<UploadReport>> }>();
 
   constructor(
     readonly options: ApplyOptions,
@@ -87,8 +87,9 @@ class EarlyApply {
     for (const { path, local } of this.asPlanned ? pending : []) {
       const fact = facts.paths[path];
       if (fact?.exists && fact.type === 'file' && fact.size === local.size) continue;
-      const uploads = this.early.get(desired.host) ?? new Map<string, Promise<UploadReport>>();
-      this.early.set(desired.host, uploads);
+      const host = this.early.get(desired.host) ?? { startedAt: Date.now(), uploads: new Map<string, Promise<UploadReport>>() };
+      this.early.set(desired.host, host);
+      const { uploads } = host;
       if (uploads.has(local.path)) continue;
       const started = uploadEarly(transport, desired.settings.stateDir, local, later(local), this.options.uploadProgress).catch(
         (error: unknown): UploadReport => ({ sent: 0, resumed: 0, failure: { message: errorText(error), command: '', stderr: '' } }),
