@@ -103,27 +103,33 @@ async function rollOne(
       ...(result.error !== undefined ? { error: result.error } : {}),
       ...(result.generation !== undefined ? { generation: result.generation } : {}),
       ...(result.rolledBack !== undefined ? { selfRollback: { ok: result.rolledBack } } : {}),
+      ...(result.completed ? { completed: true } : {}),
     },
     applied[host],
   );
-  if (step.status === 'applied' && step.generation !== undefined && applied[host] === undefined) {
+  if ((step.status === 'applied' || step.completed) && step.generation !== undefined && applied[host] === undefined) {
     applied[host] = step.generation;
     await save();
   }
-  const next = afterApply(host, batch, step);
+  const next = afterApply(host, batch, step, options.rollback);
   if (next.kind === 'outcome') return next.outcome;
-  try {
-    await io.connect(p.desired.connection);
-  } catch (error) {
-    return { host, batch, state: 'failed', why: `unreachable for its gate: ${errorText(error)}` };
+  let why: string;
+  if (next.kind === 'roll-back') why = next.why;
+  else {
+    try {
+      await io.connect(p.desired.connection);
+    } catch (error) {
+      return { host, batch, state: 'failed', why: `unreachable for its gate: ${errorText(error)}` };
+    }
+    const gate = await runGate(p, options, io);
+    const decided = afterGate(host, batch, step, gate, options.rollback);
+    if (decided.kind === 'outcome') return decided.outcome;
+    why = decided.why;
   }
-  const gate = await runGate(p, options, io);
-  const decided = afterGate(host, batch, step, gate, options.rollback);
-  if (decided.kind === 'outcome') return decided.outcome;
   // The connection is asked for again: one lost while the gate waited is opened anew (TransportPool).
   const undo = await rollBack(host, io.connect(p.desired.connection), scriptOptionsFor(p, { ...io.apply, action: 'rollback' }));
   result.events.push(...undo.events);
-  return afterRollback(host, batch, decided.why, undo, step.generation);
+  return afterRollback(host, batch, why, undo, step.generation);
 }
 
 /** Samples the host until its gate passes, --gate-timeout runs out, or a second Ctrl-C says not to wait. */

@@ -117,12 +117,13 @@ export interface ApplyOptions {
   onUnderWay?: (host: string) => void;
 }
 
-function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; drift: string[]; errors: string[] } {
+function parseEvents(stdout: string): { events: string[]; generation?: number; partial?: number; done: boolean; drift: string[]; errors: string[] } {
   const events: string[] = [];
   const drift: string[] = [];
   const errors: string[] = [];
   let generation: number | undefined;
   let partial: number | undefined;
+  let done = false;
   for (const line of stdout.split('\n')) {
     if (!line) continue;
     const tab = line.indexOf('\t');
@@ -134,9 +135,10 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
     else if (tag === 'DRIFT') drift.push(`${rest[0]} ${rest[1]}`);
     else if (tag === 'ERROR' || tag === 'UNIT') errors.push(rest.join(' '));
     else if (tag === 'LOCKED') errors.push(lockedMessage(rest));
-    if (tag !== 'DONE') events.push(tab < 0 ? line : line.replaceAll('\t', ' '));
+    if (tag === 'DONE') done = true;
+    else events.push(tab < 0 ? line : line.replaceAll('\t', ' '));
   }
-  return { events, generation, partial, drift, errors };
+  return { events, generation, partial, done, drift, errors };
 }
 
 /**
@@ -235,7 +237,7 @@ export async function applyOne(planned: Planned, transport: Transport, options: 
     const error = `${detail}; ${undo.text}`;
     return { ...base, events: [...base.events, ...undo.events], durationMs: Date.now() - started, status: 'failed', rolledBack: undo.ok, error, failure: { code: 'APPLY', message: error, ...ran } };
   }
-  return { ...base, status: 'failed', error: detail, failure: { code: 'APPLY', message: detail, ...ran } };
+  return { ...base, status: 'failed', error: detail, failure: { code: 'APPLY', message: detail, ...ran }, ...(parsed.done ? { completed: true } : {}) };
 }
 
 /** One host: unreachable when it could not be planned, unchanged (not contacted) without changes, else applied. */

@@ -30,6 +30,11 @@ export interface HostResult {
   generation?: number;
   /** The apply failed after its first change and put the host back at once: whether that worked. */
   rolledBack?: boolean;
+  /**
+   * The apply ran to its end (its generation is complete: the host is as planned) but failed a check after it, a unit
+   * not in its declared state; it was not put back (a rollout does that, as for a failed gate).
+   */
+  completed?: boolean;
   /** What the host reported: files written, units started, drift found, errors. */
   events: string[];
   error?: string;

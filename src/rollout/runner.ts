@@ -69,6 +69,8 @@ export interface ApplyStep {
   generation?: number;
   /** The apply failed after its first change and put the host back itself (apply/run.ts): how that went. */
   selfRollback?: { ok: boolean };
+  /** The apply ran to its end (its generation complete) but a check after it failed: the host carries the change. */
+  completed?: boolean;
 }
 
 /**
@@ -80,11 +82,21 @@ export function withEarlierApply(step: ApplyStep, earlier: number | undefined): 
 }
 
 /** After the apply: gate the host, or it failed (and was or was not rolled back by the apply itself). */
-export function afterApply(host: string, batch: number, step: ApplyStep): { kind: 'gate' } | { kind: 'outcome'; outcome: HostOutcome } {
+export function afterApply(
+  host: string,
+  batch: number,
+  step: ApplyStep,
+  rollback = true,
+): { kind: 'gate' } | { kind: 'outcome'; outcome: HostOutcome } | { kind: 'roll-back'; why: string } {
   if (step.status === 'applied' || step.status === 'unchanged') return { kind: 'gate' };
   const error = step.error ?? step.status;
   if (step.status === 'unreachable') return { kind: 'outcome', outcome: { host, batch, state: 'failed', why: `unreachable: ${error}` } };
   if (step.selfRollback?.ok) return { kind: 'outcome', outcome: { host, batch, state: 'rolled-back', why: `apply failed: ${error}` } };
+  // It ran to its end and changed the host, then a unit was not up: back to before it, as for a failed gate.
+  if (step.status === 'failed' && step.completed && step.generation !== undefined) {
+    if (rollback) return { kind: 'roll-back', why: `apply failed: ${error}` };
+    return { kind: 'outcome', outcome: { host, batch, state: 'failed', why: `apply failed: ${error}; left as applied (--no-rollback)`, generation: step.generation } };
+  }
   return { kind: 'outcome', outcome: { host, batch, state: 'failed', why: `apply ${step.status === 'failed' ? 'failed' : `refused (${step.status})`}: ${error}` } };
 }
 

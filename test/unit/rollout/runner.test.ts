@@ -92,6 +92,15 @@ describe('what becomes of a host', () => {
     expect(afterApply('a', 1, { status: 'failed', error: 'unit', selfRollback: { ok: true } })).toMatchObject({ outcome: { state: 'rolled-back' } });
     expect(afterApply('a', 1, { status: 'failed', error: 'unit', selfRollback: { ok: false } })).toMatchObject({ outcome: { state: 'failed' } });
     expect(afterApply('a', 1, { status: 'applied', generation: 3 })).toEqual({ kind: 'gate' });
+    // It ran to its end, then a unit was not up: it carries the change, so it goes back as after a failed gate.
+    const downAfter = { status: 'failed', error: 'lighthouse.service is failed after apply, expected active', generation: 4, completed: true } as const;
+    expect(afterApply('a', 1, downAfter)).toEqual({ kind: 'roll-back', why: 'apply failed: lighthouse.service is failed after apply, expected active' });
+    expect(afterApply('a', 1, downAfter, false)).toEqual({
+      kind: 'outcome',
+      outcome: { host: 'a', batch: 1, state: 'failed', why: 'apply failed: lighthouse.service is failed after apply, expected active; left as applied (--no-rollback)', generation: 4 },
+    });
+    // One that stopped before its end put itself back, or changed nothing: no rollback of the rollout's.
+    expect(afterApply('a', 1, { status: 'failed', error: 'x', generation: 4 })).toMatchObject({ kind: 'outcome', outcome: { state: 'failed' } });
     expect(afterApply('a', 1, { status: 'unchanged' })).toEqual({ kind: 'gate' });
   });
 
