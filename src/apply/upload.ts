@@ -14,6 +14,7 @@ import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pendingName, unchangedSince } from '../files/digest.js';
 import type { LocalFile } from '../model/types.js';
+import { sameFileState } from '../util/file-state.js';
 import { TransportError } from '../errors.js';
 import type { ExecResult, StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
@@ -106,9 +107,7 @@ function fileFrom(local: LocalFile, sha256: string, offset: number, later?: Prom
 async function digestOf(local: LocalFile, sha256: string, later: Promise<LocalFile> | undefined): Promise<string> {
   if (!local.pending) return sha256;
   const real = later ? await later.catch(() => undefined) : undefined;
-  const was = local.identity;
-  const is = real?.identity;
-  return real && was && is && real.size === local.size && is.ino === was.ino && is.mtimeMs === was.mtimeMs && is.ctimeMs === was.ctimeMs ? real.sha256 : 'changed';
+  return real && sameFileState(real, local) ? real.sha256 : 'changed';
 }
 
 function from(staged: StagedBytes, sha256: string, offset: number, later?: Promise<LocalFile>): Readable | StdinWriter {

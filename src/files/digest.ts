@@ -11,6 +11,7 @@ import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalFile } from '../model/types.js';
+import { sameFileState } from '../util/file-state.js';
 import { sha256Hex } from '../util/sha256.js';
 
 interface DigestEntry {
@@ -28,10 +29,16 @@ const READ_CHUNK = 1024 * 1024;
 export const identityOf = (info: Stats): NonNullable<LocalFile['identity']> => ({ mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino });
 
 /** Whether a file stat()ed now is the one hashed: same size, modification and change times and inode. */
-export const unchangedSince = (hashed: Pick<LocalFile, 'size' | 'identity'>, info: Stats): boolean =>
-  hashed.identity !== undefined && hashed.size === info.size && hashed.identity.mtimeMs === info.mtimeMs && hashed.identity.ctimeMs === info.ctimeMs && hashed.identity.ino === info.ino;
+export const unchangedSince = (hashed: Pick<LocalFile, 'size' | 'identity'>, info: Stats): boolean => sameFileState(hashed, { size: info.size, identity: identityOf(info) });
 
 const same = (entry: DigestEntry, path: string, info: Stats): boolean => entry.path === path && unchangedSince({ size: entry.size, identity: entry }, info);
+
+/** The cached digest of the file at `real` as stat()ed now, when its cache entry is of that very state. */
+async function cachedDigest(cacheFile: string, real: string, info: Stats): Promise<LocalFile | undefined> {
+  const entry = await readFile(cacheFile, 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
+  if (!entry || !same(entry, real, info) || !/^[0-9a-f]{64}$/.test(entry.sha256)) return undefined;
+  return { path: real, size: info.size, sha256: entry.sha256, identity: identityOf(info) };
+}
 
 function entryFile(cacheDir: string, real: string): string {
   return join(cacheDir, 'digests', `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
@@ -81,10 +88,8 @@ export async function fileDigest(path: string, cacheDir: string | undefined, byt
         if (bytes.length !== after.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs) continue;
         return { path: real, size: bytes.length, sha256: sha256Hex(bytes), bytes };
       }
-      if (cacheFile) {
-        const cached = await readFile(cacheFile, 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
-        if (cached && same(cached, real, before) && /^[0-9a-f]{64}$/.test(cached.sha256)) return { path: real, size: before.size, sha256: cached.sha256, identity: identityOf(before) };
-      }
+      const cached = cacheFile ? await cachedDigest(cacheFile, real, before) : undefined;
+      if (cached) return cached;
       const hash = createHash('sha256');
       // Two buffers: the next chunk is read (in libuv's pool) while this one is hashed.
       const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
@@ -135,10 +140,8 @@ export async function fileDigestOrLater(
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile() || info.size < deferFrom || info.size <= bytesUpTo) return { file: await fileDigest(path, cacheDir, bytesUpTo) };
   const real = await realpath(path).catch(() => path);
-  if (cacheDir !== undefined) {
-    const cached = await readFile(entryFile(cacheDir, real), 'utf8').then((text) => JSON.parse(text) as DigestEntry, () => undefined);
-    if (cached && same(cached, real, info)) return { file: await fileDigest(path, cacheDir, bytesUpTo) };
-  }
+  const cached = cacheDir !== undefined ? await cachedDigest(entryFile(cacheDir, real), real, info) : undefined;
+  if (cached) return { file: cached };
   const placeholder = { path: real, size: info.size, identity: identityOf(info) };
   return { file: { ...placeholder, sha256: pendingName(placeholder)!, pending: true }, later: fileDigest(path, cacheDir, bytesUpTo) };
 }

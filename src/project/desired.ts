@@ -17,6 +17,7 @@ import { problemInText, type PathSegment, type SourceFile } from '../inventory/s
 import { tagSelector } from '../inventory/tags.js';
 import { asWarning, wholeFileWarning } from '../inventory/warnings.js';
 import { LOCAL_INLINE_LIMIT, UNIT_DIR } from '../model/types.js';
+import { sameFileState } from '../util/file-state.js';
 import { sha256Hex } from '../util/sha256.js';
 
 export interface BuildInput {
@@ -620,9 +621,7 @@ export function withDigests(desired: Desired, digests: ReadonlyMap<string, Local
     if (r.kind !== 'file' || !r.local?.pending) return r;
     const real = digests.get(r.sha256);
     if (real === undefined) throw new NodeformError('INTERNAL', `${r.path}: the digest of ${r.local.path} was never made`);
-    const was = r.local.identity;
-    const is = real.identity;
-    if (real.size !== r.local.size || was === undefined || is === undefined || was.ino !== is.ino || was.mtimeMs !== is.mtimeMs || was.ctimeMs !== is.ctimeMs) {
+    if (!sameFileState(real, r.local)) {
       throw new NodeformError('CONFIG', `${r.path}: its source ${r.local.path} changed while it was hashed: apply again once it is complete`);
     }
     return { ...r, sha256: real.sha256, local: real };
