@@ -99,6 +99,8 @@ export interface ApplyOptions {
   lockTimeoutSeconds: number;
   action: string;
   forks: number;
+  /** Seconds each unit the run starts or restarts must stay up, not restarted on its own (0 or none: checked at once). */
+  upForSeconds?: number;
   /** Called with each progress line as hosts report it. */
   onEvent?: (host: string, line: string) => void;
   /** Called as a host's apply starts (only hosts with changes) and with each host's result (--events). */
@@ -163,7 +165,7 @@ export async function rollBack(host: string, connection: Transport | Promise<Tra
 }
 
 /** What the apply script of a host is run with. */
-export function scriptOptionsFor(planned: Planned, options: Pick<ApplyOptions, 'runId' | 'controller' | 'lockTimeoutSeconds' | 'action'>): ScriptOptions {
+export function scriptOptionsFor(planned: Planned, options: Pick<ApplyOptions, 'runId' | 'controller' | 'lockTimeoutSeconds' | 'action' | 'upForSeconds'>): ScriptOptions {
   return {
     stateDir: planned.desired.settings.stateDir,
     runId: options.runId,
@@ -171,6 +173,7 @@ export function scriptOptionsFor(planned: Planned, options: Pick<ApplyOptions, '
     lockTimeoutSeconds: options.lockTimeoutSeconds,
     keepGenerations: planned.desired.settings.keepGenerations,
     action: options.action,
+    ...(options.upForSeconds ? { upForSeconds: options.upForSeconds } : {}),
   };
 }
 

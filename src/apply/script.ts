@@ -127,6 +127,8 @@ export interface ScriptOptions {
   keepGenerations: number;
   /** Recorded with the generation: apply, reset-previous, reset-original. */
   action: string;
+  /** Seconds each unit the run starts or restarts must stay up, not restarted on its own (up_for); none: checked at once. */
+  upForSeconds?: number;
 }
 
 /** Exit codes the script uses besides 0 and 1. */
@@ -424,6 +426,22 @@ known() { # path sha: for STATE/applied (applied), a file's sha256 known already
 chk_active() {
   a=$(systemctl is-active -- "$1" 2>/dev/null)
   if [ "$a" != "$2" ]; then printf 'UNIT\t%s\tis %s after apply, expected %s\n' "$1" "$a" "$2"; FAILED=1; fi
+}
+up_for() { # seconds unit...: each unit, started or restarted by this run, still runs that long after and was not restarted
+  # on its own meanwhile (systemd counts those restarts from the run's own start): a client that exits at a flag it
+  # does not take, a moment after it started, fails the apply.
+  t=$1; shift; sleep "$t"
+  for u; do
+    systemctl show -p ActiveState -p SubState -p NRestarts -- "$u" 2>/dev/null | awk -F = -v U="$u" -v T="$t" -v TAB="$TAB" '
+      $1 == "ActiveState" { state = $2 } $1 == "SubState" { sub_ = " (" $2 ")" } $1 == "NRestarts" { restarts = $2 + 0 }
+      END {
+        times = restarts == 1 ? "once" : restarts " times"
+        again = restarts > 0 ? "; restarted " times " on its own meanwhile" : ""
+        if (state != "active") printf "UNIT%s%s%sis %s%s %s s after its start, expected active%s\n", TAB, U, TAB, (state == "" ? "unknown" : state), sub_, T, again
+        else if (restarts > 0) printf "UNIT%s%s%swas restarted %s on its own within %s s of its start (it exits: journalctl -u %s says why)\n", TAB, U, TAB, times, T, U
+        exit state != "active" || restarts > 0
+      }' || FAILED=1
+  done
 }
 # Many plain files at once: a few processes for them all, whatever their number (one stat, sha256sum, cp, tar that
 # also sets owner, group and mode, mv per directory, awk for the lists), instead of about twenty per file; each file
@@ -1037,7 +1055,11 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   }
   // What was written or restored together was read back as it was moved into place (mv_many).
   body.push(...restored);
-  for (const v of verifyActive) body.push(`chk_active ${q(v.name, v.state)}`);
+  // Units that must run: still running, not restarted on its own, some seconds after (a client refusing a flag
+  // starts, then exits and is restarted); one wait for them all.
+  const watched = options.upForSeconds ? [...new Set(verifyActive.filter((v) => v.state === 'active').map((v) => v.name))] : [];
+  for (const v of verifyActive) if (!watched.includes(v.name)) body.push(`chk_active ${q(v.name, v.state)}`);
+  if (watched.length > 0) body.push(`up_for ${q(options.upForSeconds ?? 0, ...watched)}`);
   // Files made on the host (secrets) are never read, not even hashed into the record of what was applied.
   const madeOnHost = (desired?.resources ?? []).flatMap((r) => (r.kind === 'file' && r.generate ? [r.path] : []));
   if (madeOnHost.length > 0) body.push(`NOHASH=${quote(`|${madeOnHost.join('|')}|`)}`);

@@ -7,6 +7,9 @@ import { NodeformError } from '../errors.js';
 import { parseSerial, parseShard, parseSize } from '../rollout/batches.js';
 import type { RolloutOptions } from '../rollout/runner.js';
 
+/** apply and reset: how long a unit the run starts or restarts must stay up unless --up-for says otherwise. */
+const DEFAULT_UP_FOR_SECONDS = 3;
+
 const OPTIONS = {
   inventory: { type: 'string', short: 'i' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
@@ -20,6 +23,7 @@ const OPTIONS = {
   'detailed-exitcode': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   'lock-timeout': { type: 'string' },
+  'up-for': { type: 'string' },
   'accept-new': { type: 'boolean' },
   'known-hosts': { type: 'string', multiple: true },
   'ssh-config': { type: 'string' },
@@ -105,6 +109,8 @@ export interface CommandLine {
   skipTags?: string[];
   forks: number;
   lockTimeoutSeconds: number;
+  /** --up-for: seconds each unit a run starts or restarts must stay up, not restarted on its own (0: checked at once). */
+  upForSeconds: number;
   json: boolean;
   /** --out as given (messages show it so) and resolved. */
   out?: { given: string; path: string };
@@ -222,6 +228,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
     extraVars: values['extra-vars'] ?? [],
     forks: Math.max(1, wholeNumber(values.forks, 'forks', 100)),
     lockTimeoutSeconds: wholeNumber(values['lock-timeout'], 'lock-timeout', 60),
+    upForSeconds: wholeNumber(values['up-for'], 'up-for', DEFAULT_UP_FOR_SECONDS),
     json,
     detailedExitcode: values['detailed-exitcode'] === true,
     yes,

@@ -66,6 +66,8 @@ Options:
                           every host in exactly one shard); report merge joins the shards' --json results
   -y, --yes               apply/reset without asking (required when there is no terminal)
       --lock-timeout S    wait this long for another run's host lock (default 60)
+      --up-for S          apply, reset: each unit the run starts or restarts must still run S seconds later, not
+                          restarted on its own meanwhile, or the host fails (default 3; 0: checked at once only)
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)
       --known-hosts FILE  another known_hosts file to check host keys against (repeatable)
       --ssh-config FILE   ssh config to read instead of ~/.ssh/config

@@ -24,6 +24,16 @@ NoNewPrivileges=yes
 WantedBy=multi-user.target
 `;
 
+/** A unit that runs a moment, then exits with an error, and is restarted by systemd: a client refusing a flag. */
+const CRASHY = (version: number) => `[Unit]
+Description=nodeform lab crashy ${version}
+
+[Service]
+ExecStart=/bin/sh -c 'sleep 1; exit 3'
+Restart=on-failure
+RestartSec=200ms
+`;
+
 function corePlay(withOther: boolean) {
   return [
     {
@@ -158,6 +168,26 @@ describe.sequential('reconciler core on real hosts', () => {
     expect(after.app.active).toBe('active');
     expect(Number(after.app.since)).toBeGreaterThan(Number(before.app.since));
     expect(after.other).toEqual(before.other);
+  });
+
+  it('fails a host whose unit exits a moment after its start and is restarted by systemd (--up-for), naming it', async () => {
+    const withCrashy = (version: number) => {
+      const plays = corePlay(true);
+      plays[0]!.units.push({ name: 'core-crashy.service', content: CRASHY(version), enabled: true, active: true });
+      return writePlaybook(lab, `core-crashy-${version}`, plays);
+    };
+    // Checked right after its start only (--up-for 0), it is running: the apply passes, as it did before --up-for.
+    const once = await nodeform('apply', '-i', inventory, withCrashy(1), '--yes', '--limit', h3.name, '--up-for', '0');
+    expect(once.code, once.stdout).toBe(0);
+    // Its unit file changes: restarted, and watched for the default 3 s, in which systemd restarts it on its own.
+    const watched = await nodeform('apply', '-i', inventory, withCrashy(2), '--yes', '--limit', h3.name);
+    expect(watched.code, watched.stdout).toBe(1);
+    expect(watched.stdout).toMatch(new RegExp(`^${h3.name}: failed \\(generation \\d+, [\\d.]+s\\): core-crashy\\.service was restarted (once|\\d+ times) on its own within 3 s of its start \\(it exits: journalctl -u core-crashy\\.service says why\\)`, 'm'));
+    // The core playbook again: the crashy unit, no longer declared, is stopped and removed. (Units that stay up pass
+    // the watch: every other apply here that starts one.)
+    const back = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h3.name);
+    expect(back.code, back.stdout).toBe(0);
+    expect(await unitState(lab, h3, 'core-crashy.service')).toMatchObject({ active: 'inactive' });
   });
 
   it('serialises concurrent applies on the host lock; the later one is refused as drifted', async () => {

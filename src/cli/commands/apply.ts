@@ -128,6 +128,7 @@ function applyOptions(ctx: CommandContext, action: string): ApplyOptions {
     action,
     forks: ctx.line.forks,
     lockTimeoutSeconds: ctx.line.lockTimeoutSeconds,
+    upForSeconds: ctx.line.upForSeconds,
     uploadProgress: uploadProgressOf(ctx),
     ...ctx.events?.apply(),
   };

@@ -139,7 +139,7 @@ async function run(ctx: CommandContext, transports: TransportPool, planned: Plan
   try {
     const result = await runRollout(planned, record.batches, record.options, { outcomes: record.outcomes, ...(record.applied ? { applied: record.applied } : {}) }, {
       connect: (c) => transports.get(c),
-      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds, uploadProgress: uploadProgressOf(ctx), memo: new ScriptMemo(), ...ctx.events?.apply() },
+      apply: { runId: record.runId, controller: record.controller, action: 'apply', forks: ctx.line.forks, lockTimeoutSeconds: ctx.line.lockTimeoutSeconds, upForSeconds: ctx.line.upForSeconds, uploadProgress: uploadProgressOf(ctx), memo: new ScriptMemo(), ...ctx.events?.apply() },
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       interrupts: () => interrupts,

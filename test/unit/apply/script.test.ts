@@ -217,6 +217,15 @@ describe('what the script does for each kind of change', () => {
     check(body(build(resources, facts).script));
   });
 
+  it('with --up-for, the units it starts or restarts are checked once, that long after, for staying up; a stop is checked at once', () => {
+    const stopped = { ...svc, name: 'stopped.service', path: '/etc/systemd/system/stopped.service', active: false };
+    const c = body(build([conf, svc, stopped], undefined, { ...options, upForSeconds: 3 }).script);
+    expect(c.filter((x) => /^(chk_active|up_for) /.test(x))).toEqual(['chk_active stopped.service inactive', 'up_for 3 demo.service']);
+    expect(c.indexOf('up_for 3 demo.service')).toBeGreaterThan(c.indexOf('sctl start -- demo.service'));
+    // 0 (or none): checked right after the start only.
+    expect(body(build([conf, svc]).script).filter((x) => /^(chk_active|up_for) /.test(x))).toEqual(['chk_active demo.service active']);
+  });
+
   it('a generated secret is made on the host and never read back', () => {
     const jwt = file('/etc/jwt.hex', '', { mode: '0600', secret: true, generate: 'hex32' });
     const p = plan([jwt]);
