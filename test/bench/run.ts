@@ -184,7 +184,8 @@ function commandFor(tool: Tool, step: Step, inv: string, hosts: number, greeting
     const forks = ['-f', String(Math.max(20, hosts))];
     return step === 'plan'
       ? ['node', 'bin/nodeform.js', 'plan', '-i', inv, PLAYBOOK, ...forks, ...extra]
-      : ['node', 'bin/nodeform.js', 'apply', '-i', inv, PLAYBOOK, '--yes', ...forks, ...extra];
+      : // Ansible's systemd module does not wait to see a started unit stay up: nor does nodeform here (--up-for 0).
+        ['node', 'bin/nodeform.js', 'apply', '-i', inv, PLAYBOOK, '--yes', '--up-for', '0', ...forks, ...extra];
   }
   return ['ansible-playbook', '-i', inv, ANSIBLE_PLAYBOOK, ...(step === 'plan' ? ['--check', '--diff'] : []), ...extra];
 }
