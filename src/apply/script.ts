@@ -433,12 +433,13 @@ up_for() { # seconds unit...: each unit, started or restarted by this run, still
   t=$1; shift; sleep "$t"
   for u; do
     systemctl show -p ActiveState -p SubState -p NRestarts -- "$u" 2>/dev/null | awk -F = -v U="$u" -v T="$t" -v TAB="$TAB" '
-      $1 == "ActiveState" { state = $2 } $1 == "SubState" { sub_ = " (" $2 ")" } $1 == "NRestarts" { restarts = $2 + 0 }
+      $1 == "ActiveState" { state = $2 } $1 == "SubState" { sub_ = $2 } $1 == "NRestarts" { restarts = $2 + 0 }
       END {
         times = restarts == 1 ? "once" : restarts " times"
-        again = restarts > 0 ? "; restarted " times " on its own meanwhile" : ""
-        if (state != "active") printf "UNIT%s%s%sis %s%s %s s after its start, expected active%s\n", TAB, U, TAB, (state == "" ? "unknown" : state), sub_, T, again
-        else if (restarts > 0) printf "UNIT%s%s%swas restarted %s on its own within %s s of its start (it exits: journalctl -u %s says why)\n", TAB, U, TAB, times, T, U
+        why = "journalctl -u " U " says why"
+        if (sub_ == "auto-restart") printf "UNIT%s%s%sexited within %s s of its start and waits to be restarted%s (%s)\n", TAB, U, TAB, T, (restarts > 0 ? ", restarted " times " already" : ""), why
+        else if (state != "active") printf "UNIT%s%s%sis %s (%s) %s s after its start, expected active%s\n", TAB, U, TAB, (state == "" ? "unknown" : state), sub_, T, (restarts > 0 ? "; restarted " times " on its own meanwhile" : "")
+        else if (restarts > 0) printf "UNIT%s%s%swas restarted %s on its own within %s s of its start (it exits: %s)\n", TAB, U, TAB, times, T, why
         exit state != "active" || restarts > 0
       }' || FAILED=1
   done
