@@ -139,7 +139,7 @@ const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
 TAB=$(printf '\t')
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_PACK= PACKS= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 LOCKED_AT= G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_PACK= PACKS= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
 FULL='(is its filesystem full?)'
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
@@ -171,16 +171,18 @@ trap 'cleanup; exit 129' HUP INT TERM PIPE
 field() { printf '%s\n' "$1" | cut -f"$2"; }
 lock() {
   mkdir -p "$S" && chmod 700 "$S" || fail "cannot create state directory $S"
-  boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo -)
+  boot=-; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null || boot=-
   waited=0
   while :; do
     # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
-    rm -rf "$S/lock.new.$$" && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
-    if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$(now)" > "$S/lock.new.$$/holder"; then
+    # (A lock.new of this pid is an earlier holder's of the same pid, cut off: it goes first.)
+    { [ ! -e "$S/lock.new.$$" ] || rm -rf "$S/lock.new.$$"; } && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
+    LOCKED_AT=$(now)
+    if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$LOCKED_AT" > "$S/lock.new.$$/holder"; then
       rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S $FULL"
     fi
     if mv -T "$S/lock.new.$$" "$S/lock" 2>/dev/null; then
-      HAVE_LOCK=1; W=$S/work.$$; rm -rf "$W"; mkdir "$W" || fail "cannot create $W $FULL"; return 0
+      HAVE_LOCK=1; W=$S/work.$$; [ ! -e "$W" ] || rm -rf "$W"; mkdir "$W" || fail "cannot create $W $FULL"; return 0
     fi
     rm -rf "$S/lock.new.$$"
     h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
@@ -235,15 +237,18 @@ metaline() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$G_ID" "$ACTION" "$STARTED" 
 # on disk (seal); after that the record is completed by renames and one same-length rewrite: no new space.
 begin() {
   mkdir -p "$S/generations" "$S/blobs" "$S/original" || fail "cannot create $S $FULL"
-  last=0; for d in "$S"/generations/*; do [ -d "$d" ] && last=$(basename "$d"); done
-  G_ID=$(expr "$last" + 1)
-  mkdir "$S/generations/$(printf '%06d' "$G_ID")" || fail "cannot create generation $G_ID in $S $FULL"
+  # The last generation, by its zero-padded number, read without the zeros (sh arithmetic takes 0NN as octal).
+  last=0; for d in "$S"/generations/*; do case ${'$'}{d##*/} in '' | *[!0-9]*) ;; *) [ -d "$d" ] && last=${'$'}{d##*/} ;; esac; done
+  last=${'$'}{last#"${'$'}{last%%[!0]*}"}; G_ID=$((${'$'}{last:-0} + 1))
   G=$S/generations/$(printf '%06d' "$G_ID")
+  mkdir "$G" || fail "cannot create generation $G_ID in $S $FULL"
   if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi ||
     fail "cannot copy what nodeform manages into $G $FULL"
   : > "$G/entries" && : > "$G/original.pack" || fail "cannot write $G/entries $FULL"
   PACKS=$(find "$S/original" -maxdepth 1 -type f -name '*.pack') || fail "cannot read $S/original"
-  STARTED=$(now)
+  # An original of its own file (recorded before packs) is looked for by its name only on a host that has one.
+  LEGACY=0; for o in "$S"/original/*; do case $o in *.pack | *.tmp) ;; *) [ ! -f "$o" ] || LEGACY=1 ;; esac; done
+  STARTED=${'$'}{LOCKED_AT:-$(now)} # the lock was taken a moment ago: the generation starts with it
   { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
 # A target's original (its state before nodeform first changed it) is in $S/original: a file of its own named by
@@ -251,6 +256,7 @@ begin() {
 # originals a generation recorded, kept in $G/original.pack until seal, then moved there by one rename. A run cut
 # off before seal (even by a crash) leaves no original. The first record of a target is its original.
 packed() { # kind target: the line of the target's original in a pack (the host's, or this run's), or nothing
+  [ -n "$PACKS" ] || [ -s "$G/original.pack" ] || return 0
   o=$IFS; IFS=$NL; set -f
   K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' $PACKS "$G/original.pack"
   IFS=$o; set +f
@@ -258,8 +264,7 @@ packed() { # kind target: the line of the target's original in a pack (the host'
 rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups | file: secret]
   kind=$1 line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
   printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
-  k=$(printf '%s\t%s\n' "$kind" "$1" | sha256sum | cut -c1-64)
-  [ ! -f "$S/original/$k" ] || return 0
+  if [ "$LEGACY" = 1 ]; then k=$(printf '%s\t%s\n' "$kind" "$1" | sha256sum | cut -c1-64); [ ! -f "$S/original/$k" ] || return 0; fi
   [ -z "$(packed "$kind" "$1")" ] || return 0
   printf '%s\n' "$line" >> "$G/original.pack" || fail "cannot record the original state of $1 in $G $FULL"
 }
@@ -324,12 +329,14 @@ bk_user() { # name [primary group] [groups, comma-separated]: the user as it is,
 }
 bk_group() { if getent group "$1" >/dev/null; then rec group "$1" 1 - - - - - -; else rec group "$1" 0 - - - - - -; fi; }
 stale() { for t in "$1"/.nodeform-tmp.*; do [ -e "$t" ] || [ -L "$t" ] || continue; rm -rf -- "$t" || fail "cannot remove $t"; done; } # a cut-off run's temp files and directories
-tmpfor() { CUR_TMP=$(dirname "$1")/.nodeform-tmp.$(basename "$1").$$; }
+# The directory of a path (absolute, as the plan has it), without a process: TD.
+dirof() { TD=${'$'}{1%/*}; TD=${'$'}{TD:-/}; }
+tmpfor() { CUR_TMP=${'$'}{1%/*}/.nodeform-tmp.${'$'}{1##*/}.$$; }
 inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
   h=$(sha "$CUR_TMP")
   if [ "$h" != "$5" ]; then [ "${'$'}{6:-}" != s ] || fail "content for $1 arrived damaged"; fail "content for $1 arrived damaged (sha256 $h, expected $5)"; fi
   chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
-  CUR_TMP=; sync "$(dirname "$1")" 2>/dev/null
+  CUR_TMP=; dirof "$1"; sync "$TD" 2>/dev/null
   say "WROTE$TAB$1"
 }
 put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
@@ -337,12 +344,14 @@ stage() { # path mode owner group sha size last(1|0): an upload, verified as it 
   tmpfor "$1"; f=$S/staging/$5
   [ -f "$f" ] || fail "the upload of $1 (sha256 $5) is missing from $S/staging"
   # Directories compared (overlayfs gives a file the device of the layer it is on, a directory the mount's).
-  if [ "$7" = 1 ] && [ "$(stat -c %d -- "$S/staging")" = "$(stat -c %d -- "$(dirname "$1")")" ]; then
+  dirof "$1"; same=0
+  if [ "$7" = 1 ]; then devs=$(stat -c %d -- "$S/staging" "$TD"); case $devs in *"$NL"*) [ "${'$'}{devs%%"$NL"*}" != "${'$'}{devs#*"$NL"}" ] || same=1 ;; esac; fi
+  if [ "$same" = 1 ]; then
     # Its last use on the same filesystem: moved beside the target (a rename, no copy, no second hash), then renamed.
     mv -f "$f" "$CUR_TMP" || fail "cannot write $1"
     [ "$(stat -c %s -- "$CUR_TMP")" = "$6" ] || fail "the upload of $1 holds $(stat -c %s -- "$CUR_TMP") bytes, expected $6"
     chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
-    CUR_TMP=; sync "$(dirname "$1")" 2>/dev/null
+    CUR_TMP=; dirof "$1"; sync "$TD" 2>/dev/null
     say "WROTE$TAB$1"
   else
     cp "$f" "$CUR_TMP" || fail "cannot copy the upload of $1 (sha256 $5) from $S/staging $FULL"; inst "$1" "$2" "$3" "$4" "$5"
