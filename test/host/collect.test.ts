@@ -59,8 +59,18 @@ describe('sampleNodes over the local transport', () => {
     // Python's start-up alone can take seconds on a loaded 2-core machine.
   }, 60_000);
 
-  afterAll(() => {
-    for (const child of children) child.kill('SIGTERM');
+  afterAll(async () => {
+    // Each stand-in gone before its data directory goes: one still writing there made rmSync fail (ENOTEMPTY).
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 
