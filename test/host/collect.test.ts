@@ -11,6 +11,7 @@ import { nodeSpecFor } from '../../src/node/spec.js';
 import { sampleNodes, type NodeTarget } from '../../src/observe/collect.js';
 import { httpOver } from '../../src/observe/http.js';
 import { openLocal } from '../../src/transport/local.js';
+import { stopChild } from '../support/child.js';
 
 const STANDIN = join(import.meta.dirname, '../lab/standin/standin.py');
 const FLAGS = join(import.meta.dirname, '../../src/clients/flags');
@@ -60,17 +61,7 @@ describe('sampleNodes over the local transport', () => {
   }, 60_000);
 
   afterAll(async () => {
-    // Each stand-in gone before its data directory goes: one still writing there made rmSync fail (ENOTEMPTY).
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(children.map((child) => stopChild(child)));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stopChild } from '../support/child.js';
 
 const SLOT_SECONDS = 0.2;
 let dir: string;
@@ -45,8 +46,8 @@ beforeAll(async () => {
   }
   throw new Error('the stand-in did not answer');
 });
-afterAll(() => {
-  child?.kill();
+afterAll(async () => {
+  if (child) await stopChild(child);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './child.js';
 
 export interface Alertmanager {
   url: string;
@@ -31,14 +32,9 @@ export async function startAlertmanager(address = '127.0.0.1'): Promise<Alertman
     { stdio: 'ignore' },
   );
   const url = `http://${address}:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
-    child.kill();
-    // Alertmanager writes its silences and notification log into data/ as it shuts down: removing the directory
-    // before it has exited races with those writes (ENOTEMPTY).
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
+    // Alertmanager writes its silences and notification log into data/ as it shuts down.
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   const activeAlerts = async (host: string): Promise<string[]> => {
