@@ -335,6 +335,9 @@ tmpfor() { CUR_TMP=${'$'}{1%/*}/.nodeform-tmp.${'$'}{1##*/}.$$; }
 inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
   h=$(sha "$CUR_TMP")
   if [ "$h" != "$5" ]; then [ "${'$'}{6:-}" != s ] || fail "content for $1 arrived damaged"; fail "content for $1 arrived damaged (sha256 $h, expected $5)"; fi
+  place "$1" "$2" "$3" "$4"
+}
+place() { # path mode owner group: the temp file (CUR_TMP, its content checked) gets owner and mode, flushed, renamed into place
   chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
   CUR_TMP=; dirof "$1"; sync "$TD" 2>/dev/null
   say "WROTE$TAB$1"
@@ -350,9 +353,7 @@ stage() { # path mode owner group sha size last(1|0): an upload, verified as it 
     # Its last use on the same filesystem: moved beside the target (a rename, no copy, no second hash), then renamed.
     mv -f "$f" "$CUR_TMP" || fail "cannot write $1"
     [ "$(stat -c %s -- "$CUR_TMP")" = "$6" ] || fail "the upload of $1 holds $(stat -c %s -- "$CUR_TMP") bytes, expected $6"
-    chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
-    CUR_TMP=; dirof "$1"; sync "$TD" 2>/dev/null
-    say "WROTE$TAB$1"
+    place "$1" "$2" "$3" "$4"
   else
     cp "$f" "$CUR_TMP" || fail "cannot copy the upload of $1 (sha256 $5) from $S/staging $FULL"; inst "$1" "$2" "$3" "$4" "$5"
   fi
