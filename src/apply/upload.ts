@@ -19,8 +19,13 @@ import { TransportError } from '../errors.js';
 import type { ExecResult, StdinWriter, Transport } from '../transport/types.js';
 import { stageCommand, stagedQueryCommand, stagedSize, type StagedBytes } from './script.js';
 
-/** Bytes read from a local file per chunk: the controller holds two such buffers per upload in flight. */
-const READ_CHUNK = 1024 * 1024;
+/**
+ * Bytes read from a local file per chunk: the controller holds two such buffers per upload in flight. As large as
+ * the channel's window (2 MiB from OpenSSH's sshd), so a window the host opens finds bytes waiting. Against 1 MiB
+ * chunks, a 250 MB first apply to 3 hosts was faster in 31 of 36 alternating runs (2 and 4 MiB: by 4-6% in the median,
+ * with 8% less controller CPU; 4 MiB no faster than 2, 8 MiB slower and over 150 MB of RSS).
+ */
+const READ_CHUNK = 2 * 1024 * 1024;
 
 export interface UploadFailure {
   message: string;

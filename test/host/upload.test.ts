@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_UPLOAD_SHORT, stageCommand } from '../../src/apply/script.js';
+import { EXIT_UPLOAD_SHORT, STAGE_BLOCK_BYTES, stageCommand } from '../../src/apply/script.js';
 import { uploadEarly, uploadStaged } from '../../src/apply/upload.js';
 import { fileDigest, fileDigestOrLater, pendingName } from '../../src/files/digest.js';
 import type { HostConnection } from '../../src/model/types.js';
@@ -128,8 +128,8 @@ describe('staged uploads', () => {
   // A link that froze mid-upload leaves the cut upload's command running on the host (its sshd never heard the end),
   // its dd holding the bytes of a block not yet written; when its session finally ends, dd writes them out.
   it.each([
-    ['resumes after the part it wrote', 1536 * 1024, 1024 * 1024],
-    ['starts over before it wrote a block', 512 * 1024, 0],
+    ['resumes after the part it wrote', STAGE_BLOCK_BYTES * 1.5, STAGE_BLOCK_BYTES],
+    ['starts over before it wrote a block', STAGE_BLOCK_BYTES / 2, 0],
   ])('an upload cut but still running on the host (a frozen session): a later one %s and is never touched by it', async (_, arrived, written) => {
     const state = mkdtempSync(join(root, 'state-'));
     const file = controllerFile('f.bin', 3 * 1024 * 1024);
@@ -172,7 +172,7 @@ describe('staged uploads', () => {
       ...local,
       stats: local.stats,
       exec: async (line, options) => {
-        const upload = line.includes('dd bs=1M');
+        const upload = line.includes(`dd bs=${STAGE_BLOCK_BYTES} `);
         if ((after === 'query') !== upload) {
           throw new TransportError('here', 'outcome unknown: the connection was lost while the command ran (the host closed the connection); run plan to see what changed', { code: 'OUTCOME_UNKNOWN', lost: 'the host closed the connection' });
         }

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAGE_BLOCK_BYTES } from '../../src/apply/script.js';
 import { identityOf, pendingName } from '../../src/files/digest.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -171,7 +172,7 @@ describe.sequential('hardening on a real host', () => {
     const watching = lab.sh(h, `rm -f ${stop}; while [ ! -e ${stop} ]; do stat -c %s ${target} 2>/dev/null || echo absent; sleep 0.01; done`);
 
     // The link freezes once 4.5 MiB crossed it (planning takes far less): in the middle of the upload, and in the
-    // middle of one of the host's 1 MiB writes (dd's blocks), whose bytes the host's dd then holds.
+    // middle of one of the host's block writes (dd's, STAGE_BLOCK_BYTES each), whose bytes the host's dd then holds.
     const freezeAt = 4.5 * 1024 * 1024;
     const link = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' }, freezeAfterBytes: { direction: 'up', bytes: freezeAt } });
     const again = await startProxy({ target: { host: h.address, port: h.port }, listen: { host: '127.0.0.1' } });
@@ -193,7 +194,8 @@ describe.sequential('hardening on a real host', () => {
       // but is not written yet; the target is as it was.
       const staged = Number(await hostSh(lab, h, `stat -c %s ${part}`));
       expect(staged).toBeGreaterThan(1024 * 1024);
-      expect(staged).toBeLessThan(freezeAt - 256 * 1024);
+      expect(staged).toBeLessThan(freezeAt);
+      expect(staged % STAGE_BLOCK_BYTES, 'dd writes whole blocks: the one it held when the link froze is not in the part').toBe(0);
       expect(await hostSh(lab, h, `cat ${target}`)).toBe(old.toString());
       // Nothing told the host's sshd: the cut upload's command still waits there for the rest, its part open.
       expect((await lab.sh(h, uploading)).code, 'the frozen upload still runs on the host').toBe(0);
