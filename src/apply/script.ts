@@ -343,10 +343,10 @@ inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
   if [ "$h" != "$5" ]; then [ "${'$'}{6:-}" != s ] || fail "content for $1 arrived damaged"; fail "content for $1 arrived damaged (sha256 $h, expected $5)"; fi
   place "$1" "$2" "$3" "$4"
 }
-place() { # path mode owner group: the temp file (CUR_TMP, its content checked) gets owner and mode, flushed, renamed into place
+place() { # path mode owner group [event, WROTE]: the temp file (CUR_TMP, its content checked) gets owner and mode, flushed, renamed into place
   chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
   CUR_TMP=; dirof "$1"; sync "$TD" 2>/dev/null
-  say "WROTE$TAB$1"
+  say "${'$'}{5:-WROTE}$TAB$1"
 }
 put() { tmpfor "$1"; base64 -d > "$CUR_TMP" || fail "cannot write $1"; inst "$@"; }
 stage() { # path mode owner group sha size last(1|0): an upload, verified as it arrived in the state directory
@@ -367,8 +367,7 @@ stage() { # path mode owner group sha size last(1|0): an upload, verified as it 
 gen() { # path mode owner group: 32 random bytes as hex, made here and never sent anywhere
   tmpfor "$1"
   od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$CUR_TMP" || fail "cannot generate $1"
-  chown "$3:$4" "$CUR_TMP" && chmod "$2" "$CUR_TMP" && sync "$CUR_TMP" && mv -f "$CUR_TMP" "$1" || fail "cannot install $1"
-  CUR_TMP=; say "GENERATED$TAB$1"
+  place "$1" "$2" "$3" "$4" GENERATED
 }
 pre_exists() {
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
