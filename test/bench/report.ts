@@ -64,6 +64,11 @@ export interface BigFileCell {
    * (OpenSSH; written and flushed on the host). Absent from results written before it was measured.
    */
   sshUpload?: Measured[];
+  /**
+   * The same upload with nothing written: `ssh host 'cat > /dev/null' < FILE` to every host at once. What writing the
+   * file costs the hosts is the difference (the ssh cat floor writes nothing). Absent from results written before it was measured.
+   */
+  sshUploadDiscarded?: Measured[];
   /** nodeform apply onto hosts without the file, digest cache cold. */
   firstApply: Measured[];
   /** The same apply with the file's digest cached, as after a plan. Absent from results written before it was measured. */
@@ -246,9 +251,10 @@ export function renderMarkdown(r: Results): string {
     out.push('file on the controller, and `ssh host cat FILE > /dev/null` to every host at once (OpenSSH, a file of the same size on each');
     out.push('host). First apply: hosts without the file, the digest cache cold, and again with the digest cached (as after a plan). No-op plan: digest cache cold (the file is hashed) and');
     out.push('warm (cached by path, size and mtime). ssh upload: the same bytes sent the way the apply sends them, `ssh host \'cat > F &&');
-    out.push('sync F\' < FILE` to every host at once, a second floor for the first apply. MiB: the controller\'s peak RSS (largest of the runs).', '');
-    out.push('| MB | hosts | sha256sum s | ssh cat s | ssh upload s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | ÷ ssh upload | first apply, digest cached s | ÷ ssh cat | plan MiB | apply MiB |');
-    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('sync F\' < FILE` to every host at once, a second floor for the first apply; not written: the same with `cat > /dev/null` on the');
+    out.push('hosts (what writing the file costs them is the difference). MiB: the controller\'s peak RSS (largest of the runs).', '');
+    out.push('| MB | hosts | sha256sum s | ssh cat s | ssh upload s | ssh upload, not written s | no-op plan cold s | ÷ (sha256sum + cat) | no-op plan warm s | ÷ (sha256sum + cat) | first apply s | ÷ ssh cat | ÷ ssh upload | first apply, digest cached s | ÷ ssh cat | plan MiB | apply MiB |');
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const cpuRows: string[] = [];
     for (const c of r.bigFiles) {
       const m = wallOf;
@@ -256,7 +262,7 @@ export function renderMarkdown(r: Results): string {
       const floorPlan = m(c.sha256sum) + m(c.sshCat);
       cpuRows.push(...bigFileCpuRows(c, r.machine.cores));
       out.push(
-        `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${c.sshUpload ? s(m(c.sshUpload)) : ''} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${c.sshUpload ? x(m(c.firstApply), m(c.sshUpload)) : ''} | ${c.firstApplyCached ? s(m(c.firstApplyCached)) : ''} | ${c.firstApplyCached ? x(m(c.firstApplyCached), m(c.sshCat)) : ''} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(Math.max(peak(c.firstApply), c.firstApplyCached ? peak(c.firstApplyCached) : 0))} |`,
+        `| ${c.mb} | ${c.hosts} | ${s(m(c.sha256sum))} | ${s(m(c.sshCat))} | ${c.sshUpload ? s(m(c.sshUpload)) : ''} | ${c.sshUploadDiscarded ? s(m(c.sshUploadDiscarded)) : ''} | ${s(m(c.planCold))} | ${x(m(c.planCold), floorPlan)} | ${s(m(c.planWarm))} | ${x(m(c.planWarm), floorPlan)} | ${s(m(c.firstApply))} | ${x(m(c.firstApply), m(c.sshCat))} | ${c.sshUpload ? x(m(c.firstApply), m(c.sshUpload)) : ''} | ${c.firstApplyCached ? s(m(c.firstApplyCached)) : ''} | ${c.firstApplyCached ? x(m(c.firstApplyCached), m(c.sshCat)) : ''} | ${mb(Math.max(peak(c.planCold), peak(c.planWarm)))} | ${mb(Math.max(peak(c.firstApply), c.firstApplyCached ? peak(c.firstApplyCached) : 0))} |`,
       );
     }
     out.push('');
@@ -347,6 +353,7 @@ function bigFileCpuRows(c: BigFileCell, cores: number): string[] {
   const steps: [string, Measured[] | undefined][] = [
     ['ssh cat (floor)', c.sshCat],
     ['ssh upload', c.sshUpload],
+    ['ssh upload, not written', c.sshUploadDiscarded],
     ['first apply, digest cache cold', c.firstApply],
     ['first apply, digest cached', c.firstApplyCached],
     ['no-op plan, digest cache cold', c.planCold],

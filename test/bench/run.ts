@@ -357,12 +357,16 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
   const catAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} cat /root/floor.bin > /dev/null &`).join(' ')} wait`];
   // The second floor: the same bytes sent the way the apply sends them, written and flushed on each host.
   const uploadAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} 'cat > /root/upload.bin && sync /root/upload.bin' < '${file}' &`).join(' ')} wait`];
+  // The same upload with nothing written on the hosts: the difference is what writing the file there costs (ssh cat writes nothing).
+  const discardAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} 'cat > /dev/null' < '${file}' &`).join(' ')} wait`];
   const uploads: BigFileCell['sshCat'] = [];
+  const discarded: BigFileCell['sshCat'] = [];
   const firstCached: BigFileCell['firstApply'] = [];
-  const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], sshUpload: uploads, firstApply: [], firstApplyCached: firstCached, planCold: [], planWarm: [] };
+  const cell: BigFileCell = { mb, hosts: lab.hosts.length, sha256sum: [], sshCat: [], sshUpload: uploads, sshUploadDiscarded: discarded, firstApply: [], firstApplyCached: firstCached, planCold: [], planWarm: [] };
   for (let r = 0; r < ctx.opts.runs; r++) {
     cell.sha256sum.push(measured(await timed(['sha256sum', file], { env, cwd: root })));
     cell.sshCat.push(measured(await timedOnLab(lab, catAll, { env, cwd: root })));
+    discarded.push(measured(await timedOnLab(lab, discardAll, { env, cwd: root })));
     uploads.push(measured(await timedOnLab(lab, uploadAll, { env, cwd: root })));
     await resetHosts(lab, lab.hosts, 'rm -f /root/upload.bin');
     await reset();
@@ -374,7 +378,7 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
     // The same first apply with the digest cached, as after a plan: what the hash costs a cold one.
     await reset();
     firstCached.push(measured(await nodeform('apply')));
-    log(`large file ${mb} MB, run ${r + 1}: sha256sum ${s(cell.sha256sum.at(-1)!.wallMs)}, ssh cat ${s(cell.sshCat.at(-1)!.wallMs)}, ssh upload ${s(uploads.at(-1)!.wallMs)}, first apply ${s(cell.firstApply.at(-1)!.wallMs)} (digest cached ${s(firstCached.at(-1)!.wallMs)}), no-op plan cold ${s(cell.planCold.at(-1)!.wallMs)} warm ${s(cell.planWarm.at(-1)!.wallMs)}`);
+    log(`large file ${mb} MB, run ${r + 1}: sha256sum ${s(cell.sha256sum.at(-1)!.wallMs)}, ssh cat ${s(cell.sshCat.at(-1)!.wallMs)}, ssh upload ${s(uploads.at(-1)!.wallMs)} (not written ${s(discarded.at(-1)!.wallMs)}), first apply ${s(cell.firstApply.at(-1)!.wallMs)} (digest cached ${s(firstCached.at(-1)!.wallMs)}), no-op plan cold ${s(cell.planCold.at(-1)!.wallMs)} warm ${s(cell.planWarm.at(-1)!.wallMs)}`);
   }
   // The apply left the declared bytes on every host.
   const want = createHash('sha256');

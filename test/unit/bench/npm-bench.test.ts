@@ -114,28 +114,31 @@ describe('npm run bench report: many files and history', () => {
 
   it('shows the large file\'s first apply with the digest cached beside the cold one, the target held to the cold one', () => {
     const big = (extra: object) => ({ mb: 250, hosts: 3, sha256sum: [m(700)], sshCat: [m(1000)], sshUpload: [m(1300)], firstApply: [m(1700)], planCold: [m(1500)], planWarm: [m(1300)], ...extra });
-    const md = renderMarkdown(results({ bigFiles: [big({ firstApplyCached: [m(1400, 120 * 1024)] })] }));
-    expect(md).toContain('| 250 | 3 | 0.70 | 1.00 | 1.30 | 1.50 | 0.9× | 1.30 | 0.8× | 1.70 | 1.7× | 1.3× | 1.40 | 1.4× | 100 | 120 |');
+    const md = renderMarkdown(results({ bigFiles: [big({ firstApplyCached: [m(1400, 120 * 1024)], sshUploadDiscarded: [m(1050)] })] }));
+    expect(md).toContain('| 250 | 3 | 0.70 | 1.00 | 1.30 | 1.05 | 1.50 | 0.9× | 1.30 | 0.8× | 1.70 | 1.7× | 1.3× | 1.40 | 1.4× | 100 | 120 |');
     expect(md).toContain('- **not met**: 250 MB file on 3 hosts: first apply within 1.5× of ssh cat: 1.7×');
     // Its RSS counts too.
     expect(md).toContain('- met: 250 MB file: controller RSS under 150 MB: 120 MiB');
-    // Results from before it was measured: the two cells empty.
-    expect(renderMarkdown(results({ bigFiles: [big({})] }))).toContain('| 1.70 | 1.7× | 1.3× |  |  | 100 | 100 |');
+    // Results from before they were measured: their cells empty.
+    const before = renderMarkdown(results({ bigFiles: [big({})] }));
+    expect(before).toContain('| 1.70 | 1.7× | 1.3× |  |  | 100 | 100 |');
+    expect(before).toContain('| 250 | 3 | 0.70 | 1.00 | 1.30 |  | 1.50 |');
   });
 
   it('shows where the large file\'s CPU goes, the controller\'s and the hosts\', against the wall time; only steps whose hosts were measured', () => {
     const cpu = (wallMs: number, cpuS: number, hostsCpuS?: number): Measured => ({ wallMs, cpuS, maxRssKb: 1024, ...(hostsCpuS !== undefined ? { hostsCpuS } : {}) });
-    const cell = { mb: 250, hosts: 3, sha256sum: [cpu(700, 0.7)], sshCat: [cpu(1000, 1.0, 0.6), cpu(1100, 1.2, 0.8), cpu(1050, 1.1, 0.7)], sshUpload: [cpu(1300, 0.9)], firstApply: [cpu(1700, 1.3, 1.4)], planCold: [cpu(1500, 0.5, 2.2)], planWarm: [cpu(1300, 0.3, 2.0)] };
+    const cell = { mb: 250, hosts: 3, sha256sum: [cpu(700, 0.7)], sshCat: [cpu(1000, 1.0, 0.6), cpu(1100, 1.2, 0.8), cpu(1050, 1.1, 0.7)], sshUpload: [cpu(1300, 0.9)], sshUploadDiscarded: [cpu(1020, 0.8, 0.9)], firstApply: [cpu(1700, 1.3, 1.4)], planCold: [cpu(1500, 0.5, 2.2)], planWarm: [cpu(1300, 0.3, 2.0)] };
     const md = renderMarkdown(results({ bigFiles: [cell] }));
     expect(md).toContain('| MB | step | wall s | controller CPU s | hosts CPU s | total CPU ÷ cores s |');
     expect(md).toContain('| 250 | ssh cat (floor) | 1.05 | 1.10 | 0.70 | 0.90 |');
+    expect(md).toContain('| 250 | ssh upload, not written | 1.02 | 0.80 | 0.90 | 0.85 |');
     expect(md).toContain('| 250 | first apply, digest cache cold | 1.70 | 1.30 | 1.40 | 1.35 |');
     expect(md).toContain('| 250 | no-op plan, digest cache cold | 1.50 | 0.50 | 2.20 | 1.35 |');
     // The upload's hosts were not measured, nor a digest-cached apply run: no rows for them.
     expect(md).not.toContain('| 250 | ssh upload |');
     expect(md).not.toContain('digest cached |');
     // Without any host measured, no table.
-    expect(renderMarkdown(results({ bigFiles: [{ ...cell, sshCat: [cpu(1000, 1)], firstApply: [cpu(1700, 1.3)], planCold: [cpu(1500, 0.5)] }] }))).not.toContain('Where the CPU goes');
+    expect(renderMarkdown(results({ bigFiles: [{ ...cell, sshCat: [cpu(1000, 1)], sshUploadDiscarded: [cpu(1020, 0.8)], firstApply: [cpu(1700, 1.3)], planCold: [cpu(1500, 0.5)] }] }))).not.toContain('Where the CPU goes');
   });
 
   it('without the comparison (--hosts 0) shows no empty Time and CPU tables and no +Infinity latency', () => {
