@@ -223,10 +223,12 @@ export function parseCommandLine(argv: readonly string[], cwd: string): Parsed {
   if (name === 'drift' && playbook !== undefined) {
     throw usageError(`drift reads no playbook (${playbook}): it compares each host with its own record of what the last apply left; plan compares with the playbook`);
   }
+  const forks = wholeNumber(values.forks, 'forks', 100);
+  if (forks < 1) throw usageError('--forks takes at least 1 (the hosts handled at once)');
   const line: CommandLine = {
     command: name,
     extraVars: values['extra-vars'] ?? [],
-    forks: Math.max(1, wholeNumber(values.forks, 'forks', 100)),
+    forks,
     lockTimeoutSeconds: wholeNumber(values['lock-timeout'], 'lock-timeout', 60),
     upForSeconds: wholeNumber(values['up-for'], 'up-for', DEFAULT_UP_FOR_SECONDS),
     json,

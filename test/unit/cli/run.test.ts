@@ -60,6 +60,7 @@ describe('exit codes', () => {
     [['reset', '-i', 'inventory.yaml', '--to', 'yesterday'], 'error: --to takes previous or original, not "yesterday"\n'],
     [['reset', '-i', 'inventory.yaml', '--wipe-data', '--to', 'original'], 'error: --wipe-data resets chain data only; it does not take --to\n'],
     [['plan', '-i', 'inventory.yaml', '--forks', 'many'], 'error: --forks takes a whole number, not "many"\n'],
+    [['plan', '-i', 'inventory.yaml', '--forks', '0'], 'error: --forks takes at least 1 (the hosts handled at once)\n'],
   ])('%j is a bad command line: exit 3', async (args, stderr) => {
     const r = await cli(...args);
     expect(r).toEqual({ code: 3, stdout: '', stderr });
