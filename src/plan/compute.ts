@@ -20,6 +20,7 @@ import type {
   WipeResource,
   BinaryResource,
 } from '../model/types.js';
+import { posix } from 'node:path';
 import { UNIT_DIR } from '../model/types.js';
 import { compareVersions } from '../util/version.js';
 import { DIFF_CONTENT_LIMIT, type ProbeRequest } from '../facts/probe.js';
@@ -67,6 +68,15 @@ export function probeRequestFor(desired: Desired): ProbeRequest {
       if (!r.stateOnly) request.paths.push({ path: r.path, wantSha: r.sha256, wantContent: true });
       request.units.push(r.name);
     } else request.users.push(r.name);
+  }
+  // Each file's directory that no resource declares: a file whose directory the host lacks is not planned (planFile).
+  const probed = new Set(request.paths.map((p) => p.path));
+  for (const r of desired.resources) {
+    if (r.kind !== 'file') continue;
+    const dir = posix.dirname(r.path);
+    if (probed.has(dir)) continue;
+    probed.add(dir);
+    request.paths.push({ path: dir, wantContent: false });
   }
   return request;
 }
@@ -143,13 +153,20 @@ function fileAttributes(fact: PathFact | undefined, r: FileResource | UnitResour
   return out;
 }
 
-function planFile(r: FileResource, facts: Facts, warnings: string[], diffs?: Map<string, string | undefined>): Change | undefined {
+function planFile(r: FileResource, facts: Facts, warnings: string[], declaredDirs: ReadonlySet<string>, diffs?: Map<string, string | undefined>): Change | undefined {
   const fact = facts.paths[r.path];
   if (fact?.exists && fact.type !== 'file') {
     warnings.push(`${r.path} is a ${fact.type} on the host, not a file: nodeform will not replace it; remove it by hand or change the path`);
     return undefined;
   }
   const exists = fact?.exists === true;
+  // A file in a directory the host lacks would fail the apply halfway (a path mistyped, a directory not declared):
+  // caught here and left out, so nothing is half-written.
+  const dir = posix.dirname(r.path);
+  if (!exists && !declaredDirs.has(dir) && facts.paths[dir]?.exists === false) {
+    warnings.push(`${r.path} is not written: its directory ${dir} does not exist on the host and no directories: entry makes it; declare ${dir} under directories: (nodeform then creates it) or change the path`);
+    return undefined;
+  }
   if (r.generate) return planGenerated(r, fact);
   const attributes = fileAttributes(fact, r, r.secret).filter((a) => a.name !== 'content' || !onlyVolatileDiffers(fact, r));
   if (attributes.length === 0) return undefined;
@@ -522,7 +539,8 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
   const dirs = of('directory')
     .sort((a, b) => depth(a.path) - depth(b.path))
     .map((r) => planDirectory(r, facts, warnings));
-  const files = of('file').map((r) => planFile(r, facts, warnings, options.diffs));
+  const declaredDirs = new Set(of('directory').map((r) => r.path));
+  const files = of('file').map((r) => planFile(r, facts, warnings, declaredDirs, options.diffs));
   const units = of('unit').map((r) => planUnit(r, facts, options.diffs));
   const wipes = of('wipe').map((w) => planWipe(w, desired.resources, facts));
   const changes = [...wipes, ...users, ...dirs, ...files, ...units].filter((c): c is Change => c !== undefined);

@@ -190,6 +190,27 @@ describe.sequential('reconciler core on real hosts', () => {
     expect(await unitState(lab, h3, 'core-crashy.service')).toMatchObject({ active: 'inactive' });
   });
 
+  it('leaves out a file whose directory the host lacks (a mistyped path): the plan says why, the rest is applied, nothing half-written', async () => {
+    const plays = corePlay(true);
+    plays[0]!.files.push({ path: '/etc/core-typo/extra.conf', content: 'typo\n' }, { path: '/etc/core/extra.conf', content: 'extra\n' });
+    const typo = await nodeform('apply', '-i', inventory, writePlaybook(lab, 'core-typo', plays), '--yes', '--limit', h3.name);
+    expect(typo.code, typo.stdout + typo.stderr).toBe(0);
+    expect(typo.stdout).toContain(
+      'warning: /etc/core-typo/extra.conf is not written: its directory /etc/core-typo does not exist on the host and no directories: entry makes it; declare /etc/core-typo under directories: (nodeform then creates it) or change the path',
+    );
+    expect(typo.stdout).not.toContain('+ file /etc/core-typo/extra.conf');
+    expect((await hostSh(lab, h3, 'cat /etc/core/extra.conf; test -e /etc/core-typo && echo there || echo absent')).trim()).toBe('extra\nabsent');
+    // Declared, the directory is made first and the file written into it.
+    plays[0]!.directories.push({ path: '/etc/core-typo', mode: '0755', owner: 'root', group: 'root' });
+    const fixed = await nodeform('apply', '-i', inventory, writePlaybook(lab, 'core-typo-fixed', plays), '--yes', '--limit', h3.name);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect((await hostSh(lab, h3, 'cat /etc/core-typo/extra.conf')).trim()).toBe('typo');
+    // The core playbook again: both files and the directory go.
+    const back = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h3.name);
+    expect(back.code, back.stdout).toBe(0);
+    expect((await hostSh(lab, h3, 'ls /etc/core-typo /etc/core/extra.conf 2>&1 | wc -l')).trim()).toBe('2');
+  });
+
   it('serialises concurrent applies on the host lock; the later one is refused as drifted', async () => {
     const gens = async () => (await hostSh(lab, h1, 'ls /var/lib/nodeform/generations | wc -l')).trim();
     const before = Number(await gens());

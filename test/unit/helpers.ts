@@ -1,12 +1,16 @@
 // Builders for in-memory resources and facts, so table-driven tests stay short.
 import { createHash } from 'node:crypto';
 import { UNIT_DIR } from '../../src/model/types.js';
-import type { Desired, Facts, FileResource, PathFact, Resource, UnitResource } from '../../src/model/types.js';
+import type { Desired, DirectoryResource, Facts, FileResource, PathFact, Resource, UnitResource } from '../../src/model/types.js';
 
 export const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
 export function file(path: string, content: string, extra: Partial<FileResource> = {}): FileResource {
   return { kind: 'file', id: `file:${path}`, tags: [], path, content, encoding: 'utf8', sha256: sha(content), mode: '0644', owner: 'root', group: 'root', secret: false, ...extra };
+}
+
+export function dir(path: string, extra: Partial<DirectoryResource> = {}): DirectoryResource {
+  return { kind: 'directory', id: `directory:${path}`, tags: [], path, mode: '0755', owner: 'root', group: 'root', ...extra };
 }
 
 export function unit(name: string, content: string, extra: Partial<UnitResource> = {}): UnitResource {

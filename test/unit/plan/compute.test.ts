@@ -3,7 +3,7 @@ import { UNIT_DIR } from '../../../src/model/types.js';
 import type { Facts, Resource } from '../../../src/model/types.js';
 import { planHost, probeRequestFor } from '../../../src/plan/compute.js';
 import { stateOnlyUnit } from '../../../src/node/builders.js';
-import { desired, emptyFacts, file, present, sha, unit } from '../helpers.js';
+import { desired, dir, emptyFacts, file, present, sha, unit } from '../helpers.js';
 
 const summary = (resources: Resource[], facts: Facts, removeUndeclared = true) =>
   planHost(desired(resources), facts, { removeUndeclared }).changes.map((c) => `${c.action} ${c.kind} ${c.target}${c.reason ? ` (${c.reason})` : ''}`);
@@ -166,8 +166,39 @@ describe('probeRequestFor', () => {
       ['/a', true],
       ['/b', false],
       [`${UNIT_DIR}/u.service`, true],
+      // The files' directory: only whether it is there.
+      ['/', false],
     ]);
     expect(req.units).toEqual(['u.service']);
+  });
+
+  it('asks once for each file\'s directory that no directories: entry declares', () => {
+    const req = probeRequestFor(desired([dir('/etc/app'), file('/etc/app/a.conf', 'x'), file('/etc/other/b.conf', 'y'), file('/etc/other/c.conf', 'z')]));
+    expect(req.paths.map((p) => p.path)).toEqual(['/etc/app', '/etc/app/a.conf', '/etc/other/b.conf', '/etc/other/c.conf', '/etc/other']);
+  });
+});
+
+describe('a file whose directory the host lacks', () => {
+  const facts = (paths: Record<string, boolean>) => {
+    const f = emptyFacts();
+    for (const [path, exists] of Object.entries(paths)) f.paths[path] = exists ? { path, exists, type: 'directory' } : { path, exists };
+    return f;
+  };
+
+  it('is not planned (the apply would fail halfway), and the plan says why and what to do', () => {
+    const plan = planHost(desired([file('/etc/typo/app.conf', 'x'), file('/etc/app/ok.conf', 'y')]), facts({ '/etc/typo': false, '/etc/app': true }), { removeUndeclared: true });
+    expect(plan.changes.map((c) => c.target)).toEqual(['/etc/app/ok.conf']);
+    expect(plan.warnings).toEqual([
+      '/etc/typo/app.conf is not written: its directory /etc/typo does not exist on the host and no directories: entry makes it; declare /etc/typo under directories: (nodeform then creates it) or change the path',
+    ]);
+  });
+
+  it('is planned when a directories: entry makes its directory in the same run, or the probe did not look (no fact)', () => {
+    const declared = planHost(desired([dir('/etc/typo'), file('/etc/typo/app.conf', 'x')]), facts({ '/etc/typo': false }), { removeUndeclared: true });
+    expect(declared.changes.map((c) => `${c.kind} ${c.target}`)).toEqual(['directory /etc/typo', 'file /etc/typo/app.conf']);
+    expect(declared.warnings).toEqual([]);
+    const unknown = planHost(desired([file('/etc/typo/app.conf', 'x')]), facts({}), { removeUndeclared: true });
+    expect(unknown.changes.map((c) => c.target)).toEqual(['/etc/typo/app.conf']);
   });
 });
 
@@ -266,7 +297,10 @@ describe('a local file (a large source: copy)', () => {
   const local = { ...file('/srv/big.bin', ''), content: '', encoding: 'base64' as const, sha256: 'ab'.repeat(32), local: { path: '/ctl/big.bin', size: 262_144_000, sha256: 'ab'.repeat(32) } };
 
   it('is hashed by the probe, never read back for a diff', () => {
-    expect(probeRequestFor(desired([local])).paths).toEqual([{ path: '/srv/big.bin', wantSha: 'ab'.repeat(32), wantContent: false }]);
+    expect(probeRequestFor(desired([local])).paths).toEqual([
+      { path: '/srv/big.bin', wantSha: 'ab'.repeat(32), wantContent: false },
+      { path: '/srv', wantContent: false },
+    ]);
   });
 
   it('shows its size and hash before and after, never a text diff', () => {

@@ -42,6 +42,9 @@ describe('a secret file in plans', () => {
     expect(request.paths.map((p) => [p.path, p.secret ?? false])).toEqual([
       ['/a', false],
       [path, true],
+      // The files' directories: whether they are there, nothing secret.
+      ['/', false],
+      [path.slice(0, path.lastIndexOf('/')), false],
     ]);
   });
 
