@@ -354,11 +354,13 @@ async function bigFileRun(ctx: Ctx, lab: Lab, mb: number): Promise<void> {
   const floorFile = (await Promise.all(lab.hosts.map((h) => lab.sh(h, `head -c ${mb * 1024 * 1024} /dev/urandom > /root/floor.bin`)))).every((r) => r.code === 0);
   if (!floorFile) throw new Error('cannot write the floor file on the hosts');
   const ssh = (h: LabHost) => ['ssh', ...sshArgs(lab, h)].map((a) => `'${a}'`).join(' ');
-  const catAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} cat /root/floor.bin > /dev/null &`).join(' ')} wait`];
+  /** One OpenSSH command line per host (from its quoted ssh argv), all at once. */
+  const atOnce = (line: (ssh: string) => string): string[] => ['sh', '-c', `${lab.hosts.map((h) => `${line(ssh(h))} &`).join(' ')} wait`];
+  const catAll = atOnce((ssh) => `${ssh} cat /root/floor.bin > /dev/null`);
   // The second floor: the same bytes sent the way the apply sends them, written and flushed on each host.
-  const uploadAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} 'cat > /root/upload.bin && sync /root/upload.bin' < '${file}' &`).join(' ')} wait`];
+  const uploadAll = atOnce((ssh) => `${ssh} 'cat > /root/upload.bin && sync /root/upload.bin' < '${file}'`);
   // The same upload with nothing written on the hosts: the difference is what writing the file there costs (ssh cat writes nothing).
-  const discardAll = ['sh', '-c', `${lab.hosts.map((h) => `${ssh(h)} 'cat > /dev/null' < '${file}' &`).join(' ')} wait`];
+  const discardAll = atOnce((ssh) => `${ssh} 'cat > /dev/null' < '${file}'`);
   const uploads: BigFileCell['sshCat'] = [];
   const discarded: BigFileCell['sshCat'] = [];
   const firstCached: BigFileCell['firstApply'] = [];
