@@ -536,10 +536,9 @@ export function planHost(desired: Desired, facts: Facts, options: PlanOptions): 
   const of = <K extends Resource['kind']>(kind: K) => acting.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
   const depth = (p: string) => p.split('/').length;
   const users = of('user').map((r) => planUser(r, facts));
-  const dirs = of('directory')
-    .sort((a, b) => depth(a.path) - depth(b.path))
-    .map((r) => planDirectory(r, facts, warnings));
-  const declaredDirs = new Set(of('directory').map((r) => r.path));
+  const directories = of('directory');
+  const dirs = [...directories].sort((a, b) => depth(a.path) - depth(b.path)).map((r) => planDirectory(r, facts, warnings));
+  const declaredDirs = new Set(directories.map((r) => r.path));
   const files = of('file').map((r) => planFile(r, facts, warnings, declaredDirs, options.diffs));
   const units = of('unit').map((r) => planUnit(r, facts, options.diffs));
   const wipes = of('wipe').map((w) => planWipe(w, desired.resources, facts));
