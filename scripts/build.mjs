@@ -26,6 +26,8 @@ writeFileSync(
   ].join('\n'),
 );
 const esbuild = await import('esbuild');
+const SSH2_PACKET_CODE = /[\\/]node_modules[\\/]ssh2[\\/]lib[\\/]protocol[\\/]crypto\.js$/;
+let ssh2PaddingPooled = false;
 const outfile = join(dist, 'nodeform.cjs');
 await esbuild.build({
   entryPoints: [entry],
@@ -46,6 +48,23 @@ await esbuild.build({
         build.onResolve({ filter: /\.node$/ }, (args) => (existsSync(resolve(args.resolveDir, args.path)) ? undefined : { path: args.path, external: true }));
       },
     },
+    {
+      // ssh2's packet code (lib/protocol/crypto.js) gets node:crypto with its padding drawn from a pool
+      // (src/transport/ssh/random-pool.ts: one CSPRNG call per 64 KiB, not one per packet).
+      name: 'ssh2-pooled-padding',
+      setup(build) {
+        build.onResolve({ filter: /^(node:)?crypto$/ }, (args) => {
+          if (!SSH2_PACKET_CODE.test(args.importer)) return undefined;
+          ssh2PaddingPooled = true;
+          return { path: './transport/ssh/random-pool.js', namespace: 'ssh2-crypto' };
+        });
+        build.onLoad({ filter: /.*/, namespace: 'ssh2-crypto' }, (args) => ({
+          contents: `module.exports = require(${JSON.stringify(args.path)}).default;`,
+          resolveDir: dist,
+          loader: 'js',
+        }));
+      },
+    },
   ],
   // import.meta.url is this file's URL in the bundle (projectRoot() walks up from it; ssz.ts finds its worker).
   define: { 'import.meta.url': '__nodeformBundleUrl' },
@@ -53,4 +72,9 @@ await esbuild.build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
+// A newer ssh2 that no longer requires crypto there would silently lose the pool: the build says so instead.
+if (!ssh2PaddingPooled) {
+  console.error('build: ssh2/lib/protocol/crypto.js no longer requires node:crypto, so its packet padding is not pooled: update the ssh2-pooled-padding plugin in scripts/build.mjs');
+  process.exit(1);
+}
 console.error(`build: ${relative(root, outfile)}`);
