@@ -17,22 +17,28 @@ import { UNIT_DIR } from '../model/types.js';
 /**
  * sh: names turns the lines `TAG MODE UID GID REST` that stat -c prints with %u and %g into the lines it prints with
  * %U and %G (owner and group names, UNKNOWN for an id without one): each id looked up once, by getent, the lookup
- * stat makes for every file, which over thousands of files costs more than the stat itself.
+ * stat makes for every file, which over thousands of files costs more than the stat itself. (exec: the sh that awk runs
+ * the command in becomes getent, one process a lookup, not two.)
  */
-export const NAMES_SH = String.raw`names() { # stdin: TAG MODE UID GID REST; stdout: the same with the names of owner and group
-  awk -F "$TAB" 'function nm(db, id,  c, l, n) { c = "getent " db " " id; n = "UNKNOWN"; if ((c | getline l) > 0) n = substr(l, 1, index(l, ":") - 1); close(c); return n }
-    { if (!($3 in u)) u[$3] = nm("passwd", $3); if (!($4 in g)) g[$4] = nm("group", $4)
-      print $1 "\t" $2 "\t" u[$3] "\t" g[$4] "\t" substr($0, length($1 $2 $3 $4) + 5) }'
-}`;
+export const NAMES_SH = String.raw`# NAMES_AWK: names' program, for awk -F "$TAB" run as a pipeline's own element (a function there is one more process)
+NAMES_AWK='function nm(db, id,  c, l, n) { c = "exec getent " db " " id; n = "UNKNOWN"; if ((c | getline l) > 0) n = substr(l, 1, index(l, ":") - 1); close(c); return n }
+  { if (!($3 in u)) u[$3] = nm("passwd", $3); if (!($4 in g)) g[$4] = nm("group", $4)
+    print $1 "\t" $2 "\t" u[$3] "\t" g[$4] "\t" substr($0, length($1 $2 $3 $4) + 5) }'
+names() { awk -F "$TAB" "$NAMES_AWK"; } # stdin: TAG MODE UID GID REST; stdout: the same with the names of owner and group`;
 
 /** sh: st HASHLIST prints the state of everything $S/managed names (needs S, TAB and NAMES_SH; HASHLIST newline-separated). */
 export const STATE_SH = String.raw`NL='
 '
 st() { # the lists by awk and the records by one stat and one sha256sum: sh's read, a byte per system call, reads no list
   awk -F "$TAB" -v U="${UNIT_DIR}" '$1 == "file" || $1 == "directory" { print $2 } $1 == "unit" { print U "/" $2 }' "$S/managed" |
-    xargs -d '\n' -r stat -c "S$TAB%a$TAB%u$TAB%g$TAB%n" -- 2>/dev/null | names
-  [ -z "$1" ] || printf '%s\n' "$1" | awk '$0 != ""' | xargs -d '\n' -r sha256sum -- 2>/dev/null | awk '{ i = index($0, "  "); print "H\t" substr($0, 1, i - 1) "\t" substr($0, i + 2) }'
-  un=$(awk -F "$TAB" '$1 == "unit" { print $2 }' "$S/managed") us=$(awk -F "$TAB" '$1 == "user" { print $2 }' "$S/managed")
+    xargs -d '\n' -r stat -c "S$TAB%a$TAB%u$TAB%g$TAB%n" -- 2>/dev/null | awk -F "$TAB" "$NAMES_AWK"
+  # The list from a heredoc, not a printf in a subshell; an empty line in it names no file: sha256sum says nothing of it.
+  [ -z "$1" ] || xargs -d '\n' -r sha256sum -- 2>/dev/null <<NODEFORM_HL | awk '{ i = index($0, "  "); print "H\t" substr($0, 1, i - 1) "\t" substr($0, i + 2) }'
+$1
+NODEFORM_HL
+  # The units, a line "/" (no unit or user name holds one), then the users, by one awk: un and us split from it.
+  uw=$(awk -F "$TAB" '$1 == "unit" { print $2 } $1 == "user" { w = w $2 "\n" } END { printf "/\n%s", w }' "$S/managed")
+  un=${'$'}{uw%/*} us=${'$'}{uw##*/}
   o=$IFS; IFS=$NL; set -f
   if [ -n "$un" ]; then
     set -- $un
