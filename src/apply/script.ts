@@ -143,11 +143,10 @@ export const EXIT_LOCKED = 4;
 
 const PRELUDE = String.raw`set -u
 S=$1 RUN=$2 CTL=$3 LOCK_TIMEOUT=$4 KEEP=$5 ACTION=$6 NCHANGES=$7
-TAB=$(printf '\t')
+TAB='${'\t'}'
 umask 077
-W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 LOCKED_AT= LEGACY=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_PACK= PACKS= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0
+W= TMPDIRS= CUR_TMP= HAVE_LOCK=0 LOCKED_AT= LEGACY=0 G= G_ID= STARTED= FINISHED=- DRIFT=0 FAILED=0 CHANGED=0 NEW_PACK= PACKS= NEW_BLOBS= KEY= NOHASH='|' NOKNOWN=0 ORIGS= BULKORIG=0
 FULL='(is its filesystem full?)'
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 say() { printf '%s\n' "$*"; }
 unrecord() { # a run stopped before its first change leaves no record: its generation, new originals and backups go
   [ "$CHANGED" = 0 ] || return 0
@@ -161,11 +160,12 @@ unrecord() { # a run stopped before its first change leaves no record: its gener
 cleanup() {
   [ -n "$CUR_TMP" ] && rm -f "$CUR_TMP"
   [ -z "$TMPDIRS" ] || printf '%s' "$TMPDIRS" | xargs -d '\n' -r rm -rf --
-  [ -z "$W" ] || rm -rf "$W"
   unrecord
-  # Released by one rename: the lock never stands without its holder.
-  [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$" && rm -rf "$S/lock.old.$$"
-  HAVE_LOCK=0
+  # Released by one rename: the lock never stands without its holder. The run's work directory (scratch, its own by
+  # pid) goes with the lock's old name, by one rm.
+  if [ "$HAVE_LOCK" = 1 ] && mv -T "$S/lock" "$S/lock.old.$$"; then rm -rf "$W" "$S/lock.old.$$"
+  else [ -z "$W" ] || rm -rf "$W"; fi
+  HAVE_LOCK=0 W=
 }
 fail() {
   if [ "$CHANGED" = 0 ]; then say "ERROR$TAB$*; nothing was changed"
@@ -176,14 +176,15 @@ trap cleanup EXIT
 trap 'cleanup; exit 129' HUP INT TERM PIPE
 field() { printf '%s\n' "$1" | cut -f"$2"; }
 lock() {
-  mkdir -p "$S" && chmod 700 "$S" || fail "cannot create state directory $S"
+  # In a directory that is there, one install -d (it sets the mode of a directory that is there as chmod does).
+  dirof "$S"; if [ -d "$TD" ]; then install -d -m 700 -- "$S"; else mkdir -p "$S" && chmod 700 "$S"; fi || fail "cannot create state directory $S"
   boot=-; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null || boot=-
   waited=0
   while :; do
     # The lock directory appears whole, holder inside, by one rename; a rename onto it fails while it exists.
     # (A lock.new of this pid is an earlier holder's of the same pid, cut off: it goes first.)
     { [ ! -e "$S/lock.new.$$" ] || rm -rf "$S/lock.new.$$"; } && mkdir "$S/lock.new.$$" || fail "cannot create lock in $S"
-    LOCKED_AT=$(now)
+    LOCKED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ) # date run in the substitution itself: one process, no function subshell
     if ! printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$CTL" "$$" "$boot" "$LOCKED_AT" > "$S/lock.new.$$/holder"; then
       rm -rf "$S/lock.new.$$"; fail "cannot write the lock holder in $S $FULL"
     fi
@@ -209,11 +210,12 @@ lock() {
   done
 }
 drift() { say "DRIFT$TAB$1$TAB$2"; DRIFT=1; }
-sha() { sha256sum < "$1" | cut -c1-64; }
+sha() { H=$(sha256sum < "$1"); H=${'$'}{H%% *}; } # H: the sha256 of file $1 (empty when unreadable), by one process
+pad() { P=$1; while [ ${'$'}{#P} -lt 6 ]; do P=0$P; done; } # P: $1 zero-padded to 6 digits, as printf %06d, without a process
 pre_file() {
   if [ "$2" = absent ]; then { [ -e "$1" ] || [ -L "$1" ]; } && drift "$1" "exists now; the plan expected it absent"; return 0; fi
   if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected sha256 $2"; return 0; fi
-  h=$(sha "$1"); [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
+  sha "$1"; h=$H; [ "$h" = "$2" ] || drift "$1" "content changed since the plan (sha256 $h, plan expected $2)"
 }
 ${KEY_SH}
 ${NAMES_SH}
@@ -223,7 +225,7 @@ pre_secret() { # path digest|absent: a secret's precondition by its digest under
   if [ ! -f "$1" ]; then drift "$1" "is gone or no longer a file; the plan expected it (a secret)"; return 0; fi
   if [ "$2" = - ]; then drift "$1" "cannot be checked: the plan has no digest of this secret (the host's key could not be read or made)"; return 0; fi
   if [ ! -f "$S/${KEY_FILE}" ]; then drift "$1" "cannot be checked: the host's digest key $S/${KEY_FILE} is gone since the plan"; return 0; fi
-  keyed "$(sha "$1")"; [ "$D" = "$2" ] || drift "$1" "content changed since the plan (a secret: no hash shown)"
+  sha "$1"; keyed "$H"; [ "$D" = "$2" ] || drift "$1" "content changed since the plan (a secret: no hash shown)"
 }
 want_secret() { # path digest sha: the declared secret is the one the plan was made with (its digest under the host's key)
   if [ ! -f "$S/${KEY_FILE}" ]; then drift "$1" "cannot be checked: the host's digest key $S/${KEY_FILE} is gone since the plan"; return 0; fi
@@ -246,36 +248,48 @@ begin() {
   # The last generation, by its zero-padded number, read without the zeros (sh arithmetic takes 0NN as octal).
   last=0; for d in "$S"/generations/*; do case ${'$'}{d##*/} in '' | *[!0-9]*) ;; *) [ -d "$d" ] && last=${'$'}{d##*/} ;; esac; done
   last=${'$'}{last#"${'$'}{last%%[!0]*}"}; G_ID=$((${'$'}{last:-0} + 1))
-  G=$S/generations/$(printf '%06d' "$G_ID")
+  pad "$G_ID"; G=$S/generations/$P
   mkdir "$G" || fail "cannot create generation $G_ID in $S $FULL"
   if [ -f "$S/managed" ]; then cp "$S/managed" "$G/managed.before"; else : > "$G/managed.before"; fi ||
     fail "cannot copy what nodeform manages into $G $FULL"
   : > "$G/entries" && : > "$G/original.pack" || fail "cannot write $G/entries $FULL"
-  PACKS=$(find "$S/original" -maxdepth 1 -type f -name '*.pack') || fail "cannot read $S/original"
+  # PACKS: the packs (regular files named *.pack, as find -type f lists them), by the shell's glob, not a process.
   # An original of its own file (recorded before packs) is looked for by its name only on a host that has one.
-  LEGACY=0; for o in "$S"/original/*; do case $o in *.pack | *.tmp) ;; *) [ ! -f "$o" ] || LEGACY=1 ;; esac; done
-  STARTED=${'$'}{LOCKED_AT:-$(now)} # the lock was taken a moment ago: the generation starts with it
+  PACKS= LEGACY=0
+  for o in "$S"/original/* "$S"/original/.*; do
+    case ${'$'}{o##*/} in
+      . | ..) ;;
+      *.pack) [ ! -f "$o" ] || [ -L "$o" ] || PACKS=${'$'}{PACKS:+"$PACKS$NL"}$o ;;
+      .* | *.tmp) ;;
+      *) [ ! -f "$o" ] || LEGACY=1 ;;
+    esac
+  done
+  STARTED=${'$'}{LOCKED_AT:-$(date -u +%Y-%m-%dT%H:%M:%SZ)} # the lock was taken a moment ago: the generation starts with it
   { metaline - 0 > "$G/meta.tmp" && mv -f "$G/meta.tmp" "$G/meta"; } || fail "cannot write $G/meta $FULL"
 }
 # A target's original (its state before nodeform first changed it) is in $S/original: a file of its own named by
 # the sha256 of its kind and target (records before packs), or a line of a pack, $S/original/GEN.RUN.pack: the
 # originals a generation recorded, kept in $G/original.pack until seal, then moved there by one rename. A run cut
 # off before seal (even by a crash) leaves no original. The first record of a target is its original.
-packed() { # kind target: the line of the target's original in a pack (the host's, or this run's), or nothing
-  [ -n "$PACKS" ] || [ -s "$G/original.pack" ] || return 0
+packed() { # kind target: PL, the line of the target's original in a pack (the host's, or this run's), or empty
+  PL=; [ -n "$PACKS" ] || [ -s "$G/original.pack" ] || return 0
   o=$IFS; IFS=$NL; set -f
-  K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' $PACKS "$G/original.pack"
+  PL=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' $PACKS "$G/original.pack")
   IFS=$o; set +f
 }
 rec() { # kind target existed sha mode owner group enabled active [user: shell home group groups | file: secret]
   kind=$1 line=$1; shift; for f in "$@"; do line="$line$TAB$f"; done
   printf '%s\n' "$line" >> "$G/entries" || fail "cannot record $1 in $G/entries $FULL"
+  # This run's originals that rec wrote (ORIGS) are known without reading the pack; awk reads it when the host
+  # has packs or bk_many/bk_dirs wrote there too (BULKORIG).
+  case $NL$ORIGS in *"$NL$kind$TAB$1$NL"*) return 0 ;; esac
   if [ "$LEGACY" = 1 ]; then k=$(printf '%s\t%s\n' "$kind" "$1" | sha256sum | cut -c1-64); [ ! -f "$S/original/$k" ] || return 0; fi
-  [ -z "$(packed "$kind" "$1")" ] || return 0
+  if [ -n "$PACKS" ] || [ "$BULKORIG" = 1 ]; then packed "$kind" "$1"; [ -z "$PL" ] || return 0; fi
   printf '%s\n' "$line" >> "$G/original.pack" || fail "cannot record the original state of $1 in $G $FULL"
+  ORIGS="$ORIGS$kind$TAB$1$NL"
 }
 blob() { # path [sha: its hash as pre_file just checked it, not read again]
-  B=${'$'}{2:-}; [ -n "$B" ] || B=$(sha "$1")
+  B=${'$'}{2:-}; [ -n "$B" ] || { sha "$1"; B=$H; }
   [ -f "$S/blobs/$B" ] && return 0
   cp "$1" "$S/blobs/$B.tmp" && sync "$S/blobs/$B.tmp" && mv -f "$S/blobs/$B.tmp" "$S/blobs/$B" || fail "cannot back up $1 into $S/blobs $FULL"
   NEW_BLOBS="$NEW_BLOBS $B"
@@ -296,7 +310,7 @@ seal() { # stdin: what nodeform manages after this run. Written, with the comple
   if [ -s "$G/original.pack" ]; then
     # Named by the generation and the run: a name no other run takes (the generations may have been removed by hand).
     case $RUN in '' | *[!A-Za-z0-9]*) p=run ;; *) p=$RUN ;; esac
-    p="$S/original/$(printf '%06d' "$G_ID").$p.pack"
+    pad "$G_ID"; p="$S/original/$P.$p.pack"
     [ ! -e "$p" ] || fail "cannot record the original state in $S/original: $p exists already"
     NEW_PACK=$p
     mv -f "$G/original.pack" "$p" && sync "$S/original" || fail "cannot record the original state in $S/original $FULL"
@@ -339,7 +353,7 @@ stale() { for t in "$1"/.nodeform-tmp.*; do [ -e "$t" ] || [ -L "$t" ] || contin
 dirof() { TD=${'$'}{1%/*}; TD=${'$'}{TD:-/}; }
 tmpfor() { CUR_TMP=${'$'}{1%/*}/.nodeform-tmp.${'$'}{1##*/}.$$; }
 inst() { # path mode owner group sha [s: a secret, whose hashes are never said]
-  h=$(sha "$CUR_TMP")
+  sha "$CUR_TMP"; h=$H
   if [ "$h" != "$5" ]; then [ "${'$'}{6:-}" != s ] || fail "content for $1 arrived damaged"; fail "content for $1 arrived damaged (sha256 $h, expected $5)"; fi
   place "$1" "$2" "$3" "$4"
 }
@@ -353,12 +367,16 @@ stage() { # path mode owner group sha size last(1|0): an upload, verified as it 
   tmpfor "$1"; f=$S/staging/$5
   [ -f "$f" ] || fail "the upload of $1 (sha256 $5) is missing from $S/staging"
   # Directories compared (overlayfs gives a file the device of the layer it is on, a directory the mount's).
+  # One stat: the devices of both directories and the upload's size (the file the rename below moves, whole).
   dirof "$1"; same=0
-  if [ "$7" = 1 ]; then devs=$(stat -c %d -- "$S/staging" "$TD"); case $devs in *"$NL"*) [ "${'$'}{devs%%"$NL"*}" != "${'$'}{devs#*"$NL"}" ] || same=1 ;; esac; fi
+  if [ "$7" = 1 ] && v=$(stat -c '%d %s' -- "$S/staging" "$TD" "$f"); then
+    d1=${'$'}{v%%"$NL"*}; v=${'$'}{v#*"$NL"}; d2=${'$'}{v%%"$NL"*}; size=${'$'}{v#*"$NL"}; size=${'$'}{size#* }
+    [ "${'$'}{d1%% *}" != "${'$'}{d2%% *}" ] || same=1
+  fi
   if [ "$same" = 1 ]; then
     # Its last use on the same filesystem: moved beside the target (a rename, no copy, no second hash), then renamed.
     mv -f "$f" "$CUR_TMP" || fail "cannot write $1"
-    [ "$(stat -c %s -- "$CUR_TMP")" = "$6" ] || fail "the upload of $1 holds $(stat -c %s -- "$CUR_TMP") bytes, expected $6"
+    [ "$size" = "$6" ] || fail "the upload of $1 holds $size bytes, expected $6"
     place "$1" "$2" "$3" "$4"
   else
     cp "$f" "$CUR_TMP" || fail "cannot copy the upload of $1 (sha256 $5) from $S/staging $FULL"; inst "$1" "$2" "$3" "$4" "$5"
@@ -377,8 +395,8 @@ bsha() { # kind target ref: B, the sha256 of the target's backup as the host's o
   # (ref original:KEY, KEY the name of its file in $S/original) or its entry in a generation (ref: the generation's id)
   l=
   case $3 in
-    original:*) if [ -f "$S/original/${'$'}{3#original:}" ]; then IFS= read -r l < "$S/original/${'$'}{3#original:}"; else l=$(packed "$1" "$2"); fi ;;
-    *) l=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' "$S/generations/$(printf '%06d' "$3")/entries" 2>/dev/null) ;;
+    original:*) if [ -f "$S/original/${'$'}{3#original:}" ]; then IFS= read -r l < "$S/original/${'$'}{3#original:}"; else packed "$1" "$2"; l=$PL; fi ;;
+    *) pad "$3"; l=$(K="$1$TAB$2$TAB" awk 'index($0, ENVIRON["K"]) == 1 { print; exit }' "$S/generations/$P/entries" 2>/dev/null) ;;
   esac
   B=${'$'}{l#*"$TAB"*"$TAB"*"$TAB"}; B=${'$'}{B%%"$TAB"*}
   case $B in ''|-|*[!0-9a-f]*) fail "the backup of $2 is not in the host's record ($3)" ;; esac
@@ -386,14 +404,20 @@ bsha() { # kind target ref: B, the sha256 of the target's backup as the host's o
 restore() { # kind target path mode owner group ref [s]: the bytes of the backup the host's record names (the plan names no hash)
   bsha "$1" "$2" "$7"; shift 2
   src=$S/blobs/$B # a generation's own copy (bk_many) first, else the blob store
-  case $5 in original:*) ;; *) [ ! -f "$S/generations/$(printf '%06d' "$5")/backup$1" ] || src="$S/generations/$(printf '%06d' "$5")/backup$1" ;; esac
+  case $5 in original:*) ;; *) pad "$5"; [ ! -f "$S/generations/$P/backup$1" ] || src="$S/generations/$P/backup$1" ;; esac
   tmpfor "$1"; cp "$src" "$CUR_TMP" || fail "the backup of $1 is missing from $S/blobs"
   inst "$1" "$2" "$3" "$4" "$B" ${'$'}{6:-}
 }
 chkb() { bsha "$1" "$2" "$4"; chk "$3" "$B" ${'$'}{5:-}; } # kind target path ref [s]: a restored file read back
 attrs() { chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot set owner or mode of $1"; say "ATTRS$TAB$1"; }
 del() { rm -f -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
-mkd() { mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1" || fail "cannot create directory $1"; say "DIR$TAB$1"; }
+mkd() { # path mode owner group: in a directory that is there, one install -d (it sets owner and mode as chown and
+  # chmod do, a set-group-ID bit inherited kept); else mkdir -p, whose parents get its modes, then chown and chmod
+  dirof "$1"
+  if [ -d "$TD" ]; then install -d -m "$2" -o "$3" -g "$4" -- "$1"
+  else mkdir -p -- "$1" && chown "$3:$4" "$1" && chmod "$2" "$1"; fi || fail "cannot create directory $1"
+  say "DIR$TAB$1"
+}
 rmtree() { rm -rf -- "$1" || fail "cannot remove $1"; say "REMOVED$TAB$1"; }
 rmd() { if rmdir -- "$1" 2>/dev/null; then say "REMOVED$TAB$1"; else printf 'KEPT\t%s\tnot empty\n' "$1"; fi; }
 grp() { getent group "$1" >/dev/null || groupadd $2 -- "$1" || fail "cannot create group $1"; }
@@ -426,7 +450,7 @@ gdel() { # a group nodeform created: gone already (userdel removes a user's own 
 ustop() { systemctl disable --now -- "$1" >/dev/null 2>&1; say "STOPPED$TAB$1"; }
 sctl() { systemctl "$@" || fail "systemctl $* failed"; say "SYSTEMCTL$TAB$*"; }
 chk() { # path sha [s: a secret]
-  h=$(sha "$1" 2>/dev/null); [ "$h" = "$2" ] && return 0
+  sha "$1" 2>/dev/null; h=$H; [ "$h" = "$2" ] && return 0
   [ "${'$'}{3:-}" != s ] || fail "read-back of $1 gave other content than written"; fail "read-back of $1 gave sha256 $h, expected $2"
 }
 chks() { # path size sha: a moved upload (verified as it arrived) read back by its size; its hash is known, not read again
@@ -546,6 +570,7 @@ bk_many() { # path sha|-|absent (pre_many's list): each file's state in the gene
   # $G/backup (one cp), its original when it is the first time (in $G/original.pack until seal); a file that was there,
   # the first time, also a copy for blobs (in $G/blobs.new until seal, named in $G/blobs.keys: one cp each, one flush
   # for all). Its originals are found by kind and target (knownorig), so the list names no key.
+  BULKORIG=1 # it writes originals that rec then finds in $G/original.pack
   awk -F "$TAB" -v OFS="$TAB" '$2 == "absent" { $2 = "-" } { print }' > "$W/bkin" || fail "cannot write $W/bkin $FULL"
   knownorig
   cut -f1 "$W/bkin" | reg > "$W/bk.reg"
@@ -585,6 +610,7 @@ bk_many() { # path sha|-|absent (pre_many's list): each file's state in the gene
 }
 bk_dirs() { # path key: as bk_dir for many directories at once: one stat says which are directories now (links
   # followed, as test -d), one more their mode, owner and group (as bk_dir's), one awk records them
+  BULKORIG=1
   cat > "$W/bdin" || fail "cannot write $W/bdin $FULL"
   knownorig
   cut -f1 "$W/bdin" | xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null | awk -F "$TAB" '$1 ~ /^4...$/ { print substr($0, length($1) + 2) }' > "$W/bd.dirs"
@@ -659,7 +685,7 @@ mv_many() { # list column: the list's temp files (checked by sums against the sh
 restore_many() { # generation id, stdin: paths of plain files put back from that generation's backups: their sha256
   # from its entries (one awk), their bytes from its backup/ tree by one tar into temp files beside them (blobs/ for
   # a record older than backup/ trees), each checked; then own_many and mv_many as for put_many
-  gb="$S/generations/$(printf '%06d' "$1")"
+  pad "$1"; gb="$S/generations/$P"
   cat > "$W/rs"
   awk -F'\t' 'NR == FNR { if ($1 == "file" && !($2 in sha)) sha[$2] = $4; next } { print $0 "\t" (($0 in sha) ? sha[$0] : "-") }' "$gb/entries" "$W/rs" > "$W/rs.list" ||
     fail "cannot read generation $1's record"
@@ -697,34 +723,59 @@ del_many() { # path: files removed with one rm
   awk '{ print "REMOVED\t" $0 }' "$W/del"
 }
 prune() {
-  n=0
-  for d in $(ls -r "$S/generations"); do n=$((n + 1)); [ "$n" -gt "$KEEP" ] && rm -rf "$S/generations/$d"; done
-  # Backups no record refers to go (no record is read when there are none); when the lists cannot be written whole, none does.
-  [ -n "$(ls "$S/blobs" 2>/dev/null)" ] || return 0
-  # find, not a glob: thousands of originals would overflow one command line
-  if { cat "$S"/generations/*/entries 2>/dev/null; find "$S/original" -maxdepth 1 -type f ! -name '*.tmp' -exec cat -- {} +; } | cut -f4 | sort -u > "$S/.refs" && ls "$S/blobs" | sort > "$S/.blobs"; then
-    comm -23 "$S/.blobs" "$S/.refs" | while IFS= read -r b; do rm -f "$S/blobs/$b"; done
-  fi
-  rm -f "$S/.refs" "$S/.blobs"
+  # The generations but the newest KEEP go, by one rm: the shell's glob lists them as ls does (sorted, no dot files).
+  n=0; for d in "$S"/generations/*; do [ ! -e "$d" ] && [ ! -L "$d" ] || n=$((n + 1)); done
+  n=$((n - KEEP)); set --
+  for d in "$S"/generations/*; do [ "$n" -gt 0 ] || break; [ ! -e "$d" ] && [ ! -L "$d" ] || { set -- "$@" "$d"; n=$((n - 1)); }; done
+  [ $# = 0 ] || rm -rf -- "$@"
+  # Backups no record refers to go (no record is read when there are none); when a record cannot be read, none does.
+  set -- "$S"/blobs/*; [ -e "$1" ] || [ -L "$1" ] || return 0
+  [ ! -e "$S/.refs" ] && [ ! -e "$S/.blobs" ] || rm -f "$S/.refs" "$S/.blobs" # the lists of an older version, cut off
+  # One awk reads the records (the generations' entries and the originals: each regular file of $S/original but
+  # temp files, as find -type f lists them) and the blobs' names, all listed on its stdin (no command line to
+  # overflow), and prints the blobs none of them names in its 4th field (as cut -f4 reads it).
+  b=$({ printf 'F\t%s\n' "$S"/generations/*/entries
+    for o in "$S"/original/* "$S"/original/.*; do case $o in *.tmp) ;; *) [ ! -f "$o" ] || [ -L "$o" ] || printf 'F\t%s\n' "$o" ;; esac; done
+    printf 'B\t%s\n' "$@"; } | awk '
+    /^F\t/ { f = substr($0, 3); while ((r = (getline l < f)) > 0) { n = split(l, a, "\t"); ref[index(l, "\t") ? a[4] : l] = 1 }
+      if (r < 0) exit 1; close(f); next }
+    { p = substr($0, 3); k = p; sub(/.*\//, "", k); if (!(k in ref)) print p }') || return 0
+  [ -n "$b" ] || return 0
+  if [ ${'$'}{#b} -lt 65536 ]; then o=$IFS; IFS=$NL; set -f; rm -f -- $b; IFS=$o; set +f
+  else printf '%s\n' "$b" | xargs -d '\n' rm -f --; fi
+}
+unstage() { # sha...: the uploads this run used, removed by one rm; none when none is left (a moved one is gone)
+  for h; do [ ! -e "$S/staging/$h" ] && [ ! -L "$S/staging/$h" ] || { for h; do set -- "$@" "$S/staging/$h"; shift; done; rm -f -- "$@"; return; }; done
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
-  [ ! -f "$S/applied" ] || NOHASH="$NOHASH$(awk -F "$TAB" '$1 == "N" { printf "%s|", $2 }' "$S/applied")"
-  # What is hashed: each managed file there (not one made on the host: never read; not one whose hash is known: a
-  # moved upload, files written or restored together, see known) and unit file.
+  # One awk: first line, the files the last record says were made on the host (its N lines, joined as NOHASH), added
+  # to NOHASH; then what is hashed: each managed file there (not one made on the host: never read; not one whose hash
+  # is known: a moved upload, files written or restored together, see known) and unit file.
+  a=/dev/null; [ ! -f "$S/applied" ] || a=$S/applied
   k=/dev/null; [ "$NOKNOWN" != 0 ] || [ ! -f "$W/known" ] || k=$W/known
-  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" 'FILENAME == ARGV[1] { k[$1] = 1; next }
-    $1 == "file" && !($2 in k) && !index(ENVIRON["NH"], "|" $2 "|") { print $2 } $1 == "unit" && !((U "/" $2) in k) { print U "/" $2 }' "$k" "$S/managed" | reg)
+  hl=$(NH="$NOHASH" awk -F "$TAB" -v U="${UNIT_DIR}" 'function head() { if (!h) { h = 1; print n; NH = ENVIRON["NH"] n } }
+    FILENAME == ARGV[1] { if ($1 == "N") n = n $2 "|"; next }
+    FILENAME == ARGV[2] { k[$1] = 1; next }
+    { head() }
+    $1 == "file" && !($2 in k) && !index(NH, "|" $2 "|") { print $2 } $1 == "unit" && !((U "/" $2) in k) { print U "/" $2 }
+    END { head() }' "$a" "$k" "$S/managed")
+  NOHASH="$NOHASH${'$'}{hl%%"$NL"*}"; case $hl in *"$NL"*) hl=${'$'}{hl#*"$NL"} ;; *) hl= ;; esac
+  # Only those that are regular files now (as reg, the list from a heredoc: no subshells for printf and reg).
+  [ -z "$hl" ] || hl=$(xargs -d '\n' -r stat -L -c "%f$TAB%n" -- 2>/dev/null <<NODEFORM_HL | awk -F "$TAB" '$1 ~ /^8...$/ { print substr($0, length($1) + 2) }'
+$hl
+NODEFORM_HL
+)
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
     o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
     st "$hl"
-    awk -F "$TAB" '!($1 in s) { s[$1] = 1; print "H\t" $2 "\t" $1 }' "$k"
+    [ "$k" = /dev/null ] || awk -F "$TAB" '!($1 in s) { s[$1] = 1; print "H\t" $2 "\t" $1 }' "$k"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0
   # Better no record than a stale one: drift then says there is none.
   rm -f "$S/applied" "$S/applied.tmp"; say "WARN$TAB""cannot record $S/applied (nodeform drift has no record to compare with) $FULL"
 }
 finish() {
   mv -f "$S/managed.new" "$S/managed" || fail "cannot record what nodeform manages"
-  FINISHED=$(now)
+  FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   metaline "$FINISHED" 1 1<> "$G/meta.done" 2>/dev/null # same length as the stand-in line: rewritten in place
   mv -f "$G/meta.done" "$G/meta" || fail "cannot mark generation $G_ID complete"
   applied
@@ -926,7 +977,10 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
     if ((c.kind === 'file' || c.kind === 'unit') && c.action !== 'delete') tempDirs.add(filePath(c).replace(/\/[^/]*$/, '') || '/');
   }
   for (const dir of tempDirs) body.push(`stale ${quote(dir)}`);
-  body.push(listFile('managed.in', managedLines(plan.managedAfter), memo), 'seal < "$W/managed.in"');
+  // seal reads a short list from its heredoc itself (no copy in $W first: one process fewer).
+  const managed = managedLines(plan.managedAfter);
+  if (managed.length < PACK_FROM) body.push(`seal ${heredoc(managed)}`);
+  else body.push(listFile('managed.in', managed, memo), 'seal < "$W/managed.in"');
 
   // Wipes first: the clients stop before their chain data goes and before new network files land.
   const wipes = plan.changes.filter((c) => c.kind === 'wipe' && c.wipe);
@@ -1081,7 +1135,7 @@ export function buildApplyScript(plan: HostPlan, desired: Desired | undefined, o
   if (madeOnHost.length > 0) body.push(`NOHASH=${quote(`|${madeOnHost.join('|')}|`)}`);
   body.push('finish');
   // The uploads this run used (a moved one is gone already); another run's upload in progress stays.
-  if (staged.size > 0) body.push(`rm -f ${[...staged.keys()].map((sha) => `"$S/staging/"${quote(sha)}`).join(' ')}`);
+  if (staged.size > 0) body.push(`unstage ${[...staged.keys()].map((sha) => quote(sha)).join(' ')}`);
 
   // Everything, helpers included, inside one function: a cut-off script fails to parse and runs nothing.
   const script = ['main() {', PRELUDE, ...body.map((l) => `  ${l}`), '}', 'main "$@"', ''].join('\n');

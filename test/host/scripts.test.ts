@@ -508,7 +508,8 @@ describe('probe and apply scripts under /bin/sh', () => {
     it('new originals go to one pack per generation, moved into place at seal: a run killed before seal leaves none, so a file made by hand since is put back by reset --to original', () => {
       const s = script(many('a'));
       // Killed (no trap runs) after its backups and originals are written, before seal.
-      const killed = s.script.replace(/^ {2}seal < "\$W\/managed\.in"$/m, () => '  kill -KILL $$');
+      // seal and the managed list it reads (its heredoc, or the file a long list was unpacked to)
+      const killed = s.script.replace(/^ {2}seal (?:< "\$W\/managed\.in"|<<'NODEFORM_EOF'\n[\s\S]*?\nNODEFORM_EOF)$/m, () => '  kill -KILL $$');
       expect(killed).not.toBe(s.script);
       expect(sh(s.command, killed).code).not.toBe(0);
       expect(existsSync(at(0))).toBe(false);

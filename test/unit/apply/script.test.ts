@@ -246,7 +246,7 @@ describe('what the script does for each kind of change', () => {
     // Moved into place at its last use: read back by its size (its hash was checked as it arrived), not hashed again.
     expect(commands).toContain(`chks /srv/big.bin ${STAGE_THRESHOLD + 1} ${big.sha256}`);
     expect(commands.some((c) => c.startsWith('chk /srv/big.bin'))).toBe(false);
-    expect(commands.at(-1)).toBe(`rm -f "$S/staging/"${big.sha256}`);
+    expect(commands.at(-1)).toBe(`unstage ${big.sha256}`);
   });
 
   it('one upload for two paths of the same bytes: copied (and hashed) at the first, moved at the last', () => {
@@ -340,6 +340,6 @@ describe('a state-only unit (its file is not nodeform\'s)', () => {
       ['chk_active', old.name, 'inactive'],
     ]);
     // Not in nodeform's record of what it manages: a later plan without it never removes the file.
-    expect(script).toContain(`unlist "$W/managed.in" <<'NODEFORM_EOF'\n\nNODEFORM_EOF`);
+    expect(script).toContain(`seal <<'NODEFORM_EOF'\n\nNODEFORM_EOF`);
   });
 });
