@@ -766,7 +766,9 @@ $hl
 NODEFORM_HL
 )
   { printf 'G\t%s\t%s\n' "$G_ID" "$FINISHED"
-    o=$IFS; IFS='|'; set -f; for p in $NOHASH; do [ -z "$p" ] || printf 'N\t%s\n' "$p"; done; IFS=$o; set +f
+    # Each once: NOHASH holds this run's and the last record's (the same paths, applied after applied).
+    o=$IFS; IFS='|'; set -f; seen='|'
+    for p in $NOHASH; do case $seen in *"|$p|"*) ;; *) [ -z "$p" ] || { seen="$seen$p|"; printf 'N\t%s\n' "$p"; } ;; esac; done; IFS=$o; set +f
     st "$hl"
     [ "$k" = /dev/null ] || awk -F "$TAB" '!($1 in s) { s[$1] = 1; print "H\t" $2 "\t" $1 }' "$k"
   } > "$S/applied.tmp" && mv -f "$S/applied.tmp" "$S/applied" && return 0

@@ -170,6 +170,17 @@ describe('probe and apply scripts under /bin/sh', () => {
     expect(readFileSync(jwt, 'utf8')).toBe(secret);
   });
 
+  it('records a generated secret as made on the host once, however many applies follow', () => {
+    const jwt = join(root, 'jwt-many.hex');
+    const conf = join(root, 'beside-jwt.conf');
+    for (const version of [1, 2, 3]) {
+      const result = apply(desired([file(jwt, '', { generate: 'hex32', secret: true, mode: '0640', sha256: '' }), file(conf, `v${version}\n`)], state));
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+    }
+    const made = readFileSync(join(state, 'applied'), 'utf8').split('\n').filter((l) => l.startsWith('N\t'));
+    expect(made).toEqual([`N\t${jwt}`]);
+  });
+
   describe('a secret file: a saved plan holds only digests under the host key, and apply checks them on the host', () => {
     const OLD = 'pw1\n';
     const NEW = 'pw2\n';
