@@ -140,7 +140,7 @@ export function renderMarkdown(r: Results): string {
   const m = r.machine;
   out.push('# nodeform benchmark', '');
   out.push(`Command: \`${r.command}\` (from the repository root, as root)  `);
-  out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.ansible ?? 'no Ansible'}, nodeform ${m.nodeform ?? '?'} (+ working tree)  `);
+  out.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.ansible ?? 'no Ansible'}, nodeform ${m.nodeform ?? '?'}  `);
   out.push(`Run: ${r.started} – ${r.finished ?? '?'}  `);
   const load = (l?: number[]) => (l ? l.map((v) => v.toFixed(2)).join(' / ') : '?');
   out.push(`Machine load (1 / 5 / 15 min averages): ${load(m.loadAtStart)} at the start, ${load(m.loadAtEnd)} at the end`, '');

@@ -451,7 +451,11 @@ function machine(): Results['machine'] {
     kernel: release(),
     node: process.version,
     ansible: version('ansible-playbook', ['--version']),
-    nodeform: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+    // The commit, and whether tracked files differ from it (the bench's own output is untracked).
+    nodeform: ((head, changed) => head && `${head}${changed ? ' + uncommitted changes' : ''}`)(
+      version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+      version('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']),
+    ),
     loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
