@@ -744,8 +744,11 @@ prune() {
   if [ ${'$'}{#b} -lt 65536 ]; then o=$IFS; IFS=$NL; set -f; rm -f -- $b; IFS=$o; set +f
   else printf '%s\n' "$b" | xargs -d '\n' rm -f --; fi
 }
-unstage() { # sha...: the uploads this run used, removed by one rm; none when none is left (a moved one is gone)
-  for h; do [ ! -e "$S/staging/$h" ] && [ ! -L "$S/staging/$h" ] || { for h; do set -- "$@" "$S/staging/$h"; shift; done; rm -f -- "$@"; return; }; done
+unstage() { # sha...: the uploads this run used that are still there (a moved one is gone), removed by one rm, if any
+  n=$#
+  for h; do { [ -e "$S/staging/$h" ] || [ -L "$S/staging/$h" ]; } && set -- "$@" "$S/staging/$h"; done
+  shift "$n"
+  [ $# = 0 ] || rm -f -- "$@"
 }
 applied() { # STATE/applied: the state this generation left (facts/applied.ts), which nodeform drift compares with
   # One awk: first line, the files the last record says were made on the host (its N lines, joined as NOHASH), added
