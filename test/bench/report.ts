@@ -124,9 +124,9 @@ const STEP_ORDER: Step[] = ['plan', 'first', 'noop', 'change'];
 const TOOLS: Tool[] = ['nodeform', 'ansible', 'ansible-tuned'];
 
 const s = (ms: number): string => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
-const x = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : '–');
+const x = (a: number, b: number, decimals = 1): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(decimals)}×` : '–');
 /** A target's ratio: two decimals, so that one just over its bound (1.502×) does not read as the bound (1.5×). */
-const xt = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+const xt = (a: number, b: number): string => x(a, b, 2);
 const mb = (kb: number): string => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : '–');
 const kib = (b: number): string => (Number.isFinite(b) ? (b / 1024).toFixed(1) : '–');
 
