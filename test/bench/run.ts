@@ -443,6 +443,9 @@ function machine(): Results['machine'] {
       return undefined;
     }
   };
+  // The commit, and whether tracked files differ from it (the bench's own output is untracked).
+  const head = version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
+  const changed = version('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']);
   return {
     hostname: hostname(),
     cores: cpus().length,
@@ -451,11 +454,7 @@ function machine(): Results['machine'] {
     kernel: release(),
     node: process.version,
     ansible: version('ansible-playbook', ['--version']),
-    // The commit, and whether tracked files differ from it (the bench's own output is untracked).
-    nodeform: ((head, changed) => head && `${head}${changed ? ' + uncommitted changes' : ''}`)(
-      version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-      version('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']),
-    ),
+    nodeform: head && `${head}${changed ? ' + uncommitted changes' : ''}`,
     loadAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
