@@ -7,6 +7,7 @@ import type { HostResult, HostStatus } from '../model/results.js';
 import type { Desired, Facts, HostConnection } from '../model/types.js';
 import type { Transport } from '../transport/types.js';
 import { gatherFacts } from '../facts/gather.js';
+import { lockedMessage, lockHolder, parseLock } from '../facts/parse.js';
 import type { ProbeRequest } from '../facts/probe.js';
 import { planHost, planWipeData, probeRequestFor, type PlanOptions } from '../plan/compute.js';
 import { planReset, type ResetTarget } from '../plan/reset.js';
@@ -40,23 +41,29 @@ export interface ProbeObserver {
  */
 export type SettleDesired = (desired: Desired, facts: Facts, transport: Transport) => Promise<Desired>;
 
+/** How hosts are probed: this many at once, each probe waiting up to this long for another run's host lock. */
+export interface ProbeRun {
+  forks: number;
+  lockTimeoutSeconds: number;
+}
+
 async function probeEach(
   desired: readonly Desired[],
   connect: Connector,
-  forks: number,
+  run: ProbeRun,
   request: (d: Desired) => ProbeRequest,
   plan: (d: Desired, facts: Facts) => HostPlan,
   observe?: ProbeObserver,
   settle?: SettleDesired,
 ): Promise<Planned[]> {
-  return eachLimited(desired, forks, async (d) => {
+  return eachLimited(desired, run.forks, async (d) => {
     observe?.started(d.host);
     let planned: Planned;
     try {
       const transport = await connect(d.connection);
-      const facts = await gatherFacts(transport, request(d));
+      const facts = await gatherFacts(transport, { ...request(d), lockWaitSeconds: run.lockTimeoutSeconds });
       const whole = settle ? await settle(d, facts, transport) : d;
-      planned = { desired: whole, facts, plan: plan(whole, facts) };
+      planned = { desired: whole, facts, plan: withLockWarning(plan(whole, facts), facts) };
     } catch (error) {
       planned = { desired: d, plan: { host: d.host, changes: [], warnings: [], managedAfter: [], error: errorText(error) }, failure: errorDetails(error, d.host) };
     }
@@ -65,17 +72,24 @@ async function probeEach(
   });
 }
 
-export function planAll(desired: readonly Desired[], connect: Connector, forks: number, options: PlanOptions, observe?: ProbeObserver, settle?: SettleDesired): Promise<Planned[]> {
+/** A plan read while another run held the host lock, to the end of the wait: it says so first. */
+function withLockWarning(plan: HostPlan, facts: Facts): HostPlan {
+  const lock = facts.record.lock;
+  if (!lock) return plan;
+  return { ...plan, warnings: [`read while the host's lock was held, to the end of --lock-timeout, by ${lockHolder(lock)}: this plan may show that run's changes half made; plan again once it is done`, ...plan.warnings] };
+}
+
+export function planAll(desired: readonly Desired[], connect: Connector, run: ProbeRun, options: PlanOptions, observe?: ProbeObserver, settle?: SettleDesired): Promise<Planned[]> {
   const request = (d: Desired): ProbeRequest => (options.checkApplied ? { ...probeRequestFor(d), applied: true } : probeRequestFor(d));
   // Hosts that get the same file over the same content share its diff.
   const shared: PlanOptions = { ...options, diffs: options.diffs ?? new Map() };
-  return probeEach(desired, connect, forks, request, (d, facts) => planHost(d, facts, shared), observe, settle);
+  return probeEach(desired, connect, run, request, (d, facts) => planHost(d, facts, shared), observe, settle);
 }
 
 /** nodeform drift: each host against its own record of what the last generation left (plan.drift), one probe exec. */
-export function driftAll(desired: readonly Desired[], connect: Connector, forks: number, observe?: ProbeObserver): Promise<Planned[]> {
+export function driftAll(desired: readonly Desired[], connect: Connector, run: ProbeRun, observe?: ProbeObserver): Promise<Planned[]> {
   const request = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [], applied: true });
-  return probeEach(desired, connect, forks, request, (d, facts) => ({
+  return probeEach(desired, connect, run, request, (d, facts) => ({
     host: d.host,
     changes: [],
     warnings: [],
@@ -84,13 +98,13 @@ export function driftAll(desired: readonly Desired[], connect: Connector, forks:
   }), observe);
 }
 
-export function planWipeDataAll(desired: readonly Desired[], connect: Connector, forks: number, observe?: ProbeObserver): Promise<Planned[]> {
-  return probeEach(desired, connect, forks, probeRequestFor, planWipeData, observe);
+export function planWipeDataAll(desired: readonly Desired[], connect: Connector, run: ProbeRun, observe?: ProbeObserver): Promise<Planned[]> {
+  return probeEach(desired, connect, run, probeRequestFor, planWipeData, observe);
 }
 
-export function planResetAll(desired: readonly Desired[], connect: Connector, forks: number, to: ResetTarget, observe?: ProbeObserver): Promise<Planned[]> {
+export function planResetAll(desired: readonly Desired[], connect: Connector, run: ProbeRun, to: ResetTarget, observe?: ProbeObserver): Promise<Planned[]> {
   const recordOnly = (d: Desired): ProbeRequest => ({ stateDir: d.settings.stateDir, paths: [], units: [], users: [], record: 'all' });
-  return probeEach(desired, connect, forks, recordOnly, (d, facts) => planReset(d.host, facts, to), observe);
+  return probeEach(desired, connect, run, recordOnly, (d, facts) => planReset(d.host, facts, to), observe);
 }
 
 export interface ApplyOptions {
@@ -136,7 +150,7 @@ function parseEvents(stdout: string): { events: string[]; generation?: number; p
     else if (tag === 'PARTIAL') partial = Number(rest[0]);
     else if (tag === 'DRIFT') drift.push(`${rest[0]} ${rest[1]}`);
     else if (tag === 'ERROR' || tag === 'UNIT') errors.push(rest.join(' '));
-    else if (tag === 'LOCKED') errors.push(lockedMessage(rest));
+    else if (tag === 'LOCKED') errors.push(lockedMessage(parseLock(rest)));
     if (tag === 'DONE') done = true;
     else events.push(tab < 0 ? line : line.replaceAll('\t', ' '));
   }
@@ -175,11 +189,6 @@ export function scriptOptionsFor(planned: Planned, options: Pick<ApplyOptions, '
     action: options.action,
     ...(options.upForSeconds ? { upForSeconds: options.upForSeconds } : {}),
   };
-}
-
-function lockedMessage(holder: string[]): string {
-  const [runId, controller, pid, , since] = holder;
-  return `locked by another nodeform run (run ${runId ?? '?'} from ${controller ?? '?'}, pid ${pid ?? '?'}) since ${since ?? '?'}; it is still alive: wait for it, or raise --lock-timeout`;
 }
 
 /** A host's uploads started before its plan, by controller path, and when the first of them started. */
@@ -255,6 +264,12 @@ async function applyPlanned(p: Planned, connect: Connector, options: ApplyOption
   if (p.plan.error) {
     const failure = p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.plan.host };
     return { host: p.plan.host, status: 'unreachable', events: [], error: p.plan.error, failure, durationMs: 0 };
+  }
+  // Its plan was read while another run still changed the host: not a plan to act on.
+  const lock = p.facts?.record.lock;
+  if (lock) {
+    const error = lockedMessage(lock);
+    return { host: p.plan.host, status: 'locked', events: [], error, failure: { code: 'LOCKED', message: error, host: p.plan.host }, durationMs: 0 };
   }
   if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
   options.onHostStart?.(p.plan.host);

@@ -65,7 +65,8 @@ Options:
       --shard I/N         plan, apply, reset, drift, history: only shard I of N of the selected hosts (by name;
                           every host in exactly one shard); report merge joins the shards' --json results
   -y, --yes               apply/reset without asking (required when there is no terminal)
-      --lock-timeout S    wait this long for another run's host lock (default 60)
+      --lock-timeout S    wait this long for another run's host lock, before a host is read (plan, apply, reset,
+                          drift, history) and before it is changed (default 60)
       --up-for S          apply, reset: each unit the run starts or restarts must still run S seconds later, not
                           restarted on its own meanwhile, or the host fails (default 3; 0: checked at once only)
       --accept-new        trust and record host keys seen for the first time (changed keys are always refused)

@@ -108,10 +108,20 @@ function parseGeneration(fields: readonly string[]): GenerationSummary | undefin
   return summary;
 }
 
-/** The lock holder's line (records.ts LOCK_FIELDS). */
-function parseLock(fields: readonly string[]): LockInfo {
+/** The lock holder's line (records.ts LOCK_FIELDS), as the probe or the apply script's LOCKED line gives it. */
+export function parseLock(fields: readonly string[]): LockInfo {
   const { runId, controller, pid, since } = named(LOCK_FIELDS, fields);
-  return { holder: `${controller ?? '?'} (run ${runId ?? '?'}, pid ${pid ?? '?'})`, since: since ?? '?' };
+  return { runId: runId ?? '?', controller: controller ?? '?', pid: pid ?? '?', since: since ?? '?' };
+}
+
+/** Who holds a host's lock, and since when. */
+export function lockHolder(lock: LockInfo): string {
+  return `another nodeform run (run ${lock.runId} from ${lock.controller}, pid ${lock.pid}) since ${lock.since}`;
+}
+
+/** Why a host is left alone while another run holds its lock. */
+export function lockedMessage(lock: LockInfo): string {
+  return `locked by ${lockHolder(lock)}; it is still alive: wait for it, or raise --lock-timeout`;
 }
 
 function parseUser({ name, passwd, group, groups }: RecordFields<'user'>): UserFact | undefined {

@@ -28,6 +28,12 @@ export interface ProbeRequest {
    * history): every original and the last generation's entries and managed list too, each target looked at.
    */
   record?: 'current' | 'all';
+  /**
+   * How long to wait, before reading anything, for another run that holds the host lock (its holder alive) to
+   * end: a plan read while an apply runs would show its changes half made. Still held then, the probe reads
+   * anyway and says who holds it (Facts.record.lock). Absent: 0, no wait.
+   */
+  lockWaitSeconds?: number;
 }
 
 /** Largest file whose current bytes the probe returns for a diff. */
@@ -97,11 +103,24 @@ sec == "before" { print "${RECORDS.managedBefore.tag}", $0; next }
 END { printf "" > L; printf "" > G }`;
 
 const PRELUDE = String.raw`set -u
-S=$1 MODE=$2
+S=$1 MODE=$2 WAIT=${'$'}{3:-0}
 TAB='${'\t'}'
 NL='
 '
 KEY=
+held() { # whether a live run holds the lock (apply/script.ts lock(): its pid runs, same boot); its holder line in $l
+  [ -f "$S/lock/holder" ] && { IFS= read -r l < "$S/lock/holder"; } 2>/dev/null || return 1
+  r=${'$'}{l#*"$TAB"}; r=${'$'}{r#*"$TAB"}; hp=${'$'}{r%%"$TAB"*}; r=${'$'}{r#*"$TAB"}; hb=${'$'}{r%%"$TAB"*}
+  [ -n "$boot" ] || { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null || boot=-
+  case $hp in '' | *[!0-9]*) return 1 ;; esac
+  [ "$hb" = "$boot" ] && kill -0 "$hp" 2>/dev/null
+}
+# Before anything is read: another run's apply ends first (up to WAIT s, in fifths of a second), or it is named.
+boot= LOCKED= n=0
+while held; do
+  [ "$n" -lt $((WAIT * 5)) ] || { LOCKED=$l; break; }
+  sleep 0.2; n=$((n + 1))
+done
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 ${KEY_SH}
@@ -248,7 +267,7 @@ for m in "$S"/generations/*/meta; do
   IFS= read -r l < "$m"; ${printLine('generation', '"$l"')}; last=${'$'}{m%/meta}
 done
 [ -z "$last" ] || ${printRecord('lastGeneration', `"${'$'}{last##*/}"`)}
-if [ -f "$S/lock/holder" ]; then IFS= read -r l < "$S/lock/holder"; ${printLine('lock', '"$l"')}; fi
+[ -z "$LOCKED" ] || ${printLine('lock', '"$LOCKED"')}
 note
 q > "$T/units.out" &
 hs
@@ -316,5 +335,5 @@ export function buildProbe(request: ProbeRequest): { command: string; script: st
     ...(request.applied ? [APPLIED_SENT] : []),
     EPILOGUE_SENT,
   ].join('\n');
-  return { command: `sh -s -- ${quote(request.stateDir)} ${request.record ?? 'current'}`, script };
+  return { command: `sh -s -- ${quote(request.stateDir)} ${request.record ?? 'current'} ${request.lockWaitSeconds ?? 0}`, script };
 }

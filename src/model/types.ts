@@ -240,8 +240,11 @@ export interface ManagedEntry {
   secret?: boolean;
 }
 
+/** Another run's hold on the host lock, which the probe waited out in vain (its holder still alive). */
 export interface LockInfo {
-  holder: string;
+  runId: string;
+  controller: string;
+  pid: string;
   since: string;
 }
 

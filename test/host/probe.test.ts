@@ -1,7 +1,7 @@
 // The facts probe run for real by /bin/sh over real files with awkward names: it notes every path with shell
 // builtins and stats and hashes them all in one stat and one sha256sum, so names must survive that batching.
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -253,4 +253,60 @@ describe('owner and group names in the probe: stat names them for a short list, 
     }
     expect(Object.keys(long.paths)).toHaveLength(700);
   });
+});
+
+describe("another run's lock: the probe waits for a live holder before it reads anything", () => {
+  let dir: string;
+  let state: string;
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const conf = () => join(dir, 'a.conf');
+  const hold = (pid: number | string, bootId = boot) => {
+    mkdirSync(join(state, 'lock'), { recursive: true });
+    writeFileSync(join(state, 'lock', 'holder'), `run-7\tops@elsewhere\t${pid}\t${bootId}\t2026-12-01T10:00:00Z\n`);
+  };
+  const probe = (lockWaitSeconds: number): Facts => {
+    const p = buildProbe({ stateDir: state, paths: [{ path: conf(), wantContent: false }], units: [], users: [], lockWaitSeconds });
+    const r = spawnSync('/bin/sh', ['-c', p.command], { input: p.script, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return parseFacts('h1', r.stdout);
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nodeform-probe-lock-'));
+    state = join(dir, 'state');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads after the holder is done: what it wrote, and no lock', () => {
+    writeFileSync(conf(), 'old\n');
+    // The holder stands in for an apply: it writes, then releases the lock by one rename, as apply/script.ts does.
+    const holder = spawn('/bin/sh', ['-c', `sleep 0.6; printf 'new\\n' > '${conf()}'; mv '${state}/lock' '${state}/lock.old'; rm -rf '${state}/lock.old'`], { stdio: 'ignore' });
+    hold(holder.pid!);
+    const facts = probe(10);
+    expect(facts.paths[conf()]?.sha256).toBe(sha('new\n'));
+    expect(facts.record.lock).toBeUndefined();
+  });
+
+  it('still held at the end of the wait: it reads anyway and names the holder', () => {
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      hold(holder.pid!);
+      expect(probe(0).record.lock).toEqual({ runId: 'run-7', controller: 'ops@elsewhere', pid: String(holder.pid), since: '2026-12-01T10:00:00Z' });
+    } finally {
+      holder.kill();
+      rmSync(join(state, 'lock'), { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['whose process is gone', () => spawnSync('true').pid, boot],
+    ['of an earlier boot', () => process.pid, 'another-boot'],
+    ['that cannot be read (cut short)', () => '', boot],
+  ])('a holder %s holds nothing: no wait, no lock', (_title, pid, bootId) => {
+    hold(pid(), bootId);
+    try {
+      expect(probe(30).record.lock).toBeUndefined();
+    } finally {
+      rmSync(join(state, 'lock'), { recursive: true, force: true });
+    }
+  }, 5000);
 });

@@ -80,7 +80,7 @@ const CASES: Case[] = [
   },
   {
     name: 'after-applies',
-    description: 'the demo playbook applied twice for real (the second run changes demo.conf), the whole record read as reset reads it: the managed list, originals, both generations, the last generation entries and managed.before; a lock left by a controller that died',
+    description: 'the demo playbook applied twice for real (the second run changes demo.conf), the whole record read as reset reads it: the managed list, originals, both generations, the last generation entries and managed.before; a lock left by a controller that died, which the probe passes over (no lock record)',
     setup: [],
     applies: [['--yes'], ['--yes', '-e', 'demo_port=9090']],
     request: {

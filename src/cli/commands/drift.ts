@@ -9,7 +9,7 @@ import { loadHosts, withPool, type Command } from '../context.js';
 export const drift: Command = async (ctx) => {
   const desired = await loadHosts(ctx);
   return withPool(ctx, async (transports) => {
-    const planned = await driftAll(desired, (c) => transports.get(c), ctx.line.forks, ctx.events?.probe('drift'));
+    const planned = await driftAll(desired, (c) => transports.get(c), ctx.line, ctx.events?.probe('drift'));
     const rows: HostDrift[] = planned.map((p) => ({
       host: p.desired.host,
       ...(p.plan.error ? { error: p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.desired.host } } : {}),

@@ -29,7 +29,7 @@ export async function planSelected(
   // The pull-request comment has a drift section: the same probe also compares each host with its record.
   const checkApplied = ctx.line.format === 'markdown';
   const observe = ctx.events?.probe('plan') ?? observeFor?.(desired);
-  return planAll(desired, (c) => transports.get(c), width, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe, deferred?.settle);
+  return planAll(desired, (c) => transports.get(c), ctx.line, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe, deferred?.settle);
 }
 
 export const plan: Command = async (ctx) => {

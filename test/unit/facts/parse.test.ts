@@ -53,7 +53,7 @@ describe('parseFacts', () => {
     ['managed entries (unknown kinds dropped)', facts.record.managed, [{ kind: 'file', target: '/etc/a' }]],
     ['originals', facts.record.original, [{ kind: 'file', target: '/etc/a', existed: false }]],
     ['last generation', facts.record.last, { id: 2, entries: [{ kind: 'unit', target: 'demo.service', existed: true, sha256: 'b'.repeat(64), mode: '0644', owner: 'root', group: 'root', enabled: 'enabled', active: 'active' }], managedBefore: [{ kind: 'file', target: '/etc/a' }] }],
-    ['lock holder', facts.record.lock, { holder: 'me@ctl (run r1, pid 123)', since: '2026-01-02T00:00:00Z' }],
+    ['lock holder', facts.record.lock, { runId: 'r1', controller: 'me@ctl', pid: '123', since: '2026-01-02T00:00:00Z' }],
     ['binaries', facts.binaries, { '/usr/local/bin/geth': { path: '/usr/local/bin/geth', present: true, versionOutput: 'geth version 1.17.5-stable-abc' }, '/usr/local/bin/teku': { path: '/usr/local/bin/teku', present: false } }],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
