@@ -36,6 +36,12 @@ export interface ProbeRequest {
   lockWaitSeconds?: number;
 }
 
+/**
+ * The probe's exit code when another run took the host lock while it read (or opened a generation meanwhile):
+ * gather.ts reads again, after waiting for that run.
+ */
+export const PROBE_OVERLAPPED = 75;
+
 /** Largest file whose current bytes the probe returns for a diff. */
 export const DIFF_CONTENT_LIMIT = 64 * 1024;
 
@@ -121,6 +127,8 @@ while held; do
   [ "$n" -lt $((WAIT * 5)) ] || { LOCKED=$l; break; }
   sleep 0.2; n=$((n + 1))
 done
+lastgen() { G=; for d in "$S"/generations/*; do G=$d; done; } # the newest generation's directory, by a glob
+lastgen; G0=$G
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 ${KEY_SH}
@@ -273,6 +281,8 @@ q > "$T/units.out" &
 hs
 wait
 cat "$T/units.out"
+# A run that took the lock while this read (or took it and was done): what was read may hold half its changes.
+if [ -z "$LOCKED" ]; then lastgen; if held || [ "$G" != "$G0" ]; then exit ${PROBE_OVERLAPPED}; fi; fi
 ${printRecord('end')}
 `;
 

@@ -7,7 +7,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbe, DIFF_CONTENT_LIMIT, type ProbeRequest } from '../../src/facts/probe.js';
+import { gatherFacts } from '../../src/facts/gather.js';
 import { parseFacts } from '../../src/facts/parse.js';
+import { openLocal } from '../../src/transport/local.js';
 import type { Facts, PathFact } from '../../src/model/types.js';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -294,6 +296,37 @@ describe("another run's lock: the probe waits for a live holder before it reads 
     } finally {
       holder.kill();
       rmSync(join(state, 'lock'), { recursive: true, force: true });
+    }
+  });
+
+  it('a run that takes the lock while the probe reads: it reads again once that run is done', async () => {
+    writeFileSync(conf(), 'old\n');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    // systemctl, asked for the units in the middle of the read, stands in for another run's apply that starts just
+    // then: on the first call it takes the lock, and a moment later writes a.conf and releases the lock.
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh
+echo call >> '${dir}/calls'
+if [ ! -e '${dir}/took' ]; then
+  : > '${dir}/took'
+  mkdir -p '${state}/lock'
+  sh -c "sleep 0.5; printf 'new\\n' > '${conf()}'; mv '${state}/lock' '${state}/lock.old'; rm -rf '${state}/lock.old'" </dev/null >/dev/null 2>&1 &
+  printf 'run-8\\tops@elsewhere\\t%s\\t%s\\t2026-12-01T10:00:00Z\\n' $! '${boot}' > '${state}/lock/holder'
+fi
+shift 7; for u; do printf 'LoadState=loaded\\nActiveState=active\\nUnitFileState=enabled\\n\\n'; done
+`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? '/usr/bin:/bin'}`;
+    try {
+      const transport = openLocal({ name: 'h1', address: 'localhost', identityFiles: [], become: false, becomeUser: 'root', knownHostsFiles: [], connection: 'local' }, userInfo().username);
+      const facts = await gatherFacts(transport, { stateDir: state, paths: [{ path: conf(), wantContent: false }], units: ['x.service'], users: [], lockWaitSeconds: 10 });
+      expect(facts.paths[conf()]?.sha256).toBe(sha('new\n'));
+      expect(facts.record.lock).toBeUndefined();
+      expect(facts.units['x.service']).toEqual({ name: 'x.service', enabled: 'enabled', active: 'active' });
+      expect(transport.stats.execs).toBe(2);
+      expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe('call\ncall\n');
+    } finally {
+      process.env.PATH = path;
     }
   });
 
