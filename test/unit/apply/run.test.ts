@@ -3,7 +3,7 @@
 // host gets are the script's, as without it.
 import { describe, expect, it } from 'vitest';
 import { applyAll, ApplyAsPlanned, type ApplyOptions, type Planned } from '../../../src/apply/run.js';
-import { buildApplyScript } from '../../../src/apply/script.js';
+import { buildApplyScript, EXIT_LOCKED } from '../../../src/apply/script.js';
 import type { Desired } from '../../../src/model/types.js';
 import { planHost } from '../../../src/plan/compute.js';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/transport/types.js';
@@ -92,5 +92,28 @@ describe('applyAll', () => {
     expect(results.map((r) => `${r.host} ${r.status}`)).toEqual(['a applied', 'b applied', 'c applied', 'idle unchanged']);
     expect(sessions).toHaveLength(3);
     expect(sessions[0]!.input).toBe(buildApplyScript(planned[1]!.plan, planned[1]!.desired, { stateDir: '/var/lib/nodeform', runId: 'r1', controller: 'me@ctl', lockTimeoutSeconds: 30, keepGenerations: 5, action: 'apply' }).script);
+  });
+});
+
+describe('a host another run holds', () => {
+  const d = hostDesired('a');
+  const holder = { runId: 'r9', controller: 'ops@elsewhere', pid: '4242', since: '2026-12-01T10:00:00Z' };
+  const message = 'locked by another nodeform run (run r9 from ops@elsewhere, pid 4242) since 2026-12-01T10:00:00Z; it is still alive: wait for it, or raise --lock-timeout';
+
+  it('planned while the lock stayed held (the probe named the holder): locked, and not contacted', async () => {
+    const facts = { ...emptyFacts(), host: 'a', record: { ...emptyFacts().record, lock: holder } };
+    const sessions: Session[] = [];
+    const [result] = await applyAll([{ desired: d, facts, plan: planHost(d, facts, { removeUndeclared: true }) }], async (c) => recording(c.name, sessions, []), base);
+    expect(result).toMatchObject({ status: 'locked', error: message, failure: { code: 'LOCKED', message } });
+    expect(sessions).toEqual([]);
+  });
+
+  it('held when the script waited for it to the end: locked, the holder named from the LOCKED line', async () => {
+    const transport: Transport = {
+      ...recording('a', [], []),
+      exec: async (command) => ({ command, exitCode: EXIT_LOCKED, stdout: 'LOCKED\tr9\tops@elsewhere\t4242\tboot\t2026-12-01T10:00:00Z\n', stderr: '', durationMs: 1 }),
+    };
+    const [result] = await applyAll([{ desired: d, plan: planHost(d, { ...emptyFacts(), host: 'a' }, { removeUndeclared: true }) }], async () => transport, base);
+    expect(result).toMatchObject({ status: 'locked', error: message, failure: { code: 'LOCKED' } });
   });
 });
