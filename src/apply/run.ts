@@ -4,7 +4,7 @@
 import { errorDetails, NodeformError, type ErrorDetails } from '../errors.js';
 import type { HostPlan } from '../model/plan.js';
 import type { HostResult, HostStatus } from '../model/results.js';
-import type { Desired, Facts, HostConnection } from '../model/types.js';
+import type { Desired, Facts, HostConnection, LockInfo } from '../model/types.js';
 import type { Transport } from '../transport/types.js';
 import { gatherFacts } from '../facts/gather.js';
 import { lockedMessage, lockHolder, parseLock } from '../facts/parse.js';
@@ -45,6 +45,8 @@ export type SettleDesired = (desired: Desired, facts: Facts, transport: Transpor
 export interface ProbeRun {
   forks: number;
   lockTimeoutSeconds: number;
+  /** Told as a host's probe starts to wait for the run that holds its lock. */
+  onLockWait?: (host: string, lock: LockInfo) => void;
 }
 
 async function probeEach(
@@ -61,7 +63,8 @@ async function probeEach(
     let planned: Planned;
     try {
       const transport = await connect(d.connection);
-      const facts = await gatherFacts(transport, { ...request(d), lockWaitSeconds: run.lockTimeoutSeconds });
+      const onLockWait = run.onLockWait ? (lock: LockInfo) => run.onLockWait?.(d.host, lock) : undefined;
+      const facts = await gatherFacts(transport, { ...request(d), lockWaitSeconds: run.lockTimeoutSeconds }, onLockWait);
       const whole = settle ? await settle(d, facts, transport) : d;
       planned = { desired: whole, facts, plan: withLockWarning(plan(whole, facts), facts) };
     } catch (error) {

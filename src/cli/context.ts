@@ -13,7 +13,8 @@ import type { Plan } from '../model/plan.js';
 import type { Desired, HostConnection } from '../model/types.js';
 import type { NodeSpec } from '../clients/types.js';
 import { defaultCacheDir } from '../fetch/cache.js';
-import type { Planned } from '../apply/run.js';
+import type { Planned, ProbeRun } from '../apply/run.js';
+import { lockHolder } from '../facts/parse.js';
 import type { TransportPool } from '../transport/ssh/index.js';
 import type { Views } from '../views/index.js';
 import type { EventSink } from './events.js';
@@ -219,6 +220,16 @@ const UPLOAD_PROGRESS_MS = 10_000;
 /** Where an apply's long uploads say how far they got: the diagnostics' progress lines. */
 export function uploadProgressOf(ctx: CommandContext): UploadProgress {
   return { everyMs: UPLOAD_PROGRESS_MS, line: (text) => ctx.views.diagnostics.progress(text) };
+}
+
+/** How the command probes its hosts: --forks and --lock-timeout, and a progress line when a probe waits for a lock. */
+export function probeRunOf(ctx: CommandContext, forks = ctx.line.forks): ProbeRun {
+  const seconds = ctx.line.lockTimeoutSeconds;
+  return {
+    forks,
+    lockTimeoutSeconds: seconds,
+    onLockWait: (host, lock) => ctx.views.diagnostics.progress(`${host}: waiting up to ${seconds} s (--lock-timeout) for ${lockHolder(lock)} to finish`),
+  };
 }
 
 /** Who is applying: recorded in the host lock and each generation. */

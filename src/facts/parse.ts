@@ -268,6 +268,8 @@ export function parseFacts(host: string, output: string): Facts {
       case 'lock':
         facts.record.lock = parseLock(fields);
         break;
+      case 'lockWait': // told while the probe ran (gather.ts); the facts are read after the wait
+        break;
       case 'binary': {
         const { path, state, version } = readRecord(name, fields);
         if (!path) break;

@@ -125,6 +125,7 @@ held() { # whether a live run holds the lock (apply/script.ts lock(): its pid ru
 boot= LOCKED= n=0
 while held; do
   [ "$n" -lt $((WAIT * 5)) ] || { LOCKED=$l; break; }
+  [ "$n" != 0 ] || ${printLine('lockWait', '"$l"')}
   sleep 0.2; n=$((n + 1))
 done
 lastgen() { G=; for d in "$S"/generations/*; do G=$d; done; } # the newest generation's directory, by a glob

@@ -66,6 +66,8 @@ export const RECORDS = {
   lastEntry: { tag: 'E', fields: ENTRY_FIELDS },
   managedBefore: { tag: 'Q', fields: MANAGED_FIELDS },
   lock: { tag: 'L', fields: LOCK_FIELDS },
+  /** The probe waits for the run that holds the lock (the holder's line), printed as the wait starts: gather.ts tells it. */
+  lockWait: { tag: 'Y', fields: LOCK_FIELDS },
   /**
    * Asked for (ProbeRequest.applied): the generation STATE/applied was written by and when (`-` `-`: there is no
    * such record), then one `applied` record per difference between it and the host now.
@@ -131,7 +133,7 @@ export function printMissing(name: 'path' | 'user' | 'binary', arg: string): str
 }
 
 /** The sh command that prints a line of the host's record (already TAB-separated fields) as a record. */
-export function printLine(name: 'managed' | 'original' | 'generation' | 'lastEntry' | 'managedBefore' | 'lock', line: string): string {
+export function printLine(name: 'managed' | 'original' | 'generation' | 'lastEntry' | 'managedBefore' | 'lock' | 'lockWait', line: string): string {
   return `printf '${RECORDS[name].tag}\\t%s\\n' ${line}`;
 }
 

@@ -10,7 +10,7 @@ import { buildProbe, DIFF_CONTENT_LIMIT, type ProbeRequest } from '../../src/fac
 import { gatherFacts } from '../../src/facts/gather.js';
 import { parseFacts } from '../../src/facts/parse.js';
 import { openLocal } from '../../src/transport/local.js';
-import type { Facts, PathFact } from '../../src/model/types.js';
+import type { Facts, LockInfo, PathFact } from '../../src/model/types.js';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const WRONG = 'f'.repeat(64);
@@ -266,6 +266,7 @@ describe("another run's lock: the probe waits for a live holder before it reads 
     mkdirSync(join(state, 'lock'), { recursive: true });
     writeFileSync(join(state, 'lock', 'holder'), `run-7\tops@elsewhere\t${pid}\t${bootId}\t2026-12-01T10:00:00Z\n`);
   };
+  const local = () => openLocal({ name: 'h1', address: 'localhost', identityFiles: [], become: false, becomeUser: 'root', knownHostsFiles: [], connection: 'local' }, userInfo().username);
   const probe = (lockWaitSeconds: number): Facts => {
     const p = buildProbe({ stateDir: state, paths: [{ path: conf(), wantContent: false }], units: [], users: [], lockWaitSeconds });
     const r = spawnSync('/bin/sh', ['-c', p.command], { input: p.script, encoding: 'utf8' });
@@ -278,14 +279,19 @@ describe("another run's lock: the probe waits for a live holder before it reads 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads after the holder is done: what it wrote, and no lock', () => {
+  it('reads after the holder is done: what it wrote, and no lock; the wait is told as it starts', async () => {
     writeFileSync(conf(), 'old\n');
     // The holder stands in for an apply: it writes, then releases the lock by one rename, as apply/script.ts does.
     const holder = spawn('/bin/sh', ['-c', `sleep 0.6; printf 'new\\n' > '${conf()}'; mv '${state}/lock' '${state}/lock.old'; rm -rf '${state}/lock.old'`], { stdio: 'ignore' });
     hold(holder.pid!);
-    const facts = probe(10);
+    const told: { lock: LockInfo; written: string }[] = [];
+    const facts = await gatherFacts(local(), { stateDir: state, paths: [{ path: conf(), wantContent: false }], units: [], users: [], lockWaitSeconds: 10 }, (lock) =>
+      told.push({ lock, written: readFileSync(conf(), 'utf8') }),
+    );
     expect(facts.paths[conf()]?.sha256).toBe(sha('new\n'));
     expect(facts.record.lock).toBeUndefined();
+    // Told once, while the holder still held the lock (before it wrote).
+    expect(told).toEqual([{ lock: { runId: 'run-7', controller: 'ops@elsewhere', pid: String(holder.pid), since: '2026-12-01T10:00:00Z' }, written: 'old\n' }]);
   });
 
   it('still held at the end of the wait: it reads anyway and names the holder', () => {
@@ -318,7 +324,7 @@ shift 7; for u; do printf 'LoadState=loaded\\nActiveState=active\\nUnitFileState
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path ?? '/usr/bin:/bin'}`;
     try {
-      const transport = openLocal({ name: 'h1', address: 'localhost', identityFiles: [], become: false, becomeUser: 'root', knownHostsFiles: [], connection: 'local' }, userInfo().username);
+      const transport = local();
       const facts = await gatherFacts(transport, { stateDir: state, paths: [{ path: conf(), wantContent: false }], units: ['x.service'], users: [], lockWaitSeconds: 10 });
       expect(facts.paths[conf()]?.sha256).toBe(sha('new\n'));
       expect(facts.record.lock).toBeUndefined();

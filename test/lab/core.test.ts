@@ -240,6 +240,7 @@ describe.sequential('reconciler core on real hosts', () => {
     expect(applied.code, applied.stdout).toBe(0);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes on 1 host(s).');
+    expect(plan.stderr).toMatch(new RegExp(`^${h1.name}: waiting up to 60 s \\(--lock-timeout\\) for another nodeform run \\(run \\w+ from \\S+, pid \\d+\\) since \\S+ to finish$`, 'm'));
     // The core playbook again: its unit as before.
     const back = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h1.name, '--up-for', '0');
     expect(back.code, back.stdout).toBe(0);

@@ -25,7 +25,7 @@ import type { Transport } from '../../transport/types.js';
 import { benchProgressLine } from '../../views/bench.js';
 import { warningLine } from '../../views/diagnostics.js';
 import { usageError, type BenchOptions } from '../arguments.js';
-import { confirm, inputsOf, loadDesired, loaderEnvironment, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
+import { confirm, inputsOf, loadDesired, loaderEnvironment, probeRunOf, runIdentity, withPool, type Command, type CommandContext } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 
 /** One look at a node's sync state: the status collector's (src/observe/collect.ts), through the run's connection. */
@@ -155,7 +155,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     transport = await s.transports.get(desired.connection);
     const sentBefore = transport.stats.bytesSent;
     const connect = (c: Desired['connection']) => s.transports.get(c);
-    const applied = await planAndApply(s, await planAll([desired], connect, { ...s.ctx.line, forks: 1 }, planOptionsFor({ ...inputs, pruneData: false })), 'bench');
+    const applied = await planAndApply(s, await planAll([desired], connect, probeRunOf(s.ctx, 1), planOptionsFor({ ...inputs, pruneData: false })), 'bench');
     if (applied) return failedRun(step, startedAt, s.now(), applied, transport.stats.bytesSent - sentBefore);
     // Ctrl-C during the apply: no wipe; the restore puts the settings back.
     if (s.signal.aborted) return { ...failedRun(step, startedAt, s.now(), 'interrupted before the wipe', transport.stats.bytesSent - sentBefore), outcome: 'interrupted' };
@@ -165,7 +165,7 @@ async function runStep(s: StepContext, step: BenchStep, declared: Desired, strat
     const countersRead = async () => (providerBytes ??= await readCounters(transport, step.host, counters));
     try {
       s.progress(step, 'stopping the clients, wiping chain data (node identity kept), starting them');
-      const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, { ...s.ctx.line, forks: 1 }), 'bench-wipe');
+      const wiped = await planAndApply(s, await planWipeDataAll([desired], connect, probeRunOf(s.ctx, 1)), 'bench-wipe');
       const controllerBytes = transport.stats.bytesSent - sentBefore;
       if (wiped) return failedRun(step, startedAt, s.now(), wiped, controllerBytes, await countersRead());
       startedAt = s.now();
@@ -233,7 +233,7 @@ async function restore(s: Pick<StepContext, 'ctx' | 'inputs' | 'transports'>, de
     const connect = (c: Desired['connection']) => s.transports.get(c);
     // The provider counters' tables, wherever a run left one (Ctrl-C, a failure); nothing where there is none.
     await Promise.all(declared.map(async (d) => hostSh(await connect(d.connection), counterDeleteScript(counterTable(d.host), quote)).catch(() => undefined)));
-    const planned = await planAll(declared, connect, s.ctx.line, planOptionsFor({ ...s.inputs, pruneData: false }));
+    const planned = await planAll(declared, connect, probeRunOf(s.ctx), planOptionsFor({ ...s.inputs, pruneData: false }));
     const results = await applyAll(planned, connect, { ...runIdentity(), action: 'bench-restore', forks: s.ctx.line.forks, lockTimeoutSeconds: s.ctx.line.lockTimeoutSeconds });
     return results.map((r) => {
       const held = planned.find((p) => p.plan.host === r.host)?.plan.held ?? [];

@@ -4,12 +4,12 @@
 
 import { driftAll } from '../../apply/run.js';
 import { driftStatus, type HostDrift } from '../../views/drift.js';
-import { loadHosts, withPool, type Command } from '../context.js';
+import { loadHosts, probeRunOf, withPool, type Command } from '../context.js';
 
 export const drift: Command = async (ctx) => {
   const desired = await loadHosts(ctx);
   return withPool(ctx, async (transports) => {
-    const planned = await driftAll(desired, (c) => transports.get(c), ctx.line, ctx.events?.probe('drift'));
+    const planned = await driftAll(desired, (c) => transports.get(c), probeRunOf(ctx), ctx.events?.probe('drift'));
     const rows: HostDrift[] = planned.map((p) => ({
       host: p.desired.host,
       ...(p.plan.error ? { error: p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host: p.desired.host } } : {}),

@@ -8,7 +8,7 @@ import type { NodeSpec } from '../../clients/types.js';
 import { hasChanges, type Plan } from '../../model/plan.js';
 import { planOptionsFor } from '../../plan/compute.js';
 import type { TransportPool } from '../../transport/ssh/index.js';
-import { inputsOf, inShard, loadDesired, planOf, withPool, type Command, type CommandContext } from '../context.js';
+import { inputsOf, inShard, loadDesired, planOf, probeRunOf, withPool, type Command, type CommandContext } from '../context.js';
 import { readPlanDocument, savedPlanText, type Inputs } from '../../plan/saved-plan.js';
 
 /** Loads, connects and plans every selected host; the pool stays open for an apply to reuse. */
@@ -29,7 +29,7 @@ export async function planSelected(
   // The pull-request comment has a drift section: the same probe also compares each host with its record.
   const checkApplied = ctx.line.format === 'markdown';
   const observe = ctx.events?.probe('plan') ?? observeFor?.(desired);
-  return planAll(desired, (c) => transports.get(c), ctx.line, { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe, deferred?.settle);
+  return planAll(desired, (c) => transports.get(c), probeRunOf(ctx), { ...planOptionsFor({ ...inputs, pruneData: ctx.line.pruneData }), checkApplied }, observe, deferred?.settle);
 }
 
 export const plan: Command = async (ctx) => {
