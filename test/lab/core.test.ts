@@ -263,6 +263,28 @@ describe.sequential('reconciler core on real hosts', () => {
     expect(await hostSh(lab, h2, 'head -1 /etc/core/app.conf; ls /var/lib/nodeform')).toBe('greeting = locked\napplied\nblobs\ngenerations\nmanaged\noriginal\n');
   });
 
+  it('apply --yes starts no early upload of a large file to a host another run still holds', async () => {
+    const [core] = corePlay(true);
+    const plays = [{ ...core!, files: [...core!.files, { path: '/etc/core/big.bin', source: 'core-big.bin' }] }];
+    writeFileSync(join(lab.dir, 'core-big.bin'), Buffer.alloc(17 * 1024 * 1024, 7)); // over the size hashed while hosts are probed
+    const pid = (await hostSh(lab, h2, "sleep 60 >/dev/null 2>&1 & echo $!")).trim();
+    const boot = (await hostSh(lab, h2, 'cat /proc/sys/kernel/random/boot_id')).trim();
+    await hostSh(lab, h2, `mkdir -p /var/lib/nodeform/lock && printf 'feedbeef\\tops@elsewhere\\t${pid}\\t${boot}\\t2026-11-22T10:00:00Z\\n' > /var/lib/nodeform/lock/holder`);
+    try {
+      // h3 is applied meanwhile (the run lasts as long as its upload and script): time enough for an upload to h2.
+      const run = await nodeform('apply', '-i', inventory, writePlaybook(lab, 'core-big', plays), '--yes', '--limit', `${h2.name}:${h3.name}`, '--lock-timeout', '1');
+      expect(run.code, run.stdout).toBe(1);
+      expect(run.stdout).toContain(`${h2.name}: locked: locked by another nodeform run (run feedbeef from ops@elsewhere, pid ${pid})`);
+      expect(run.stdout).toMatch(new RegExp(`^${h3.name}: applied`, 'm'));
+      expect((await hostSh(lab, h2, 'ls -A /var/lib/nodeform/staging 2>/dev/null | wc -l')).trim()).toBe('0');
+    } finally {
+      await hostSh(lab, h2, `kill ${pid}; rm -rf /var/lib/nodeform/lock`);
+    }
+    // The core playbook again on h3: the large file goes.
+    const back = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h3.name);
+    expect(back.code, back.stdout).toBe(0);
+  });
+
   it('stops, disables and removes a unit that is no longer declared', async () => {
     const without = writePlaybook(lab, 'core-without-other', corePlay(false));
     const plan = await nodeform('plan', '-i', inventory, without);

@@ -84,7 +84,8 @@ class EarlyApply {
       if (!digest) throw new NodeformError('INTERNAL', `no digest is being made of ${local.path}`);
       return digest;
     };
-    for (const { path, local } of this.asPlanned ? pending : []) {
+    // A host still locked by another run is not applied (apply/run.ts): nothing goes to it early either.
+    for (const { path, local } of this.asPlanned && !facts.record.lock ? pending : []) {
       const fact = facts.paths[path];
       if (fact?.exists && fact.type === 'file' && fact.size === local.size) continue;
       const host = this.early.get(desired.host) ?? { startedAt: Date.now(), uploads: new Map<string, Promise<UploadReport>>() };
