@@ -254,6 +254,10 @@ describe.sequential('reconciler core on real hosts', () => {
     const locked = await nodeform('apply', '-i', inventory, playbook, '--yes', '--limit', h2.name, '--lock-timeout', '2', '-e', 'core_greeting=locked');
     expect(locked.code).toBe(1);
     expect(locked.stdout).toContain(`${h2.name}: locked: locked by another nodeform run (run feedbeef from ops@elsewhere, pid ${pid}) since 2026-11-22T10:00:00Z`);
+    // drift waits as long, then checks nothing: what differs could be that run's changes half made.
+    const drift = await nodeform('drift', '-i', inventory, '--limit', h2.name, '--lock-timeout', '1');
+    expect(drift.code, drift.stdout).toBe(1);
+    expect(drift.stdout + drift.stderr).toContain(`locked by another nodeform run (run feedbeef from ops@elsewhere, pid ${pid}) since 2026-11-22T10:00:00Z`);
     // A plan waits for it as long, then reads anyway and says the host is being changed.
     const planned = await nodeform('plan', '-i', inventory, playbook, '--limit', h2.name, '--lock-timeout', '1', '-e', 'core_greeting=locked');
     expect(planned.stdout + planned.stderr).toContain(`warning: read while the host's lock was held, to the end of --lock-timeout, by another nodeform run (run feedbeef from ops@elsewhere, pid ${pid}) since 2026-11-22T10:00:00Z: this plan may show that run's changes half made; plan again once it is done`);
