@@ -75,6 +75,11 @@ async function probeEach(
   });
 }
 
+/** A host whose probe ended with another run still holding its lock: not acted on (apply) nor checked (drift). */
+export function lockedFailure(host: string, lock: LockInfo): ErrorDetails {
+  return { code: 'LOCKED', message: lockedMessage(lock), host };
+}
+
 /** A plan read while another run held the host lock, to the end of the wait: it says so first. */
 function withLockWarning(plan: HostPlan, facts: Facts): HostPlan {
   const lock = facts.record.lock;
@@ -271,8 +276,8 @@ async function applyPlanned(p: Planned, connect: Connector, options: ApplyOption
   // Its plan was read while another run still changed the host: not a plan to act on.
   const lock = p.facts?.record.lock;
   if (lock) {
-    const error = lockedMessage(lock);
-    return { host: p.plan.host, status: 'locked', events: [], error, failure: { code: 'LOCKED', message: error, host: p.plan.host }, durationMs: 0 };
+    const failure = lockedFailure(p.plan.host, lock);
+    return { host: p.plan.host, status: 'locked', events: [], error: failure.message, failure, durationMs: 0 };
   }
   if (p.plan.changes.length === 0) return { host: p.plan.host, status: 'unchanged', events: [], durationMs: 0 };
   options.onHostStart?.(p.plan.host);

@@ -2,8 +2,7 @@
 // generation left there (STATE/applied), one probe exec per host; the playbook is not read: what was applied
 // is what the host recorded, not what the repository says now (that is plan's question).
 
-import { driftAll } from '../../apply/run.js';
-import { lockedMessage } from '../../facts/parse.js';
+import { driftAll, lockedFailure } from '../../apply/run.js';
 import { driftStatus, type HostDrift } from '../../views/drift.js';
 import { loadHosts, probeRunOf, withPool, type Command } from '../context.js';
 
@@ -15,7 +14,7 @@ export const drift: Command = async (ctx) => {
       const host = p.desired.host;
       // Read while another run still changed the host: what differs may be that run's changes half made.
       const lock = p.facts?.record.lock;
-      if (lock) return { host, error: { code: 'LOCKED', message: lockedMessage(lock), host } };
+      if (lock) return { host, error: lockedFailure(host, lock) };
       return {
         host,
         ...(p.plan.error ? { error: p.failure ?? { code: 'TRANSPORT', message: p.plan.error, host } } : {}),
