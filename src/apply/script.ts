@@ -21,7 +21,7 @@ import { command, quote } from '../shell/quote.js';
 import { UNIT_DIR } from '../model/types.js';
 import { NAMES_SH, STATE_SH } from '../facts/applied.js';
 import { KEY_FILE, KEY_SH } from '../facts/key.js';
-import { SECRET_FLAG } from '../facts/records.js';
+import { HELD_SH, SECRET_FLAG } from '../facts/records.js';
 import { sha256Hex } from '../util/sha256.js';
 import { gzipSync } from 'node:zlib';
 import { tarArchive, tarOwnerName, type TarFile } from './tar.js';
@@ -175,6 +175,7 @@ fail() {
 trap cleanup EXIT
 trap 'cleanup; exit 129' HUP INT TERM PIPE
 field() { printf '%s\n' "$1" | cut -f"$2"; }
+${HELD_SH}
 lock() {
   # In a directory that is there, one install -d (it sets the mode of a directory that is there as chmod does).
   dirof "$S"; if [ -d "$TD" ]; then install -d -m 700 -- "$S"; else mkdir -p "$S" && chmod 700 "$S"; fi || fail "cannot create state directory $S"
@@ -192,20 +193,17 @@ lock() {
       HAVE_LOCK=1; W=$S/work.$$; [ ! -e "$W" ] || rm -rf "$W"; mkdir "$W" || fail "cannot create $W $FULL"; return 0
     fi
     rm -rf "$S/lock.new.$$"
-    h=; [ -f "$S/lock/holder" ] && IFS= read -r h < "$S/lock/holder"
-    hpid=$(field "$h" 3); hboot=$(field "$h" 4)
-    # A holder line always has a pid and a boot id (it is written whole before the lock appears, and checked):
-    # one that cannot be read (empty, cut short: a run killed while its disk was full) has no live holder.
-    dead=
-    case $hpid in '' | *[!0-9]*) dead="unreadable holder (empty or cut short): taken over as dead" ;; esac
-    [ -n "$dead" ] || [ -n "$hboot" ] || dead="unreadable holder (empty or cut short): taken over as dead"
-    if [ -z "$dead" ] && { [ "$hboot" != "$boot" ] || ! kill -0 "$hpid" 2>/dev/null; }; then dead=$h; fi
-    if [ -n "$dead" ]; then
+    if ! held; then
+      # A holder line always has a pid and a boot id (it is written whole before the lock appears, and checked):
+      # one that cannot be read (empty, cut short: a run killed while its disk was full) has no live holder.
+      dead=$l
+      case $hp in '' | *[!0-9]*) dead="unreadable holder (empty or cut short): taken over as dead" ;; esac
+      [ -n "$hb" ] || dead="unreadable holder (empty or cut short): taken over as dead"
       # Its holder is gone (process dead, host rebooted, holder unreadable): move it aside; only one taker wins the rename.
       if mv -T "$S/lock" "$S/lock.stale.$$" 2>/dev/null; then rm -rf "$S/lock.stale.$$"; say "STALE$TAB$dead"; fi
       continue
     fi
-    if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then say "LOCKED$TAB$h"; exit 4; fi
+    if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then say "LOCKED$TAB$l"; exit 4; fi
     sleep 1; waited=$((waited + 1))
   done
 }

@@ -5,7 +5,7 @@ import { UNIT_DIR } from '../model/types.js';
 import { quote } from '../shell/quote.js';
 import { NAMES_SH, STATE_SH } from './applied.js';
 import { KEY_SH } from './key.js';
-import { MISSING, NONE, PRESENT, RECORDS, SECRET_FLAG, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
+import { HELD_SH, MISSING, NONE, PRESENT, RECORDS, SECRET_FLAG, STAT_FORMAT, printLine, printMissing, printRecord, printRecordStart } from './records.js';
 
 export interface ProbeRequest {
   stateDir: string;
@@ -114,13 +114,7 @@ TAB='${'\t'}'
 NL='
 '
 KEY=
-held() { # whether a live run holds the lock (apply/script.ts lock(): its pid runs, same boot); its holder line in $l
-  [ -f "$S/lock/holder" ] && { IFS= read -r l < "$S/lock/holder"; } 2>/dev/null || return 1
-  r=${'$'}{l#*"$TAB"}; r=${'$'}{r#*"$TAB"}; hp=${'$'}{r%%"$TAB"*}; r=${'$'}{r#*"$TAB"}; hb=${'$'}{r%%"$TAB"*}
-  [ -n "$boot" ] || { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null || boot=-
-  case $hp in '' | *[!0-9]*) return 1 ;; esac
-  [ "$hb" = "$boot" ] && kill -0 "$hp" 2>/dev/null
-}
+${HELD_SH}
 # Before anything is read: another run's apply ends first (up to WAIT s, in fifths of a second), or it is named.
 boot= LOCKED= n=0
 while held; do

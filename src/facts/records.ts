@@ -26,6 +26,22 @@ export const ENTRY_BASE_LENGTH = ENTRY_BASE_FIELDS.length;
 export const GENERATION_FIELDS = ['id', 'action', 'startedAt', 'finishedAt', 'complete', 'changes', 'controller'] as const;
 /** The lock holder's line. */
 export const LOCK_FIELDS = ['runId', 'controller', 'pid', 'bootId', 'since'] as const;
+if (LOCK_FIELDS[2] !== 'pid' || LOCK_FIELDS[3] !== 'bootId') throw new Error('held() reads the holder\'s pid and boot id as its third and fourth fields');
+
+/**
+ * sh: held says whether a live run holds the host lock, STATE/lock (S): its holder line (in l, its pid in hp, its
+ * boot id in hb) names a process that runs, on this boot (boot: the boot id, read if empty). Not held: no holder,
+ * one that cannot be read (no pid or boot id: cut short), or one that is gone. The apply script takes over a lock
+ * that is not held (apply/script.ts lock()); the probe waits while one is (facts/probe.ts). Needs TAB.
+ */
+export const HELD_SH = String.raw`held() {
+  l= hp= hb=; [ -f "$S/lock/holder" ] || return 1
+  { IFS= read -r l < "$S/lock/holder"; } 2>/dev/null
+  r=${'$'}{l#*"$TAB"}; r=${'$'}{r#*"$TAB"}; hp=${'$'}{r%%"$TAB"*}; r=${'$'}{r#*"$TAB"}; hb=${'$'}{r%%"$TAB"*}
+  [ -n "$boot" ] || { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null || boot=-
+  case $hp in '' | *[!0-9]*) return 1 ;; esac
+  [ -n "$hb" ] && [ "$hb" = "$boot" ] && kill -0 "$hp" 2>/dev/null
+}`;
 
 export const RECORDS = {
   /** A path noted: its type (file, directory, symlink, other), or `missing`. Stat and hash follow in S and H. */
